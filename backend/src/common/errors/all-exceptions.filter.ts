@@ -1,0 +1,92 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, ErrorDetails } from './domain-error';
+import { ErrorCode, statusOf } from './error-codes';
+import { requestIdOf } from '../http/request-id';
+
+interface Rendered {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+  headers?: Record<string, string>;
+}
+
+const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/** Errors raised by Express middleware (body-parser) carry a `type` and a `status`. */
+interface ExpressMiddlewareError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+/**
+ * The single place where errors become HTTP responses. Domain errors keep their code;
+ * framework errors are mapped to the catalog; anything else is a 500 without internals.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const rendered = this.render(exception, req);
+    const status = statusOf(rendered.code);
+    if (res.headersSent) {
+      // A stream already started: the protocol layer reports in-band; just end it.
+      res.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(rendered.headers ?? {})) res.setHeader(name, value);
+    res.status(status).json({
+      statusCode: status,
+      code: rendered.code,
+      message: rendered.message,
+      requestId: requestIdOf(req, res),
+      ...(rendered.details ? { details: rendered.details } : {}),
+    });
+  }
+
+  private render(exception: unknown, req: Request): Rendered {
+    if (exception instanceof DomainError) {
+      return { code: exception.code, message: exception.message, details: exception.details, headers: exception.headers };
+    }
+    const mw = exception as ExpressMiddlewareError | undefined;
+    if (mw && typeof mw === 'object' && typeof mw.type === 'string') {
+      if (mw.type === 'entity.parse.failed') return { code: 'invalid_json', message: 'The request body is not valid JSON.' };
+      if (mw.type === 'entity.too.large') return { code: 'payload_too_large', message: 'The request body is too large.' };
+      if (mw.type === 'encoding.unsupported' || mw.type === 'charset.unsupported') {
+        return { code: 'unsupported_media_type', message: 'Unsupported request body encoding.' };
+      }
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = HTTP_STATUS_CODES[status];
+      if (code === 'not_found') return { code, message: `No route for ${req.method} ${req.path}.` };
+      if (code) return { code, message: messageOf(exception) };
+    }
+    this.logger.error(
+      { err: exception, method: req.method, path: req.path },
+      exception instanceof Error ? exception.message : 'Non-error thrown',
+    );
+    return { code: 'internal_error', message: 'An unexpected error occurred.' };
+  }
+}
+
+function messageOf(exception: HttpException): string {
+  const body = exception.getResponse();
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  return exception.message;
+}

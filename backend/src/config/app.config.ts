@@ -1,0 +1,114 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { EnvVar, ConfigError, env, envInt, envList, isProduction, validateConfig } from './env';
+
+export const APP_ENV: EnvVar[] = [
+  { name: 'NODE_ENV', description: '`development`, `production` or `test`.', example: 'development', default: 'development' },
+  { name: 'PORT', description: 'HTTP port.', example: '3000', default: '3000' },
+  { name: 'HOST', description: 'Interface to bind. Defaults to 127.0.0.1, or 0.0.0.0 in production.', example: '127.0.0.1' },
+  {
+    name: 'PUBLIC_BASE_URL',
+    description: 'External URL of Parley, used for share links and redirects.',
+    example: 'http://localhost:3000',
+    default: 'http://localhost:$PORT',
+  },
+  {
+    name: 'CORS_ORIGINS',
+    description: 'Comma-separated exact origins allowed to call the API with credentials.',
+    example: 'http://localhost:3000',
+    default: 'origin of PUBLIC_BASE_URL',
+  },
+  {
+    name: 'TRUST_PROXY',
+    description: 'Which peers may set X-Forwarded-For: `false`, a hop count (`1`), or a comma-separated list of IPs/CIDRs.',
+    example: 'false',
+    default: 'false',
+  },
+  { name: 'BODY_LIMIT', description: 'Maximum JSON body size (e.g. `1mb`).', example: '1mb', default: '1mb' },
+  { name: 'LOG_LEVEL', description: 'pino level: `fatal`…`trace`, or `silent`.', example: 'info', default: 'info' },
+  {
+    name: 'PARLEY_SECRET_KEY',
+    description: 'Master secret (≥ 32 characters) that encrypts signing keys at rest. Required in production.',
+    example: 'change-me-to-a-long-random-string-of-32-chars-or-more',
+    secret: true,
+  },
+];
+
+/** Used only outside production so a fresh clone starts without setup. */
+const DEVELOPMENT_SECRET_KEY = 'parley-development-secret-key-not-for-production-use';
+
+export type TrustProxy = boolean | number | string[];
+
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  nodeEnv: 'development' | 'production' | 'test';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  port: number;
+
+  @IsString()
+  host: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  publicBaseUrl: string;
+
+  @IsString({ each: true })
+  corsOrigins: string[];
+
+  @IsOptional()
+  trustProxy: TrustProxy;
+
+  @IsString()
+  bodyLimit: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  logLevel: string;
+
+  @IsString()
+  @MinLength(32)
+  secretKey: string;
+}
+
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  if (value === undefined || /^(false|0)$/i.test(value)) return false;
+  if (/^true$/i.test(value)) {
+    throw new ConfigError('TRUST_PROXY=true would trust any peer; give a hop count or a list of proxy addresses.');
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = envInt('PORT', 3000, source);
+  const publicBaseUrl = (env('PUBLIC_BASE_URL', source) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  let origin = publicBaseUrl;
+  try {
+    origin = new URL(publicBaseUrl).origin;
+  } catch {
+    /* reported by validation */
+  }
+  return validateConfig(
+    'app',
+    AppConfig,
+    {
+      nodeEnv: env('NODE_ENV', source) ?? 'development',
+      port,
+      host: env('HOST', source) ?? (isProduction(source) ? '0.0.0.0' : '127.0.0.1'),
+      publicBaseUrl,
+      corsOrigins: envList('CORS_ORIGINS', [origin], source),
+      trustProxy: parseTrustProxy(env('TRUST_PROXY', source)),
+      bodyLimit: env('BODY_LIMIT', source) ?? '1mb',
+      logLevel: env('LOG_LEVEL', source) ?? 'info',
+      secretKey: env('PARLEY_SECRET_KEY', source) ?? (isProduction(source) ? '' : DEVELOPMENT_SECRET_KEY),
+    },
+    APP_ENV,
+    source,
+  );
+}
+
+export const appConfig = registerAs('app', () => loadAppConfig());

@@ -1,0 +1,68 @@
+import type { INestApplication } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import * as express from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { DomainError } from './common/errors/domain-error';
+import { requestIdMiddleware, REQUEST_ID_HEADER } from './common/http/request-id';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { appConfig } from './config/app.config';
+import { setupOpenApi } from './openapi/openapi';
+
+/** Express body-parser failures, turned into domain errors before Nest maps them to a generic 400. */
+function bodyParserError(err: { type?: string }): Error {
+  if (err.type === 'entity.too.large') return new DomainError('payload_too_large', 'The request body is too large.');
+  if (err.type === 'entity.parse.failed') return new DomainError('invalid_json', 'The request body is not valid JSON.');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+    return new DomainError('unsupported_media_type', 'Unsupported request body encoding.');
+  }
+  return err as Error;
+}
+
+/**
+ * Everything an app needs beyond its modules. `main.ts` and every e2e test call this,
+ * so tests exercise exactly what production serves.
+ */
+export function configureApp(app: INestApplication): INestApplication {
+  const expressApp = app as NestExpressApplication;
+  const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+
+  app.useLogger(app.get(Logger));
+  expressApp.set('trust proxy', config.trustProxy);
+  expressApp.disable('x-powered-by');
+
+  // Order matters: request id first, so even body-parser errors carry one.
+  app.use(requestIdMiddleware);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'connect-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'frame-ancestors': ["'self'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  const parseJson = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  app.use(function jsonParser(req: express.Request, res: express.Response, next: express.NextFunction) {
+    parseJson(req, res, (err?: unknown) => next(err ? bodyParserError(err as { type?: string }) : undefined));
+  });
+
+  const allowed = new Set(config.corsOrigins);
+  app.enableCors({
+    origin: (origin: string | undefined, callback: (err: Error | null, allow?: boolean) => void) =>
+      callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    maxAge: 600,
+  });
+
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  return app;
+}

@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigType } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { appConfig } from '../config/app.config';
+import { LOG_DESTINATION, LogDestinationModule } from './log-destination';
+
+/**
+ * Header and cookie values that must never reach a log line. pino's redaction runs on the
+ * serialized request/response, so every log (request logs and error logs alike) is covered.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-parley-publish-token"]',
+  'req.headers["x-parley-visitor"]',
+  'res.headers["set-cookie"]',
+  'res.headers["x-parley-visitor"]',
+  '*.password',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.publishToken',
+];
+
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      imports: [ConfigModule.forFeature(appConfig), LogDestinationModule],
+      inject: [appConfig.KEY, LOG_DESTINATION],
+      useFactory: (app: ConfigType<typeof appConfig>, destination: NodeJS.WritableStream | null) => ({
+        pinoHttp: [
+          {
+            level: app.logLevel,
+            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? 'unknown',
+            customProps: () => ({ service: 'parley' }),
+            autoLogging: { ignore: (req: IncomingMessage) => req.url === '/healthz' || req.url === '/readyz' },
+            serializers: {
+              req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url?.split('?')[0],
+                headers: req.headers,
+              }),
+            },
+          },
+          destination ?? process.stdout,
+        ],
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}
