@@ -1,0 +1,50 @@
+import request from 'supertest';
+import { createTestApp, TestApp } from '../setup/test-app';
+
+describe('HTTP pipeline', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example.com,https://other.example.com', TRUST_PROXY: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('serves liveness and readiness', async () => {
+    await request(t.app.getHttpServer()).get('/healthz').expect(200, { status: 'ok' });
+    const ready = await request(t.app.getHttpServer()).get('/readyz').expect(200);
+    expect(ready.body).toEqual({ status: 'ok', database: 'ok', migrations: 'applied' });
+  });
+
+  it('sets security headers', async () => {
+    const res = await request(t.app.getHttpServer()).get('/healthz');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('answers CORS with credentials for allow-listed origins only', async () => {
+    const allowed = await request(t.app.getHttpServer())
+      .options('/healthz')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'POST');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+    const denied = await request(t.app.getHttpServer())
+      .options('/healthz')
+      .set('Origin', 'https://evil.example.com')
+      .set('Access-Control-Request-Method', 'POST');
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('applies the configured trust proxy setting', () => {
+    expect(t.app.getHttpAdapter().getInstance().get('trust proxy')).toBe(1);
+  });
+
+  it('serves Swagger UI and the OpenAPI JSON', async () => {
+    const ui = await request(t.app.getHttpServer()).get('/api/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+    const doc = await request(t.app.getHttpServer()).get('/api/docs-json').expect(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(doc.body.components.schemas.ErrorResponse).toBeDefined();
+  });
+});

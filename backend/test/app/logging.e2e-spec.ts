@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { LOG_DESTINATION } from '../../src/logging/log-destination';
+import { createTestApp, TestApp } from '../setup/test-app';
+
+class Capture extends Writable {
+  chunks: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.chunks.push(chunk.toString());
+    done();
+  }
+  get lines(): Record<string, unknown>[] {
+    return this.chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+const SECRETS = {
+  authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.SECRET-JWT-PAYLOAD.sig',
+  cookie: 'parley_access=SECRET-COOKIE-VALUE; parley_oauth=SECRET-OAUTH',
+  'x-parley-publish-token': 'pub_SECRETSECRETSECRETSECRETSECRETSECRETSECRET12',
+  'x-parley-visitor': 'SECRET-VISITOR-TOKEN',
+};
+
+describe('JSON request logs', () => {
+  const capture = new Capture();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { LOG_LEVEL: 'info' },
+      override: (b) => b.overrideProvider(LOG_DESTINATION).useValue(capture),
+    });
+  });
+  afterAll(() => t.close());
+
+  it('logs JSON with the request id and redacts credentials', async () => {
+    await request(t.app.getHttpServer()).get('/no-such-route').set(SECRETS).set('X-Request-Id', 'log-test-1').expect(404);
+    await new Promise((r) => setImmediate(r));
+    const raw = capture.chunks.join('');
+    const line = capture.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-1');
+    expect(line).toBeDefined();
+    const headers = (line!.req as { headers: Record<string, string> }).headers;
+    expect(headers.authorization).toBe('[redacted]');
+    expect(headers.cookie).toBe('[redacted]');
+    expect(headers['x-parley-publish-token']).toBe('[redacted]');
+    expect(headers['x-parley-visitor']).toBe('[redacted]');
+    for (const secret of ['SECRET-JWT-PAYLOAD', 'SECRET-COOKIE-VALUE', 'SECRET-OAUTH', 'pub_SECRET', 'SECRET-VISITOR-TOKEN']) {
+      expect(raw).not.toContain(secret);
+    }
+    expect((line!.res as { statusCode: number }).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it, vi } from 'vitest';
+import { resolveWidgetConfig, WIDGET_DEFAULTS, WidgetConfigError } from './config';
+import type { ChatWidgetOptions } from './contract';
+
+const base: ChatWidgetOptions = {
+  apiBaseUrl: 'https://parley.test/',
+  workflowId: 'wf_1',
+  auth: { kind: 'session', getToken: async () => ({ token: 't', expiresAt: '2030-01-01T00:00:00Z' }) },
+};
+
+describe('resolveWidgetConfig', () => {
+  it('uses props first, then runtime config, then defaults', () => {
+    expect(resolveWidgetConfig(base)).toMatchObject(WIDGET_DEFAULTS);
+    expect(resolveWidgetConfig(base, { theme: 'dark', renderer: 'lite' })).toMatchObject({
+      theme: 'dark',
+      renderer: 'lite',
+    });
+    expect(resolveWidgetConfig({ ...base, theme: 'system' }, { theme: 'dark', renderer: 'lite' })).toMatchObject({
+      theme: 'system',
+      renderer: 'lite',
+    });
+  });
+
+  it('ignores unknown runtime values from a newer server but rejects unknown props', () => {
+    const runtime = { renderer: 'holographic' } as unknown as { renderer: 'lite' };
+    expect(resolveWidgetConfig(base, runtime).renderer).toBe(WIDGET_DEFAULTS.renderer);
+    expect(() => resolveWidgetConfig({ ...base, renderer: 'holographic' } as unknown as ChatWidgetOptions)).toThrow(
+      WidgetConfigError,
+    );
+  });
+
+  it('normalises apiBaseUrl and validates required options', () => {
+    expect(resolveWidgetConfig(base).apiBaseUrl).toBe('https://parley.test');
+    expect(() => resolveWidgetConfig({ ...base, apiBaseUrl: ' ' })).toThrow(/apiBaseUrl/);
+    expect(() =>
+      resolveWidgetConfig({ ...base, auth: { kind: 'session' } } as unknown as ChatWidgetOptions),
+    ).toThrow(/auth/);
+  });
+
+  it('never lets a throwing onEvent handler escape', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const config = resolveWidgetConfig({
+      ...base,
+      onEvent: () => {
+        throw new Error('host bug');
+      },
+    });
+    expect(() => config.emit({ type: 'open' })).not.toThrow();
+    expect(error).toHaveBeenCalledOnce();
+    error.mockRestore();
+  });
+});

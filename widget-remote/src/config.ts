@@ -1,0 +1,101 @@
+import type { ChatWidgetOptions, WidgetAuth, WidgetEvent, WidgetRenderer, WidgetTheme } from './contract';
+
+/**
+ * The one place that turns what a host passes into what the widget uses (STYLE.md item 14): host props win, then
+ * runtime config (served by the API later), then the defaults below.
+ */
+
+/** Settings the API may supply at runtime (from `/api/config`); hosts can still override them with props. */
+export interface WidgetRuntimeConfig {
+  theme?: WidgetTheme;
+  renderer?: WidgetRenderer;
+}
+
+export interface ResolvedWidgetConfig {
+  /** Without a trailing slash, so `${apiBaseUrl}/api/chatkit` is always well formed. */
+  apiBaseUrl: string;
+  workflowId: string;
+  auth: WidgetAuth;
+  theme: WidgetTheme;
+  renderer: WidgetRenderer;
+  emit: (event: WidgetEvent) => void;
+}
+
+export const WIDGET_DEFAULTS = {
+  theme: 'light',
+  renderer: 'auto',
+} as const satisfies Required<WidgetRuntimeConfig>;
+
+const THEMES: readonly WidgetTheme[] = ['light', 'dark', 'system'];
+const RENDERERS: readonly WidgetRenderer[] = ['chatkit', 'lite', 'auto'];
+
+/** Thrown for options a host got wrong; `mount()` callers may not have TypeScript to catch these. */
+export class WidgetConfigError extends Error {
+  override readonly name = 'WidgetConfigError';
+}
+
+export function resolveWidgetConfig(
+  options: ChatWidgetOptions,
+  runtime: WidgetRuntimeConfig = {},
+): ResolvedWidgetConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new WidgetConfigError('ChatWidget options must be an object');
+  }
+  const apiBaseUrl = requireString(options.apiBaseUrl, 'apiBaseUrl').replace(/\/+$/, '');
+  const workflowId = requireString(options.workflowId, 'workflowId');
+  const auth = checkAuth(options.auth);
+  const onEvent = options.onEvent;
+
+  return {
+    apiBaseUrl,
+    workflowId,
+    auth,
+    theme: pick('theme', THEMES, options.theme, runtime.theme, WIDGET_DEFAULTS.theme),
+    renderer: pick('renderer', RENDERERS, options.renderer, runtime.renderer, WIDGET_DEFAULTS.renderer),
+    emit: (event) => {
+      if (!onEvent) return;
+      // A host's telemetry bug must never break the chat.
+      try {
+        onEvent(event);
+      } catch (error) {
+        console.error('[parley-widget] onEvent handler threw', error);
+      }
+    },
+  };
+}
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new WidgetConfigError(`ChatWidget option "${field}" must be a non-empty string`);
+  }
+  return value.trim();
+}
+
+function checkAuth(auth: unknown): WidgetAuth {
+  const candidate = auth as Partial<Record<string, unknown>> | null | undefined;
+  if (candidate?.kind === 'session' && typeof candidate.getToken === 'function') return auth as WidgetAuth;
+  if (candidate?.kind === 'publishToken' && typeof candidate.token === 'string' && candidate.token !== '') {
+    return auth as WidgetAuth;
+  }
+  throw new WidgetConfigError(
+    'ChatWidget option "auth" must be {kind: "session", getToken} or {kind: "publishToken", token}',
+  );
+}
+
+function pick<T extends string>(
+  field: string,
+  allowed: readonly T[],
+  fromProps: T | undefined,
+  fromRuntime: T | undefined,
+  fallback: T,
+): T {
+  if (fromProps !== undefined) {
+    if (!allowed.includes(fromProps)) {
+      throw new WidgetConfigError(`ChatWidget option "${field}" must be one of ${allowed.join(', ')}`);
+    }
+    return fromProps;
+  }
+  // Runtime config comes from the server; an unknown value there (a newer API) falls back instead of failing.
+  if (fromRuntime !== undefined && allowed.includes(fromRuntime)) return fromRuntime;
+  return fallback;
+}
