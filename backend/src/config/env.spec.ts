@@ -73,3 +73,14 @@ describe('.env.example', () => {
     expect([...documented.keys()].filter((k) => !known.has(k))).toEqual([]);
   });
 });
+
+describe('README configuration table', () => {
+  const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+  it('lists every variable', () => {
+    const missing = Object.values(ENV_REGISTRY)
+      .flat()
+      .map((v) => v.name)
+      .filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(missing).toEqual([]);
+  });
+});

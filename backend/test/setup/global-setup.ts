@@ -3,7 +3,6 @@ import { startEmbeddedPostgres, EmbeddedPostgres } from '../../src/database/embe
 import { assertTestDatabase, databaseNameOf, withDatabaseName, WORKER_URLS_ENV } from './test-database';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __PARLEY_EMBEDDED__: EmbeddedPostgres[] | undefined;
 }
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `npm start`: builds whatever is missing or older than its sources, then runs the server in
+// this same process (so signals reach Nest's shutdown hooks directly).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+/** Newest modification time under a directory (skipping dependencies and outputs). */
+function newest(dir) {
+  let max = 0;
+  if (!existsSync(dir)) return max;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+    const p = join(dir, entry.name);
+    max = Math.max(max, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return max;
+}
+
+const targets = [
+  { workspace: 'backend', output: 'backend/dist/main.js', inputs: ['backend/src', 'backend/package.json', 'backend/tsconfig.json'] },
+  { workspace: 'widget-remote', output: 'widget-remote/dist/mf-manifest.json', inputs: ['widget-remote/src', 'widget-remote/vite.config.ts', 'widget-remote/index.html'] },
+  { workspace: 'canvas-host', output: 'canvas-host/dist/index.html', inputs: ['canvas-host/src', 'canvas-host/vite.config.ts', 'canvas-host/index.html', 'widget-remote/src/contract.ts'] },
+];
+
+for (const t of targets) {
+  const out = join(root, t.output);
+  const builtAt = existsSync(out) ? statSync(out).mtimeMs : 0;
+  const changedAt = Math.max(...t.inputs.map((i) => {
+    const p = join(root, i);
+    if (!existsSync(p)) return 0;
+    return statSync(p).isDirectory() ? newest(p) : statSync(p).mtimeMs;
+  }));
+  if (builtAt && builtAt >= changedAt) continue;
+  const started = Date.now();
+  process.stdout.write(`Building ${t.workspace}… `);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['run', 'build', '--silent', '-w', t.workspace], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log('failed');
+    process.stderr.write(r.stdout + r.stderr);
+    process.exit(1);
+  }
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+process.chdir(root);
+require(pathToFileURL(join(root, 'backend/dist/main.js')).pathname);
