@@ -115,5 +115,5 @@ case "${1:-}" in
     trap 'exit 143' TERM
     "$@"
     ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac
