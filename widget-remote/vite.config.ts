@@ -1,8 +1,8 @@
 import { federation } from '@module-federation/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { sharedSingletons } from './federation.shared';
-import { WIDGET_FEDERATION } from './src/contract';
+import { sharedSingletons } from './federation.shared.ts';
+import { WIDGET_FEDERATION } from './src/contract.ts';
 
 /**
  * The chat widget as a Module Federation remote. The backend serves `dist/` under `/widget/`; hosts read
@@ -30,8 +30,13 @@ export default defineConfig({
       dts: false,
     }),
   ],
+  // Dev (`npm run dev -w widget-remote`): a fixed origin, so the dev manifest's URLs are absolute and a host dev
+  // server can load http://localhost:5174/widget/mf-manifest.json.
+  server: { port: 5174, strictPort: true, origin: 'http://localhost:5174' },
   build: {
     target: 'esnext',
+    // Only the federation entry is built: index.html is the development page (served by `vite` dev) and is not deployed.
+    rolldownOptions: { input: [] },
     reportCompressedSize: false,
   },
 });
