@@ -1,0 +1,166 @@
+import { Clock, IdGenerator, randomIdGenerator, systemClock } from './ids';
+import type { Runner } from './runner';
+import type { ChatStore } from './store';
+import {
+  Action,
+  AssistantMessageItem,
+  isHiddenItem,
+  JsonValue,
+  SyncCustomActionResponse,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  UserMessageItem,
+  WidgetItem,
+  WidgetRoot,
+} from './types';
+
+/** The widget `/widget` emits, exactly as the conformance vectors expect it. */
+export const ECHO_WIDGET: WidgetRoot = {
+  type: 'Card',
+  children: [
+    { type: 'Text', value: 'Pick one' },
+    {
+      type: 'Button',
+      label: 'Approve',
+      onClickAction: { type: 'echo.approve', payload: { choice: 'yes' }, handler: 'server', loadingBehavior: 'auto', streaming: true },
+    },
+  ],
+};
+
+/** Title length the echo runner derives from the first message, in code points. */
+export const ECHO_TITLE_LENGTH = 40;
+
+/** Options of `EchoRunner`. */
+export interface EchoRunnerOptions<Ctx> {
+  /** Read to find the newest visible item when continuing after a tool output or answers. */
+  store: ChatStore<Ctx>;
+  ids?: IdGenerator;
+  clock?: Clock;
+}
+
+/**
+ * The deterministic runner of the conformance README ("The echo runner"). The vectors encode its
+ * exact output, so any change here is a protocol change: keep it byte-for-byte as specified.
+ */
+export class EchoRunner<Ctx> implements Runner<Ctx> {
+  private readonly ids: IdGenerator;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: EchoRunnerOptions<Ctx>) {
+    this.ids = options.ids ?? randomIdGenerator;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * Echoes the message per its prefix, or answers the newest tool call / structured input.
+   * It never blocks, so it ignores the signal: the processor stops pulling on abort.
+   */
+  async *respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, _signal?: AbortSignal): AsyncIterable<ThreadStreamEvent> {
+    if (!userMessage) {
+      yield* this.continueAfterInput(thread, ctx);
+      return;
+    }
+    const text = textOf(userMessage);
+    yield* this.answer(thread, text);
+    // After every row, `/error` included; the processor turns the change into `thread.updated`.
+    if (!thread.title) thread.title = Array.from(text).slice(0, ECHO_TITLE_LENGTH).join('');
+  }
+
+  /** `Action: <type> <JSON(payload)>`; a missing payload is `null`. */
+  async *action(thread: ThreadMetadata, action: Action, _sender: WidgetItem | null, _ctx: Ctx, _signal?: AbortSignal): AsyncIterable<ThreadStreamEvent> {
+    yield* this.stream(thread, `Action: ${action.type} ${json(action.payload)}`);
+  }
+
+  /** Returns the unchanged sender widget, or nothing without a sender. */
+  async syncAction(_thread: ThreadMetadata, _action: Action, sender: WidgetItem | null, _ctx: Ctx): Promise<SyncCustomActionResponse> {
+    return sender ? { updated_item: sender } : {};
+  }
+
+  private async *answer(thread: ThreadMetadata, text: string): AsyncIterable<ThreadStreamEvent> {
+    if (text.startsWith('/widget')) {
+      yield { type: 'thread.item.done', item: { ...this.base(thread, 'message'), type: 'widget', widget: structuredClone(ECHO_WIDGET) } };
+    } else if (text.startsWith('/tool')) {
+      yield {
+        type: 'thread.item.done',
+        item: { ...this.base(thread, 'tool_call'), type: 'client_tool_call', status: 'pending', call_id: 'call_1', name: 'echo_tool', arguments: { text } },
+      };
+    } else if (text.startsWith('/error')) {
+      yield { type: 'error', code: 'custom', message: 'Echo failure', allow_retry: true };
+    } else if (text.startsWith('/ask')) {
+      yield {
+        type: 'thread.item.done',
+        item: {
+          ...this.base(thread, 'message'),
+          type: 'structured_input',
+          status: 'pending',
+          inputs: [
+            { id: 'color', question: 'Pick a color', type: 'multiple_choice', options: [{ value: 'red' }, { value: 'blue' }], multiple: false },
+            { id: 'note', question: 'Anything else?', type: 'freeform' },
+          ],
+        },
+      };
+    } else if (text.startsWith('/progress')) {
+      yield { type: 'progress_update', text: 'Thinking' };
+      yield* this.stream(thread, `Echo: ${text}`);
+    } else if (text.startsWith('/hidden')) {
+      yield { type: 'thread.item.done', item: { ...this.base(thread, 'message'), type: 'hidden_context_item', content: `hidden: ${text}` } };
+      yield* this.stream(thread, `Echo: ${text}`);
+    } else {
+      yield* this.stream(thread, `Echo: ${text}`);
+    }
+  }
+
+  private async *continueAfterInput(thread: ThreadMetadata, ctx: Ctx): AsyncIterable<ThreadStreamEvent> {
+    const newest = await this.newestVisibleItem(thread.id, ctx);
+    if (newest?.type === 'client_tool_call') {
+      yield* this.stream(thread, `Tool result: ${json(newest.output)}`);
+    } else if (newest?.type === 'structured_input') {
+      const answers = Object.fromEntries(newest.inputs.map((input) => [input.id, input.answer?.values ?? []]));
+      yield* this.stream(thread, `Answers: ${json(answers)}`);
+    }
+  }
+
+  private async newestVisibleItem(threadId: string, ctx: Ctx): Promise<ThreadItem | undefined> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.options.store.loadThreadItems(threadId, after, 20, 'desc', ctx);
+      const visible = page.data.find((item) => !isHiddenItem(item));
+      if (visible || !page.has_more) return visible;
+      after = page.after;
+    }
+  }
+
+  /** STREAM(text): added (empty part), one delta per whitespace token, done (full text). */
+  private async *stream(thread: ThreadMetadata, text: string): AsyncIterable<ThreadStreamEvent> {
+    const item: AssistantMessageItem = {
+      ...this.base(thread, 'message'),
+      type: 'assistant_message',
+      content: [{ type: 'output_text', text: '', annotations: [] }],
+    };
+    yield { type: 'thread.item.added', item: structuredClone(item) };
+    const tokens = text.split(/\s+/).filter((token) => token.length > 0);
+    for (const [index, token] of tokens.entries()) {
+      yield {
+        type: 'thread.item.updated',
+        item_id: item.id,
+        update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: index === 0 ? token : ` ${token}` },
+      };
+    }
+    yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
+  }
+
+  private base(thread: ThreadMetadata, kind: 'message' | 'tool_call'): { id: string; thread_id: string; created_at: string } {
+    return { id: this.ids(kind), thread_id: thread.id, created_at: this.clock().toISOString() };
+  }
+}
+
+/** T: the user message's `input_text` parts, concatenated in order (`input_tag` ignored). */
+function textOf(message: UserMessageItem): string {
+  return message.content.map((part) => (part.type === 'input_text' ? part.text : '')).join('');
+}
+
+/** JSON(x) of the README: compact, keys in received order, `undefined` as `null`. */
+function json(value: JsonValue | undefined | Record<string, JsonValue>): string {
+  return JSON.stringify(value === undefined ? null : value);
+}

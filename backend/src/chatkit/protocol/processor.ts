@@ -1,0 +1,620 @@
+import {
+  ChatKitCustomStreamError,
+  ChatKitInvalidRequestError,
+  ChatKitNotFoundError,
+  ChatKitNotSupportedError,
+  ChatKitStreamError,
+  ChatKitUnknownCursorError,
+} from './errors';
+import { Clock, IdGenerator, randomIdGenerator, systemClock } from './ids';
+import { DEFAULT_PAGE_SIZE, validateChatKitRequest } from './request-validation';
+import type { Runner, RunnerResolver } from './runner';
+import { omitNulls } from './sse';
+import type { ChatStore } from './store';
+import {
+  Attachment,
+  ChatKitRequest,
+  isHiddenItem,
+  Page,
+  StreamEventOf,
+  StructuredInputItem,
+  StructuredInputSubmission,
+  Thread,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  UserMessageInput,
+  UserMessageItem,
+} from './types';
+
+/** What `process` produced: one JSON body, or the events of a `text/event-stream` response. */
+export type ChatKitResult =
+  | { kind: 'json'; body: Record<string, unknown> }
+  | { kind: 'stream'; events: AsyncIterable<ThreadStreamEvent> };
+
+/** Two-phase attachment support; without it `attachments.*` answer `not_supported`. */
+export interface ChatKitAttachmentOptions<Ctx> {
+  /** Absolute URL the client PUTs the bytes to, e.g. `${base}/api/chatkit/uploads/${id}`. */
+  uploadUrl(attachmentId: string, ctx: Ctx): string;
+  /**
+   * URL the hosted iframe loads an image preview from. When given, `image/*` uploads become
+   * `image` attachments (which require `preview_url`); otherwise every upload is a `file`.
+   */
+  previewUrl?(attachmentId: string, ctx: Ctx): string;
+  /** Deletes the stored bytes; called before the metadata is deleted. */
+  deleteBytes?(attachment: Attachment, ctx: Ctx): Promise<void>;
+}
+
+/** Dependencies of `ChatKitProcessor`. */
+export interface ChatKitProcessorOptions<Ctx> {
+  store: ChatStore<Ctx>;
+  runners: RunnerResolver<Ctx>;
+  ids?: IdGenerator;
+  clock?: Clock;
+  attachments?: ChatKitAttachmentOptions<Ctx>;
+  /** Called with exceptions turned into in-band `error` events, so the host can log them. */
+  onStreamError?(error: unknown): void;
+}
+
+/** Per-call options of `process`. */
+export interface ProcessOptions {
+  /** Aborted when the client disconnects; ends the stream with the cancellation cleanup. */
+  signal?: AbortSignal;
+}
+
+/** The hidden note appended to a thread whose stream was cancelled (reference wording). */
+export const CANCELLED_STREAM_NOTE = 'The user cancelled the stream. Stop responding to the prior request.';
+
+const ABORTED = Symbol('chatkit.aborted');
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * The ChatKit protocol engine (chatkit-python 1.6.5 `ChatKitServer.process`), without HTTP.
+ *
+ * Everything that can fail because of the request (validation, the thread, named items and
+ * attachments, item-type and state checks) is checked before a stream result is returned, and
+ * surfaces as a thrown `ChatKitRequestError`; the host answers it with a JSON error. Once a
+ * stream is returned, runner failures become in-band `error` events. Mutations (thread creation,
+ * tool-call completion, retry deletion) happen lazily when the stream is consumed, as in the
+ * reference generator.
+ *
+ * JSON bodies are returned with unset fields already omitted; stream events should be written
+ * with `encodeEvent`, which omits them.
+ */
+export class ChatKitProcessor<Ctx> {
+  private readonly store: ChatStore<Ctx>;
+  private readonly ids: IdGenerator;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: ChatKitProcessorOptions<Ctx>) {
+    this.store = options.store;
+    this.ids = options.ids ?? randomIdGenerator;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Validates `body` (parsed JSON) and handles it for the principal `ctx`. */
+  async process(body: unknown, ctx: Ctx, options: ProcessOptions = {}): Promise<ChatKitResult> {
+    const request = validateChatKitRequest(body);
+    const signal = options.signal ?? NEVER_ABORTED;
+    switch (request.type) {
+      case 'threads.create':
+      case 'threads.add_user_message':
+      case 'threads.add_client_tool_output':
+      case 'threads.add_structured_input':
+      case 'threads.retry_after_item':
+      case 'threads.custom_action':
+        return { kind: 'stream', events: await this.prepareStream(request, ctx, signal) };
+      default:
+        return { kind: 'json', body: omitNulls(await this.processJson(request, ctx)) };
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Streaming requests: checks first, then a lazy event stream
+  // -------------------------------------------------------------------------------------------
+
+  private async prepareStream(request: ChatKitRequest, ctx: Ctx, signal: AbortSignal): Promise<AsyncIterable<ThreadStreamEvent>> {
+    switch (request.type) {
+      case 'threads.create': {
+        const attachments = await this.loadAttachments(request.params.input, ctx);
+        const thread: ThreadMetadata = {
+          id: this.ids('thread'),
+          created_at: this.now(),
+          status: { type: 'active' },
+          metadata: {},
+        };
+        const runner = await this.options.runners(ctx, thread);
+        return this.createStream(thread, request.params.input, attachments, runner, ctx, signal);
+      }
+      case 'threads.add_user_message': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        const attachments = await this.loadAttachments(request.params.input, ctx);
+        const runner = await this.options.runners(ctx, thread);
+        return this.userMessageStream(thread, request.params.input, attachments, runner, ctx, signal);
+      }
+      case 'threads.add_client_tool_output': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        // Only the newest item counts (hidden ones included), exactly as the reference.
+        const newest = (await this.store.loadThreadItems(thread.id, undefined, 1, 'desc', ctx)).data[0];
+        if (newest?.type !== 'client_tool_call' || newest.status !== 'pending') {
+          throw new ChatKitInvalidRequestError('The newest item of the thread is not a pending client tool call.');
+        }
+        const runner = await this.options.runners(ctx, thread);
+        const completed = { ...newest, status: 'completed' as const, output: request.params.result };
+        return this.toolOutputStream(thread, completed, runner, ctx, signal);
+      }
+      case 'threads.add_structured_input': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        const item = await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        if (item.type !== 'structured_input' || item.status !== 'pending') {
+          throw new ChatKitInvalidRequestError(`Item ${item.id} is not a pending structured input.`);
+        }
+        const answered = applyStructuredInput(item, request.params.input);
+        const runner = await this.options.runners(ctx, thread);
+        return this.runnerStream(thread, runner, ctx, signal, async function* () {
+          yield { type: 'thread.item.replaced', item: answered };
+          yield* runner.respond(thread, null, ctx, signal);
+        });
+      }
+      case 'threads.retry_after_item': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        const item = await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        if (item.type !== 'user_message') throw new ChatKitInvalidRequestError(`Item ${item.id} is not a user message.`);
+        const runner = await this.options.runners(ctx, thread);
+        return this.retryStream(thread, item, runner, ctx, signal);
+      }
+      case 'threads.custom_action': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        const sender = request.params.item_id === undefined ? null : await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        if (sender && sender.type !== 'widget') {
+          // Not a deviation: the reference answers a 200 stream with exactly this one event.
+          return singleEvent({ type: 'error', code: 'stream.error', allow_retry: false });
+        }
+        const runner = await this.options.runners(ctx, thread);
+        const action = request.params.action;
+        return this.runnerStream(thread, runner, ctx, signal, () => runner.action(thread, action, sender, ctx, signal));
+      }
+      default:
+        throw new Error(`Not a streaming request: ${request.type}`);
+    }
+  }
+
+  private async *createStream(
+    thread: ThreadMetadata,
+    input: UserMessageInput,
+    attachments: Attachment[],
+    runner: Runner<Ctx>,
+    ctx: Ctx,
+    signal: AbortSignal,
+  ): AsyncGenerator<ThreadStreamEvent> {
+    await this.store.saveThread(thread, ctx);
+    yield { type: 'thread.created', thread: toThreadResponse(thread) };
+    yield* this.userMessageStream(thread, input, attachments, runner, ctx, signal);
+  }
+
+  private async *userMessageStream(
+    thread: ThreadMetadata,
+    input: UserMessageInput,
+    attachments: Attachment[],
+    runner: Runner<Ctx>,
+    ctx: Ctx,
+    signal: AbortSignal,
+  ): AsyncGenerator<ThreadStreamEvent> {
+    if (signal.aborted) return;
+    const stamped: Attachment[] = [];
+    for (const attachment of attachments) {
+      const withThread = { ...attachment, thread_id: thread.id };
+      await this.store.saveAttachment(withThread, ctx);
+      stamped.push(toAttachmentResponse(withThread));
+    }
+    const message: UserMessageItem = {
+      id: this.ids('message'),
+      thread_id: thread.id,
+      created_at: this.now(),
+      type: 'user_message',
+      content: input.content,
+      attachments: stamped,
+      ...(input.quoted_text !== undefined ? { quoted_text: input.quoted_text } : {}),
+      inference_options: input.inference_options,
+    };
+    await this.store.addThreadItem(thread.id, message, ctx);
+    yield { type: 'thread.item.done', item: message };
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  private async *toolOutputStream(
+    thread: ThreadMetadata,
+    completed: ThreadItem,
+    runner: Runner<Ctx>,
+    ctx: Ctx,
+    signal: AbortSignal,
+  ): AsyncGenerator<ThreadStreamEvent> {
+    // Saved silently: the reference emits no event for the completed call.
+    await this.store.saveItem(thread.id, completed, ctx);
+    // Reference safety net: drop any other pending client tool call among the newest 20 items.
+    const recent = await this.store.loadThreadItems(thread.id, undefined, DEFAULT_PAGE_SIZE, 'desc', ctx);
+    for (const item of recent.data) {
+      if (item.type === 'client_tool_call' && item.status === 'pending') await this.store.deleteThreadItem(thread.id, item.id, ctx);
+    }
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, null, ctx, signal));
+  }
+
+  private async *retryStream(
+    thread: ThreadMetadata,
+    message: UserMessageItem,
+    runner: Runner<Ctx>,
+    ctx: Ctx,
+    signal: AbortSignal,
+  ): AsyncGenerator<ThreadStreamEvent> {
+    // No `thread.item.removed` events: the client prunes its own view.
+    await this.store.deleteThreadItemsAfter(thread.id, message.id, ctx);
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  /**
+   * The reference `_process_events`: `stream_options` first, then the runner's events with
+   * persistence (done → insert, replaced → upsert, removed → delete), hidden done items
+   * swallowed, `thread.updated` after any event that changed the thread and once more at the
+   * end, exceptions turned into one `error` event, and the cancellation cleanup on abort.
+   */
+  private async *runnerStream(
+    thread: ThreadMetadata,
+    runner: Runner<Ctx>,
+    ctx: Ctx,
+    signal: AbortSignal,
+    produce: () => AsyncIterable<ThreadStreamEvent>,
+  ): AsyncGenerator<ThreadStreamEvent> {
+    if (signal.aborted) return;
+    yield { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
+
+    let snapshot = snapshotOf(thread);
+    const pending = new Map<string, ThreadItem>();
+    let iterator: AsyncIterator<ThreadStreamEvent> | undefined;
+    let finished = false;
+    try {
+      try {
+        iterator = produce()[Symbol.asyncIterator]();
+        for (;;) {
+          const step = await nextUnlessAborted(iterator, signal);
+          if (step.done) break;
+          const event = step.value;
+          await this.persistEvent(thread.id, event, pending, ctx);
+          if (signal.aborted) throw ABORTED;
+          if (!(event.type === 'thread.item.done' && isHiddenItem(event.item))) yield toEventResponse(event);
+          if (!sameThread(thread, snapshot)) {
+            snapshot = snapshotOf(thread);
+            await this.store.saveThread(thread, ctx);
+            yield { type: 'thread.updated', thread: toThreadResponse(thread) };
+          }
+        }
+      } catch (error) {
+        if (error === ABORTED) throw error;
+        this.options.onStreamError?.(error);
+        yield errorEventFor(error);
+      }
+      finished = true;
+      if (!sameThread(thread, snapshot)) {
+        await this.store.saveThread(thread, ctx);
+        yield { type: 'thread.updated', thread: toThreadResponse(thread) };
+      }
+    } catch (error) {
+      if (error !== ABORTED) throw error;
+    } finally {
+      // Reached unfinished on abort, or when the consumer stopped iterating (a disconnect).
+      if (!finished) {
+        stopQuietly(iterator);
+        await this.handleCancelled(thread, pending, ctx);
+      }
+    }
+  }
+
+  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+    switch (event.type) {
+      case 'thread.item.added':
+        pending.set(event.item.id, structuredClone(event.item));
+        return;
+      case 'thread.item.updated':
+        applyPendingUpdate(pending, event);
+        return;
+      case 'thread.item.done':
+        await this.store.addThreadItem(threadId, event.item, ctx);
+        pending.delete(event.item.id);
+        return;
+      case 'thread.item.replaced':
+        await this.store.saveItem(threadId, event.item, ctx);
+        pending.delete(event.item.id);
+        return;
+      case 'thread.item.removed':
+        await this.store.deleteThreadItem(threadId, event.item_id, ctx);
+        pending.delete(event.item_id);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * The reference `handle_stream_cancelled`: keep pending assistant messages that have
+   * non-blank text (deltas applied), drop other pending items, and note the cancellation in a
+   * hidden item so the next response does not continue the cancelled one.
+   */
+  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+    try {
+      for (const item of pending.values()) {
+        if (item.type === 'assistant_message' && item.content.some((part) => part.text.trim() !== '')) {
+          await this.store.addThreadItem(thread.id, item, ctx);
+        }
+      }
+      await this.store.addThreadItem(
+        thread.id,
+        { id: this.ids('sdk_hidden_context'), thread_id: thread.id, created_at: this.now(), type: 'sdk_hidden_context', content: CANCELLED_STREAM_NOTE },
+        ctx,
+      );
+    } catch (error) {
+      // Nobody is listening any more; report and end quietly.
+      this.options.onStreamError?.(error);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // JSON requests
+  // -------------------------------------------------------------------------------------------
+
+  private async processJson(request: ChatKitRequest, ctx: Ctx): Promise<Record<string, unknown>> {
+    switch (request.type) {
+      case 'threads.get_by_id': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        // The oldest 20 items, ascending; hidden ones filtered after paging, like the reference.
+        const items = await this.store.loadThreadItems(thread.id, undefined, DEFAULT_PAGE_SIZE, 'asc', ctx);
+        return { ...toThreadResponse(thread, items) };
+      }
+      case 'threads.list': {
+        const { limit, after, order } = request.params;
+        const page = await withCursor(() => this.store.loadThreads(limit, after, order, ctx));
+        return { ...page, data: page.data.map((thread) => toThreadResponse(thread)) };
+      }
+      case 'threads.update': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        thread.title = request.params.title;
+        await this.store.saveThread(thread, ctx);
+        return { ...toThreadResponse(thread) };
+      }
+      case 'threads.delete': {
+        // Deviation for consistency: an unknown thread is a 404, as for every other thread op.
+        await this.store.loadThread(request.params.thread_id, ctx);
+        await this.store.deleteThread(request.params.thread_id, ctx);
+        return {};
+      }
+      case 'items.list': {
+        const { thread_id: threadId, limit, after, order } = request.params;
+        await this.store.loadThread(threadId, ctx);
+        const page = await withCursor(() => this.store.loadThreadItems(threadId, after, limit, order, ctx));
+        return { ...page, data: page.data.filter((item) => !isHiddenItem(item)).map(toItemResponse) };
+      }
+      case 'items.feedback': {
+        const { thread_id: threadId, item_ids: itemIds, kind } = request.params;
+        await this.store.loadThread(threadId, ctx);
+        for (const itemId of itemIds) await this.store.loadItem(threadId, itemId, ctx);
+        await this.store.addFeedback(threadId, itemIds, kind, ctx);
+        return {};
+      }
+      case 'attachments.create': {
+        const options = this.attachmentOptions();
+        const { name, mime_type: mimeType } = request.params;
+        const id = this.ids('attachment');
+        const uploadDescriptor = { url: options.uploadUrl(id, ctx), method: 'PUT' as const, headers: {} };
+        const previewUrl = mimeType.startsWith('image/') ? options.previewUrl?.(id, ctx) : undefined;
+        const attachment: Attachment =
+          previewUrl !== undefined
+            ? { id, type: 'image', name, mime_type: mimeType, upload_descriptor: uploadDescriptor, preview_url: previewUrl }
+            : { id, type: 'file', name, mime_type: mimeType, upload_descriptor: uploadDescriptor };
+        await this.store.saveAttachment(attachment, ctx);
+        return { ...toAttachmentResponse(attachment) };
+      }
+      case 'attachments.delete': {
+        const options = this.attachmentOptions();
+        let attachment: Attachment;
+        try {
+          attachment = await this.store.loadAttachment(request.params.attachment_id, ctx);
+        } catch (error) {
+          // Idempotent like the reference store, and loading first means bytes are only ever
+          // deleted for an attachment the caller owns.
+          if (error instanceof ChatKitNotFoundError) return {};
+          throw error;
+        }
+        await options.deleteBytes?.(attachment, ctx);
+        await this.store.deleteAttachment(attachment.id, ctx);
+        return {};
+      }
+      case 'input.transcribe': {
+        const runner = await this.options.runners(ctx, null);
+        if (!runner.transcribe) throw new ChatKitNotSupportedError('Dictation is not supported here.');
+        const audio = { data: Buffer.from(request.params.audio_base64, 'base64'), mime_type: request.params.mime_type };
+        const result = await runner.transcribe(audio, ctx);
+        return { text: result.text };
+      }
+      case 'threads.sync_custom_action': {
+        const thread = await this.store.loadThread(request.params.thread_id, ctx);
+        const sender = request.params.item_id === undefined ? null : await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        if (sender && sender.type !== 'widget') throw new ChatKitInvalidRequestError(`Item ${sender.id} is not a widget.`);
+        const runner = await this.options.runners(ctx, thread);
+        const result = await runner.syncAction(thread, request.params.action, sender, ctx);
+        if (!result.updated_item) return {};
+        // Parley deviation: the SDK leaves persisting `updated_item` to the integrator; we do it.
+        await this.store.saveItem(thread.id, result.updated_item, ctx);
+        return { updated_item: toItemResponse(result.updated_item) };
+      }
+      default:
+        throw new Error(`Not a JSON request: ${request.type}`);
+    }
+  }
+
+  private async loadAttachments(input: UserMessageInput, ctx: Ctx): Promise<Attachment[]> {
+    const attachments: Attachment[] = [];
+    for (const id of input.attachments) attachments.push(await this.store.loadAttachment(id, ctx));
+    return attachments;
+  }
+
+  private attachmentOptions(): ChatKitAttachmentOptions<Ctx> {
+    if (!this.options.attachments) throw new ChatKitNotSupportedError('Attachments are not supported here.');
+    return this.options.attachments;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (exported where unit tests exercise them directly)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The reference structured-input rules: a missing, empty or skipped answer (or status `skipped`)
+ * becomes `{values: [], skipped: true}`; single-choice answers keep their first value; answers
+ * for unknown input ids are ignored.
+ */
+export function applyStructuredInput(item: StructuredInputItem, submission: StructuredInputSubmission): StructuredInputItem {
+  const inputs = item.inputs.map((input) => {
+    const submitted =
+      submission.status === 'answered' && Object.prototype.hasOwnProperty.call(submission.answers, input.id)
+        ? submission.answers[input.id]
+        : undefined;
+    if (!submitted || submitted.skipped || submitted.values.length === 0) return { ...input, answer: { values: [], skipped: true } };
+    const values = input.type === 'multiple_choice' && !input.multiple ? submitted.values.slice(0, 1) : [...submitted.values];
+    return { ...input, answer: { values, skipped: false } };
+  });
+  return { ...item, status: submission.status, inputs };
+}
+
+/** A thread as sent: `metadata` always `{}`, items page filtered of hidden items (or empty). */
+export function toThreadResponse(thread: ThreadMetadata, items?: Page<ThreadItem>): Thread {
+  return {
+    id: thread.id,
+    ...(thread.title !== undefined && thread.title !== null ? { title: thread.title } : {}),
+    created_at: thread.created_at,
+    status: thread.status,
+    ...(thread.allowed_image_domains ? { allowed_image_domains: thread.allowed_image_domains } : {}),
+    metadata: {},
+    items: items ? { ...items, data: items.data.filter((item) => !isHiddenItem(item)).map(toItemResponse) } : { data: [], has_more: false },
+  };
+}
+
+/** An attachment as sent: the server-only `metadata` is never serialised. */
+export function toAttachmentResponse(attachment: Attachment): Attachment {
+  const { metadata: _serverOnly, ...visible } = attachment;
+  return visible;
+}
+
+function toItemResponse(item: ThreadItem): ThreadItem {
+  return item.type === 'user_message' ? { ...item, attachments: item.attachments.map(toAttachmentResponse) } : item;
+}
+
+function toEventResponse(event: ThreadStreamEvent): ThreadStreamEvent {
+  if (event.type === 'thread.item.added' || event.type === 'thread.item.done' || event.type === 'thread.item.replaced') {
+    return { ...event, item: toItemResponse(event.item) };
+  }
+  return event;
+}
+
+function errorEventFor(error: unknown): StreamEventOf<'error'> {
+  if (error instanceof ChatKitCustomStreamError) return { type: 'error', code: 'custom', message: error.message, allow_retry: error.allowRetry };
+  if (error instanceof ChatKitStreamError) return { type: 'error', code: error.code, allow_retry: error.allowRetry };
+  // No message: the client shows its own localized text, as for the reference.
+  return { type: 'error', code: 'stream.error', allow_retry: true };
+}
+
+/** The reference `_update_pending_items`: keep pending items current for the cancel cleanup. */
+function applyPendingUpdate(pending: Map<string, ThreadItem>, event: StreamEventOf<'thread.item.updated'>): void {
+  const item = pending.get(event.item_id);
+  const update = event.update;
+  if (item?.type === 'assistant_message') {
+    const content = item.content;
+    if (!('content_index' in update) || !update.type.startsWith('assistant_message.')) return;
+    // Updates may address an index that has not been announced yet: pad first.
+    while (content.length <= update.content_index) content.push({ type: 'output_text', text: '', annotations: [] });
+    const part = content[update.content_index];
+    switch (update.type) {
+      case 'assistant_message.content_part.added':
+      case 'assistant_message.content_part.done':
+        content[update.content_index] = structuredClone(update.content);
+        break;
+      case 'assistant_message.content_part.text_delta':
+        part.text += update.delta;
+        break;
+      case 'assistant_message.content_part.annotation_added':
+        part.annotations.splice(Math.min(update.annotation_index, part.annotations.length), 0, structuredClone(update.annotation));
+        break;
+    }
+  } else if (item?.type === 'workflow') {
+    if (update.type === 'workflow.task.updated') item.workflow.tasks[update.task_index] = structuredClone(update.task);
+    else if (update.type === 'workflow.task.added') item.workflow.tasks.push(structuredClone(update.task));
+  }
+}
+
+type ThreadSnapshot = string;
+
+/** Canonical JSON (sorted keys, unset fields omitted), so key order and null/absent don't count. */
+function snapshotOf(thread: ThreadMetadata): ThreadSnapshot {
+  return JSON.stringify(canonical(omitNulls(thread)));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+  }
+  return value;
+}
+
+function sameThread(thread: ThreadMetadata, snapshot: ThreadSnapshot): boolean {
+  return snapshotOf(thread) === snapshot;
+}
+
+async function withCursor<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof ChatKitUnknownCursorError) {
+      throw new ChatKitInvalidRequestError('The after cursor does not name an element of this list.', {
+        fields: { 'params.after': ['does not name an element of this list'] },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Resolves with the next step, or rejects with ABORTED as soon as the signal fires. */
+function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.reject(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (step) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(step);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Asks the runner's iterator to finish without waiting: a runner blocked on I/O would otherwise
+ * hold the cleanup hostage. Runners observe the AbortSignal to stop their own work.
+ */
+function stopQuietly(iterator: AsyncIterator<unknown> | undefined): void {
+  try {
+    iterator?.return?.()?.catch(() => undefined);
+  } catch {
+    // A synchronous throw from return() changes nothing: the stream is over.
+  }
+}
+
+async function* singleEvent(event: ThreadStreamEvent): AsyncGenerator<ThreadStreamEvent> {
+  yield event;
+}

@@ -1,0 +1,51 @@
+import type {
+  Action,
+  AudioInput,
+  StreamOptions,
+  SyncCustomActionResponse,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  TranscriptionResult,
+  UserMessageItem,
+  WidgetItem,
+} from './types';
+
+/**
+ * What produces the assistant side of a conversation (a model workflow, or the echo runner in
+ * tests). The processor owns persistence and the wire; a runner only yields events.
+ *
+ * Contract (as chatkit-python's `ChatKitServer.respond`/`action`):
+ * - `thread` is live: mutate `title`, `status`, `allowed_image_domains` or `metadata` and the
+ *   processor saves the thread and emits `thread.updated` after the current event.
+ * - `thread.item.done` items are persisted as new items, `thread.item.replaced` upserted,
+ *   `thread.item.removed` deleted; hidden items are persisted but never sent.
+ * - Throwing inside the iteration ends the stream with an `error` event
+ *   (`ChatKitCustomStreamError` → `custom` with its message; anything else → `stream.error`).
+ * - `signal` aborts when the client disconnects; stop work promptly. The processor persists
+ *   the non-blank pending assistant messages itself.
+ */
+export interface Runner<Ctx> {
+  /** Answers `userMessage`, or continues after a tool output / structured input when it is null. */
+  respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent>;
+
+  /** Reacts to `threads.custom_action`; `sender` is the widget that dispatched it, if any. */
+  action(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent>;
+
+  /**
+   * Reacts to `threads.sync_custom_action` (a widget action with `streaming: false`). The returned
+   * `updated_item` is persisted by the processor (Parley deviation: the SDK leaves that to you).
+   */
+  syncAction(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx): Promise<SyncCustomActionResponse>;
+
+  /** Speech to text for `input.transcribe`; absent means dictation is not supported. */
+  transcribe?(audio: AudioInput, ctx: Ctx): Promise<TranscriptionResult>;
+
+  /** Stream options for a runner-driven stream; default `{allow_cancel: true}`. */
+  streamOptions?(thread: ThreadMetadata, ctx: Ctx): StreamOptions;
+}
+
+/**
+ * Picks the runner for a request: the principal (and the thread, when the request names one)
+ * decide which workflow answers. `thread` is null for `input.transcribe`.
+ */
+export type RunnerResolver<Ctx> = (ctx: Ctx, thread: ThreadMetadata | null) => Runner<Ctx> | Promise<Runner<Ctx>>;
