@@ -22,8 +22,16 @@ export default defineConfig({
       dts: false,
     }),
   ],
+  // Dev (`npm run dev -w canvas-host`): the API of a backend on :3000 and the remote's dev server on :5174, so the
+  // pages stay same-origin (cookies, Origin checks) as in production.
+  server: {
+    port: 5173,
+    proxy: { '/api': 'http://localhost:3000', '/widget': 'http://localhost:5174' },
+  },
   build: {
     target: 'esnext',
+    // dist/.vite/manifest.json: the chunk graph `npm run size` measures the initial JS of each app from.
+    manifest: true,
     reportCompressedSize: false,
   },
 });

@@ -1,15 +1,22 @@
 import { lazy, Suspense } from 'react';
-import { OwnerHome } from './owner/OwnerHome';
 import { matchRoute } from './routes';
+import { useLocation } from './router';
 
-// Public visitors never download the owner app's code, and owners only fetch this chunk when they open a share link.
+// Two code-split apps: public visitors never download the owner app, and owners only fetch the public page when they
+// open a share link.
+const OwnerApp = lazy(() => import('./owner/OwnerApp'));
 const PublicChatPage = lazy(() => import('./public/PublicChatPage'));
 
-export interface AppProps {
-  pathname?: string;
-}
+const loading = (
+  <div className="skeleton" role="status" aria-label="Loading…">
+    <span />
+    <span />
+    <span />
+  </div>
+);
 
-export function App({ pathname = window.location.pathname }: AppProps) {
+export function App() {
+  const { pathname } = useLocation();
   const route = matchRoute(pathname);
 
   return (
@@ -20,20 +27,20 @@ export function App({ pathname = window.location.pathname }: AppProps) {
         </a>
       </header>
       <main>
-        {route.name === 'home' && <OwnerHome />}
-        {route.name === 'publicChat' && (
-          <Suspense fallback={<p role="status">Loading…</p>}>
+        <Suspense fallback={loading}>
+          {route.name === 'publicChat' ? (
             <PublicChatPage workflowId={route.workflowId} />
-          </Suspense>
-        )}
-        {route.name === 'notFound' && (
-          <section aria-labelledby="not-found-title">
-            <h1 id="not-found-title">Page not found</h1>
-            <p>
-              <a href="/">Go to Parley</a>
-            </p>
-          </section>
-        )}
+          ) : route.name === 'notFound' ? (
+            <section aria-labelledby="not-found-title">
+              <h1 id="not-found-title">Page not found</h1>
+              <p>
+                <a href="/">Go to Parley</a>
+              </p>
+            </section>
+          ) : (
+            <OwnerApp route={route} />
+          )}
+        </Suspense>
       </main>
     </>
   );

@@ -1,14 +1,22 @@
-import type { ChatWidgetOptions, WidgetAuth, WidgetEvent, WidgetRenderer, WidgetTheme } from './contract';
+import type {
+  ChatWidgetOptions,
+  StarterPrompt,
+  WidgetAuth,
+  WidgetEvent,
+  WidgetRenderer,
+  WidgetTheme,
+} from './contract';
 
 /**
  * The one place that turns what a host passes into what the widget uses (STYLE.md item 14): host props win, then
- * runtime config (served by the API later), then the defaults below.
+ * runtime config (the API's `/api/config`), then the defaults below.
  */
 
 /** Settings the API may supply at runtime (from `/api/config`); hosts can still override them with props. */
 export interface WidgetRuntimeConfig {
   theme?: WidgetTheme;
   renderer?: WidgetRenderer;
+  chatkit?: { domainKey?: string; scriptUrl?: string };
 }
 
 export interface ResolvedWidgetConfig {
@@ -18,13 +26,26 @@ export interface ResolvedWidgetConfig {
   auth: WidgetAuth;
   theme: WidgetTheme;
   renderer: WidgetRenderer;
+  title: string;
+  greeting: string;
+  starterPrompts: StarterPrompt[];
+  /** Undefined when neither the host nor the API configured one: the ChatKit renderer cannot start without it. */
+  domainKey: string | undefined;
+  chatkitScriptUrl: string;
+  /** How long `auto` waits for the ChatKit script to define `<openai-chatkit>` before falling back to `lite`. */
+  chatkitTimeoutMs: number;
+  onSignIn: ((loginUrl: string) => void) | undefined;
   emit: (event: WidgetEvent) => void;
 }
 
 export const WIDGET_DEFAULTS = {
   theme: 'light',
   renderer: 'auto',
-} as const satisfies Required<WidgetRuntimeConfig>;
+  title: 'Chat',
+  greeting: 'How can I help?',
+  chatkitScriptUrl: 'https://cdn.platform.openai.com/deployments/chatkit/chatkit.js',
+  chatkitTimeoutMs: 4000,
+} as const;
 
 const THEMES: readonly WidgetTheme[] = ['light', 'dark', 'system'];
 const RENDERERS: readonly WidgetRenderer[] = ['chatkit', 'lite', 'auto'];
@@ -52,6 +73,18 @@ export function resolveWidgetConfig(
     auth,
     theme: pick('theme', THEMES, options.theme, runtime.theme, WIDGET_DEFAULTS.theme),
     renderer: pick('renderer', RENDERERS, options.renderer, runtime.renderer, WIDGET_DEFAULTS.renderer),
+    title: optionalString(options.title) ?? WIDGET_DEFAULTS.title,
+    greeting: optionalString(options.greeting) ?? WIDGET_DEFAULTS.greeting,
+    starterPrompts: (options.starterPrompts ?? []).filter(
+      (p) => typeof p?.label === 'string' && typeof p.prompt === 'string' && p.prompt.trim() !== '',
+    ),
+    domainKey: optionalString(options.domainKey) ?? optionalString(runtime.chatkit?.domainKey),
+    chatkitScriptUrl:
+      optionalString(options.chatkitScriptUrl) ??
+      optionalString(runtime.chatkit?.scriptUrl) ??
+      WIDGET_DEFAULTS.chatkitScriptUrl,
+    chatkitTimeoutMs: WIDGET_DEFAULTS.chatkitTimeoutMs,
+    onSignIn: typeof options.onSignIn === 'function' ? options.onSignIn : undefined,
     emit: (event) => {
       if (!onEvent) return;
       // A host's telemetry bug must never break the chat.
@@ -62,6 +95,36 @@ export function resolveWidgetConfig(
       }
     },
   };
+}
+
+/**
+ * Reads the widget's part of the API's public `GET /api/config`
+ * (`{chatkit: {domainKey, scriptUrl}, …}`). Never throws: without runtime config the widget still works on props and
+ * defaults.
+ */
+export async function fetchWidgetRuntimeConfig(
+  apiBaseUrl: string,
+  fetchImpl: typeof fetch = fetch,
+  signal?: AbortSignal,
+): Promise<WidgetRuntimeConfig> {
+  try {
+    const response = await fetchImpl(`${apiBaseUrl}/api/config`, { signal, headers: { Accept: 'application/json' } });
+    if (!response.ok) return {};
+    const body = (await response.json()) as { chatkit?: { domainKey?: unknown; scriptUrl?: unknown } } | null;
+    const chatkit = body?.chatkit;
+    return {
+      chatkit: {
+        domainKey: typeof chatkit?.domainKey === 'string' ? chatkit.domainKey : undefined,
+        scriptUrl: typeof chatkit?.scriptUrl === 'string' ? chatkit.scriptUrl : undefined,
+      },
+    };
+  } catch {
+    return {};
+  }
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function requireString(value: unknown, field: string): string {

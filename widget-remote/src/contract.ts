@@ -24,8 +24,10 @@ export interface SessionToken {
 
 /**
  * How the widget authenticates to `/api/chatkit`.
- * - `session`: signed-in owners in the canvas; the host mints 5-minute chat tokens on demand.
- * - `publishToken`: public share links; the `pub_…` token taken from the page's URL fragment.
+ * - `session`: signed-in owners in the canvas; the host mints 5-minute chat tokens on demand. The widget calls
+ *   `getToken` again shortly before the current token expires, and once more when the API answers 401.
+ * - `publishToken`: public share links; the `pub_…` token taken from the page's URL fragment. The widget keeps the
+ *   anonymous visitor token the API hands out in `localStorage`, per workflow, so a reload shows the same history.
  */
 export type WidgetAuth =
   | { kind: 'session'; getToken: () => Promise<SessionToken> }
@@ -36,7 +38,7 @@ export type WidgetTheme = 'light' | 'dark' | 'system';
 
 /**
  * `chatkit` is the OpenAI ChatKit web component (needs OpenAI's CDN), `lite` the built-in renderer, and `auto` tries
- * ChatKit and falls back to `lite` when its script cannot load.
+ * ChatKit and falls back to `lite` when its script cannot load within a few seconds.
  */
 export type WidgetRenderer = 'chatkit' | 'lite' | 'auto';
 
@@ -47,7 +49,16 @@ export type WidgetEvent =
   | { type: 'message_sent' }
   /** `code` is the API error code (`publish_token_invalid`, `rate_limited`, …) or `network_error`. */
   | { type: 'request_failed'; code: string; status?: number }
-  | { type: 'renderer_fallback'; from: 'chatkit'; to: 'lite'; reason: string };
+  | { type: 'renderer_fallback'; from: 'chatkit'; to: 'lite'; reason: RendererFallbackReason };
+
+/** Why `auto` did not use ChatKit: its script failed or timed out, or no ChatKit domain key is configured. */
+export type RendererFallbackReason = 'script_error' | 'timeout' | 'missing_domain_key';
+
+/** A suggested first message on the start screen. */
+export interface StarterPrompt {
+  label: string;
+  prompt: string;
+}
 
 /** Options accepted by `<ChatWidget>` (as props) and by `mount(element, options)`. */
 export interface ChatWidgetOptions {
@@ -59,6 +70,24 @@ export interface ChatWidgetOptions {
   theme?: WidgetTheme;
   /** Default `auto`. */
   renderer?: WidgetRenderer;
+  /** Shown as the chat's heading, e.g. the workflow name. Default "Chat". */
+  title?: string;
+  /** Start screen greeting. Default "How can I help?". */
+  greeting?: string;
+  starterPrompts?: StarterPrompt[];
+  /**
+   * ChatKit domain key (platform.openai.com › Domain allowlist). Default: `chatkit.domainKey` from the API's
+   * `/api/config`, fetched only when the ChatKit renderer may be used.
+   */
+  domainKey?: string;
+  /** URL of OpenAI's ChatKit script. Default: `chatkit.scriptUrl` from `/api/config`, then OpenAI's CDN. */
+  chatkitScriptUrl?: string;
+  /**
+   * Called with the absolute sign-in URL when a visitor presses "Sign in" on a login-required chat. Default: the
+   * widget navigates the page there. Hosts that hold state in memory (the public page's share token) use it to save
+   * that state first.
+   */
+  onSignIn?: (loginUrl: string) => void;
   onEvent?: (event: WidgetEvent) => void;
 }
 

@@ -1,13 +1,15 @@
 import { act } from 'react';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WidgetConfigError } from './config';
 import type { ChatWidgetOptions, WidgetEvent } from './contract';
 import { mount } from './mount';
+import { fakeServer } from './test/fakeServer';
 
 const options = (overrides: Partial<ChatWidgetOptions> = {}): ChatWidgetOptions => ({
   apiBaseUrl: 'https://parley.test/',
   workflowId: 'wf_123',
   auth: { kind: 'publishToken', token: 'pub_test' },
+  renderer: 'lite',
   ...overrides,
 });
 
@@ -16,8 +18,13 @@ beforeAll(() => {
   (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 });
 
+beforeEach(() => {
+  vi.stubGlobal('fetch', fakeServer({ 'threads.list': () => ({ json: { data: [], has_more: false } }) }).fetch);
+});
+
 afterEach(() => {
   document.body.replaceChildren();
+  vi.unstubAllGlobals();
 });
 
 describe('mount', () => {
@@ -34,8 +41,9 @@ describe('mount', () => {
     expect(heading?.textContent).toBe('Chat');
     expect(region?.getAttribute('aria-labelledby')).toBe(heading?.id);
     expect(region?.dataset.theme).toBe('dark');
-    expect(region?.dataset.renderer).toBe('auto');
+    expect(region?.dataset.renderer).toBe('lite');
     expect(element.querySelector('[aria-live="polite"]')?.getAttribute('role')).toBe('log');
+    expect(element.querySelector('textarea')?.id).toContain('parley-');
 
     await act(async () => unmount());
     expect(element.childNodes).toHaveLength(0);
@@ -73,7 +81,8 @@ describe('mount', () => {
 describe('exposed modules', () => {
   it('have no side effects at import time', async () => {
     vi.resetModules();
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const fetchSpy = vi.fn();
+    vi.stubGlobal('fetch', fetchSpy);
     const html = document.documentElement.outerHTML;
     const globals = new Set(Object.keys(globalThis));
 
@@ -89,6 +98,5 @@ describe('exposed modules', () => {
     expect(document.documentElement.outerHTML).toBe(html);
     expect(Object.keys(globalThis).filter((key) => !globals.has(key))).toEqual([]);
     expect(fetchSpy).not.toHaveBeenCalled();
-    fetchSpy.mockRestore();
   });
 });

@@ -38,7 +38,7 @@ export class RemoteBoundary extends Component<RemoteBoundaryProps, RemoteBoundar
   override render(): ReactNode {
     if (!this.state.failed) return this.props.children;
     return (
-      <div role="alert" className="remote-fallback">
+      <div role="alert" className="remote-fallback" data-testid="remote-fallback">
         <p className="remote-fallback__title">{this.props.title ?? 'The chat could not be loaded.'}</p>
         <p>{describe(this.state.error)}</p>
         <button type="button" onClick={this.retry}>

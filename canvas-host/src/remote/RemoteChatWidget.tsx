@@ -29,7 +29,7 @@ export function RemoteChatWidget({ manifestUrl, loadOptions, ...options }: Remot
 
   return (
     <RemoteBoundary onRetry={() => setGeneration((value) => value + 1)}>
-      <Suspense fallback={<p role="status">Loading chat…</p>}>
+      <Suspense fallback={<p role="status" data-testid="remote-loading">Loading chat…</p>}>
         <Widget {...options} />
       </Suspense>
     </RemoteBoundary>

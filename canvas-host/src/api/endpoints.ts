@@ -1,0 +1,96 @@
+import { api, apiUrl } from './client';
+import type {
+  AuditPage,
+  ChatSessionInfo,
+  ChatSessionList,
+  ChatSessionToken,
+  CreateWorkflowBody,
+  IssuedLink,
+  LoginBody,
+  LoginResponse,
+  MeResponse,
+  OidcSession,
+  PublicWorkflow,
+  RegisterBody,
+  RegisterResponse,
+  TranscriptDetail,
+  TranscriptPage,
+  UpdateWorkflowBody,
+  User,
+  Workflow,
+  WorkflowPage,
+} from './types';
+
+/** `/api/...` calls of the owner app and the public page, one function per route (ARCHITECTURE.md §4). */
+
+const id = (value: string) => encodeURIComponent(value);
+
+export const authApi = {
+  /** The signed-in owner. */
+  me: async (): Promise<User> => (await api<MeResponse>('/auth/me')).user,
+  login: (body: LoginBody) => api<LoginResponse>('/auth/login', { method: 'POST', body }),
+  /** Does not sign in: call `login` next. */
+  register: (body: RegisterBody) => api<RegisterResponse>('/auth/register', { method: 'POST', body }),
+  logout: () => api<void>('/auth/logout', { method: 'POST' }),
+  /** The visitor's OpenID Connect session (public pages with `requireLogin`). */
+  oidcSession: () => api<OidcSession>('/auth/session'),
+  /** Where the OIDC code flow starts; the server redirects back to `returnTo` (same-origin path). */
+  oidcLoginUrl: (returnTo: string) => apiUrl('/auth/oidc/login', { returnTo }),
+};
+
+export const workflowsApi = {
+  list: (cursor?: string | null) => api<WorkflowPage>('/workflows', { query: { limit: 50, cursor } }),
+  get: (workflowId: string) => api<Workflow>(`/workflows/${id(workflowId)}`),
+  create: (body: CreateWorkflowBody) => api<Workflow>('/workflows', { method: 'POST', body }),
+  update: (workflowId: string, body: UpdateWorkflowBody) =>
+    api<Workflow>(`/workflows/${id(workflowId)}`, { method: 'PATCH', body }),
+  remove: (workflowId: string) => api<void>(`/workflows/${id(workflowId)}`, { method: 'DELETE' }),
+};
+
+export const publishApi = {
+  publish: (workflowId: string, requireLogin: boolean) =>
+    api<IssuedLink>(`/workflows/${id(workflowId)}/publish`, { method: 'POST', body: { requireLogin } }),
+  rotate: (workflowId: string) => api<IssuedLink>(`/workflows/${id(workflowId)}/publish/rotate`, { method: 'POST', body: {} }),
+  revoke: (workflowId: string) => api<Workflow>(`/workflows/${id(workflowId)}/publish/revoke`, { method: 'POST' }),
+  /** The login toggle without rotating the link (`PATCH /workflows/:id/publish`). */
+  setRequireLogin: (workflowId: string, requireLogin: boolean) =>
+    api<Workflow>(`/workflows/${id(workflowId)}/publish`, { method: 'PATCH', body: { requireLogin } }),
+  publicInfo: (workflowId: string) => api<PublicWorkflow>(`/workflows/${id(workflowId)}/public`),
+  audit: (workflowId: string, cursor?: string | null) =>
+    api<AuditPage>(`/workflows/${id(workflowId)}/audit`, { query: { limit: 50, cursor } }),
+};
+
+export interface TranscriptFilters {
+  /** ISO 8601 instants. */
+  from?: string;
+  to?: string;
+  principalKind?: string;
+  q?: string;
+}
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+export const transcriptsApi = {
+  list: (workflowId: string, filters: TranscriptFilters, cursor?: string | null) =>
+    api<TranscriptPage>(`/workflows/${id(workflowId)}/transcripts`, { query: { ...filters, limit: 50, cursor } }),
+  thread: (workflowId: string, threadId: string) =>
+    api<TranscriptDetail>(`/workflows/${id(workflowId)}/transcripts/${id(threadId)}`),
+  remove: (workflowId: string, threadId: string) =>
+    api<void>(`/workflows/${id(workflowId)}/transcripts/${id(threadId)}`, { method: 'DELETE' }),
+  /** A download link (cookie-authenticated GET). */
+  exportUrl: (workflowId: string, format: ExportFormat) =>
+    apiUrl(`/workflows/${id(workflowId)}/transcripts/export`, { format }),
+};
+
+export const chatSessionsApi = {
+  /** A 5-minute chat JWT for the canvas bubble. */
+  create: (workflowId: string) =>
+    api<ChatSessionToken>(`/workflows/${id(workflowId)}/chatkit/session`, { method: 'POST', body: {} }),
+  /** Accepts `{data}` and a bare array (REGENERATE once `/chatkit/sessions` is documented). */
+  list: async (): Promise<ChatSessionInfo[]> => {
+    const body = await api<ChatSessionList | ChatSessionInfo[]>('/chatkit/sessions');
+    return Array.isArray(body) ? body : body.data;
+  },
+  revoke: (sessionId: string) => api<void>(`/chatkit/sessions/${id(sessionId)}`, { method: 'DELETE' }),
+  revokeAll: () => api<void>('/chatkit/sessions/revoke-all', { method: 'POST' }),
+};

@@ -1,0 +1,131 @@
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeApi } from '../test/fakeApi';
+import { AuditPage } from './AuditPage';
+import { SessionsPage } from './SessionsPage';
+import { apiFilters, TranscriptPage, TranscriptsPage } from './TranscriptsPage';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  window.history.replaceState(null, '', '/');
+});
+
+const thread = (id: string, principalKind: string) => ({
+  id,
+  title: `Thread ${id}`,
+  principalKind,
+  createdAt: '2030-01-01T10:00:00Z',
+  updatedAt: '2030-01-01T10:05:00Z',
+});
+
+describe('TranscriptsPage', () => {
+  it('lists threads with the filters from the address bar and links the exports', async () => {
+    window.history.replaceState(null, '', '/workflows/wf_1/transcripts?principalKind=visitor&q=refund');
+    const api = fakeApi({ 'GET /api/workflows/wf_1/transcripts': () => ({ json: { data: [thread('t1', 'visitor')], nextCursor: null } }) });
+    vi.stubGlobal('fetch', api.fetch);
+    render(<TranscriptsPage workflowId="wf_1" />);
+
+    const row = await screen.findByTestId('transcript-row');
+    expect(within(row).getByRole('link', { name: 'Thread t1' }).getAttribute('href')).toBe('/workflows/wf_1/transcripts/t1');
+    expect(row.textContent).toContain('Anonymous visitor');
+    const query = api.calls[0]!.url.searchParams;
+    expect(query.get('principalKind')).toBe('visitor');
+    expect(query.get('q')).toBe('refund');
+    expect(screen.getByTestId('export-jsonl').getAttribute('href')).toBe('/api/workflows/wf_1/transcripts/export?format=jsonl');
+    expect(screen.getByTestId('export-csv').getAttribute('href')).toBe('/api/workflows/wf_1/transcripts/export?format=csv');
+  });
+
+  it('applies new filters through the address bar and refetches', async () => {
+    window.history.replaceState(null, '', '/workflows/wf_1/transcripts');
+    const api = fakeApi({ 'GET /api/workflows/wf_1/transcripts': () => ({ json: { data: [], nextCursor: null } }) });
+    vi.stubGlobal('fetch', api.fetch);
+    render(<TranscriptsPage workflowId="wf_1" />);
+    await screen.findByText('No conversations match.');
+
+    fireEvent.change(screen.getByLabelText('From'), { target: { value: '2030-01-01' } });
+    fireEvent.change(screen.getByLabelText('Who'), { target: { value: 'oauth' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Filter' }));
+
+    await waitFor(() => expect(api.calls).toHaveLength(2));
+    expect(window.location.search).toBe('?from=2030-01-01&principalKind=oauth');
+    const query = api.calls[1]!.url.searchParams;
+    expect(query.get('principalKind')).toBe('oauth');
+    expect(query.get('from')).toBe(new Date(2030, 0, 1).toISOString());
+  });
+
+  it('turns whole days into an inclusive instant range', () => {
+    expect(apiFilters({ from: '2030-01-02', to: '2030-01-02', principalKind: '', q: '  ' })).toEqual({
+      from: new Date(2030, 0, 2).toISOString(),
+      to: new Date(2030, 0, 2, 23, 59, 59, 999).toISOString(),
+    });
+  });
+
+  it('shows one thread’s items', async () => {
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/workflows/wf_1/transcripts/t1': () => ({
+          json: {
+            ...thread('t1', 'chat'),
+            items: [
+              { id: 'u1', type: 'user_message', created_at: '2030-01-01T10:00:00Z', content: [{ type: 'input_text', text: 'Hello' }] },
+              { id: 'a1', type: 'assistant_message', created_at: '2030-01-01T10:00:01Z', content: [{ type: 'output_text', text: 'Echo: Hello' }] },
+            ],
+          },
+        }),
+      }).fetch,
+    );
+    render(<TranscriptPage workflowId="wf_1" threadId="t1" />);
+    const list = await screen.findByTestId('transcript-items');
+    expect(Array.from(list.querySelectorAll('.transcript__text')).map((n) => n.textContent)).toEqual(['Hello', 'Echo: Hello']);
+    expect(screen.getByText(/You \(canvas\)/)).toBeTruthy();
+  });
+});
+
+describe('SessionsPage', () => {
+  it('signs out all devices after confirmation', async () => {
+    let revoked = false;
+    const session = { id: 's1', workflowId: 'wf_1', device: 'default', createdAt: '2030-01-01T00:00:00Z', lastUsedAt: null, expiresAt: '2030-01-01T00:05:00Z' };
+    const api = fakeApi({
+      'GET /api/chatkit/sessions': () => ({ json: { data: [{ ...session, revokedAt: revoked ? '2030-01-01T00:01:00Z' : null }] } }),
+      'POST /api/chatkit/sessions/revoke-all': () => {
+        revoked = true;
+        return { status: 204 };
+      },
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    render(<SessionsPage />);
+    await screen.findByTestId('session-row');
+
+    fireEvent.click(screen.getByTestId('revoke-all-sessions'));
+    fireEvent.click(screen.getByTestId('revoke-all-sessions-confirm'));
+    await waitFor(() => expect(screen.getByTestId('sessions-message').textContent).toBe('Every chat session was signed out.'));
+    expect(api.called('POST /api/chatkit/sessions/revoke-all')).toHaveLength(1);
+    await waitFor(() => expect(screen.getByTestId('session-row').textContent).toContain('Signed out'));
+  });
+});
+
+describe('AuditPage', () => {
+  it('lists events with readable actions and masked metadata', async () => {
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/workflows/wf_1/audit': () => ({
+          json: {
+            data: [
+              { id: 'e2', action: 'workflow.publish_rotated', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-02T00:00:00Z', metadata: { token: 'pub_…abcd' } },
+              { id: 'e1', action: 'workflow.published', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-01T00:00:00Z', metadata: {} },
+            ],
+            nextCursor: null,
+          },
+        }),
+      }).fetch,
+    );
+    render(<AuditPage workflowId="wf_1" />);
+    const events = await screen.findAllByTestId('audit-event');
+    expect(events.map((e) => e.dataset.action)).toEqual(['workflow.publish_rotated', 'workflow.published']);
+    expect(events[0]!.textContent).toContain('Link replaced');
+    expect(events[0]!.textContent).toContain('pub_…abcd');
+  });
+});

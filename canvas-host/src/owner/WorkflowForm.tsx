@@ -1,0 +1,188 @@
+import { type FormEvent, useState } from 'react';
+import { ApiError } from '../api/client';
+import type { CreateWorkflowBody, RunnerKind, RunnerProvider, Workflow } from '../api/types';
+import { ErrorAlert, Field } from '../ui/components';
+
+export interface WorkflowFormState {
+  name: string;
+  description: string;
+  runnerKind: RunnerKind;
+  provider: RunnerProvider;
+  model: string;
+  instructions: string;
+  baseUrl: string;
+  temperature: string;
+  /** One origin per line. */
+  allowedOrigins: string;
+}
+
+export const emptyWorkflowForm: WorkflowFormState = {
+  name: '',
+  description: '',
+  runnerKind: 'echo',
+  provider: 'openai',
+  model: '',
+  instructions: '',
+  baseUrl: '',
+  temperature: '',
+  allowedOrigins: '',
+};
+
+export function formFromWorkflow(workflow: Workflow): WorkflowFormState {
+  const runner = workflow.runner;
+  return {
+    name: workflow.name,
+    description: workflow.description ?? '',
+    runnerKind: runner.kind as RunnerKind,
+    provider: (runner.provider as RunnerProvider | undefined) ?? 'openai',
+    model: runner.model ?? '',
+    instructions: runner.instructions ?? '',
+    baseUrl: runner.baseUrl ?? '',
+    temperature: runner.temperature === undefined ? '' : String(runner.temperature),
+    allowedOrigins: workflow.allowedOrigins.join('\n'),
+  };
+}
+
+/** Splits the origins field and reports entries that are not a bare origin (`https://host[:port]`). */
+export function parseOrigins(text: string): { origins: string[]; invalid: string[] } {
+  const origins: string[] = [];
+  const invalid: string[] = [];
+  for (const line of text.split(/[\s,]+/).map((l) => l.trim()).filter(Boolean)) {
+    let ok = false;
+    try {
+      const url = new URL(line);
+      ok = (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === line.replace(/\/$/, '');
+    } catch {
+      ok = false;
+    }
+    if (ok) origins.push(line.replace(/\/$/, ''));
+    else invalid.push(line);
+  }
+  return { origins, invalid };
+}
+
+/** The request body for create and update: openai-only fields are sent only for the openai runner. */
+export function workflowBody(state: WorkflowFormState): CreateWorkflowBody {
+  const runner =
+    state.runnerKind === 'echo'
+      ? { kind: 'echo' as const }
+      : {
+          kind: 'openai' as const,
+          provider: state.provider,
+          model: state.model.trim(),
+          ...(state.instructions.trim() ? { instructions: state.instructions } : {}),
+          ...(state.baseUrl.trim() ? { baseUrl: state.baseUrl.trim() } : {}),
+          ...(state.temperature.trim() !== '' ? { temperature: Number(state.temperature) } : {}),
+        };
+  return {
+    name: state.name.trim(),
+    description: state.description,
+    runner,
+    allowedOrigins: parseOrigins(state.allowedOrigins).origins,
+  } as CreateWorkflowBody;
+}
+
+export interface WorkflowFormProps {
+  initial: WorkflowFormState;
+  submitLabel: string;
+  onSubmit: (body: CreateWorkflowBody) => Promise<void>;
+}
+
+/** Name, description, runner (echo or an OpenAI-compatible model) and the origins allowed to embed the chat. */
+export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormProps) {
+  const [state, setState] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const set = <K extends keyof WorkflowFormState>(key: K, value: WorkflowFormState[K]) => {
+    setSaved(false);
+    setState((current) => ({ ...current, [key]: value }));
+  };
+  const server = error instanceof ApiError ? error.fields : {};
+  const { invalid } = parseOrigins(state.allowedOrigins);
+  const originErrors = invalid.length ? [`Not an origin: ${invalid.join(', ')} (use https://host or https://host:port).`] : undefined;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (invalid.length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit(workflowBody(state));
+      setSaved(true);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={(event) => void submit(event)} className="stack" data-testid="workflow-form">
+      <Field label="Name" errors={server.name}>
+        {(props) => <input {...props} required maxLength={120} value={state.name} onChange={(e) => set('name', e.target.value)} />}
+      </Field>
+      <Field label="Description" hint="Only you see this; the public page shows the name only." errors={server.description}>
+        {(props) => <textarea {...props} maxLength={2000} rows={3} value={state.description} onChange={(e) => set('description', e.target.value)} />}
+      </Field>
+      <fieldset>
+        <legend>Runner</legend>
+        <label>
+          <input type="radio" name="runner" value="echo" checked={state.runnerKind === 'echo'} onChange={() => set('runnerKind', 'echo')} /> Echo
+          (repeats the message; for trying things out)
+        </label>
+        <label>
+          <input type="radio" name="runner" value="openai" checked={state.runnerKind === 'openai'} onChange={() => set('runnerKind', 'openai')} />{' '}
+          Model (OpenAI-compatible)
+        </label>
+        {state.runnerKind === 'openai' && (
+          <div className="stack">
+            <Field label="Provider" errors={server['runner.provider']}>
+              {(props) => (
+                <select {...props} value={state.provider} onChange={(e) => set('provider', e.target.value as RunnerProvider)}>
+                  <option value="openai">OpenAI</option>
+                  <option value="gemini">Gemini</option>
+                  <option value="compatible">Other OpenAI-compatible</option>
+                </select>
+              )}
+            </Field>
+            <Field label="Model" errors={server['runner.model']}>
+              {(props) => <input {...props} required maxLength={200} value={state.model} onChange={(e) => set('model', e.target.value)} />}
+            </Field>
+            <Field label="Instructions" errors={server['runner.instructions']}>
+              {(props) => <textarea {...props} rows={4} maxLength={20000} value={state.instructions} onChange={(e) => set('instructions', e.target.value)} />}
+            </Field>
+            <Field
+              label="Base URL"
+              hint={state.provider === 'compatible' ? 'Required, e.g. http://127.0.0.1:8080/v1' : 'Optional.'}
+              errors={server['runner.baseUrl']}
+            >
+              {(props) => (
+                <input {...props} type="url" required={state.provider === 'compatible'} value={state.baseUrl} onChange={(e) => set('baseUrl', e.target.value)} />
+              )}
+            </Field>
+            <Field label="Temperature" hint="0 to 2; empty for the provider's default." errors={server['runner.temperature']}>
+              {(props) => (
+                <input {...props} type="number" min={0} max={2} step={0.1} value={state.temperature} onChange={(e) => set('temperature', e.target.value)} />
+              )}
+            </Field>
+          </div>
+        )}
+      </fieldset>
+      <Field
+        label="Allowed origins"
+        hint="Sites that may embed this chat, one per line (https://app.example.com). Empty: the server's default list."
+        errors={originErrors ?? server.allowedOrigins}
+      >
+        {(props) => <textarea {...props} rows={3} value={state.allowedOrigins} onChange={(e) => set('allowedOrigins', e.target.value)} />}
+      </Field>
+      {error !== null && <ErrorAlert error={error} />}
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy || invalid.length > 0}>
+          {submitLabel}
+        </button>
+        <span role="status">{saved ? 'Saved.' : ''}</span>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,61 @@
+import type { ReactNode } from 'react';
+import type { ActionConfig, WidgetNode } from './protocol';
+
+const CONTAINERS = new Set(['Card', 'ListView', 'Basic', 'Box', 'Row', 'Col', 'Form', 'ListViewItem', 'Transition']);
+const TEXTS = new Set(['Text', 'Caption', 'Markdown', 'Label']);
+
+export interface WidgetViewProps {
+  node: WidgetNode;
+  disabled: boolean;
+  onAction: (action: ActionConfig) => void;
+}
+
+/**
+ * A minimal rendering of a ChatKit widget tree: layout containers, text, images, badges, dividers and buttons whose
+ * server actions become `threads.custom_action`. Form inputs and charts need the full ChatKit renderer.
+ */
+export function WidgetView({ node, disabled, onAction }: WidgetViewProps): ReactNode {
+  const children = Array.isArray(node.children)
+    ? node.children.map((child, index) => (
+        <WidgetView key={child.id ?? index} node={child} disabled={disabled} onAction={onAction} />
+      ))
+    : null;
+  const text = (key: string) => (typeof node[key] === 'string' ? (node[key] as string) : '');
+
+  if (CONTAINERS.has(node.type)) {
+    return (
+      <div className={`pw-w pw-w-${node.type.toLowerCase()}`} data-widget={node.type}>
+        {children}
+      </div>
+    );
+  }
+  if (TEXTS.has(node.type)) return <p className="pw-w-text">{text('value')}</p>;
+  switch (node.type) {
+    case 'Title':
+      return <p className="pw-w-title">{text('value')}</p>;
+    case 'Badge':
+      return <span className="pw-w-badge">{text('label')}</span>;
+    case 'Divider':
+      return <hr />;
+    case 'Image':
+      return text('src') ? <img className="pw-w-image" src={text('src')} alt={text('alt')} /> : null;
+    case 'Button': {
+      const action = node.onClickAction as ActionConfig | undefined;
+      // Client-handled actions belong to a host's ChatKit `widgets.onAction`; the lite renderer has none.
+      const usable = !!action && typeof action.type === 'string' && action.handler !== 'client';
+      return (
+        <button
+          type="button"
+          className="pw-w-button"
+          data-testid="parley-widget-button"
+          disabled={disabled || !usable}
+          onClick={() => usable && onAction(action)}
+        >
+          {text('label') || 'Continue'}
+        </button>
+      );
+    }
+    default:
+      return children ? <div className="pw-w">{children}</div> : null;
+  }
+}
