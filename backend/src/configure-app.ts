@@ -1,14 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
 import * as express from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { chatkitReadsOwnBody } from './chatkit/http/chatkit-body';
 import { DomainError } from './common/errors/domain-error';
 import { requestIdMiddleware, REQUEST_ID_HEADER } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';
 import { setupOpenApi } from './openapi/openapi';
+import { serveFrontends } from './web/static-assets';
+import { webConfig } from './web/web.config';
 
 /** Express body-parser failures, turned into domain errors before Nest maps them to a generic 400. */
 function bodyParserError(err: { type?: string }): Error {
@@ -48,7 +52,11 @@ export function configureApp(app: INestApplication): INestApplication {
     }),
   );
   const parseJson = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use.
+  app.use(cookieParser());
   app.use(function jsonParser(req: express.Request, res: express.Response, next: express.NextFunction) {
+    // The ChatKit endpoint and uploads read their own bodies (any content type, their own limits).
+    if (chatkitReadsOwnBody(req)) return next();
     parseJson(req, res, (err?: unknown) => next(err ? bodyParserError(err as { type?: string }) : undefined));
   });
 
@@ -60,6 +68,8 @@ export function configureApp(app: INestApplication): INestApplication {
     exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
   });
+
+  serveFrontends(app, app.get<ConfigType<typeof webConfig>>(webConfig.KEY));
 
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -83,9 +83,14 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     .filter(Boolean);
 }
 
+/** `PUBLIC_BASE_URL` without trailing slashes, defaulting to localhost on `PORT`; other namespaces derive from it. */
+export function publicBaseUrlFrom(source: NodeJS.ProcessEnv = process.env): string {
+  return (env('PUBLIC_BASE_URL', source) ?? `http://localhost:${envInt('PORT', 3000, source)}`).replace(/\/+$/, '');
+}
+
 export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = envInt('PORT', 3000, source);
-  const publicBaseUrl = (env('PUBLIC_BASE_URL', source) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicBaseUrl = publicBaseUrlFrom(source);
   let origin = publicBaseUrl;
   try {
     origin = new URL(publicBaseUrl).origin;

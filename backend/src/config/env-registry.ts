@@ -1,9 +1,19 @@
 import { APP_ENV } from './app.config';
+import { AUTH_ENV } from '../auth/auth.config';
+import { CHATKIT_ENV } from '../chatkit/chatkit.config';
+import { RUNNERS_ENV } from '../chatkit/runners/runners.config';
 import { DATABASE_ENV } from '../database/database.config';
+import { FEATURES_ENV } from './features.config';
+import { WEB_ENV } from '../web/web.config';
 import type { EnvVar } from './env';
 
 /** Every documented environment variable, grouped by module; `.env.example` is checked against it. */
 export const ENV_REGISTRY: Record<string, EnvVar[]> = {
   app: APP_ENV,
   database: DATABASE_ENV,
+  auth: AUTH_ENV,
+  features: FEATURES_ENV,
+  web: WEB_ENV,
+  chatkit: CHATKIT_ENV,
+  runners: RUNNERS_ENV,
 };

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { ValidationError, validateSync } from 'class-validator';
 
 /** One documented environment variable; `.env.example` is checked against these. */
 export interface EnvVar {
@@ -65,7 +65,7 @@ export function validateConfig<T extends object>(
 ): T {
   const instance = plainToInstance(cls, raw);
   const errors = validateSync(instance, { skipMissingProperties: false, forbidUnknownValues: true });
-  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${namespace}.${e.property}: ${m}`));
+  const problems = describeErrors(errors, namespace);
   if (isProduction(source)) {
     for (const v of vars.filter((x) => x.secret)) {
       const value = env(v.name, source);
@@ -75,4 +75,12 @@ export function validateConfig<T extends object>(
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return instance;
+}
+
+/** `namespace.path: message` for every failed constraint, nested objects included (`auth.rateLimit.perIp`). */
+function describeErrors(errors: ValidationError[], path: string): string[] {
+  return errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((m) => `${path}.${e.property}: ${m}`),
+    ...describeErrors(e.children ?? [], `${path}.${e.property}`),
+  ]);
 }

@@ -13,6 +13,21 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'codes are listed in docs/errors.md.',
     )
     .setVersion('0.1.0')
+    // Scheme names are part of the contract (ARCHITECTURE §9); `@Auth(...)` refers to them.
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT or pat_…',
+        description:
+          'Owner access JWT (`aud=parley-api`, 15 min) or personal access token `pat_…`; chat session JWTs on ' +
+          '`/api/chatkit`. Browsers may rely on the HttpOnly `parley_access` cookie instead (subject to the CSRF check).',
+      },
+      'bearer',
+    )
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Parley-Publish-Token', description: 'Share-link token `pub_…`.' }, 'publishToken')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Parley-Visitor', description: 'Server-signed visitor token.' }, 'visitorToken')
+    .addCookieAuth('parley_oauth', { type: 'apiKey', in: 'cookie', description: 'OAuth session set after OIDC login.' }, 'oauthSession')
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
   return sortKeys(document) as OpenAPIObject;

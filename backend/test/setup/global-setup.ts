@@ -39,4 +39,5 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     urls.push(...servers.map((s) => s.url));
   }
   process.env[WORKER_URLS_ENV] = JSON.stringify(urls);
+  process.env.PARLEY_TEST_DB_KIND = external ? 'postgres' : 'embedded';
 }

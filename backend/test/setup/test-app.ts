@@ -54,7 +54,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     DATABASE_URL: workerDatabaseUrl(),
     DATABASE_MIGRATIONS_RUN: 'true',
-    DATABASE_POOL_SIZE: '4',
+    // One connection on the embedded engine (see buildDataSourceOptions); a real pool on PostgreSQL.
+    DATABASE_POOL_SIZE: process.env.PARLEY_TEST_DB_KIND === 'embedded' ? '1' : '4',
     PUBLIC_BASE_URL: 'http://localhost:3000',
     ...options.env,
   });
@@ -62,11 +63,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     let builder = Test.createTestingModule({ imports: [AppModule, ...(options.imports ?? [])] });
     if (options.override) builder = options.override(builder);
     const moduleRef = await builder.compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    configureApp(app);
-    await app.listen(0, '127.0.0.1');
-    const dataSource = app.get(DataSource);
+    // Compiling connects and migrates; lifecycle hooks (which may read or seed tables, such as
+    // the signing keys) run at listen. Truncate in between so they see the clean database.
+    const dataSource = moduleRef.get(DataSource);
     if (!options.keepData) await resetDatabase(dataSource);
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      configureApp(app);
+      await app.listen(0, '127.0.0.1');
+    } catch (err) {
+      // A failed boot (a test may expect one) must not leak its connection pool.
+      await app.close().catch(() => undefined);
+      throw err;
+    }
     const address = app.getHttpServer().address() as { port: number };
     return {
       app,

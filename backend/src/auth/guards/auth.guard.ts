@@ -1,0 +1,75 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { IS_PUBLIC_KEY } from '../../common/http/public.decorator';
+import { ForbiddenError, UnauthenticatedError } from '../auth.errors';
+import { AuthMode } from '../principal';
+import { AUTH_MODES_KEY } from '../auth.decorators';
+import { AuthRequest } from './credentials';
+import { VerifierRegistry } from './verifier.registry';
+
+/** When several modes reject a request, the most specific reason wins. */
+const ERROR_PRIORITY: Partial<Record<ErrorCode, number>> = {
+  csrf_failed: 5,
+  forbidden: 4,
+  token_expired: 3,
+  token_invalid: 2,
+  unauthenticated: 1,
+};
+
+/**
+ * The global guard (APP_GUARD): deny by default. A route passes only if it is `@Public()` or
+ * one of its `@Auth(...modes)` verifiers proves the request's credential; the principal is
+ * stored on the request for `@CurrentPrincipal()`.
+ */
+@Injectable()
+export class GlobalAuthGuard implements CanActivate {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly registry: VerifierRegistry,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Only HTTP exists today; any other transport must bring its own guard rather than pass by accident.
+    if (context.getType() !== 'http') throw new ForbiddenError();
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const modes = this.reflector.getAllAndOverride<AuthMode[] | undefined>(AUTH_MODES_KEY, targets);
+    const req = context.switchToHttp().getRequest<AuthRequest>();
+    if (!modes?.length) {
+      this.logger.error(`${req.method} ${req.path} declares neither @Public() nor @Auth(); denied.`);
+      throw new ForbiddenError('This route is not available.');
+    }
+
+    const failures: DomainError[] = [];
+    for (const mode of modes) {
+      const verifier = this.registry.get(mode);
+      // The boot check makes this unreachable; fail closed anyway.
+      if (!verifier) throw new Error(`No verifier registered for auth mode "${mode}".`);
+      if (!verifier.hasCredential(req)) continue;
+      try {
+        const principal = await verifier.verify(context);
+        if (principal) {
+          req.principal = principal;
+          return true;
+        }
+      } catch (err) {
+        // Another accepted mode may still succeed (e.g. chat and owner JWTs share Bearer).
+        if (err instanceof DomainError && (err.status === 401 || err.status === 403)) failures.push(err);
+        else throw err;
+      }
+    }
+    if (failures.length) {
+      throw failures.reduce((a, b) => ((ERROR_PRIORITY[b.code] ?? 0) > (ERROR_PRIORITY[a.code] ?? 0) ? b : a));
+    }
+    for (const [mode, verifier] of this.registry.all()) {
+      if (!modes.includes(mode) && verifier.hasCredential(req)) {
+        throw new ForbiddenError('This route does not accept this kind of credential.');
+      }
+    }
+    throw new UnauthenticatedError();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Who a request acts as (ARCHITECTURE §3). Every authenticated request resolves to exactly one
+ * principal; verifiers produce them and controllers read them with `@CurrentPrincipal()`.
+ */
+
+/** An owner, proven by an access JWT (Bearer or `parley_access` cookie) or a personal access token. */
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  email: string;
+  credential: 'access_token' | 'personal_token';
+  /** Set when `credential` is `personal_token`. */
+  personalTokenId?: string;
+}
+
+/** A workflow-scoped chat session JWT (`aud=parley-chat`), minted for a signed-in owner. */
+export interface ChatPrincipal {
+  kind: 'chat';
+  userId: string;
+  workflowId: string;
+  sessionId: string;
+  /** The JWT's `jti`. */
+  tokenId: string;
+}
+
+/** An anonymous visitor of a published workflow: share-link token plus a server-signed visitor token. */
+export interface VisitorPrincipal {
+  kind: 'visitor';
+  visitorId: string;
+  workflowId: string;
+  publishLinkId: string;
+}
+
+/** An end user signed in through OpenID Connect (OAuth session cookie `parley_oauth`). */
+export interface OAuthPrincipal {
+  kind: 'oauth';
+  sessionId: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  name: string | null;
+  expiresAt: Date;
+}
+
+export type Principal = UserPrincipal | ChatPrincipal | VisitorPrincipal | OAuthPrincipal;
+export type PrincipalKind = Principal['kind'];
+export type PrincipalOf<K extends PrincipalKind> = Extract<Principal, { kind: K }>;
+
+/** OpenAPI security scheme names (ARCHITECTURE §9), registered in `openapi.ts`. */
+export type SecuritySchemeName = 'bearer' | 'publishToken' | 'visitorToken' | 'oauthSession';
+
+/** The ways a route can accept credentials; `@Auth(...modes)` names them. */
+export type AuthMode = 'jwt' | 'chat' | 'publishToken' | 'oauthSession';
+
+export interface AuthModeSpec {
+  /** The principal a successful verification of this mode yields. */
+  principal: PrincipalKind;
+  /** OpenAPI security requirement (schemes ANDed) written by `@Auth`. */
+  security: SecuritySchemeName[];
+  /** Whether the credential can ride in a cookie, so unsafe methods can fail with `csrf_failed`. */
+  cookie: boolean;
+}
+
+export const AUTH_MODES: Record<AuthMode, AuthModeSpec> = {
+  jwt: { principal: 'user', security: ['bearer'], cookie: true },
+  chat: { principal: 'chat', security: ['bearer'], cookie: false },
+  publishToken: { principal: 'visitor', security: ['publishToken'], cookie: false },
+  oauthSession: { principal: 'oauth', security: ['oauthSession'], cookie: true },
+};

@@ -1,0 +1,78 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { authConfig } from '../auth.config';
+import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
+import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from './opaque-token';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+
+/** Prefix of refresh tokens, so leaked ones are recognisable by secret scanners. */
+export const REFRESH_TOKEN_PREFIX = 'rt_';
+
+export interface IssuedRefreshToken {
+  token: string;
+  familyId: string;
+  expiresAt: Date;
+}
+
+type Verdict =
+  | { ok: true; userId: string; next: IssuedRefreshToken }
+  | { ok: false; error: 'invalid' | 'expired' | 'reused' };
+
+/**
+ * Opaque refresh tokens, stored as SHA-256, rotated on every use. A token presented after it
+ * was already rotated means one of two parties holds a stolen copy: the whole family is revoked.
+ */
+@Injectable()
+export class RefreshTokensService {
+  private readonly logger = new Logger('RefreshTokens');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tokens: RefreshTokensRepository,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+  ) {}
+
+  /** Starts a new family (login) or continues one (rotation). */
+  async issue(userId: string, familyId: string = randomUUID(), em?: EntityManager): Promise<IssuedRefreshToken> {
+    const token = generateOpaqueToken(REFRESH_TOKEN_PREFIX);
+    const expiresAt = new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
+    await this.tokens.insert({ userId, familyId, tokenHash: hashToken(token), expiresAt }, em);
+    return { token, familyId, expiresAt };
+  }
+
+  /** Exchanges a refresh token for the next one of its family. Throws `token_invalid` / `token_expired`. */
+  async rotate(token: string): Promise<{ userId: string; refresh: IssuedRefreshToken }> {
+    if (!looksLikeOpaqueToken(token, REFRESH_TOKEN_PREFIX)) throw new InvalidTokenError();
+    const hash = hashToken(token);
+    // The verdict leaves the transaction as data: a reuse must commit the family revocation.
+    const verdict = await this.dataSource.transaction(async (em): Promise<Verdict> => {
+      const row = await this.tokens.findByHashForUpdate(hash, em);
+      if (!row || !tokenHashesEqual(row.tokenHash, hash) || row.revokedAt) return { ok: false, error: 'invalid' };
+      const now = new Date();
+      if (row.usedAt) {
+        await this.tokens.revokeFamily(row.familyId, now, em);
+        return { ok: false, error: 'reused' };
+      }
+      if (row.expiresAt <= now) return { ok: false, error: 'expired' };
+      await this.tokens.markUsed(row.id, now, em);
+      return { ok: true, userId: row.userId, next: await this.issue(row.userId, row.familyId, em) };
+    });
+    if (verdict.ok) return { userId: verdict.userId, refresh: verdict.next };
+    if (verdict.error === 'expired') throw new ExpiredTokenError('The refresh token has expired; sign in again.');
+    if (verdict.error === 'reused') {
+      this.logger.warn('A rotated refresh token was presented again; its session family is revoked.');
+      throw new InvalidTokenError('The refresh token was already used; this session has been ended, sign in again.');
+    }
+    throw new InvalidTokenError();
+  }
+
+  /** Logout: revokes the family of a presented token; unknown tokens are ignored (logout is idempotent). */
+  async revokeFamilyOf(token: string): Promise<void> {
+    if (!looksLikeOpaqueToken(token, REFRESH_TOKEN_PREFIX)) return;
+    const hash = hashToken(token);
+    const row = await this.tokens.findByHash(hash);
+    if (row && tokenHashesEqual(row.tokenHash, hash)) await this.tokens.revokeFamily(row.familyId, new Date());
+  }
+}
