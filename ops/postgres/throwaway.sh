@@ -46,7 +46,7 @@ pick_port() {
 
 start() {
   local port dir parent
-  port=$(pick_port)
+  port=$(pick_port) || exit 1
   # libpq and the server read PGPORT themselves (PGPORT=auto would break initdb).
   export PGPORT=$port
   if is_root; then

@@ -37,7 +37,7 @@ pick_port() {
 
 start() {
   local port dir i
-  port=$(pick_port)
+  port=$(pick_port) || exit 1
   dir=$(mktemp -d "${TMPDIR:-/tmp}/redistmp.XXXXXX")
   # No persistence at all: the data is disposable. Protected mode stays on (loopback only).
   "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \

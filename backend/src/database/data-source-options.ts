@@ -7,7 +7,7 @@ import type { DatabaseConfig } from './database.config';
  * migration CLI. Entities and migrations are found by file name so that compiled
  * (`dist/**.js`) and source (`src/**.ts`, under jest) trees both work.
  */
-export function buildDataSourceOptions(config: DatabaseConfig, url: string): DataSourceOptions {
+export function buildDataSourceOptions(config: DatabaseConfig, url: string, embedded = false): DataSourceOptions {
   const root = path.resolve(__dirname, '..');
   return {
     type: 'postgres',
@@ -20,6 +20,9 @@ export function buildDataSourceOptions(config: DatabaseConfig, url: string): Dat
     migrations: [path.join(root, 'database', 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
     ssl: config.ssl ? { rejectUnauthorized: true } : false,
-    extra: { max: config.poolSize, connectionTimeoutMillis: 10_000 },
+    // PGlite is one backend session behind pglite-socket: concurrent connections interleave their
+    // extended-protocol messages ("portal does not exist"), so the embedded database gets exactly
+    // one pooled connection. Transactions must use their EntityManager only (no second connection).
+    extra: { max: embedded ? 1 : config.poolSize, connectionTimeoutMillis: 10_000 },
   };
 }

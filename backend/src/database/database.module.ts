@@ -29,7 +29,7 @@ class DatabaseLocationModule {}
       imports: [ConfigModule.forFeature(databaseConfig)],
       inject: [databaseConfig.KEY, ResolvedDatabase],
       useFactory: (config: ConfigType<typeof databaseConfig>, db: ResolvedDatabase) => ({
-        ...buildDataSourceOptions(config, db.url),
+        ...buildDataSourceOptions(config, db.url, db.embedded !== null),
         retryAttempts: 0,
       }),
     }),

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadDatabaseConfig();
   const embedded = config.url ? null : await startEmbeddedPostgres({ dataDir: config.dataDir, maxConnections: 2 });
   const dataSource = new DataSource({
-    ...buildDataSourceOptions(config, config.url ?? embedded!.url),
+    ...buildDataSourceOptions(config, config.url ?? embedded!.url, embedded !== null),
     migrationsRun: false,
     logging: ['error', 'schema', 'migration'],
   });

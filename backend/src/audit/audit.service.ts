@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AuditEventEntity } from './entities/audit-event.entity';
+import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
+
+export type AuditAction =
+  | 'workflow.published'
+  | 'workflow.publish_rotated'
+  | 'workflow.publish_revoked'
+  | 'workflow.login_requirement_changed'
+  | 'workflow.deleted';
+
+export interface AuditRecord {
+  action: AuditAction;
+  actor: { kind: 'user' | 'system'; id: string | null };
+  workflowId?: string | null;
+  /** The owner whose account the row belongs to (deleted with the account). */
+  ownerId?: string | null;
+  requestId?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  id: string;
+  action: string;
+  actor: { kind: string; id: string | null };
+  occurredAt: Date;
+  metadata: Record<string, unknown>;
+}
+
+
+
+/** Append-only audit log. Writers pass their transaction's EntityManager so the row commits with the change. */
+@Injectable()
+export class AuditService {
+  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+
+  async record(em: EntityManager, record: AuditRecord): Promise<void> {
+    await em.getRepository(AuditEventEntity).insert({
+      action: record.action,
+      actorKind: record.actor.kind,
+      actorId: record.actor.id,
+      workflowId: record.workflowId ?? null,
+      ownerId: record.ownerId ?? null,
+      requestId: record.requestId ?? null,
+      metadata: (record.metadata ?? {}) as AuditEventEntity['metadata'] & object,
+    });
+  }
+
+  /** Newest first, keyset-paged on (occurred_at, id). */
+  async listForWorkflow(workflowId: string, limit: number, cursor?: string): Promise<Page<AuditEventView>> {
+    const qb = this.events
+      .createQueryBuilder('e')
+      .where('e.workflow_id = :workflowId', { workflowId })
+      .orderBy('e.occurred_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .take(limit + 1);
+    if (cursor) {
+      qb.andWhere('(e.occurred_at, e.id) < (SELECT c.occurred_at, c.id FROM audit_events c WHERE c.id = :after)', {
+        after: decodeCursor(cursor),
+      });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((e) => ({
+        id: e.id,
+        action: e.action,
+        actor: { kind: e.actorKind, id: e.actorId },
+        occurredAt: e.occurredAt,
+        metadata: e.metadata,
+      })),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+}

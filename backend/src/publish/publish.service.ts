@@ -1,0 +1,196 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { featuresConfig } from '../config/features.config';
+import { WorkflowSnapshot, WorkflowsService } from '../workflows/workflows.service';
+import { PublishLinkEntity } from './entities/publish-link.entity';
+import {
+  FeatureDisabledError,
+  PublishInvalidStateError,
+  PublishTokenInvalidError,
+  PublishTokenRotatedError,
+  WorkflowMismatchError,
+  WorkflowNotPublishedError,
+} from './publish.errors';
+import { generatePublishToken, hashPublishToken, isPublishTokenFormat, maskedToken, sameHash } from './publish-token';
+
+export interface IssuedLink {
+  workflow: WorkflowSnapshot;
+  /** The plain token: returned to the caller once, never stored. */
+  publishToken: string;
+  /** Share URL carrying the token in the fragment. */
+  shareUrl: string;
+}
+
+export interface VerifiedLink {
+  workflow: WorkflowSnapshot;
+  linkId: string;
+}
+
+interface Actor {
+  userId: string;
+  requestId?: string;
+}
+
+/**
+ * The publish state machine: private → public (publish) → public with a new link (rotate) →
+ * private (revoke). Every transition row-locks the workflow, so concurrent calls serialize
+ * and exactly one link is active at a time (also enforced by a partial unique index).
+ */
+@Injectable()
+export class PublishService {
+  constructor(
+    @InjectRepository(PublishLinkEntity) private readonly links: Repository<PublishLinkEntity>,
+    private readonly dataSource: DataSource,
+    private readonly workflows: WorkflowsService,
+    private readonly audit: AuditService,
+    @Inject(featuresConfig.KEY) private readonly features: ConfigType<typeof featuresConfig>,
+  ) {}
+
+  private assertPublishingEnabled(): void {
+    if (!this.features.publishEnabled) throw new FeatureDisabledError('Publishing');
+  }
+
+  private shareUrlWithToken(workflowId: string, token: string): string {
+    return `${this.workflows.shareUrl(workflowId)}#token=${token}`;
+  }
+
+  async publish(actor: Actor, workflowId: string, requireLogin = false): Promise<IssuedLink> {
+    this.assertPublishingEnabled();
+    return this.dataSource.transaction(async (em) => {
+      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+      if (wf.isPublic) throw new PublishInvalidStateError('The workflow is already public; rotate its link instead.');
+      const token = generatePublishToken();
+      const tokenHash = hashPublishToken(token);
+      await em.getRepository(PublishLinkEntity).insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
+      const workflow = await this.workflows.updatePublishState(em, workflowId, {
+        isPublic: true,
+        requireLogin,
+        publishedAt: new Date(),
+        publishedBy: actor.userId,
+        publishTokenRotatedAt: null,
+      });
+      await this.audit.record(em, {
+        action: 'workflow.published',
+        actor: { kind: 'user', id: actor.userId },
+        workflowId,
+        ownerId: wf.ownerId,
+        requestId: actor.requestId,
+        metadata: { token: maskedToken(tokenHash), requireLogin },
+      });
+      return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
+    });
+  }
+
+  async rotate(actor: Actor, workflowId: string, requireLogin?: boolean): Promise<IssuedLink> {
+    this.assertPublishingEnabled();
+    return this.dataSource.transaction(async (em) => {
+      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+      if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
+      const now = new Date();
+      const repo = em.getRepository(PublishLinkEntity);
+      const previous = await repo.findOneBy({ workflowId, status: 'active' });
+      await repo.update({ workflowId, status: 'active' }, { status: 'rotated', rotatedAt: now });
+      const token = generatePublishToken();
+      const tokenHash = hashPublishToken(token);
+      await repo.insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
+      const workflow = await this.workflows.updatePublishState(em, workflowId, {
+        publishTokenRotatedAt: now,
+        ...(requireLogin === undefined ? {} : { requireLogin }),
+      });
+      await this.audit.record(em, {
+        action: 'workflow.publish_rotated',
+        actor: { kind: 'user', id: actor.userId },
+        workflowId,
+        ownerId: wf.ownerId,
+        requestId: actor.requestId,
+        metadata: {
+          token: maskedToken(tokenHash),
+          previousToken: previous ? maskedToken(previous.tokenHash) : null,
+          requireLogin: workflow.requireLogin,
+        },
+      });
+      return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
+    });
+  }
+
+  /** Always allowed (even with publishing disabled), so an owner can take a chat offline. */
+  async revoke(actor: Actor, workflowId: string): Promise<WorkflowSnapshot> {
+    return this.dataSource.transaction(async (em) => {
+      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+      if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public.');
+      const now = new Date();
+      const result = await em
+        .getRepository(PublishLinkEntity)
+        .update({ workflowId, status: In(['active', 'rotated']) }, { status: 'revoked', revokedAt: now });
+      const workflow = await this.workflows.updatePublishState(em, workflowId, {
+        isPublic: false,
+        publishedAt: null,
+        publishedBy: null,
+      });
+      await this.audit.record(em, {
+        action: 'workflow.publish_revoked',
+        actor: { kind: 'user', id: actor.userId },
+        workflowId,
+        ownerId: wf.ownerId,
+        requestId: actor.requestId,
+        metadata: { linksRevoked: result.affected ?? 0 },
+      });
+      return workflow;
+    });
+  }
+
+  async setRequireLogin(actor: Actor, workflowId: string, requireLogin: boolean): Promise<WorkflowSnapshot> {
+    this.assertPublishingEnabled();
+    return this.dataSource.transaction(async (em) => {
+      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+      if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
+      const workflow = await this.workflows.updatePublishState(em, workflowId, { requireLogin });
+      await this.audit.record(em, {
+        action: 'workflow.login_requirement_changed',
+        actor: { kind: 'user', id: actor.userId },
+        workflowId,
+        ownerId: wf.ownerId,
+        requestId: actor.requestId,
+        metadata: { requireLogin, previous: wf.requireLogin },
+      });
+      return workflow;
+    });
+  }
+
+  /**
+   * Verifies a share-link token for the chat gateway. Always reads the database (no cache), so
+   * rotation and revocation apply to the next request on every instance. Verdicts, in order:
+   * unknown → 401 publish_token_invalid; workflow not public → 403 workflow_not_published;
+   * link rotated → 401 publish_token_rotated; link revoked → 403 workflow_not_published;
+   * hint naming another workflow → 403 workflow_mismatch.
+   */
+  async verifyToken(token: string, workflowIdHint?: string): Promise<VerifiedLink> {
+    if (!isPublishTokenFormat(token)) throw new PublishTokenInvalidError();
+    const tokenHash = hashPublishToken(token);
+    const link = await this.links.findOneBy({ tokenHash });
+    if (!link || !sameHash(link.tokenHash, tokenHash)) throw new PublishTokenInvalidError();
+    const workflow = await this.workflows.findById(link.workflowId);
+    if (!workflow || !workflow.isPublic) throw new WorkflowNotPublishedError();
+    if (link.status === 'rotated') throw new PublishTokenRotatedError();
+    if (link.status !== 'active') throw new WorkflowNotPublishedError();
+    if (workflowIdHint !== undefined && workflowIdHint !== workflow.id) throw new WorkflowMismatchError();
+    // Bounded write rate: at most one last-used update per link per minute.
+    await this.links
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: () => 'now()' })
+      .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { id: link.id })
+      .execute();
+    return { workflow, linkId: link.id };
+  }
+
+  /** Public metadata of a published workflow, or null (callers answer the same 404 either way). */
+  async publicMetadata(workflowId: string): Promise<{ id: string; name: string; requireLogin: boolean } | null> {
+    const wf = await this.workflows.findById(workflowId);
+    if (!wf || !wf.isPublic) return null;
+    return { id: wf.id, name: wf.name, requireLogin: wf.requireLogin };
+  }
+}

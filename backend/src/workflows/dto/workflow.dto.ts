@@ -1,0 +1,132 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { IsOrigin, OnlyForKind } from '../../common/http/validators';
+
+export const RUNNER_KINDS = ['echo', 'openai'] as const;
+export const RUNNER_PROVIDERS = ['openai', 'gemini', 'compatible'] as const;
+
+/** `{kind:'echo'}` or `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}`. */
+export class RunnerDto {
+  @ApiProperty({ enum: RUNNER_KINDS, example: 'echo' })
+  @IsIn(RUNNER_KINDS)
+  kind: (typeof RUNNER_KINDS)[number];
+
+  @ApiPropertyOptional({ enum: RUNNER_PROVIDERS, description: 'openai runners only' })
+  @OnlyForKind(['openai'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.provider !== undefined)
+  @IsIn(RUNNER_PROVIDERS)
+  provider?: (typeof RUNNER_PROVIDERS)[number];
+
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'openai runners only' })
+  @OnlyForKind(['openai'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.model !== undefined)
+  @IsString()
+  @Length(1, 200)
+  model?: string;
+
+  @ApiPropertyOptional({ maxLength: 20000, description: 'System instructions (openai runners only)' })
+  @OnlyForKind(['openai'])
+  @ValidateIf((o: RunnerDto) => o.instructions !== undefined)
+  @IsString()
+  @MaxLength(20000)
+  instructions?: string;
+
+  @ApiPropertyOptional({ example: 'http://127.0.0.1:8080/v1', description: 'Required for provider `compatible`' })
+  @OnlyForKind(['openai'])
+  @ValidateIf((o: RunnerDto) => o.baseUrl !== undefined || o.provider === 'compatible')
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(500)
+  baseUrl?: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2 })
+  @OnlyForKind(['openai'])
+  @ValidateIf((o: RunnerDto) => o.temperature !== undefined)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(2)
+  temperature?: number;
+}
+
+export class CreateWorkflowDto {
+  @ApiProperty({ minLength: 1, maxLength: 120, example: 'Support assistant' })
+  @IsDefined()
+  @IsString()
+  @Length(1, 120)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 2000, default: '' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiPropertyOptional({ type: RunnerDto, default: { kind: 'echo' } })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RunnerDto)
+  runner?: RunnerDto;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'], description: 'Exact origins allowed to embed the public chat; empty = the global allowlist' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsOrigin({ each: true })
+  allowedOrigins?: string[];
+}
+
+export class UpdateWorkflowDto extends PartialType(CreateWorkflowDto) {}
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false })
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from `nextCursor` of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class WorkflowResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) ownerId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ type: RunnerDto }) runner: RunnerDto;
+  @ApiProperty({ type: [String] }) allowedOrigins: string[];
+  @ApiProperty() isPublic: boolean;
+  @ApiProperty() requireLogin: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishedAt: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) publishedBy: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishTokenRotatedAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Public page URL without the token (only while public)', example: 'http://localhost:3000/chat/6f1c…' })
+  shareUrl: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class WorkflowPageDto {
+  @ApiProperty({ type: [WorkflowResponseDto] }) data: WorkflowResponseDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}

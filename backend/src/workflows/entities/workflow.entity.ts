@@ -1,0 +1,55 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type RunnerDefinition =
+  | { kind: 'echo' }
+  | {
+      kind: 'openai';
+      provider: 'openai' | 'gemini' | 'compatible';
+      model: string;
+      instructions?: string;
+      baseUrl?: string;
+      temperature?: number;
+    };
+
+/** A workflow and its publish status (the share-link rows live in the publish module). */
+@Entity({ name: 'workflows' })
+export class WorkflowEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'owner_id', type: 'uuid' })
+  ownerId: string;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text', default: '' })
+  description: string;
+
+  @Column({ type: 'jsonb', default: () => `'{"kind":"echo"}'::jsonb` })
+  runner: RunnerDefinition;
+
+  @Column({ name: 'allowed_origins', type: 'text', array: true, default: () => `'{}'` })
+  allowedOrigins: string[];
+
+  @Column({ name: 'is_public', type: 'boolean', default: false })
+  isPublic: boolean;
+
+  @Column({ name: 'require_login', type: 'boolean', default: false })
+  requireLogin: boolean;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+
+  @Column({ name: 'published_by', type: 'uuid', nullable: true })
+  publishedBy: string | null;
+
+  @Column({ name: 'publish_token_rotated_at', type: 'timestamptz', nullable: true })
+  publishTokenRotatedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { NotFoundError } from '../common/errors/domain-error';
+import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
+import { appConfig } from '../config/app.config';
+import { CreateWorkflowDto, RunnerDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
+import { RunnerDefinition, WorkflowEntity } from './entities/workflow.entity';
+
+/** Publish-state columns that only the publish module changes, inside its own transaction. */
+export type PublishStatePatch = Partial<
+  Pick<WorkflowEntity, 'isPublic' | 'requireLogin' | 'publishedAt' | 'publishedBy' | 'publishTokenRotatedAt'>
+>;
+
+/** The workflow snapshot other modules work with (never the entity itself). */
+export type WorkflowSnapshot = Readonly<WorkflowEntity>;
+
+export function toRunnerDefinition(dto: RunnerDto | undefined): RunnerDefinition {
+  if (!dto || dto.kind === 'echo') return { kind: 'echo' };
+  const def: RunnerDefinition = { kind: 'openai', provider: dto.provider!, model: dto.model! };
+  if (dto.instructions !== undefined) def.instructions = dto.instructions;
+  if (dto.baseUrl !== undefined) def.baseUrl = dto.baseUrl;
+  if (dto.temperature !== undefined) def.temperature = dto.temperature;
+  return def;
+}
+
+/** Workflow CRUD, always scoped to the owner: another owner's workflow is "not found". */
+@Injectable()
+export class WorkflowsService {
+  constructor(
+    @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  toResponse(w: WorkflowSnapshot): WorkflowResponseDto {
+    return {
+      id: w.id,
+      ownerId: w.ownerId,
+      name: w.name,
+      description: w.description,
+      runner: w.runner as RunnerDto,
+      allowedOrigins: w.allowedOrigins,
+      isPublic: w.isPublic,
+      requireLogin: w.requireLogin,
+      publishedAt: w.publishedAt?.toISOString() ?? null,
+      publishedBy: w.publishedBy,
+      publishTokenRotatedAt: w.publishTokenRotatedAt?.toISOString() ?? null,
+      shareUrl: w.isPublic ? this.shareUrl(w.id) : null,
+      createdAt: w.createdAt.toISOString(),
+      updatedAt: w.updatedAt.toISOString(),
+    };
+  }
+
+  /** The public page URL without a token. */
+  shareUrl(workflowId: string): string {
+    return `${this.app.publicBaseUrl}/chat/${workflowId}`;
+  }
+
+  async create(ownerId: string, dto: CreateWorkflowDto): Promise<WorkflowSnapshot> {
+    const row = this.workflows.create({
+      ownerId,
+      name: dto.name,
+      description: dto.description ?? '',
+      runner: toRunnerDefinition(dto.runner),
+      allowedOrigins: dto.allowedOrigins ?? [],
+    });
+    return this.workflows.save(row);
+  }
+
+  /** Newest first, keyset-paged. */
+  async list(ownerId: string, limit: number, cursor?: string): Promise<Page<WorkflowSnapshot>> {
+    const qb = this.workflows
+      .createQueryBuilder('w')
+      .where('w.owner_id = :ownerId', { ownerId })
+      .orderBy('w.created_at', 'DESC')
+      .addOrderBy('w.id', 'DESC')
+      .take(limit + 1);
+    if (cursor) {
+      qb.andWhere('(w.created_at, w.id) < (SELECT c.created_at, c.id FROM workflows c WHERE c.id = :after AND c.owner_id = :ownerId)', {
+        after: decodeCursor(cursor),
+      });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    return { data: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+  }
+
+  async getOwned(ownerId: string, id: string): Promise<WorkflowSnapshot> {
+    const row = await this.workflows.findOneBy({ id, ownerId });
+    if (!row) throw new NotFoundError('Workflow not found.');
+    return row;
+  }
+
+  /** Any workflow by id, for the chat gateway and public metadata (callers check publish state). */
+  async findById(id: string): Promise<WorkflowSnapshot | null> {
+    return this.workflows.findOneBy({ id });
+  }
+
+  async update(ownerId: string, id: string, dto: UpdateWorkflowDto): Promise<WorkflowSnapshot> {
+    return this.dataSource.transaction(async (em) => {
+      const row = await this.lockOwned(em, ownerId, id);
+      if (dto.name !== undefined) row.name = dto.name;
+      if (dto.description !== undefined) row.description = dto.description;
+      if (dto.runner !== undefined) row.runner = toRunnerDefinition(dto.runner);
+      if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
+      return em.getRepository(WorkflowEntity).save(row);
+    });
+  }
+
+  async delete(ownerId: string, id: string, requestId?: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const row = await this.lockOwned(em, ownerId, id);
+      await em.getRepository(WorkflowEntity).delete({ id: row.id });
+      await this.audit.record(em, {
+        action: 'workflow.deleted',
+        actor: { kind: 'user', id: ownerId },
+        workflowId: row.id,
+        ownerId,
+        requestId,
+        metadata: { name: row.name, wasPublic: row.isPublic },
+      });
+    });
+  }
+
+  /** Row-locks an owned workflow inside the caller's transaction (publish state changes serialize here). */
+  async lockOwned(em: EntityManager, ownerId: string, id: string): Promise<WorkflowEntity> {
+    const row = await em
+      .getRepository(WorkflowEntity)
+      .createQueryBuilder('w')
+      .setLock('pessimistic_write')
+      .where('w.id = :id AND w.owner_id = :ownerId', { id, ownerId })
+      .getOne();
+    if (!row) throw new NotFoundError('Workflow not found.');
+    return row;
+  }
+
+  async updatePublishState(em: EntityManager, id: string, patch: PublishStatePatch): Promise<WorkflowEntity> {
+    await em.getRepository(WorkflowEntity).update({ id }, patch);
+    return em.getRepository(WorkflowEntity).findOneByOrFail({ id });
+  }
+}
