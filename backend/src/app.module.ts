@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { AuthModule } from './auth/auth.module';
+import { GlobalAuthGuard } from './auth/guards/auth.guard';
+import { ChatKitModule } from './chatkit/chatkit.module';
 import { appConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { PublishModule } from './publish/publish.module';
+import { RateLimitModule } from './ratelimit/ratelimit.module';
+import { RateLimitGuard } from './ratelimit/ratelimit.guard';
+import { OwnerTranscriptsModule } from './transcript/owner/owner-transcripts.module';
 import { WebModule } from './web/web.module';
 import { WorkflowsModule } from './workflows/workflows.module';
 
@@ -17,11 +22,22 @@ import { WorkflowsModule } from './workflows/workflows.module';
     LoggingModule,
     DatabaseModule,
     AuthModule,
+    RateLimitModule,
     WorkflowsModule,
     PublishModule,
+    ChatKitModule,
+    OwnerTranscriptsModule,
     HealthModule,
     WebModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+  providers: [
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    // Global guards run in the order they are registered, and both are registered here, together,
+    // so that order is fixed: authenticate first (deny by default, attach the principal), then rate
+    // limit, keyed on that principal. Registering either inside its own module would make the order
+    // depend on module scan order. test/ratelimit proves the limiter sees the principal.
+    { provide: APP_GUARD, useExisting: GlobalAuthGuard },
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
+  ],
 })
 export class AppModule {}

@@ -51,7 +51,7 @@ describe('App', () => {
     render(<App />);
 
     expect(await screen.findByRole('heading', { name: 'Sign in to Parley' })).toBeTruthy();
-    expect(((await screen.findByTestId('sso-sign-in')) as HTMLAnchorElement).getAttribute('href')).toBe('/api/auth/oidc/login?returnTo=%2F');
+    expect(((await screen.findByTestId('sso-sign-in')) as HTMLAnchorElement).getAttribute('href')).toBe('/api/auth/oidc/owner/login?returnTo=%2F');
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'ada@example.com' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'correct horse battery' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));

@@ -50,4 +50,44 @@ for (const t of targets) {
 }
 
 process.chdir(root);
+await startDevIdpIfWanted();
 require(pathToFileURL(join(root, 'backend/dist/main.js')).pathname);
+
+/**
+ * Development convenience: without OIDC_ISSUER, run the local OpenID provider (ops/dev-idp) in
+ * this process and point the backend at it, so "Sign in with SSO" works on a fresh clone. Never in
+ * production (or test), and never when a provider is configured.
+ */
+async function startDevIdpIfWanted() {
+  const nodeEnv = process.env.NODE_ENV || 'development';
+  if (nodeEnv !== 'development' || process.env.OIDC_ISSUER) return;
+  let devIdp;
+  try {
+    devIdp = await import('../dev-idp/dev-idp.mjs');
+    await import('oidc-provider');
+  } catch {
+    console.log('OIDC: no OIDC_ISSUER and the dev IdP is unavailable (oidc-provider is a dev dependency); SSO sign-in is off.');
+    return;
+  }
+  const base = (process.env.PUBLIC_BASE_URL || `http://localhost:${process.env.PORT || 3000}`).replace(/\/+$/, '');
+  const client = {
+    clientId: process.env.OIDC_CLIENT_ID || devIdp.DEFAULT_CLIENT.clientId,
+    clientSecret: process.env.OIDC_CLIENT_SECRET || devIdp.DEFAULT_CLIENT.clientSecret,
+    redirectUris: [process.env.OIDC_REDIRECT_URI || `${base}/api/auth/oidc/callback`],
+  };
+  const wanted = Number(process.env.OIDC_DEV_IDP_PORT || devIdp.DEFAULT_PORT);
+  const log = (line) => console.error(line);
+  let idp;
+  try {
+    idp = await devIdp.startDevIdp({ port: wanted, clients: [client], log });
+  } catch (err) {
+    if (err?.code !== 'EADDRINUSE') throw err;
+    idp = await devIdp.startDevIdp({ port: 0, clients: [client], log });
+    console.log(`OIDC: port ${wanted} is taken; the dev IdP uses ${idp.port} instead.`);
+  }
+  process.env.OIDC_ISSUER = idp.issuer;
+  process.env.OIDC_CLIENT_ID = client.clientId;
+  process.env.OIDC_CLIENT_SECRET = client.clientSecret;
+  console.log(`OIDC: development identity provider at ${idp.issuer} (ops/dev-idp; set OIDC_ISSUER to use a real one). Test logins:`);
+  for (const u of idp.users) console.log(`  ${u.email} / ${u.password}${u.emailVerified ? '' : '  (email not verified: end-user sign-in only)'}`);
+}

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { ThrottlerStorageService } from '@nestjs/throttler';
+import { DiscoveryModule } from '@nestjs/core';
 import { appConfig } from '../config/app.config';
 import { databaseConfig } from '../database/database.config';
+import { rateLimitConfig } from '../ratelimit/ratelimit.config';
+import { RateLimitModule } from '../ratelimit/ratelimit.module';
 import { authConfig } from './auth.config';
 import { AuthController } from './auth.controller';
 import { AuthCookies } from './auth.cookies';
@@ -20,30 +21,43 @@ import { SigningKeysService } from './keys/signing-keys.service';
 import { SigningService } from './keys/signing.service';
 import { PasswordHasher } from './passwords/password-hasher';
 import { PersonalTokensController } from './personal-tokens.controller';
-import { AUTH_RATE_LIMIT_STORAGE } from './rate-limit/auth-rate-limit.guard';
 import { PersonalTokensRepository } from './tokens/personal-tokens.repository';
 import { PersonalTokensService } from './tokens/personal-tokens.service';
 import { RefreshTokensRepository } from './tokens/refresh-tokens.repository';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { OAuthSessionController } from './oidc/oauth-session.controller';
+import { OAuthSessionVerifier } from './oidc/oauth-session.verifier';
+import { OAuthSessionsRepository } from './oidc/oauth-sessions.repository';
+import { OAuthSessionsService } from './oidc/oauth-sessions.service';
+import { OidcCookies } from './oidc/oidc.cookies';
+import { oidcConfig } from './oidc/oidc.config';
+import { OidcController } from './oidc/oidc.controller';
+import { OidcService } from './oidc/oidc.service';
+import { OidcProviderClient } from './oidc/oidc-provider.client';
 
 /**
- * Owner accounts, tokens and the global deny-by-default guard. Other modules use the exported
- * services (signing for chat/visitor JWTs, users for OIDC linking, CSRF policy for their own
- * cookies) and register verifiers for their auth modes with `@AuthVerifier(mode)`.
+ * Owner accounts, tokens and the global deny-by-default guard — exported, and registered by
+ * AppModule as the first APP_GUARD, ahead of the rate limiter that keys on the principal it
+ * attaches. Other modules use the exported services (signing for chat/visitor JWTs, users for
+ * OIDC linking, CSRF policy for their own cookies) and register verifiers for their auth modes
+ * with `@AuthVerifier(mode)`.
  */
 @Module({
   imports: [
     ConfigModule.forFeature(authConfig),
     ConfigModule.forFeature(appConfig),
     ConfigModule.forFeature(databaseConfig),
+    // Registers the `oidc` namespace globally: `/api/config` reads `oidc.enabled`.
+    ConfigModule.forFeature(oidcConfig),
+    ConfigModule.forFeature(rateLimitConfig),
     DiscoveryModule,
+    RateLimitModule,
   ],
-  controllers: [AuthController, PersonalTokensController, JwksController],
+  controllers: [AuthController, PersonalTokensController, JwksController, OidcController, OAuthSessionController],
   providers: [
-    { provide: APP_GUARD, useClass: GlobalAuthGuard },
-    { provide: AUTH_RATE_LIMIT_STORAGE, useClass: ThrottlerStorageService },
+    GlobalAuthGuard,
     VerifierRegistry,
     RouteAuthInspector,
     OwnerTokenVerifier,
@@ -61,7 +75,25 @@ import { UsersService } from './users.service';
     RefreshTokensRepository,
     PersonalTokensService,
     PersonalTokensRepository,
+    // OpenID Connect (relying party) and the end-user OAuth session.
+    OidcProviderClient,
+    OidcService,
+    OidcCookies,
+    OAuthSessionsService,
+    OAuthSessionsRepository,
+    OAuthSessionVerifier,
   ],
-  exports: [AuthService, UsersService, SigningService, SigningKeysService, CsrfPolicy, AuthCookies, RouteAuthInspector],
+  exports: [
+    GlobalAuthGuard,
+    AuthService,
+    UsersService,
+    SigningService,
+    SigningKeysService,
+    CsrfPolicy,
+    AuthCookies,
+    RouteAuthInspector,
+    // For routes that need an OAuth session together with another credential (share link + requireLogin).
+    OAuthSessionsService,
+  ],
 })
 export class AuthModule {}

@@ -38,6 +38,11 @@ export interface OAuthPrincipal {
   issuer: string;
   subject: string;
   email: string | null;
+  /**
+   * True only when the provider asserted `email_verified: true` (the OIDC verifier always sets it;
+   * absent counts as false). Do not treat an unverified email as proof of anything.
+   */
+  emailVerified?: boolean;
   name: string | null;
   expiresAt: Date;
 }

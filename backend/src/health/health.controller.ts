@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse
 import type { Response } from 'express';
 import { HealthService } from './health.service';
 import { Public } from '../common/http/public.decorator';
+import { SkipRateLimit } from '../ratelimit/ratelimit.decorators';
 
 class LivenessDto {
   @ApiProperty({ example: 'ok' })
@@ -21,6 +22,8 @@ class ReadinessDto {
 }
 
 @ApiTags('operations')
+// Probes come from the orchestrator, often through one address: never rate limited.
+@SkipRateLimit()
 @Controller()
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -49,6 +49,7 @@ export class WorkflowsService {
       publishedAt: w.publishedAt?.toISOString() ?? null,
       publishedBy: w.publishedBy,
       publishTokenRotatedAt: w.publishTokenRotatedAt?.toISOString() ?? null,
+      transcriptRetentionDays: w.transcriptRetentionDays,
       shareUrl: w.isPublic ? this.shareUrl(w.id) : null,
       createdAt: w.createdAt.toISOString(),
       updatedAt: w.updatedAt.toISOString(),
@@ -67,6 +68,7 @@ export class WorkflowsService {
       description: dto.description ?? '',
       runner: toRunnerDefinition(dto.runner),
       allowedOrigins: dto.allowedOrigins ?? [],
+      transcriptRetentionDays: dto.transcriptRetentionDays ?? null,
     });
     return this.workflows.save(row);
   }
@@ -107,6 +109,7 @@ export class WorkflowsService {
       if (dto.description !== undefined) row.description = dto.description;
       if (dto.runner !== undefined) row.runner = toRunnerDefinition(dto.runner);
       if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
+      if (dto.transcriptRetentionDays !== undefined) row.transcriptRetentionDays = dto.transcriptRetentionDays;
       return em.getRepository(WorkflowEntity).save(row);
     });
   }

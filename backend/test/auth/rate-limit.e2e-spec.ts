@@ -2,13 +2,13 @@ import request from 'supertest';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { PASSWORD, REQUEST_ID, register, uniqueEmail } from './helpers';
 
-const rateLimited = {
+const rateLimited = (bucket: 'auth_ip' | 'auth_email') => ({
   statusCode: 429,
   code: 'rate_limited',
   message: expect.stringMatching(/^Too many attempts; try again in \d+ seconds\.$/),
   requestId: REQUEST_ID,
-  details: { retryAfterSeconds: expect.any(Number) },
-};
+  details: { retryAfterSeconds: expect.any(Number), bucket },
+});
 
 describe('login and register rate limits', () => {
   let t: TestApp;
@@ -29,7 +29,7 @@ describe('login and register rate limits', () => {
     for (let i = 0; i < 3; i++) await login(email, `198.51.100.${i}`).expect(401);
     // Same account, a new IP, different letter case: still the same bucket.
     const res = await login(email.toUpperCase(), '198.51.100.99').expect(429);
-    expect(res.body).toEqual(rateLimited);
+    expect(res.body).toEqual(rateLimited('auth_email'));
     const retryAfter = Number(res.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
@@ -41,7 +41,7 @@ describe('login and register rate limits', () => {
   it('limits attempts per client IP across emails (proxy-aware)', async () => {
     for (let i = 0; i < 5; i++) await login(uniqueEmail('spray'), '203.0.113.7').expect(401);
     const res = await login(uniqueEmail('spray'), '203.0.113.7').expect(429);
-    expect(res.body).toEqual(rateLimited);
+    expect(res.body).toEqual(rateLimited('auth_ip'));
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
     // Another client is unaffected.
     await login(uniqueEmail('spray'), '203.0.113.8').expect(401);
@@ -53,7 +53,7 @@ describe('login and register rate limits', () => {
       await http().post('/api/auth/register').set('X-Forwarded-For', ip).send({ email: uniqueEmail('reg'), password: PASSWORD }).expect(201);
     }
     const res = await http().post('/api/auth/register').set('X-Forwarded-For', ip).send({ email: uniqueEmail('reg'), password: PASSWORD }).expect(429);
-    expect(res.body).toEqual(rateLimited);
+    expect(res.body).toEqual(rateLimited('auth_ip'));
     await login(uniqueEmail('other'), ip).expect(401);
   });
 

@@ -32,6 +32,7 @@ describe('workflows API', () => {
       publishedAt: null,
       publishedBy: null,
       publishTokenRotatedAt: null,
+      transcriptRetentionDays: null,
       shareUrl: null,
       createdAt: expect.stringMatching(/Z$/),
       updatedAt: expect.stringMatching(/Z$/),

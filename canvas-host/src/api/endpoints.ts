@@ -35,7 +35,10 @@ export const authApi = {
   /** The visitor's OpenID Connect session (public pages with `requireLogin`). */
   oidcSession: () => api<OidcSession>('/auth/session'),
   /** Where the OIDC code flow starts; the server redirects back to `returnTo` (same-origin path). */
+  /** End-user sign-in for `requireLogin` chats (an OAuth session, not an owner account). */
   oidcLoginUrl: (returnTo: string) => apiUrl('/auth/oidc/login', { returnTo }),
+  /** Owner sign-in through OpenID Connect: a verified email links to or creates the owner account. */
+  ownerSsoUrl: (returnTo: string) => apiUrl('/auth/oidc/owner/login', { returnTo }),
 };
 
 export const workflowsApi = {

@@ -38,7 +38,7 @@ export function AuthPage({ mode, oidcEnabled, onSignedIn }: AuthPageProps) {
   };
 
   // The OIDC flow returns here (a same-origin path), where the session cookie is then in place.
-  const ssoUrl = authApi.oidcLoginUrl(window.location.pathname === paths.register() ? paths.workflows() : window.location.pathname);
+  const ssoUrl = authApi.ownerSsoUrl(window.location.pathname === paths.register() ? paths.workflows() : window.location.pathname);
 
   return (
     <section className="auth" aria-labelledby="auth-title">

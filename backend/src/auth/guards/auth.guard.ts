@@ -66,7 +66,7 @@ export class GlobalAuthGuard implements CanActivate {
       throw failures.reduce((a, b) => ((ERROR_PRIORITY[b.code] ?? 0) > (ERROR_PRIORITY[a.code] ?? 0) ? b : a));
     }
     for (const [mode, verifier] of this.registry.all()) {
-      if (!modes.includes(mode) && verifier.hasCredential(req)) {
+      if (!modes.includes(mode) && !verifier.ambient && verifier.hasCredential(req)) {
         throw new ForbiddenError('This route does not accept this kind of credential.');
       }
     }

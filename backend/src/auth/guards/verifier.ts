@@ -17,6 +17,14 @@ export interface PrincipalVerifier {
   hasCredential(req: Request): boolean;
 
   /**
+   * True when this mode's credential is only ever an ambient cookie that the browser attaches on
+   * its own (the OAuth session). Its presence says nothing about what the client meant to use, so
+   * the guard never turns a 401 into a 403 `forbidden` because of it: a browser that also holds an
+   * end-user session must still get `unauthenticated` (and refresh) on owner routes.
+   */
+  readonly ambient?: boolean;
+
+  /**
    * Verifies the credential. Returns null when there is none; throws a DomainError
    * (`token_invalid`, `token_expired`, `csrf_failed`, …) when there is a bad one.
    */

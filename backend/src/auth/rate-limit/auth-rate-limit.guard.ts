@@ -1,14 +1,15 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerStorage } from '@nestjs/throttler';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { DomainError } from '../../common/errors/domain-error';
+import { LayeredThrottlerGuard } from '../../ratelimit/layered-throttler.guard';
+import { ipKeyOf } from '../../ratelimit/ratelimit.buckets';
+import { rateLimitConfig } from '../../ratelimit/ratelimit.config';
+import { RateLimitMetrics } from '../../ratelimit/ratelimit.metrics';
+import { RATE_LIMIT_STORAGE } from '../../ratelimit/ratelimit.storage';
 import { authConfig } from '../auth.config';
 import { normaliseEmail } from '../email';
-
-/** Storage of the login/register buckets: in memory today, swappable for a shared store (Redis). */
-export const AUTH_RATE_LIMIT_STORAGE = Symbol('AUTH_RATE_LIMIT_STORAGE');
 
 function emailOf(req: Request): string | null {
   const email = (req.body as { email?: unknown } | undefined)?.email;
@@ -16,47 +17,45 @@ function emailOf(req: Request): string | null {
 }
 
 /**
- * Rate limit for credential endpoints (login, register): one bucket per client IP (proxy-aware
- * through `trust proxy`) and one per email address, each per route. The email bucket slows
- * password guessing against one account from many IPs; the IP bucket slows one client trying
- * many accounts. Over either limit: 429 `rate_limited` with `Retry-After`.
+ * Rate limit for credential endpoints (login, register), on top of the global limiter and in the
+ * same store: one bucket per client IP (`auth_ip`, proxy-aware through `trust proxy`) and one per
+ * email address (`auth_email`), each per route. The email bucket slows password guessing against
+ * one account from many IPs; the IP bucket slows one client trying many accounts. Over either
+ * limit: 429 `rate_limited` with `Retry-After`.
  */
 @Injectable()
-export class AuthRateLimitGuard extends ThrottlerGuard {
+export class AuthRateLimitGuard extends LayeredThrottlerGuard {
+  // Indexes 0 and 1 carry @Inject on purpose: ThrottlerGuard declares its own tokens there, and
+  // Nest reads constructor tokens through the prototype chain.
   constructor(
     @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
-    @Inject(AUTH_RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
+    @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
     reflector: Reflector,
+    @Inject(rateLimitConfig.KEY) limits: ConfigType<typeof rateLimitConfig>,
+    metrics: RateLimitMetrics,
   ) {
     const ttl = config.rateLimit.windowSeconds * 1000;
     super(
-      {
-        // RateLimit-* headers belong to the global layered limiter; this guard only answers 429s.
-        setHeaders: false,
-        throttlers: [
-          { name: 'ip', ttl, limit: config.rateLimit.perIp },
-          {
-            name: 'email',
-            ttl,
-            limit: config.rateLimit.perEmail,
-            // Without an email the request fails validation anyway; the IP bucket still counts it.
-            skipIf: (context) => emailOf(context.switchToHttp().getRequest<Request>()) === null,
-            getTracker: (req) => `email:${emailOf(req as Request)}`,
-          },
-        ],
-      },
+      [
+        { name: 'auth_ip', ttl, limit: config.rateLimit.perIp, perRoute: true, getTracker: (req) => ipKeyOf(req as Request) },
+        {
+          name: 'auth_email',
+          ttl,
+          limit: config.rateLimit.perEmail,
+          perRoute: true,
+          // Without an email the request fails validation anyway; the IP bucket still counts it.
+          skipIf: (context) => emailOf(context.switchToHttp().getRequest<Request>()) === null,
+          getTracker: (req) => `email:${emailOf(req as Request)}`,
+        },
+      ],
       storage,
       reflector,
+      limits.redisFailure,
+      metrics,
     );
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    const retryAfterSeconds = Math.max(1, detail.timeToBlockExpire);
-    throw new DomainError(
-      'rate_limited',
-      `Too many attempts; try again in ${retryAfterSeconds} seconds.`,
-      { retryAfterSeconds },
-      { 'Retry-After': String(retryAfterSeconds) },
-    );
+  protected messageFor(retryAfterSeconds: number): string {
+    return `Too many attempts; try again in ${retryAfterSeconds} seconds.`;
   }
 }

@@ -55,12 +55,13 @@ export class ChatKitInvalidRequestError extends ChatKitRequestError {
 }
 
 /**
- * The request is well-formed but this deployment does not offer the feature (no transcriber,
- * no attachment storage). 501: the server, not the client, lacks something.
+ * The request is well-formed but this deployment or workflow does not offer the feature (no
+ * transcriber, no attachment storage). 400, as the issue specifies: the client can react by
+ * hiding the feature, and a 5xx would read as an outage to monitoring and retry logic.
  */
 export class ChatKitNotSupportedError extends ChatKitRequestError {
   readonly code = 'not_supported' as const;
-  readonly status = 501;
+  readonly status = 400;
 
   constructor(message: string) {
     super(message);

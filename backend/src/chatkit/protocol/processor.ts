@@ -34,6 +34,11 @@ export type ChatKitResult =
 
 /** Two-phase attachment support; without it `attachments.*` answer `not_supported`. */
 export interface ChatKitAttachmentOptions<Ctx> {
+  /**
+   * Called before an `attachments.create` is accepted: throw to refuse it (size, type, quota),
+   * or return server-only metadata to keep with the attachment (never serialised).
+   */
+  prepare?(params: { name: string; size: number; mime_type: string }, ctx: Ctx): Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
   /** Absolute URL the client PUTs the bytes to, e.g. `${base}/api/chatkit/uploads/${id}`. */
   uploadUrl(attachmentId: string, ctx: Ctx): string;
   /**
@@ -401,13 +406,15 @@ export class ChatKitProcessor<Ctx> {
       case 'attachments.create': {
         const options = this.attachmentOptions();
         const { name, mime_type: mimeType } = request.params;
+        const metadata = (await options.prepare?.(request.params, ctx)) ?? undefined;
         const id = this.ids('attachment');
         const uploadDescriptor = { url: options.uploadUrl(id, ctx), method: 'PUT' as const, headers: {} };
         const previewUrl = mimeType.startsWith('image/') ? options.previewUrl?.(id, ctx) : undefined;
+        const serverOnly = metadata ? { metadata } : {};
         const attachment: Attachment =
           previewUrl !== undefined
-            ? { id, type: 'image', name, mime_type: mimeType, upload_descriptor: uploadDescriptor, preview_url: previewUrl }
-            : { id, type: 'file', name, mime_type: mimeType, upload_descriptor: uploadDescriptor };
+            ? { id, type: 'image', name, mime_type: mimeType, upload_descriptor: uploadDescriptor, preview_url: previewUrl, ...serverOnly }
+            : { id, type: 'file', name, mime_type: mimeType, upload_descriptor: uploadDescriptor, ...serverOnly };
         await this.store.saveAttachment(attachment, ctx);
         return { ...toAttachmentResponse(attachment) };
       }
@@ -428,7 +435,7 @@ export class ChatKitProcessor<Ctx> {
       }
       case 'input.transcribe': {
         const runner = await this.options.runners(ctx, null);
-        if (!runner.transcribe) throw new ChatKitNotSupportedError('Dictation is not supported here.');
+        if (!runner.transcribe) throw new ChatKitNotSupportedError("Dictation (input.transcribe) is not supported by this workflow's runner.");
         const audio = { data: Buffer.from(request.params.audio_base64, 'base64'), mime_type: request.params.mime_type };
         const result = await runner.transcribe(audio, ctx);
         return { text: result.text };

@@ -5,6 +5,7 @@ import {
   IsArray,
   IsDefined,
   IsIn,
+  IsInt,
   IsNumber,
   IsOptional,
   IsString,
@@ -88,7 +89,15 @@ export class CreateWorkflowDto {
   @ArrayMaxSize(50)
   @IsOrigin({ each: true })
   allowedOrigins?: string[];
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: 36500, description: 'Keep transcripts this many days; null = the server default' })
+  @ValidateIf((o: CreateWorkflowDto) => o.transcriptRetentionDays !== null && o.transcriptRetentionDays !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  transcriptRetentionDays?: number | null;
 }
+
 
 export class UpdateWorkflowDto extends PartialType(CreateWorkflowDto) {}
 
@@ -120,6 +129,7 @@ export class WorkflowResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishedAt: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) publishedBy: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishTokenRotatedAt: string | null;
+  @ApiProperty({ type: Number, nullable: true }) transcriptRetentionDays: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'Public page URL without the token (only while public)', example: 'http://localhost:3000/chat/6f1c…' })
   shareUrl: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

@@ -47,6 +47,10 @@ export class WorkflowEntity {
   @Column({ name: 'publish_token_rotated_at', type: 'timestamptz', nullable: true })
   publishTokenRotatedAt: Date | null;
 
+  /** Days to keep this workflow's transcripts; null = the global TRANSCRIPT_RETENTION_DAYS. */
+  @Column({ name: 'transcript_retention_days', type: 'integer', nullable: true })
+  transcriptRetentionDays: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,0 +1,39 @@
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Auth } from '../auth/auth.decorators';
+import type { AuthRequest } from '../auth/guards/credentials';
+import { ApiErrors } from '../common/errors/api-errors.decorator';
+import { CHATKIT_OK_CONTENT, CHATKIT_REQUEST_SCHEMA } from './chatkit.openapi';
+import { ChatKitService } from './chatkit.service';
+import { ChatContextResolver } from './context/chat-context.resolver';
+
+/** The ChatKit protocol endpoint: one route, dispatching on the body's `type`. */
+@ApiTags('chatkit')
+@Controller('api/chatkit')
+export class ChatKitController {
+  constructor(
+    private readonly contexts: ChatContextResolver,
+    private readonly chatkit: ChatKitService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @Auth('chat')
+  @ApiOperation({
+    summary: 'ChatKit protocol endpoint (OpenAI ChatKit custom backend): streaming and JSON requests',
+    description:
+      'Authentication, the workflow, the body, the thread and every item or attachment the request names are checked before ' +
+      'any stream opens; failures answer a JSON error. A thread of another user or workflow answers 404, exactly like a missing one. ' +
+      'Closing the connection cancels a stream: the partial answer is kept. The body is read whatever its content type ' +
+      '(limit `CHATKIT_BODY_LIMIT`).',
+  })
+  @ApiHeader({ name: 'X-Parley-Workflow', required: false, description: 'The workflow the caller means; another than the credential’s → 403 `workflow_mismatch`.' })
+  @ApiBody({ schema: CHATKIT_REQUEST_SCHEMA })
+  @ApiResponse({ status: 200, description: 'JSON for JSON requests, `text/event-stream` for streaming ones.', content: CHATKIT_OK_CONTENT })
+  @ApiErrors('invalid_request', 'not_supported', 'not_found', 'workflow_mismatch', 'feature_disabled', 'payload_too_large', 'unsupported_media_type', 'service_unavailable')
+  async handle(@Req() req: AuthRequest, @Res() res: Response): Promise<void> {
+    const ctx = await this.contexts.resolve(req);
+    await this.chatkit.handle(req.body as Buffer, ctx, res);
+  }
+}

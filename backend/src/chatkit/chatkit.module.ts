@@ -1,0 +1,62 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
+import { AuthModule } from '../auth/auth.module';
+import { appConfig } from '../config/app.config';
+import { featuresConfig } from '../config/features.config';
+import { TranscriptModule } from '../transcript/transcript.module';
+import { WorkflowsModule } from '../workflows/workflows.module';
+import { AttachmentUrls } from './attachments/attachment-urls';
+import { ChatAttachmentsController } from './attachments/chat-attachments.controller';
+import { ChatAttachmentsService } from './attachments/chat-attachments.service';
+import { chatkitConfig } from './chatkit.config';
+import { ChatKitController } from './chatkit.controller';
+import { ChatKitService } from './chatkit.service';
+import { ChatKitStore } from './chatkit.store';
+import { ChatContextResolver } from './context/chat-context.resolver';
+import { ChatKitBodyParser } from './http/chatkit-body';
+import { RunnerFactory } from './runners/runner.factory';
+import { runnersConfig } from './runners/runners.config';
+import { ChatSessionStrategy } from './sessions/chat-session.strategy';
+import { ChatSessionsController } from './sessions/chat-sessions.controller';
+import { ChatSessionsService } from './sessions/chat-sessions.service';
+import { ChatTokenVerifier } from './sessions/chat-token.verifier';
+
+/**
+ * The ChatKit gateway: `POST /api/chatkit` (the protocol, SSE), two-phase attachment uploads and
+ * signed previews, chat session tokens (the `chat` auth mode) and the runners that answer.
+ * Threads live in the transcript module; workflows decide which runner answers.
+ */
+@Module({
+  imports: [
+    ConfigModule.forFeature(chatkitConfig),
+    ConfigModule.forFeature(runnersConfig),
+    ConfigModule.forFeature(featuresConfig),
+    ConfigModule.forFeature(appConfig),
+    DiscoveryModule,
+    AuthModule,
+    WorkflowsModule,
+    TranscriptModule,
+  ],
+  controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController],
+  providers: [
+    ChatKitService,
+    ChatKitStore,
+    ChatAttachmentsService,
+    AttachmentUrls,
+    ChatContextResolver,
+    RunnerFactory,
+    ChatSessionsService,
+    ChatTokenVerifier,
+    ChatSessionStrategy,
+    ChatKitBodyParser,
+  ],
+  exports: [ChatSessionsService],
+})
+export class ChatKitModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(ChatKitBodyParser)
+      .forRoutes({ path: 'api/chatkit', method: RequestMethod.POST }, { path: 'api/chatkit/uploads/:attachmentId', method: RequestMethod.PUT });
+  }
+}

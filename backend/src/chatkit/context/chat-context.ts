@@ -1,0 +1,43 @@
+import { DiscoveryService } from '@nestjs/core';
+import type { Request } from 'express';
+import type { Principal, PrincipalKind } from '../../auth/principal';
+import type { TranscriptPrincipal, TranscriptScope } from '../../transcript/transcript.types';
+import type { WorkflowSnapshot } from '../../workflows/workflows.service';
+
+/**
+ * Everything a ChatKit request runs as: the workflow that answers, the transcript scope its
+ * threads live in, and the authenticated principal. Built once per request, before any body
+ * parsing or lookup, and passed as the protocol core's context to every store and runner call.
+ */
+export interface ChatContext {
+  workflow: WorkflowSnapshot;
+  scope: TranscriptScope;
+  principal: Principal;
+  requestId: string;
+}
+
+/** What a strategy derives from a verified principal. */
+export interface ChatPrincipalResolution {
+  /** The workflow the credential is bound to. */
+  workflowId: string;
+  /** Whose transcript the requests read and write. */
+  transcriptPrincipal: TranscriptPrincipal;
+}
+
+/**
+ * Maps one kind of verified principal to a workflow and a transcript identity. The gateway finds
+ * strategies by the `@ChatPrincipalStrategyFor(kind)` marker, so a new auth mode (share-link
+ * visitors, OIDC users, durable chat sessions) plugs in with a provider and never edits the gateway.
+ */
+export interface ChatPrincipalStrategy<P extends Principal = Principal> {
+  resolve(principal: P, req: Request): ChatPrincipalResolution | Promise<ChatPrincipalResolution>;
+
+  /**
+   * Final say once the workflow is loaded (e.g. the owner still owns it, the workflow is still
+   * published). Throw a DomainError to refuse; a refused workflow should look missing (404).
+   */
+  authorize?(principal: P, workflow: WorkflowSnapshot): void | Promise<void>;
+}
+
+/** Marks a provider as the chat strategy of one principal kind. */
+export const ChatPrincipalStrategyFor = DiscoveryService.createDecorator<PrincipalKind>();

@@ -1,0 +1,248 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, toFile } from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { DomainError } from '../../common/errors/domain-error';
+import { ChatKitCustomStreamError, ChatKitInvalidRequestError, ChatKitNotSupportedError } from '../protocol/errors';
+import { ECHO_TITLE_LENGTH } from '../protocol/echo-runner';
+import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../protocol/ids';
+import type { Runner } from '../protocol/runner';
+import type { ChatStore } from '../protocol/store';
+import type {
+  Action,
+  AssistantMessageItem,
+  AudioInput,
+  SyncCustomActionResponse,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  TranscriptionResult,
+  UserMessageItem,
+  WidgetItem,
+} from '../protocol/types';
+
+/** How many of the newest items (hidden ones included) become the model's conversation history. */
+export const HISTORY_ITEMS = 60;
+
+/** Provider presets of the `openai` runner definition. */
+export type OpenAIProvider = 'openai' | 'gemini' | 'compatible';
+
+/** Everything the runner needs from the workflow definition and the server configuration. */
+export interface OpenAIRunnerOptions<Ctx> {
+  provider: OpenAIProvider;
+  model: string;
+  instructions?: string;
+  temperature?: number;
+  /** Null when the provider is not usable (no key, no base URL): every answer is an error event. */
+  client: OpenAI | null;
+  /** Why `client` is null, shown to the user. */
+  unavailableReason?: string;
+  /** Longest silence allowed from the provider, before the first token and between tokens. */
+  timeoutMs: number;
+  /** Speech-to-text model (provider `openai` only). */
+  transcribeModel: string;
+  /** Read for the conversation history. */
+  store: ChatStore<Ctx>;
+  /** Receives upstream failures that do not reach the stream (transcription), for the log. */
+  onError?(error: unknown): void;
+  ids?: IdGenerator;
+  clock?: Clock;
+}
+
+/** Sentinel thrown by the idle timer, so the catch can tell a timeout from other failures. */
+class ProviderTimeout extends Error {}
+
+/**
+ * Answers with a model behind any OpenAI-compatible Chat Completions endpoint, streamed. Emits
+ * the same event shapes as the echo runner's STREAM (`thread.item.added`, one `text_delta` per
+ * chunk, `thread.item.done`) and titles a new thread like it. Upstream failures become a
+ * `custom` error event with a safe message and `allow_retry: true`; the provider's own error text
+ * is never shown (it can echo request details). Aborting `signal` cancels the HTTP request.
+ */
+export class OpenAIRunner<Ctx> implements Runner<Ctx> {
+  private readonly ids: IdGenerator;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: OpenAIRunnerOptions<Ctx>) {
+    this.ids = options.ids ?? randomIdGenerator;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async *respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
+    const messages = await this.history(thread, ctx);
+    try {
+      yield* this.complete(thread, messages, signal);
+    } finally {
+      // Like the echo runner: after every answer, failed ones included.
+      if (userMessage && !thread.title) thread.title = Array.from(textOf(userMessage)).slice(0, ECHO_TITLE_LENGTH).join('');
+    }
+  }
+
+  /** Widget actions are not part of a model conversation: answer with a short notice. */
+  async *action(_thread: ThreadMetadata, action: Action): AsyncIterable<ThreadStreamEvent> {
+    yield { type: 'notice', level: 'info', message: `This assistant does not handle the action \`${action.type}\`.` };
+  }
+
+  async syncAction(_thread: ThreadMetadata, _action: Action, _sender: WidgetItem | null): Promise<SyncCustomActionResponse> {
+    return {};
+  }
+
+  /** Speech to text through the provider's `/audio/transcriptions`; only the `openai` preset offers it. */
+  async transcribe(audio: AudioInput): Promise<TranscriptionResult> {
+    if (this.options.provider !== 'openai') {
+      throw new ChatKitNotSupportedError(
+        `Dictation is not available for this workflow: its model provider (${this.options.provider}) does not offer transcription through Parley.`,
+      );
+    }
+    if (!this.options.client) throw new ChatKitNotSupportedError(`Dictation is not available: ${this.options.unavailableReason ?? 'the provider is not configured'}.`);
+    const base = audio.mime_type.split(';')[0].trim().toLowerCase();
+    if (!base.startsWith('audio/')) {
+      throw new ChatKitInvalidRequestError('mime_type must be an audio type.', { fields: { 'params.mime_type': ['must be an audio/* type'] } });
+    }
+    if (audio.data.length === 0) {
+      throw new ChatKitInvalidRequestError('audio_base64 is empty.', { fields: { 'params.audio_base64': ['must contain audio'] } });
+    }
+    try {
+      const file = await toFile(audio.data, `dictation.${audioExtension(base)}`, { type: base });
+      const result = await this.options.client.audio.transcriptions.create(
+        { file, model: this.options.transcribeModel },
+        { timeout: this.options.timeoutMs, maxRetries: 0 },
+      );
+      return { text: result.text };
+    } catch (error) {
+      this.options.onError?.(error);
+      throw new DomainError('service_unavailable', 'The transcription service failed; please try again.');
+    }
+  }
+
+  /** The conversation as Chat Completions messages: instructions, then the thread's newest items in order. */
+  private async history(thread: ThreadMetadata, ctx: Ctx): Promise<ChatCompletionMessageParam[]> {
+    const messages: ChatCompletionMessageParam[] = [];
+    if (this.options.instructions) messages.push({ role: 'system', content: this.options.instructions });
+    const page = await this.options.store.loadThreadItems(thread.id, undefined, HISTORY_ITEMS, 'desc', ctx);
+    for (const item of [...page.data].reverse()) {
+      const message = toMessage(item);
+      if (message) messages.push(message);
+    }
+    return messages;
+  }
+
+  private async *complete(thread: ThreadMetadata, messages: ChatCompletionMessageParam[], signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
+    const client = this.options.client;
+    if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false);
+
+    const item: AssistantMessageItem = {
+      id: this.ids('message'),
+      thread_id: thread.id,
+      created_at: this.clock().toISOString(),
+      type: 'assistant_message',
+      content: [{ type: 'output_text', text: '', annotations: [] }],
+    };
+    // One controller for the request: the client's abort and the idle timer both end it.
+    const upstream = new AbortController();
+    const onAbort = (): void => upstream.abort(signal.reason);
+    if (signal.aborted) return;
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        upstream.abort(new ProviderTimeout());
+      }, this.options.timeoutMs);
+    };
+
+    let text = '';
+    let added = false;
+    try {
+      arm();
+      const stream = await client.chat.completions.create(
+        {
+          model: this.options.model,
+          messages,
+          stream: true,
+          ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+        },
+        { signal: upstream.signal, maxRetries: 0, timeout: this.options.timeoutMs },
+      );
+      yield { type: 'thread.item.added', item: structuredClone(item) };
+      added = true;
+      for await (const chunk of stream) {
+        arm();
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (typeof delta !== 'string' || delta === '') continue;
+        text += delta;
+        yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta } };
+      }
+      // The SDK ends a stream quietly when its request is aborted: tell a timeout from a real end.
+      if (timedOut && !signal.aborted) throw new ProviderTimeout();
+    } catch (error) {
+      // The client went away: stop quietly, the processor keeps the partial text.
+      if (signal.aborted) return;
+      // Keep what the user already saw, then report the failure.
+      if (added && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
+      throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) return;
+    yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
+  }
+}
+
+/** A user-facing description of an upstream failure that reveals nothing the provider said. */
+function safeMessage(error: unknown, timedOut: boolean): string {
+  if (timedOut || error instanceof APIConnectionTimeoutError) return 'The model provider did not respond in time. Please try again.';
+  if (error instanceof APIConnectionError) return 'The model provider could not be reached. Please try again.';
+  if (error instanceof APIError && typeof error.status === 'number') {
+    if (error.status === 429) return 'The model provider is busy right now (rate limited). Please try again shortly.';
+    if (error.status === 401 || error.status === 403) return 'The model provider refused the server’s credentials.';
+    return `The model provider returned an error (HTTP ${error.status}). Please try again.`;
+  }
+  return 'The model provider returned an unexpected response. Please try again.';
+}
+
+/** T of the echo runner: the message's `input_text` parts, concatenated. */
+function textOf(message: UserMessageItem): string {
+  return message.content.map((part) => (part.type === 'input_text' ? part.text : '')).join('');
+}
+
+/** One history item as a chat message; items a text model cannot use (widgets, tool calls…) are skipped. */
+function toMessage(item: ThreadItem): ChatCompletionMessageParam | null {
+  switch (item.type) {
+    case 'user_message': {
+      const text = textOf(item);
+      const content = item.quoted_text ? `> ${item.quoted_text.replace(/\n/g, '\n> ')}\n\n${text}` : text;
+      return content.trim() ? { role: 'user', content } : null;
+    }
+    case 'assistant_message': {
+      const content = item.content.map((part) => part.text).join('');
+      return content.trim() ? { role: 'assistant', content } : null;
+    }
+    case 'hidden_context_item':
+      return { role: 'system', content: typeof item.content === 'string' ? item.content : JSON.stringify(item.content) };
+    case 'sdk_hidden_context':
+      // The cancellation note: tells the model not to continue the answer the user stopped.
+      return { role: 'system', content: item.content };
+    default:
+      return null;
+  }
+}
+
+/** The file extension the transcription API infers the container from. */
+function audioExtension(mime: string): string {
+  const known: Record<string, string> = {
+    'audio/webm': 'webm',
+    'audio/ogg': 'ogg',
+    'audio/mp4': 'mp4',
+    'audio/m4a': 'm4a',
+    'audio/x-m4a': 'm4a',
+    'audio/mpeg': 'mp3',
+    'audio/mp3': 'mp3',
+    'audio/wav': 'wav',
+    'audio/x-wav': 'wav',
+    'audio/wave': 'wav',
+    'audio/flac': 'flac',
+  };
+  return known[mime] ?? 'webm';
+}

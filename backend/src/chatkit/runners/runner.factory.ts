@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import OpenAI from 'openai';
+import type { WorkflowSnapshot } from '../../workflows/workflows.service';
+import type { ChatContext } from '../context/chat-context';
+import { EchoRunner } from '../protocol/echo-runner';
+import type { Runner } from '../protocol/runner';
+import type { ChatStore } from '../protocol/store';
+import { OpenAIProvider, OpenAIRunner } from './openai-runner';
+import { runnersConfig } from './runners.config';
+
+/** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
+export type RunnerDefinition = WorkflowSnapshot['runner'];
+
+/** At most this many SDK clients are kept (one per endpoint + key); compatible base URLs are owner-chosen. */
+const MAX_CLIENTS = 64;
+
+/**
+ * Turns a workflow's runner definition into a protocol `Runner`. API keys come from the server
+ * environment only, and each provider gets its own: a workflow's `compatible` base URL never
+ * receives OPENAI_API_KEY or GEMINI_API_KEY.
+ */
+@Injectable()
+export class RunnerFactory {
+  private readonly logger = new Logger('Runners');
+  private readonly clients = new Map<string, OpenAI>();
+  private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
+
+  constructor(@Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>) {}
+
+  /** The runner for `definition`, reading history from `store`. */
+  create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    if (definition.kind !== 'openai') return this.echo(store);
+    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+    return new OpenAIRunner<ChatContext>({
+      provider: definition.provider,
+      model: definition.model,
+      instructions: definition.instructions,
+      temperature: definition.temperature,
+      client: 'client' in endpoint ? endpoint.client : null,
+      unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
+      timeoutMs: this.config.timeoutMs,
+      transcribeModel: this.config.transcribeModel,
+      store,
+      onError: (error) => this.logger.warn({ err: describe(error) }, 'Model provider request failed'),
+    });
+  }
+
+  private echo(store: ChatStore<ChatContext>): EchoRunner<ChatContext> {
+    let runner = this.echoRunners.get(store);
+    if (!runner) {
+      runner = new EchoRunner<ChatContext>({ store });
+      this.echoRunners.set(store, runner);
+    }
+    return runner;
+  }
+
+  private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
+    switch (provider) {
+      case 'openai':
+        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key configured.' };
+        return { client: this.client(this.config.openaiBaseUrl, this.config.openaiApiKey) };
+      case 'gemini':
+        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key configured.' };
+        return { client: this.client(this.config.geminiBaseUrl, this.config.geminiApiKey) };
+      case 'compatible':
+        if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };
+        // Local OpenAI-compatible servers often need no key; the SDK insists on a non-empty one.
+        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed') };
+    }
+  }
+
+  private client(baseURL: string, apiKey: string): OpenAI {
+    const key = `${baseURL}\n${apiKey}`;
+    let client = this.clients.get(key);
+    if (client) {
+      // Refresh recency for the small LRU.
+      this.clients.delete(key);
+      this.clients.set(key, client);
+      return client;
+    }
+    client = new OpenAI({
+      apiKey,
+      baseURL,
+      // Never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment: they would be sent to every provider.
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      // The chat's retry button is the retry: hidden upstream retries multiply latency and cost.
+      maxRetries: 0,
+      timeout: this.config.timeoutMs,
+    });
+    this.clients.set(key, client);
+    if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
+    return client;
+  }
+}
+
+/** Loggable facts about an upstream error; never the request (it carries the key). */
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof OpenAI.APIError) return { name: error.name, status: error.status, type: error.type, code: error.code };
+  return error instanceof Error ? { name: error.name, message: error.message } : { value: String(error) };
+}

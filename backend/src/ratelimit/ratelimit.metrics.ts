@@ -1,0 +1,62 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { RateLimitBucket } from './ratelimit.buckets';
+
+/** Monotonic counters, for the metrics endpoint to export (e.g. as Prometheus counters). */
+export interface RateLimitCounters {
+  /** Requests answered 429, per bucket. */
+  rejected: Record<RateLimitBucket, number>;
+  /** Requests whose counting failed because the store was unreachable, then let through. */
+  storeFailOpen: number;
+  /** Requests whose counting failed because the store was unreachable, then refused (503). */
+  storeFailClosed: number;
+}
+
+/**
+ * Counts what the limiter decided and tracks outages of the counter store, logging once when
+ * one starts and once when it ends (not once per request).
+ */
+@Injectable()
+export class RateLimitMetrics {
+  private readonly logger = new Logger('RateLimit');
+  private readonly counters: RateLimitCounters = {
+    rejected: { ip: 0, principal: 0, link: 0, auth_ip: 0, auth_email: 0 },
+    storeFailOpen: 0,
+    storeFailClosed: 0,
+  };
+  private outageSince: number | null = null;
+
+  rejected(bucket: RateLimitBucket): void {
+    this.counters.rejected[bucket] += 1;
+  }
+
+  /** A request could not be counted; `passed` says whether it was let through. */
+  storeFailed(passed: boolean, err: unknown): void {
+    if (passed) this.counters.storeFailOpen += 1;
+    else this.counters.storeFailClosed += 1;
+    if (this.outageSince === null) {
+      this.outageSince = Date.now();
+      const reason = err instanceof Error ? err.message : String(err);
+      this.logger.error(`Rate-limit store unreachable (${reason}); applying RATE_LIMIT_REDIS_FAILURE until it answers again.`);
+    }
+  }
+
+  /** A request was counted: ends an outage if one was going on. */
+  storeAnswered(): void {
+    if (this.outageSince === null) return;
+    const seconds = Math.round((Date.now() - this.outageSince) / 1000);
+    this.outageSince = null;
+    this.logger.log(
+      `Rate-limit store reachable again after ${seconds} s (${this.counters.storeFailOpen} requests let through, ` +
+        `${this.counters.storeFailClosed} refused so far).`,
+    );
+  }
+
+  /** Whether the last attempt to count a request failed. */
+  get storeDown(): boolean {
+    return this.outageSince !== null;
+  }
+
+  snapshot(): RateLimitCounters {
+    return { ...this.counters, rejected: { ...this.counters.rejected } };
+  }
+}

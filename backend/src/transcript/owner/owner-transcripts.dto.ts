@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDateString, IsDefined, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export const PRINCIPAL_KINDS = ['user', 'visitor', 'oauth'] as const;
+export type TranscriptPrincipalKind = (typeof PRINCIPAL_KINDS)[number];
+
+export class TranscriptQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Threads created at or after' })
+  @IsOptional()
+  @IsDateString()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Threads created before' })
+  @IsOptional()
+  @IsDateString()
+  to?: string;
+
+  @ApiPropertyOptional({ enum: PRINCIPAL_KINDS, description: '`user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats' })
+  @IsOptional()
+  @IsIn(PRINCIPAL_KINDS)
+  principalKind?: TranscriptPrincipalKind;
+
+  @ApiPropertyOptional({ description: 'Case-insensitive text search over user and assistant messages' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ExportQueryDto {
+  @ApiProperty({ enum: ['jsonl', 'csv'] })
+  @IsDefined()
+  @IsIn(['jsonl', 'csv'])
+  format: 'jsonl' | 'csv';
+}
+
+export class FeedbackCountsDto {
+  @ApiProperty() positive: number;
+  @ApiProperty() negative: number;
+}
+
+export class TranscriptSummaryDto {
+  @ApiProperty({ example: 'thr_1a2b3c4d5e6f7a8b' }) id: string;
+  @ApiProperty({ type: String, nullable: true }) title: string | null;
+  @ApiProperty({ enum: PRINCIPAL_KINDS }) principalKind: TranscriptPrincipalKind;
+  @ApiProperty({ example: 'vis_…9f3a', description: 'Masked principal id: enough to tell people apart, not to impersonate them' })
+  principalLabel: string;
+  @ApiProperty({ description: 'Visible items (hidden context excluded)' }) itemCount: number;
+  @ApiProperty({ type: FeedbackCountsDto }) feedback: FeedbackCountsDto;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class TranscriptPageDto {
+  @ApiProperty({ type: [TranscriptSummaryDto] }) data: TranscriptSummaryDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class TranscriptFeedbackDto {
+  @ApiProperty({ type: [String] }) itemIds: string[];
+  @ApiProperty({ enum: ['positive', 'negative'] }) kind: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class TranscriptDetailDto extends TranscriptSummaryDto {
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'ChatKit thread items in order' })
+  items: Record<string, unknown>[];
+  @ApiProperty({ type: [TranscriptFeedbackDto] }) feedbackEntries: TranscriptFeedbackDto[];
+}

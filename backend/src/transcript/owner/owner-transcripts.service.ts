@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../../common/errors/domain-error';
+import { decodeCursor, encodeCursor, Page } from '../../common/http/cursor';
+import { WorkflowsService } from '../../workflows/workflows.service';
+import { TranscriptDetailDto, TranscriptPrincipalKind, TranscriptQueryDto, TranscriptSummaryDto } from './owner-transcripts.dto';
+
+const THREAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const EXPORT_BATCH = 500;
+
+interface ThreadRow {
+  id: string;
+  ordinal: string;
+  title: string | null;
+  principal_kind: TranscriptPrincipalKind;
+  principal_id: string;
+  created_at: Date;
+  updated_at: Date;
+  item_count: number;
+  positive: number;
+  negative: number;
+}
+
+export interface ExportRow {
+  threadId: string;
+  threadTitle: string | null;
+  principalKind: string;
+  principalLabel: string;
+  threadCreatedAt: string;
+  itemId: string;
+  itemType: string;
+  itemCreatedAt: string;
+  role: 'user' | 'assistant' | null;
+  text: string;
+  item: Record<string, unknown>;
+}
+
+/** Enough of a principal id to tell people apart in a list, never enough to act as them. */
+export function maskPrincipal(kind: string, id: string): string {
+  const prefix = kind === 'visitor' ? 'vis_' : kind === 'oauth' ? 'sub_' : 'usr_';
+  const tail = id.replace(/[^A-Za-z0-9]/g, '').slice(-4);
+  return `${prefix}…${tail}`;
+}
+
+/** Visible text of a user or assistant message item; empty for other item types. */
+export function textOf(item: Record<string, unknown>): string {
+  const content = item.content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: unknown) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+    .filter(Boolean)
+    .join('');
+}
+
+const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The owner's read access to every transcript of a workflow they own. Ownership is checked
+ * first (another owner's workflow is a 404); every query is then bound to that workflow id.
+ */
+@Injectable()
+export class OwnerTranscriptsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly workflows: WorkflowsService,
+  ) {}
+
+  private summary(row: ThreadRow): TranscriptSummaryDto {
+    return {
+      id: row.id,
+      title: row.title,
+      principalKind: row.principal_kind,
+      principalLabel: maskPrincipal(row.principal_kind, row.principal_id),
+      itemCount: Number(row.item_count),
+      feedback: { positive: Number(row.positive), negative: Number(row.negative) },
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    };
+  }
+
+  private threadSelect(where: string): string {
+    return `
+      SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
+             (SELECT count(*)::int FROM chat_items i WHERE i.thread_id = t.id AND NOT i.hidden) AS item_count,
+             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
+             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
+        FROM chat_threads t
+       WHERE ${where}`;
+  }
+
+  async list(ownerId: string, workflowId: string, query: TranscriptQueryDto): Promise<Page<TranscriptSummaryDto>> {
+    await this.workflows.getOwned(ownerId, workflowId);
+    const limit = query.limit ?? 20;
+    const params: unknown[] = [workflowId];
+    const where = ['t.workflow_id = $1'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.from) add('t.created_at >= ?', new Date(query.from));
+    if (query.to) add('t.created_at < ?', new Date(query.to));
+    if (query.principalKind) add('t.principal_kind = ?', query.principalKind);
+    if (query.q) {
+      add(
+        `EXISTS (SELECT 1 FROM chat_items i
+                  CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(i.data->'content') = 'array' THEN i.data->'content' ELSE '[]'::json END) AS part
+                  WHERE i.thread_id = t.id AND NOT i.hidden AND i.type IN ('user_message', 'assistant_message')
+                    AND part->>'text' ILIKE ? ESCAPE '\\')`,
+        `%${escapeLike(query.q)}%`,
+      );
+    }
+    if (query.cursor) {
+      add('t.ordinal < (SELECT c.ordinal FROM chat_threads c WHERE c.id = ? AND c.workflow_id = $1)', decodeCursor(query.cursor, 'cursor', THREAD_ID));
+    }
+    params.push(limit + 1);
+    const rows = await this.dataSource.query<ThreadRow[]>(
+      `${this.threadSelect(where.join(' AND '))} ORDER BY t.ordinal DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    return { data: page.map((r) => this.summary(r)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+  }
+
+  async get(ownerId: string, workflowId: string, threadId: string): Promise<TranscriptDetailDto> {
+    await this.workflows.getOwned(ownerId, workflowId);
+    const [row] = await this.dataSource.query<ThreadRow[]>(`${this.threadSelect('t.workflow_id = $1 AND t.id = $2')}`, [workflowId, threadId]);
+    if (!row) throw new NotFoundError('Transcript not found.');
+    const items = await this.dataSource.query<{ data: Record<string, unknown> }[]>(
+      `SELECT i.data FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
+        WHERE t.workflow_id = $1 AND i.thread_id = $2 AND NOT i.hidden ORDER BY i.ordinal`,
+      [workflowId, threadId],
+    );
+    const feedback = await this.dataSource.query<{ item_ids: string[]; kind: string; created_at: Date }[]>(
+      `SELECT item_ids, kind, created_at FROM chat_feedback WHERE workflow_id = $1 AND thread_id = $2 ORDER BY created_at, id`,
+      [workflowId, threadId],
+    );
+    return {
+      ...this.summary(row),
+      items: items.map((i) => i.data),
+      feedbackEntries: feedback.map((f) => ({ itemIds: f.item_ids, kind: f.kind, createdAt: f.created_at.toISOString() })),
+    };
+  }
+
+  async delete(ownerId: string, workflowId: string, threadId: string): Promise<void> {
+    await this.workflows.getOwned(ownerId, workflowId);
+    const result = await this.dataSource.query<[unknown[], number]>(`DELETE FROM chat_threads WHERE workflow_id = $1 AND id = $2`, [workflowId, threadId]);
+    if (result[1] === 0) throw new NotFoundError('Transcript not found.');
+  }
+
+  /** Checks ownership before any byte of an export is written (so errors are proper 404s). */
+  async assertOwned(ownerId: string, workflowId: string): Promise<void> {
+    await this.workflows.getOwned(ownerId, workflowId);
+  }
+
+  /**
+   * Every visible item of the workflow in creation order (thread columns repeated), read in keyset
+   * batches so an export of any size streams with bounded memory.
+   */
+  async *exportRows(workflowId: string): AsyncGenerator<ExportRow> {
+    let after = 0n;
+    for (;;) {
+      const rows = await this.dataSource.query<
+        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string }[]
+      >(
+        `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
+                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at
+           FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
+          WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
+          ORDER BY i.ordinal LIMIT $3`,
+        [workflowId, after.toString(), EXPORT_BATCH],
+      );
+      for (const r of rows) {
+        yield {
+          threadId: r.thread_id,
+          threadTitle: r.title,
+          principalKind: r.principal_kind,
+          principalLabel: maskPrincipal(r.principal_kind, r.principal_id),
+          threadCreatedAt: r.thread_created_at.toISOString(),
+          itemId: r.item_id,
+          itemType: r.type,
+          itemCreatedAt: r.item_created_at.toISOString(),
+          role: r.type === 'user_message' ? 'user' : r.type === 'assistant_message' ? 'assistant' : null,
+          text: textOf(r.data),
+          item: r.data,
+        };
+      }
+      if (rows.length < EXPORT_BATCH) return;
+      after = BigInt(rows[rows.length - 1].item_ordinal);
+    }
+  }
+}

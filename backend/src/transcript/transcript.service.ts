@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chatkit/protocol/errors';
+import type { ChatStore } from '../chatkit/protocol/store';
+import { isHiddenItem } from '../chatkit/protocol/types';
+import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chatkit/protocol/types';
+import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
+import type { AttachmentPreview, AttachmentUploadState, TranscriptScope } from './transcript.types';
+
+/**
+ * Largest page a store query returns. The protocol puts no bound on `limit`; a page that stops
+ * early still says `has_more` and carries the cursor, so clients simply ask again.
+ */
+export const MAX_TRANSCRIPT_PAGE = 200;
+
+/**
+ * The transcript store: Postgres implementation of the ChatKit `ChatStore`, scoped by workflow
+ * and principal. A thread, item or attachment outside the scope behaves exactly like a missing
+ * one (`ChatKitNotFoundError`), so existence never leaks. Hidden items are stored and returned to
+ * the protocol core, which filters them out of everything it sends.
+ */
+@Injectable()
+export class TranscriptService implements ChatStore<TranscriptScope> {
+  constructor(private readonly repo: TranscriptRepository) {}
+
+  async loadThread(threadId: string, scope: TranscriptScope): Promise<ThreadMetadata> {
+    const row = await this.repo.findThread(scope, threadId);
+    if (!row) throw threadNotFound(threadId);
+    return toThread(row);
+  }
+
+  async saveThread(thread: ThreadMetadata, scope: TranscriptScope): Promise<void> {
+    const saved = await this.repo.upsertThread(scope, {
+      id: thread.id,
+      title: thread.title ?? null,
+      status: thread.status,
+      allowedImageDomains: thread.allowed_image_domains ?? null,
+      metadata: thread.metadata ?? {},
+      createdAt: thread.created_at,
+    });
+    if (!saved) throw threadNotFound(thread.id);
+  }
+
+  async loadThreads(limit: number, after: string | undefined, order: Order, scope: TranscriptScope): Promise<Page<ThreadMetadata>> {
+    const take = pageSize(limit);
+    let afterOrdinal: string | null = null;
+    if (after !== undefined) {
+      afterOrdinal = await this.repo.threadOrdinal(scope, after);
+      if (afterOrdinal === null) throw new ChatKitUnknownCursorError(after);
+    }
+    const rows = await this.repo.listThreads(scope, take + 1, order, afterOrdinal);
+    return toPage(rows.map(toThread), take);
+  }
+
+  async loadThreadItems(threadId: string, after: string | undefined, limit: number, order: Order, scope: TranscriptScope): Promise<Page<ThreadItem>> {
+    const take = pageSize(limit);
+    const rows = await this.repo.pageItems(scope, threadId, after ?? null, take + 1, order);
+    if (rows.length === 0) throw threadNotFound(threadId);
+    if (after !== undefined && rows[0].cursor_ordinal === null) throw new ChatKitUnknownCursorError(after);
+    const items = rows.filter((row) => row.id !== null).map((row) => row.data as unknown as ThreadItem);
+    return toPage(items, take);
+  }
+
+  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope): Promise<void> {
+    if (!(await this.repo.insertItem(scope, itemValues(threadId, item)))) throw threadNotFound(threadId);
+  }
+
+  async saveItem(threadId: string, item: ThreadItem, scope: TranscriptScope): Promise<void> {
+    if (!(await this.repo.upsertItem(scope, itemValues(threadId, item)))) throw threadNotFound(threadId);
+  }
+
+  async loadItem(threadId: string, itemId: string, scope: TranscriptScope): Promise<ThreadItem> {
+    const row = await this.repo.findItem(scope, threadId, itemId);
+    if (!row) throw new ChatKitNotFoundError(`Item ${itemId} not found.`);
+    return row.data as unknown as ThreadItem;
+  }
+
+  async deleteThreadItem(threadId: string, itemId: string, scope: TranscriptScope): Promise<void> {
+    const { threadFound } = await this.repo.deleteItem(scope, threadId, itemId);
+    if (!threadFound) throw threadNotFound(threadId);
+  }
+
+  async deleteThreadItemsAfter(threadId: string, itemId: string, scope: TranscriptScope): Promise<void> {
+    const { anchorFound } = await this.repo.deleteItemsAfter(scope, threadId, itemId);
+    if (!anchorFound) throw new ChatKitNotFoundError(`Item ${itemId} not found.`);
+  }
+
+  async deleteThread(threadId: string, scope: TranscriptScope): Promise<void> {
+    if (!(await this.repo.deleteThread(scope, threadId))) throw threadNotFound(threadId);
+  }
+
+  async saveAttachment(attachment: Attachment, scope: TranscriptScope): Promise<void> {
+    const declared = attachment.metadata?.size;
+    const saved = await this.repo.upsertAttachment(scope, {
+      id: attachment.id,
+      threadId: attachment.thread_id ?? null,
+      name: attachment.name,
+      mimeType: attachment.mime_type,
+      size: typeof declared === 'number' && Number.isSafeInteger(declared) && declared >= 0 ? declared : null,
+      data: JSON.stringify(attachment),
+    });
+    if (!saved) throw attachmentNotFound(attachment.id);
+  }
+
+  async loadAttachment(attachmentId: string, scope: TranscriptScope): Promise<Attachment> {
+    const row = await this.repo.findAttachment(scope, attachmentId);
+    if (!row) throw attachmentNotFound(attachmentId);
+    return row.data as unknown as Attachment;
+  }
+
+  async deleteAttachment(attachmentId: string, scope: TranscriptScope): Promise<void> {
+    await this.repo.deleteAttachment(scope, attachmentId);
+  }
+
+  async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, scope: TranscriptScope): Promise<void> {
+    if (!(await this.repo.insertFeedback(scope, threadId, itemIds, kind))) throw threadNotFound(threadId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Attachment bytes (two-phase uploads and previews)
+  // -------------------------------------------------------------------------------------------
+
+  /** Upload state of an attachment in scope, or `ChatKitNotFoundError`. */
+  async attachmentUploadState(attachmentId: string, scope: TranscriptScope): Promise<AttachmentUploadState> {
+    const row = await this.repo.findAttachment(scope, attachmentId);
+    if (!row) throw attachmentNotFound(attachmentId);
+    return { id: row.id, mimeType: row.mime_type, declaredSize: row.size === null ? null : Number(row.size), uploadedAt: row.uploaded_at };
+  }
+
+  /**
+   * Stores the uploaded bytes of an attachment in scope, with the content type sniffed from them,
+   * and drops its `upload_descriptor` (the upload is done). Returns the attachment as updated.
+   */
+  async storeUpload(attachmentId: string, bytes: Buffer, contentType: string, scope: TranscriptScope): Promise<Attachment> {
+    const current = await this.loadAttachment(attachmentId, scope);
+    const { upload_descriptor: _done, ...uploaded } = current;
+    if (!(await this.repo.storeUpload(scope, attachmentId, bytes, contentType, JSON.stringify(uploaded)))) {
+      throw attachmentNotFound(attachmentId);
+    }
+    return uploaded as Attachment;
+  }
+
+  /**
+   * Uploaded bytes for a preview. Not scoped by principal: callers must hold a capability for
+   * this id (a signed, expiring preview URL) and must check the content type they serve.
+   */
+  async previewBytes(attachmentId: string): Promise<AttachmentPreview | null> {
+    const row = await this.repo.findUploadedBytes(attachmentId);
+    return row ? { bytes: row.bytes, contentType: row.content_type } : null;
+  }
+}
+
+function threadNotFound(threadId: string): ChatKitNotFoundError {
+  return new ChatKitNotFoundError(`Thread ${threadId} not found.`);
+}
+
+function attachmentNotFound(attachmentId: string): ChatKitNotFoundError {
+  return new ChatKitNotFoundError(`Attachment ${attachmentId} not found.`);
+}
+
+function pageSize(limit: number): number {
+  // Callers default 0 to 20 before reaching a store; a page of nothing cannot carry a cursor.
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  return Math.min(limit, MAX_TRANSCRIPT_PAGE);
+}
+
+/** The reference paging rules over `take + 1` fetched rows. */
+function toPage<T extends { id: string }>(rows: T[], take: number): Page<T> {
+  const hasMore = rows.length > take;
+  const data = rows.slice(0, take);
+  return hasMore ? { data, has_more: true, after: data[data.length - 1].id } : { data, has_more: false };
+}
+
+function toThread(row: ThreadRow): ThreadMetadata {
+  return {
+    id: row.id,
+    ...(row.title !== null ? { title: row.title } : {}),
+    created_at: new Date(row.created_at).toISOString(),
+    status: row.status as unknown as ThreadStatus,
+    ...(row.allowed_image_domains !== null ? { allowed_image_domains: row.allowed_image_domains } : {}),
+    metadata: row.metadata,
+  };
+}
+
+function itemValues(threadId: string, item: ThreadItem): ItemValues {
+  return { id: item.id, threadId, type: item.type, hidden: isHiddenItem(item), data: JSON.stringify(item), createdAt: item.created_at };
+}

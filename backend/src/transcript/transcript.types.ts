@@ -1,0 +1,32 @@
+/** Who owns a transcript row: the principal kinds that can chat (owners through chat JWTs, visitors, OIDC users). */
+export type TranscriptPrincipalKind = 'user' | 'visitor' | 'oauth';
+
+/** The identity transcript rows are keyed by; `id` is the user id, visitor id or OIDC `iss|sub`. */
+export interface TranscriptPrincipal {
+  kind: TranscriptPrincipalKind;
+  id: string;
+}
+
+/**
+ * The tenancy of every transcript query: a workflow and a principal. Rows of another workflow or
+ * another principal are indistinguishable from missing ones.
+ */
+export interface TranscriptScope {
+  workflowId: string;
+  principal: TranscriptPrincipal;
+}
+
+/** What the upload and preview routes need to know about an attachment besides its protocol shape. */
+export interface AttachmentUploadState {
+  id: string;
+  mimeType: string;
+  /** Size declared by `attachments.create`, when known. */
+  declaredSize: number | null;
+  uploadedAt: Date | null;
+}
+
+/** Uploaded bytes of an image, served through a signed preview URL. */
+export interface AttachmentPreview {
+  bytes: Buffer;
+  contentType: string;
+}

@@ -1,0 +1,106 @@
+import request from 'supertest';
+import { decodeJwt, errorBody, PASSWORD } from '../auth/helpers';
+import { createTestApp, TestApp } from '../setup/test-app';
+import { Browser, DevIdp, PUBLIC_ORIGIN, signInAtProvider, startDevIdp } from './helpers';
+
+describe('owner sign-in with OIDC ("Sign in with SSO")', () => {
+  let idp: DevIdp;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    idp = await startDevIdp([
+      { email: 'Alice@Example.com', password: 'alice-password', name: 'Alice Example', emailVerified: true },
+      { email: 'carol@example.com', password: 'carol-password', name: 'Carol New', emailVerified: true },
+      { email: 'bob@example.com', password: 'bob-password', name: 'Bob Unverified', emailVerified: false },
+    ]);
+    t = await createTestApp({ env: idp.env });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.stop();
+  });
+
+  const http = () => request(t.app.getHttpServer());
+  const ownerLoginUrl = (returnTo = '/') => `${PUBLIC_ORIGIN}/api/auth/oidc/owner/login?returnTo=${encodeURIComponent(returnTo)}`;
+  const user = (email: string) => idp.users.find((u) => u.email === email.toLowerCase())!;
+
+  async function ownerSignIn(email: string, returnTo = '/') {
+    const browser = new Browser(t.baseUrl);
+    const callbackUrl = await signInAtProvider(browser, ownerLoginUrl(returnTo), user(email));
+    const res = await browser.request(callbackUrl);
+    return { browser, res };
+  }
+
+  it('links a verified email to the existing owner account, which keeps its password', async () => {
+    const registered = await http().post('/api/auth/register').send({ email: 'alice@example.com', password: PASSWORD }).expect(201);
+    const { browser, res } = await ownerSignIn('alice@example.com', '/workflows');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${PUBLIC_ORIGIN}/workflows`);
+    expect(browser.lastSetCookie).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^parley_access=[^;]+; Max-Age=900; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/),
+        expect.stringMatching(/^parley_refresh=rt_[^;]+; Max-Age=\d+; Path=\/api\/auth; Expires=[^;]+; HttpOnly; SameSite=Lax$/),
+      ]),
+    );
+    // Owner sign-in yields owner tokens, not an end-user OAuth session.
+    expect(browser.cookie('parley_oauth')).toBeUndefined();
+    expect(await t.dataSource.query(`SELECT 1 FROM oauth_sessions`)).toEqual([]);
+
+    const me = await browser.request(`${PUBLIC_ORIGIN}/api/auth/me`);
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { user: object }).user).toMatchObject({ id: registered.body.user.id, email: 'alice@example.com' });
+    await http().post('/api/auth/login').send({ email: 'alice@example.com', password: PASSWORD }).expect(200);
+  });
+
+  it('creates a passwordless owner account on first sign-in, with working access and refresh tokens', async () => {
+    const { browser, res } = await ownerSignIn('carol@example.com');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${PUBLIC_ORIGIN}/`);
+
+    const access = browser.cookie('parley_access')!.value;
+    expect(decodeJwt(access)).toMatchObject({ header: { alg: 'ES256' }, payload: { aud: 'parley-api', iss: PUBLIC_ORIGIN } });
+    // The access token works as a Bearer token too (API clients, the CLI).
+    const me = await http().get('/api/auth/me').set('Authorization', `Bearer ${access}`).expect(200);
+    expect(me.body.user).toMatchObject({ email: 'carol@example.com', name: 'Carol New' });
+    const rows = await t.dataSource.query(`SELECT password_hash FROM users WHERE email = 'carol@example.com'`);
+    expect(rows).toEqual([{ password_hash: null }]);
+    // No password was set, so password login cannot be used to get in.
+    expect((await http().post('/api/auth/login').send({ email: 'carol@example.com', password: 'carol-password' }).expect(401)).body).toEqual(
+      errorBody(401, 'invalid_credentials'),
+    );
+
+    const refreshed = await browser.request(`${PUBLIC_ORIGIN}/api/auth/refresh`, { method: 'POST', headers: { Origin: PUBLIC_ORIGIN } });
+    expect(refreshed.status).toBe(200);
+    expect(((await refreshed.json()) as { user: { id: string } }).user.id).toBe(me.body.user.id);
+
+    // A second SSO sign-in finds the same account.
+    const again = await ownerSignIn('carol@example.com');
+    expect(again.res.status).toBe(302);
+    const meAgain = await again.browser.request(`${PUBLIC_ORIGIN}/api/auth/me`);
+    expect(((await meAgain.json()) as { user: { id: string } }).user.id).toBe(me.body.user.id);
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE email = 'carol@example.com'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses an unverified email with 403 oidc_email_unverified, creating and linking nothing', async () => {
+    const { browser, res } = await ownerSignIn('bob@example.com');
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual(errorBody(403, 'oidc_email_unverified'));
+    expect(browser.cookie('parley_access')).toBeUndefined();
+    expect(browser.cookie('parley_refresh')).toBeUndefined();
+    expect(await t.dataSource.query(`SELECT 1 FROM users WHERE email = 'bob@example.com'`)).toEqual([]);
+  });
+
+  it('lets an unverified identity still sign in as an end user (no owner rights)', async () => {
+    const browser = new Browser(t.baseUrl);
+    const callbackUrl = await signInAtProvider(browser, `${PUBLIC_ORIGIN}/api/auth/oidc/login?returnTo=/`, user('bob@example.com'));
+    expect((await browser.request(callbackUrl)).status).toBe(302);
+    const session = await browser.request(`${PUBLIC_ORIGIN}/api/auth/session`);
+    expect(await session.json()).toMatchObject({ authenticated: true, email: 'bob@example.com' });
+    expect((await browser.request(`${PUBLIC_ORIGIN}/api/auth/me`)).status).toBe(401);
+  });
+
+  it('refuses open redirects on the owner flow too', async () => {
+    const res = await http().get('/api/auth/oidc/owner/login').query({ returnTo: 'https://evil.example/' }).expect(400);
+    expect(res.body).toEqual(errorBody(400, 'invalid_return_to'));
+  });
+});

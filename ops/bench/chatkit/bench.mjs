@@ -1,0 +1,468 @@
+#!/usr/bin/env node
+// ChatKit gateway benchmark: N concurrent clients, each running `threads.create` then five
+// `threads.add_user_message` (echo runner) in a loop, against
+//   app   — the real Parley app (`backend/dist/main.js`, NODE_ENV=production, chat JWT auth,
+//           Postgres), and
+//   floor — a bare node:http server that validates the same bodies, performs the same Postgres
+//           writes and writes the same SSE frames (floor-server.mjs),
+// in the same invocation, on the same database, each in its own process.
+//
+// Two phases:
+//   saturation — closed loop, no think time, at each BENCH_CONCURRENCY: requests/s, time to
+//                first SSE event (TTFE) p50/p99, full response p99, and app/floor ratios;
+//   paced      — BENCH_PACED_CLIENTS concurrent conversations pausing ~BENCH_THINK_MS between
+//                requests: the latency a chat user sees at that concurrency. (Under a closed
+//                loop, latency is queueing: clients / throughput.)
+// Every run also reports CPU per request of the server, its Postgres backends and the client
+// (from /proc), which stays meaningful when other work shares the machine.
+//
+//   npm run bench:chatkit                      (builds the backend first; needs a database, below)
+//   BENCH_DATABASE_URL=postgres://…/parley_bench npm run bench:chatkit -- --write
+//
+// Env: BENCH_DATABASE_URL or DATABASE_URL (its name must contain "bench" or "test": the schema is
+// reset), BENCH_CONCURRENCY (default "10,50"), BENCH_PACED_CLIENTS (50; 0 skips), BENCH_THINK_MS
+// (250), BENCH_SECONDS (measured, 10), BENCH_WARMUP_SECONDS (3), BENCH_LOG_LEVEL (app, info),
+// DATABASE_POOL_SIZE (10, both servers). Without a database URL it uses an embedded PGlite,
+// single-threaded: a smoke run, not figures. `--write` records the results in docs/performance.md.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const dist = join(root, 'backend/dist');
+const requireBackend = createRequire(join(root, 'backend/package.json'));
+
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
+const measuredSeconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
+const pacedClients = Number(process.env.BENCH_PACED_CLIENTS ?? 50);
+const thinkMs = Number(process.env.BENCH_THINK_MS ?? 250);
+const poolSize = Number(process.env.DATABASE_POOL_SIZE ?? 10);
+const write = process.argv.includes('--write');
+const MESSAGES_PER_THREAD = 5;
+// One secret per run: the app encrypts its signing keys with it, and restarts between runs.
+const secretKey = process.env.PARLEY_SECRET_KEY ?? randomBytes(32).toString('hex');
+const TOKEN_REFRESH_MS = 120_000;
+
+if (!existsSync(join(dist, 'main.js'))) {
+  console.error('backend/dist is missing: run `npm run build -w backend` (or `npm run bench:chatkit`).');
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function database() {
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (url) {
+    // Every run starts from an empty schema (comparable table sizes, no keys from an earlier secret),
+    // so only a database meant for it is accepted.
+    const name = decodeURIComponent(new URL(url).pathname.slice(1));
+    if (!/bench|test/i.test(name)) throw new Error(`Refusing to reset database "${name}": its name must contain "bench" or "test".`);
+    const { Client } = requireBackend('pg');
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query('SELECT version()');
+    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    await client.end();
+    return { url, external: true, engine: rows[0].version.split(' ').slice(0, 2).join(' '), stop: async () => {} };
+  }
+  const { startEmbeddedPostgres } = await import(join(dist, 'database/embedded-postgres.js'));
+  const embedded = await startEmbeddedPostgres({ dataDir: null, maxConnections: poolSize + 4, databaseName: 'parley_bench' });
+  return { url: embedded.url, engine: 'embedded PGlite (single-threaded: not representative)', stop: () => embedded.stop() };
+}
+
+async function waitFor(url, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}) before ${url} was ready`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function startApp(dbUrl) {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    // Stable across the app restarts of a run: it is the JWT issuer.
+    PUBLIC_BASE_URL: 'http://parley-bench.localhost',
+    DATABASE_URL: dbUrl,
+    DATABASE_POOL_SIZE: String(poolSize),
+    DATABASE_MIGRATIONS_RUN: 'true',
+    PARLEY_SECRET_KEY: secretKey,
+    LOG_LEVEL: logLevel,
+    // One principal sends everything: rate limits are not what is measured (their cost still is).
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    RATE_LIMIT_PER_IP: '100000000',
+    RATE_LIMIT_PER_PRINCIPAL: '100000000',
+  };
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.once('exit', (code) => {
+    children.delete(child);
+    if (code && code !== 0 && !child.stopping) console.error(`app exited with ${code}:\n${stderr}`);
+  });
+  await waitFor(`http://127.0.0.1:${port}/readyz`, child);
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stop(child) };
+}
+
+async function startFloor(dbUrl, workflowId, principalId) {
+  const floorArgs = (process.env.BENCH_FLOOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...floorArgs, join(here, 'floor-server.mjs')], {
+    env: { ...process.env, DATABASE_URL: dbUrl, WORKFLOW_ID: workflowId, PRINCIPAL_ID: principalId, DATABASE_POOL_SIZE: String(poolSize) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      const match = /listening (\d+)/.exec(String(chunk));
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`floor exited with ${code}`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stop(child) };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Pids of the Postgres backends serving `url`'s database (the pools' connections), empty when unknown. */
+async function dbBackends(url) {
+  if (!url) return [];
+  const { Client } = requireBackend('pg');
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+    );
+    return rows.map((row) => row.pid);
+  } catch {
+    return [];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function sumCpu(pids) {
+  return pids.length ? pids.reduce((total, pid) => total + (cpuMs(pid) || 0), 0) : NaN;
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.stopping = true;
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup through the public API: an owner, an echo workflow, chat session tokens
+// ---------------------------------------------------------------------------------------------
+
+async function api(origin, path, { token, body } = {}) {
+  const res = await fetch(`${origin}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body ?? {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path} → ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+async function setup(origin) {
+  const email = `bench-${Date.now()}@example.com`;
+  const password = 'benchmark password 1234';
+  await api(origin, '/api/auth/register', { body: { email, password } });
+  const login = await api(origin, '/api/auth/login', { body: { email, password } });
+  const workflow = await api(origin, '/api/workflows', { token: login.accessToken, body: { name: 'bench', runner: { kind: 'echo' } } });
+  return { userId: login.user.id, accessToken: login.accessToken, workflowId: workflow.id };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+// ---------------------------------------------------------------------------------------------
+
+/** One POST; resolves with the time to the first SSE frame and to the end of the response. */
+function post(agent, origin, headers, body) {
+  const payload = JSON.stringify(body);
+  const url = new URL('/api/chatkit', origin);
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    let first = 0;
+    let text = '';
+    const req = http.request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          if (!first && chunk.includes('data: ')) first = Number(process.hrtime.bigint() - started) / 1e6;
+          text += chunk;
+        });
+        res.on('end', () => {
+          const full = Number(process.hrtime.bigint() - started) / 1e6;
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+          resolve({ ttfe: first || full, full, text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const message = (text) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
+
+async function run(target, concurrency, headersFor, thinkMs = 0) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const samples = [];
+  let errors = 0;
+  const warmupEnds = Date.now() + warmupSeconds * 1000;
+  const ends = warmupEnds + measuredSeconds * 1000;
+  let measuredRequests = 0;
+  // Paced clients pause (with jitter, so they do not march in step) between requests.
+  const think = () => (thinkMs ? new Promise((resolve) => setTimeout(resolve, thinkMs * (0.5 + Math.random()))) : undefined);
+
+  async function client(index) {
+    let n = 0;
+    await think();
+    while (Date.now() < ends) {
+      try {
+        const headers = await headersFor(index);
+        const created = await post(agent, target.origin, headers, { type: 'threads.create', params: { input: message(`hello from client ${index} conversation ${n}`) } });
+        record(created);
+        const threadId = JSON.parse(created.text.slice(6, created.text.indexOf('\n\n'))).thread.id;
+        for (let i = 0; i < MESSAGES_PER_THREAD && Date.now() < ends; i++) {
+          await think();
+          record(await post(agent, target.origin, headers, { type: 'threads.add_user_message', params: { thread_id: threadId, input: message(`message ${i} of a benchmark conversation`) } }));
+        }
+      } catch (error) {
+        errors++;
+        if (errors <= 3) console.error(`  ${target.name}: ${error.message}`);
+      }
+      n++;
+      await think();
+    }
+  }
+
+  function record(sample) {
+    const now = Date.now();
+    if (now < warmupEnds || now > ends) return;
+    measuredRequests++;
+    samples.push(sample);
+  }
+
+  // CPU over the measured window, for the server, its Postgres backends and this client: less
+  // sensitive than req/s to other load on the machine, and it shows where the time goes.
+  const cpu = { start: null, end: null };
+  // The pool is warm by then: the same backends serve the whole window.
+  const sample = async (pids) => {
+    const client = process.cpuUsage();
+    return { pids, server: cpuMs(target.pid), db: sumCpu(pids), client: (client.user + client.system) / 1000 };
+  };
+  setTimeout(() => void dbBackends(target.dbUrl).then(sample).then((v) => (cpu.start = v)), warmupEnds - Date.now());
+  setTimeout(() => void sample(cpu.start?.pids ?? []).then((v) => (cpu.end = v)), ends - Date.now());
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => client(i)));
+  while (!cpu.end) await new Promise((resolve) => setTimeout(resolve, 20));
+  const perRequest = (key) => (cpu.end[key] - cpu.start[key]) / measuredRequests;
+  agent.destroy();
+  const ttfe = samples.map((s) => s.ttfe).sort((a, b) => a - b);
+  const full = samples.map((s) => s.full).sort((a, b) => a - b);
+  return {
+    requests: measuredRequests,
+    errors,
+    rps: measuredRequests / measuredSeconds,
+    ttfeP50: percentile(ttfe, 0.5),
+    ttfeP99: percentile(ttfe, 0.99),
+    fullP50: percentile(full, 0.5),
+    fullP99: percentile(full, 0.99),
+    cpuPerRequest: perRequest('server'),
+    dbCpuPerRequest: perRequest('db'),
+    clientCpuPerRequest: perRequest('client'),
+  };
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+async function main() {
+  const db = await database();
+  console.log(`ChatKit benchmark — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ${db.engine}`);
+  console.log(`${measuredSeconds}s measured after ${warmupSeconds}s warm-up per run; pool ${poolSize}; app LOG_LEVEL=${logLevel}; load average before: ${os.loadavg()[0].toFixed(2)}\n`);
+  // Setup once through the app's public API.
+  const first = await startApp(db.url);
+  const identity = await setup(first.origin);
+  await first.stop();
+
+  /** Runs the floor, then the app (fresh processes), with the same clients. */
+  async function pair(concurrency, thinkMs) {
+    const floor = await startFloor(db.url, identity.workflowId, identity.userId);
+    const floorResult = await run({ name: 'floor', origin: floor.origin, pid: floor.pid, dbUrl: db.external ? db.url : null }, concurrency, async () => ({}), thinkMs);
+    await floor.stop();
+
+    const app = await startApp(db.url);
+    const tokens = new Map();
+    // One chat session per client, renewed well before its 5 minutes are up.
+    const headersFor = async (index) => {
+      const cached = tokens.get(index);
+      if (cached && Date.now() - cached.at < TOKEN_REFRESH_MS) return cached.headers;
+      const session = await api(app.origin, `/api/workflows/${identity.workflowId}/chatkit/session`, { token: identity.accessToken });
+      const headers = { authorization: `Bearer ${session.token}`, 'x-parley-workflow': identity.workflowId };
+      tokens.set(index, { at: Date.now(), headers });
+      return headers;
+    };
+    const appResult = await run({ name: 'app', origin: app.origin, pid: app.pid, dbUrl: db.external ? db.url : null }, concurrency, headersFor, thinkMs);
+    await app.stop();
+    return { app: appResult, floor: floorResult, load: os.loadavg()[0] };
+  }
+
+  const saturation = [];
+  for (const concurrency of concurrencies) {
+    const result = { concurrency, ...(await pair(concurrency, 0)) };
+    saturation.push(result);
+    console.log(table([result]));
+  }
+  let paced = null;
+  if (pacedClients > 0) {
+    paced = { concurrency: pacedClients, ...(await pair(pacedClients, thinkMs)) };
+    console.log(`\nPaced: ${pacedClients} concurrent conversations, ~${thinkMs} ms think time between requests`);
+    console.log(table([paced]));
+  }
+  await db.stop();
+
+  const verdicts = [
+    ...saturation.map(({ concurrency, app, floor }) => {
+      const ratio = app.rps / floor.rps;
+      const projected = projectedRatio({ app, floor });
+      return (
+        `- saturation, ${concurrency} clients: app throughput ${fmt(ratio * 100, 0)}% of the floor (target ≥ 50%) ${ratio >= 0.5 ? '✓' : '✗'}; ` +
+        `CPU-projected for an otherwise idle machine: ${fmt(projected * 100, 0)}%`
+      );
+    }),
+    ...(paced
+      ? [`- ${pacedClients} concurrent conversations (paced): app TTFE p99 ${fmt(paced.app.ttfeP99)} ms (target < 50 ms) ${paced.app.ttfeP99 < 50 ? '✓' : '✗'}`]
+      : []),
+  ];
+  const runs = paced ? [...saturation, paced] : saturation;
+  console.log(`\n${verdicts.join('\n')}\nload average (1 min) after each run: ${runs.map((r) => r.load.toFixed(2)).join(', ')}`);
+  if (write) {
+    if (!paced) throw new Error('--write needs the paced run (BENCH_PACED_CLIENTS > 0).');
+    writeReport(saturation, paced, db.engine, verdicts);
+  }
+}
+
+const cpuCell = (r) => `${fmt(r.cpuPerRequest, 2)} · ${fmt(r.dbCpuPerRequest, 2)} · ${fmt(r.clientCpuPerRequest, 2)}`;
+
+/**
+ * The throughput ratio the CPU figures predict when the whole machine works for this benchmark
+ * (everything CPU-bound, nothing else running): the floor's total CPU per request over the app's.
+ */
+const projectedRatio = ({ app, floor }) =>
+  (floor.cpuPerRequest + floor.dbCpuPerRequest + floor.clientCpuPerRequest) / (app.cpuPerRequest + app.dbCpuPerRequest + app.clientCpuPerRequest);
+
+function table(rows) {
+  const lines = [
+    '| clients | server | req/s | TTFE p50 (ms) | TTFE p99 (ms) | full p99 (ms) | CPU/req (ms): server · Postgres · client | errors |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { concurrency, app, floor } of rows) {
+    lines.push(`| ${concurrency} | floor | ${fmt(floor.rps, 0)} | ${fmt(floor.ttfeP50)} | ${fmt(floor.ttfeP99)} | ${fmt(floor.fullP99)} | ${cpuCell(floor)} | ${floor.errors} |`);
+    lines.push(`| ${concurrency} | app | ${fmt(app.rps, 0)} | ${fmt(app.ttfeP50)} | ${fmt(app.ttfeP99)} | ${fmt(app.fullP99)} | ${cpuCell(app)} | ${app.errors} |`);
+    lines.push(
+      `| ${concurrency} | **app / floor** | **${fmt((app.rps / floor.rps) * 100, 0)}%** | ${fmt(app.ttfeP50 / floor.ttfeP50, 2)}× | ${fmt(app.ttfeP99 / floor.ttfeP99, 2)}× | ${fmt(app.fullP99 / floor.fullP99, 2)}× | ${fmt(app.cpuPerRequest / floor.cpuPerRequest, 2)}× | |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function writeReport(saturation, paced, engine, verdicts) {
+  const file = join(root, 'docs/performance.md');
+  const loads = [...saturation, paced].map((r) => r.load.toFixed(2)).join(', ');
+  const section = [
+    '<!-- bench:chatkit:start (written by `npm run bench:chatkit -- --write`) -->',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ${engine} on the same machine; ` +
+      `${measuredSeconds} s measured after ${warmupSeconds} s warm-up per run, pool ${poolSize}, app \`NODE_ENV=production\`, \`LOG_LEVEL=${logLevel}\`. ` +
+      `1-minute load average after each run: ${loads}.`,
+    '',
+    '**Saturation** (closed loop, no think time):',
+    '',
+    table(saturation),
+    '',
+    `**Latency at ${paced.concurrency} concurrent conversations** (each client pauses ~${thinkMs} ms, ±50%, between requests):`,
+    '',
+    table([paced]),
+    '',
+    verdicts.join('\n'),
+    '<!-- bench:chatkit:end -->',
+  ].join('\n');
+  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
+  const pattern = /<!-- bench:chatkit:start[\s\S]*?<!-- bench:chatkit:end -->/;
+  doc = pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n## ChatKit gateway (latest run)\n\n${section}\n`;
+  writeFileSync(file, doc);
+  console.log(`\nWrote ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
