@@ -30,6 +30,24 @@ export const CHATKIT_ENV: EnvVar[] = [
     example: '300',
     default: '300',
   },
+  {
+    name: 'CHAT_SESSION_TTL',
+    description: 'Lifetime, in seconds, of a durable chat session (the record behind the chat JWTs of one device); reused until it has less than an hour left.',
+    example: '86400',
+    default: '86400 (24 h)',
+  },
+  {
+    name: 'CHAT_SESSION_CLEANUP_INTERVAL',
+    description: 'How often, in seconds, expired chat sessions are deleted.',
+    example: '3600',
+    default: '3600',
+  },
+  {
+    name: 'VISITOR_TOKEN_TTL',
+    description: 'Lifetime, in seconds, of the anonymous visitor tokens (`X-Parley-Visitor`) of public chats; renewed while used.',
+    example: '2592000',
+    default: '2592000 (30 days)',
+  },
 ];
 
 export class ChatKitConfig {
@@ -50,6 +68,21 @@ export class ChatKitConfig {
   @Min(30)
   @Max(CHAT_TOKEN_MAX_TTL_SECONDS)
   chatTokenTtlSeconds: number;
+
+  /** Durable chat session lifetime (`chat_sessions.expires_at - created_at`). */
+  @IsInt()
+  @Min(7200)
+  @Max(366 * 86400)
+  chatSessionTtlSeconds: number;
+
+  @IsInt()
+  @Min(1)
+  chatSessionCleanupSeconds: number;
+
+  @IsInt()
+  @Min(3600)
+  @Max(366 * 86400)
+  visitorTokenTtlSeconds: number;
 
   /** A silent stream gets a `: keep-alive` comment after this long (ARCHITECTURE §9: 15 s); tests shorten it. */
   @IsInt()
@@ -80,6 +113,9 @@ export function loadChatKitConfig(source: NodeJS.ProcessEnv = process.env): Chat
       uploadLimitBytes: parseByteSize('CHATKIT_UPLOAD_LIMIT', env('CHATKIT_UPLOAD_LIMIT', source) ?? '10mb'),
       previewUrlTtlSeconds: envInt('CHATKIT_PREVIEW_URL_TTL', 900, source),
       chatTokenTtlSeconds: ttl,
+      chatSessionTtlSeconds: envInt('CHAT_SESSION_TTL', 86400, source),
+      chatSessionCleanupSeconds: envInt('CHAT_SESSION_CLEANUP_INTERVAL', 3600, source),
+      visitorTokenTtlSeconds: envInt('VISITOR_TOKEN_TTL', 30 * 86400, source),
       keepAliveMs: 15_000,
     },
     CHATKIT_ENV,

@@ -22,7 +22,8 @@
 // Env: BENCH_DATABASE_URL or DATABASE_URL (its name must contain "bench" or "test": the schema is
 // reset), BENCH_CONCURRENCY (default "10,50"), BENCH_PACED_CLIENTS (50; 0 skips), BENCH_THINK_MS
 // (250), BENCH_SECONDS (measured, 10), BENCH_WARMUP_SECONDS (3), BENCH_LOG_LEVEL (app, info),
-// DATABASE_POOL_SIZE (10, both servers). Without a database URL it uses an embedded PGlite,
+// DATABASE_POOL_SIZE (10 connections in total for each server), BENCH_APP_INSTANCES (1; the
+// compose file runs 2 replicas: clients are spread over them as by a load balancer). Without a database URL it uses an embedded PGlite,
 // single-threaded: a smoke run, not figures. `--write` records the results in docs/performance.md.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,6 +46,8 @@ const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
 const pacedClients = Number(process.env.BENCH_PACED_CLIENTS ?? 50);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 250);
+// App processes sharing the load (the compose file runs two replicas); the floor is always one.
+const instances = Number(process.env.BENCH_APP_INSTANCES ?? 1);
 const poolSize = Number(process.env.DATABASE_POOL_SIZE ?? 10);
 const write = process.argv.includes('--write');
 const MESSAGES_PER_THREAD = 5;
@@ -122,7 +125,8 @@ async function startApp(dbUrl) {
     // Stable across the app restarts of a run: it is the JWT issuer.
     PUBLIC_BASE_URL: 'http://parley-bench.localhost',
     DATABASE_URL: dbUrl,
-    DATABASE_POOL_SIZE: String(poolSize),
+    // The same number of database connections in total, however many instances.
+    DATABASE_POOL_SIZE: String(Math.ceil(poolSize / instances)),
     DATABASE_MIGRATIONS_RUN: 'true',
     PARLEY_SECRET_KEY: secretKey,
     LOG_LEVEL: logLevel,
@@ -168,6 +172,43 @@ function cpuMs(pid) {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
+  }
+}
+
+/**
+ * Gives the transcript tables other principals' history (40 000 threads, 400 000 items), so every
+ * run queries tables of a realistic size, through their indexes.
+ */
+async function seed(url, identity) {
+  const { Client } = requireBackend('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO chat_threads (id, workflow_id, principal_kind, principal_id, title)
+       SELECT 'thr_seed_' || g, $1, 'user', 'seed_user_' || (g % 1000), 'seeded' FROM generate_series(1, 40000) g`,
+      [identity.workflowId],
+    );
+    await client.query(
+      `INSERT INTO chat_items (id, thread_id, type, data)
+       SELECT 'msg_seed_' || t || '_' || n, 'thr_seed_' || t, 'assistant_message', '{"type":"assistant_message"}'::json
+         FROM generate_series(1, 40000) t, generate_series(1, 10) n`,
+    );
+  } finally {
+    await client.end();
+  }
+  await analyze(url);
+}
+
+/** Fresh planner statistics, so neither server runs on plans made for empty tables. */
+async function analyze(url) {
+  const { Client } = requireBackend('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('ANALYZE chat_threads; ANALYZE chat_items');
+  } finally {
+    await client.end();
   }
 }
 
@@ -273,17 +314,19 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
   const think = () => (thinkMs ? new Promise((resolve) => setTimeout(resolve, thinkMs * (0.5 + Math.random()))) : undefined);
 
   async function client(index) {
+    // Several app instances (replicas) share the clients, as a load balancer would.
+    const origin = target.origins[index % target.origins.length];
     let n = 0;
     await think();
     while (Date.now() < ends) {
       try {
         const headers = await headersFor(index);
-        const created = await post(agent, target.origin, headers, { type: 'threads.create', params: { input: message(`hello from client ${index} conversation ${n}`) } });
+        const created = await post(agent, origin, headers, { type: 'threads.create', params: { input: message(`hello from client ${index} conversation ${n}`) } });
         record(created);
         const threadId = JSON.parse(created.text.slice(6, created.text.indexOf('\n\n'))).thread.id;
         for (let i = 0; i < MESSAGES_PER_THREAD && Date.now() < ends; i++) {
           await think();
-          record(await post(agent, target.origin, headers, { type: 'threads.add_user_message', params: { thread_id: threadId, input: message(`message ${i} of a benchmark conversation`) } }));
+          record(await post(agent, origin, headers, { type: 'threads.add_user_message', params: { thread_id: threadId, input: message(`message ${i} of a benchmark conversation`) } }));
         }
       } catch (error) {
         errors++;
@@ -307,7 +350,7 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
   // The pool is warm by then: the same backends serve the whole window.
   const sample = async (pids) => {
     const client = process.cpuUsage();
-    return { pids, server: cpuMs(target.pid), db: sumCpu(pids), client: (client.user + client.system) / 1000 };
+    return { pids, server: sumCpu(target.pids), db: sumCpu(pids), client: (client.user + client.system) / 1000 };
   };
   setTimeout(() => void dbBackends(target.dbUrl).then(sample).then((v) => (cpu.start = v)), warmupEnds - Date.now());
   setTimeout(() => void sample(cpu.start?.pids ?? []).then((v) => (cpu.end = v)), ends - Date.now());
@@ -345,31 +388,43 @@ const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 async function main() {
   const db = await database();
   console.log(`ChatKit benchmark — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ${db.engine}`);
-  console.log(`${measuredSeconds}s measured after ${warmupSeconds}s warm-up per run; pool ${poolSize}; app LOG_LEVEL=${logLevel}; load average before: ${os.loadavg()[0].toFixed(2)}\n`);
-  // Setup once through the app's public API.
+  console.log(
+    `${measuredSeconds}s measured after ${warmupSeconds}s warm-up per run; pool ${poolSize} connections per server; app LOG_LEVEL=${logLevel}, ` +
+      `${instances} app instance(s); load average before: ${os.loadavg()[0].toFixed(2)}\n`,
+  );
+  // Setup once through the app's public API (which also migrates the schema), then data.
   const first = await startApp(db.url);
   const identity = await setup(first.origin);
   await first.stop();
+  if (db.external) await seed(db.url, identity);
 
-  /** Runs the floor, then the app (fresh processes), with the same clients. */
+  /** Runs the floor, then the app (fresh processes), with the same clients and fresh statistics. */
   async function pair(concurrency, thinkMs) {
+    if (db.external) await analyze(db.url);
     const floor = await startFloor(db.url, identity.workflowId, identity.userId);
-    const floorResult = await run({ name: 'floor', origin: floor.origin, pid: floor.pid, dbUrl: db.external ? db.url : null }, concurrency, async () => ({}), thinkMs);
+    const floorResult = await run({ name: 'floor', origins: [floor.origin], pids: [floor.pid], dbUrl: db.external ? db.url : null }, concurrency, async () => ({}), thinkMs);
     await floor.stop();
 
-    const app = await startApp(db.url);
+    const apps = [];
+    for (let i = 0; i < instances; i++) apps.push(await startApp(db.url));
     const tokens = new Map();
     // One chat session per client, renewed well before its 5 minutes are up.
     const headersFor = async (index) => {
       const cached = tokens.get(index);
       if (cached && Date.now() - cached.at < TOKEN_REFRESH_MS) return cached.headers;
-      const session = await api(app.origin, `/api/workflows/${identity.workflowId}/chatkit/session`, { token: identity.accessToken });
+      const session = await api(apps[0].origin, `/api/workflows/${identity.workflowId}/chatkit/session`, { token: identity.accessToken });
       const headers = { authorization: `Bearer ${session.token}`, 'x-parley-workflow': identity.workflowId };
       tokens.set(index, { at: Date.now(), headers });
       return headers;
     };
-    const appResult = await run({ name: 'app', origin: app.origin, pid: app.pid, dbUrl: db.external ? db.url : null }, concurrency, headersFor, thinkMs);
-    await app.stop();
+    if (db.external) await analyze(db.url);
+    const appResult = await run(
+      { name: 'app', origins: apps.map((a) => a.origin), pids: apps.map((a) => a.pid), dbUrl: db.external ? db.url : null },
+      concurrency,
+      headersFor,
+      thinkMs,
+    );
+    for (const app of apps) await app.stop();
     return { app: appResult, floor: floorResult, load: os.loadavg()[0] };
   }
 
@@ -438,7 +493,8 @@ function writeReport(saturation, paced, engine, verdicts) {
   const section = [
     '<!-- bench:chatkit:start (written by `npm run bench:chatkit -- --write`) -->',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ${engine} on the same machine; ` +
-      `${measuredSeconds} s measured after ${warmupSeconds} s warm-up per run, pool ${poolSize}, app \`NODE_ENV=production\`, \`LOG_LEVEL=${logLevel}\`. ` +
+      `${measuredSeconds} s measured after ${warmupSeconds} s warm-up per run, ${poolSize} database connections per server, ${instances} app instance(s), ` +
+      `app \`NODE_ENV=production\`, \`LOG_LEVEL=${logLevel}\`. ` +
       `1-minute load average after each run: ${loads}.`,
     '',
     '**Saturation** (closed loop, no think time):',

@@ -559,11 +559,19 @@ function applyPendingUpdate(pending: Map<string, ThreadItem>, event: StreamEvent
   }
 }
 
-type ThreadSnapshot = string;
+/** The thread as it was: its plain JSON, and the canonical form computed only when that differs. */
+interface ThreadSnapshot {
+  raw: string;
+  canonical?: string;
+}
 
 /** Canonical JSON (sorted keys, unset fields omitted), so key order and null/absent don't count. */
-function snapshotOf(thread: ThreadMetadata): ThreadSnapshot {
+function canonicalJson(thread: ThreadMetadata): string {
   return JSON.stringify(canonical(omitNulls(thread)));
+}
+
+function snapshotOf(thread: ThreadMetadata): ThreadSnapshot {
+  return { raw: JSON.stringify(thread) };
 }
 
 function canonical(value: unknown): unknown {
@@ -574,8 +582,15 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Checked after every event, so the common case (nothing touched the thread) is one small
+ * `JSON.stringify`; only when that text differs is the canonical form compared.
+ */
 function sameThread(thread: ThreadMetadata, snapshot: ThreadSnapshot): boolean {
-  return snapshotOf(thread) === snapshot;
+  const raw = JSON.stringify(thread);
+  if (raw === snapshot.raw) return true;
+  snapshot.canonical ??= canonicalJson(JSON.parse(snapshot.raw) as ThreadMetadata);
+  return canonicalJson(thread) === snapshot.canonical;
 }
 
 async function withCursor<T>(load: () => Promise<T>): Promise<T> {

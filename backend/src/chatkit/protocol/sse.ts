@@ -9,7 +9,23 @@
  * indices. Objects are rebuilt with `Object.fromEntries`, so a `__proto__` key stays a plain key.
  */
 export function omitNulls<T>(value: T): T {
-  return strip(value) as T;
+  // Most events carry no null at all: check without allocating, rebuild only when needed.
+  return hasNullish(value) ? (strip(value) as T) : value;
+}
+
+function hasNullish(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    for (const element of value) if (element === undefined || hasNullish(element)) return true;
+    return false;
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      const inner = (value as Record<string, unknown>)[key];
+      if (inner === null || inner === undefined || hasNullish(inner)) return true;
+    }
+  }
+  return false;
 }
 
 function strip(value: unknown): unknown {
