@@ -66,7 +66,9 @@ function send(res, status, html) {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    // No form-action: Chromium applies it to the redirect chain after the login POST, which ends
+    // at the relying party's callback on another origin.
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
   });
   res.end(html);
 }

@@ -24,7 +24,7 @@ function newest(dir) {
 
 const targets = [
   { workspace: 'backend', output: 'backend/dist/main.js', inputs: ['backend/src', 'backend/package.json', 'backend/tsconfig.json'] },
-  { workspace: 'widget-remote', output: 'widget-remote/dist/mf-manifest.json', inputs: ['widget-remote/src', 'widget-remote/vite.config.ts', 'widget-remote/index.html'] },
+  { workspace: 'widget-remote', output: 'widget-remote/dist/mf-manifest.json', inputs: ['widget-remote/src', 'widget-remote/public', 'widget-remote/vite.config.ts', 'widget-remote/index.html'] },
   { workspace: 'canvas-host', output: 'canvas-host/dist/index.html', inputs: ['canvas-host/src', 'canvas-host/vite.config.ts', 'canvas-host/index.html', 'widget-remote/src/contract.ts'] },
 ];
 

@@ -65,7 +65,7 @@ describe('PublicChatPage', () => {
     expect(sessionStorage.length).toBe(0);
   });
 
-  it('shows the invalid-link screen without a token, and for a workflow that is not public (404)', async () => {
+  it('shows the invalid-link screen without a token; with a token and a 404, lets the widget ask the gateway', async () => {
     window.history.replaceState(null, '', `/chat/${WF}`);
     serve();
     const { unmount } = render(<PublicChatPage workflowId={WF} />);
@@ -74,8 +74,13 @@ describe('PublicChatPage', () => {
 
     window.history.replaceState(null, '', `/chat/${WF}#token=pub_x`);
     serve({ [`GET /api/workflows/${WF}/public`]: () => ({ status: 404, json: error(404, 'not_found') }) });
-    render(<PublicChatPage workflowId={WF} />);
-    expect(await screen.findByRole('heading', { name: 'This link is not valid' })).toBeTruthy();
+    const remote = fakeRemote();
+    render(<PublicChatPage workflowId={WF} loadOptions={remote.loadOptions} />);
+    // Unknown, private and revoked look alike here (404); the gateway's verdict (invalid link / chat offline) is the
+    // widget's to show, under a neutral title.
+    await waitFor(() => expect(remote.loader).toHaveBeenCalled());
+    expect(screen.getByRole('heading', { level: 1, name: 'Chat' })).toBeTruthy();
+    expect(screen.queryByTestId('public-invalid')).toBeNull();
   });
 
   it('asks for sign-in when required, parking the token for the round trip', async () => {

@@ -19,7 +19,13 @@ type PageState =
   | { status: 'invalid' }
   | { status: 'error'; error: unknown }
   | { status: 'login'; workflow: PublicWorkflow }
-  | { status: 'ready'; workflow: PublicWorkflow };
+  | { status: 'ready'; workflow: PublicWorkflow }
+  /**
+   * The metadata route answers 404 for unknown, private and revoked workflows alike (ids cannot be probed), so with
+   * a token in hand the widget asks the ChatKit gateway, whose verdict tells them apart: `publish_token_invalid`
+   * ("This link is not valid") or `workflow_not_published` ("This chat is offline", a revoked link).
+   */
+  | { status: 'unverified' };
 
 /**
  * The public share-link page (`/chat/:workflowId#token=pub_…`), code-split from the owner app. The token moves into
@@ -48,7 +54,7 @@ export default function PublicChatPage({ workflowId, loadOptions }: PublicChatPa
         if (active) setState({ status: needsLogin ? 'login' : 'ready', workflow });
       } catch (error) {
         if (!active) return;
-        setState(error instanceof ApiError && error.status === 404 ? { status: 'invalid' } : { status: 'error', error });
+        setState(error instanceof ApiError && error.status === 404 ? { status: 'unverified' } : { status: 'error', error });
       }
     })();
     return () => {
@@ -127,7 +133,7 @@ export default function PublicChatPage({ workflowId, loadOptions }: PublicChatPa
         apiBaseUrl={window.location.origin}
         workflowId={workflowId}
         auth={auth}
-        title={state.workflow.name}
+        title={state.status === 'ready' ? state.workflow.name : 'Chat'}
         theme="system"
         domainKey={runtime.config.chatkit.domainKey}
         chatkitScriptUrl={runtime.config.chatkit.scriptUrl}

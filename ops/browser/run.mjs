@@ -1,0 +1,462 @@
+#!/usr/bin/env node
+/* global window, document -- page.evaluate callbacks run in the browser */
+// `npm run test:browser`: the browser suite of issue 7. Builds what is missing, starts real Parley servers
+// (`ops/scripts/start.mjs`, embedded PGlite or DATABASE_URL, the dev OIDC provider), drives Debian's Chromium with
+// playwright-core and prints `PASS name` / `FAIL name` per scenario, then `N passed, M failed`.
+// Screenshots and server logs go to test-results/. Options: `--only <substring>` runs matching scenarios (and
+// the ones they depend on are reported as skipped failures), `--headed` is not supported (no display here).
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, buildAll, newBrowser, resultsDir, startServer, startStaticServer } from './lib.mjs';
+
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i > 0 ? process.argv[i + 1] : undefined;
+})();
+
+const T = { long: 30_000, normal: 20_000 };
+const cleanups = [];
+const results = [];
+let shot = 0;
+
+async function screenshot(page, name) {
+  shot += 1;
+  const file = join(resultsDir, `${String(shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+  try {
+    await page.screenshot({ path: file, fullPage: true });
+  } catch {
+    /* page gone */
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function scenario(name, fn) {
+  if (only && !name.includes(only)) return;
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`PASS ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`  ${String(err?.stack || err).split('\n').slice(0, 6).join('\n  ')}`);
+  }
+}
+
+/** Waits for a streamed echo of `text` to be fully rendered as an assistant message in `scope`. */
+async function expectEcho(scope, text) {
+  const answer = scope.locator('[data-testid="parley-message"][data-role="assistant"]', { hasText: text });
+  await answer.first().waitFor({ state: 'visible', timeout: T.long });
+  await scope.locator('[data-testid="parley-message"][data-pending]').first().waitFor({ state: 'detached', timeout: T.long }).catch(() => {});
+  return answer.first();
+}
+
+/** Types into the widget's composer and sends. */
+async function send(scope, text) {
+  const composer = scope.locator('[data-testid="parley-composer"]');
+  await composer.waitFor({ state: 'visible', timeout: T.long });
+  await composer.fill(text);
+  await scope.locator('[data-testid="parley-send"]').click();
+  await scope.locator('[data-testid="parley-message"][data-role="user"]', { hasText: text }).first().waitFor({ timeout: T.long });
+}
+
+/** The widget is up (lite renderer, or a full-chat screen) — the state after the loading skeleton. */
+async function widgetReady(scope) {
+  await scope.locator('[data-testid="parley-widget"]').first().waitFor({ timeout: T.long });
+  await scope
+    .locator('[data-testid="parley-composer"], [data-testid="parley-screen"]')
+    .first()
+    .waitFor({ timeout: T.long });
+}
+
+function requestLog(page) {
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+async function main() {
+  rmSync(resultsDir, { recursive: true, force: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const log = (line) => console.log(`# ${line}`);
+  buildAll(log);
+
+  const server = await startServer({ name: 'server', log });
+  cleanups.push(server.stop);
+  const { base } = server;
+  const client = api(base);
+  const stat = await startStaticServer({});
+  cleanups.push(stat.stop);
+
+  const owner = await newBrowser('owner');
+  cleanups.push(owner.close);
+  const op = owner.page;
+  const ownerRequests = requestLog(op);
+  const email = `owner-${Date.now()}@example.com`;
+  const password = 'correct-horse-battery-staple';
+  let workflowId;
+  let shareUrl;
+  let oldShareUrl;
+
+  await scenario('owner signs up and creates an echo workflow', async () => {
+    await op.goto(`${base}/register`);
+    const form = op.getByTestId('register-form');
+    await form.waitFor();
+    await screenshot(op, 'register');
+    await form.getByLabel('Email').fill(email);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Create account' }).click();
+    await op.getByTestId('signed-in-user').waitFor({ timeout: T.long });
+    await op.getByTestId('new-workflow').click();
+    const wf = op.getByTestId('workflow-form');
+    await wf.waitFor();
+    await wf.getByLabel('Name', { exact: true }).fill('Browser echo');
+    await wf.getByLabel('Echo').check();
+    await screenshot(op, 'new-workflow');
+    await wf.locator('button[type="submit"]').click();
+    await op.waitForURL(/\/workflows\/[0-9a-f-]{36}/, { timeout: T.long });
+    workflowId = /\/workflows\/([0-9a-f-]{36})/.exec(op.url())[1];
+    await op.getByTestId('publish-panel').waitFor();
+    await screenshot(op, 'workflow-page');
+  });
+
+  await scenario('bubble lazy-loads the remote at runtime (manifest and entry fetched)', async () => {
+    assert(workflowId, 'no workflow');
+    const before = ownerRequests.filter((u) => u.includes('/widget/'));
+    assert(before.length === 0, `the remote was fetched before the bubble was opened: ${before.join(', ')}`);
+    const bubble = op.getByTestId('chat-bubble');
+    await bubble.waitFor();
+    await screenshot(op, 'bubble-closed');
+    const manifest = op.waitForRequest((r) => r.url().endsWith('/widget/mf-manifest.json'), { timeout: T.long });
+    const entry = op.waitForRequest((r) => r.url().endsWith('/widget/remoteEntry.js'), { timeout: T.long });
+    await bubble.click();
+    await Promise.all([manifest, entry]);
+    const dialog = op.getByTestId('chat-dialog');
+    await dialog.waitFor();
+    await widgetReady(dialog);
+    assert((await bubble.getAttribute('aria-expanded')) === 'true', 'bubble not aria-expanded');
+    await screenshot(op, 'bubble-open');
+  });
+
+  await scenario('canvas chat shows the streamed echo', async () => {
+    const dialog = op.getByTestId('chat-dialog');
+    await send(dialog, 'Hello from the canvas');
+    const answer = await expectEcho(dialog, 'Hello from the canvas');
+    assert(await answer.isVisible(), 'no echo');
+    await screenshot(op, 'canvas-chat-echo');
+  });
+
+  await scenario("the remote runs on the host's React (no React chunk from /widget/)", async () => {
+    const remote = ownerRequests.filter((u) => u.includes('/widget/'));
+    assert(remote.length > 0, 'the remote was never loaded');
+    const react = remote.filter((u) => /\/react(-dom)?-[\w-]+\.js$|prebuild__react/.test(u));
+    assert(react.length === 0, `React was loaded from the remote: ${react.join(', ')}`);
+    // And there is exactly one React on the page: the widget's hooks would throw with two.
+    const widgets = await op.getByTestId('parley-widget').count();
+    assert(widgets === 1, `expected one widget, saw ${widgets}`);
+  });
+
+  await scenario('publish: share link opened anonymously, chat, history survives reopening', async () => {
+    assert(workflowId, 'no workflow');
+    await op.getByTestId('chat-dialog-close').click().catch(() => {});
+    await op.getByTestId('publish').click();
+    await op.getByTestId('issued-link').waitFor({ timeout: T.long });
+    shareUrl = await op.getByTestId('share-url').inputValue();
+    assert(/\/chat\/[0-9a-f-]{36}#token=pub_/.test(shareUrl), `unexpected share URL ${shareUrl}`);
+    await screenshot(op, 'published-link');
+    await op.getByTestId('issued-link-done').click().catch(() => {});
+
+    const visitor = await newBrowser('visitor-a');
+    cleanups.push(visitor.close);
+    const vp = visitor.page;
+    await vp.goto(shareUrl);
+    await widgetReady(vp);
+    assert(!vp.url().includes('token='), `the token stayed in the address bar: ${vp.url()}`);
+    await screenshot(vp, 'public-page');
+    await send(vp, 'Anonymous hello');
+    await expectEcho(vp, 'Anonymous hello');
+    await screenshot(vp, 'public-chat-echo');
+    // Reopen the link (the token lives in memory only, so a bare reload has none): the visitor token kept in
+    // localStorage brings back this browser's own conversation.
+    await vp.goto('about:blank');
+    await vp.goto(shareUrl);
+    await widgetReady(vp);
+    const history = vp.getByTestId('parley-history-toggle');
+    const restored = vp.locator('[data-testid="parley-message"]', { hasText: 'Anonymous hello' });
+    const threadItem = vp.getByTestId('parley-thread-item');
+    // Either the last thread is shown at once, or it is listed under Conversations.
+    if (!(await restored.first().isVisible().catch(() => false))) {
+      if (!(await threadItem.first().isVisible().catch(() => false))) await history.click();
+      await threadItem.first().waitFor({ timeout: T.long });
+      await threadItem.first().click();
+    }
+    await restored.first().waitFor({ timeout: T.long });
+    await screenshot(vp, 'public-chat-after-reopen');
+    await visitor.close();
+  });
+
+  await scenario('a second anonymous visitor sees none of it', async () => {
+    assert(shareUrl, 'no share link');
+    const other = await newBrowser('visitor-b');
+    cleanups.push(other.close);
+    await other.page.goto(shareUrl);
+    await widgetReady(other.page);
+    await other.page.getByTestId('parley-composer').waitFor();
+    const toggle = other.page.getByTestId('parley-history-toggle');
+    if (await toggle.isVisible().catch(() => false)) {
+      if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+      await other.page.getByTestId('parley-thread-list').waitFor({ timeout: T.normal });
+      // Let the list request settle: wait until the log is not busy.
+      await other.page.waitForLoadState('networkidle').catch(() => {});
+    }
+    const items = await other.page.getByTestId('parley-thread-item').count();
+    const messages = await other.page.getByTestId('parley-message').count();
+    await screenshot(other.page, 'second-visitor');
+    assert(items === 0 && messages === 0, `second visitor sees ${items} threads and ${messages} messages`);
+    await other.close();
+  });
+
+  await scenario('rotate: the old link shows "link replaced"', async () => {
+    assert(shareUrl, 'no share link');
+    await op.getByTestId('rotate-link').click();
+    await op.getByTestId('rotate-link-confirm').click();
+    await op.getByTestId('issued-link').waitFor({ timeout: T.long });
+    oldShareUrl = shareUrl;
+    shareUrl = await op.getByTestId('share-url').inputValue();
+    assert(shareUrl !== oldShareUrl, 'rotation did not change the link');
+    await screenshot(op, 'rotated-link');
+    await op.getByTestId('issued-link-done').click().catch(() => {});
+    const v = await newBrowser('visitor-rotated');
+    cleanups.push(v.close);
+    await v.page.goto(oldShareUrl);
+    const screen = v.page.locator('[data-testid="parley-screen"][data-kind="link_rotated"]');
+    await screen.waitFor({ timeout: T.long });
+    const text = await screen.innerText();
+    assert(/replaced/i.test(text), `unexpected text: ${text}`);
+    await screenshot(v.page, 'link-replaced');
+    // The new link works.
+    await v.page.goto('about:blank');
+    await v.page.goto(shareUrl);
+    await v.page.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await v.close();
+  });
+
+  await scenario('revoke: the link shows "chat offline"', async () => {
+    assert(shareUrl, 'no share link');
+    await op.getByTestId('revoke-link').click();
+    await op.getByTestId('revoke-link-confirm').click();
+    await op.locator('[data-testid="publish-status"]', { hasText: /private|not published|offline/i }).waitFor({ timeout: T.long });
+    await screenshot(op, 'revoked');
+    const v = await newBrowser('visitor-revoked');
+    cleanups.push(v.close);
+    await v.page.goto(shareUrl);
+    const offline = v.page.locator(
+      '[data-testid="parley-screen"][data-kind="offline"], [data-testid="public-disabled"]',
+    );
+    await offline.first().waitFor({ timeout: T.long });
+    const text = await offline.first().innerText();
+    assert(/offline/i.test(text), `unexpected text: ${text}`);
+    await screenshot(v.page, 'chat-offline');
+    await v.close();
+  });
+
+  await scenario('remote unavailable: the bubble shows a fallback, then recovers', async () => {
+    // A fresh signed-in browser, so the remote is not cached in the page.
+    const b = await newBrowser('owner-fallback');
+    cleanups.push(b.close);
+    const p = b.page;
+    await p.goto(`${base}/login`);
+    const form = p.getByTestId('sign-in-form');
+    await form.getByLabel('Email').fill(email);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('signed-in-user').waitFor({ timeout: T.long });
+    await b.context.route('**/widget/mf-manifest.json', (route) => route.abort('connectionrefused'));
+    await p.goto(`${base}/workflows/${workflowId}`);
+    await p.getByTestId('chat-bubble').click();
+    const fallback = p.getByTestId('remote-fallback');
+    await fallback.waitFor({ timeout: T.long });
+    await screenshot(p, 'remote-fallback');
+    await b.context.unroute('**/widget/mf-manifest.json');
+    await fallback.getByRole('button', { name: 'Try again' }).click();
+    await widgetReady(p.getByTestId('chat-dialog'));
+    await screenshot(p, 'remote-recovered');
+    await b.close();
+  });
+
+  await scenario('login-required workflow: sign in at the dev OIDC provider, then chat', async () => {
+    assert(server.idpIssuer, 'the dev OIDC provider did not start (see test-results/server.log)');
+    const token = await client.owner(`oidc-owner-${Date.now()}@example.com`);
+    const wf = await client.echoWorkflow(token, 'Members only');
+    const pub = await client.publish(token, wf.id, true);
+    const v = await newBrowser('visitor-oidc');
+    cleanups.push(v.close);
+    const p = v.page;
+    const consoleLines = [];
+    p.on('console', (m) => consoleLines.push(m.text()));
+    p.on('requestfailed', (r) => consoleLines.push(`failed ${r.url()} ${r.failure()?.errorText}`));
+    await p.goto(pub.shareUrl);
+    const signIn = p.locator('[data-testid="public-sign-in"], [data-testid="parley-sign-in"]').first();
+    await signIn.waitFor({ timeout: T.long });
+    await screenshot(p, 'login-required');
+    await signIn.click();
+    await p.waitForURL((u) => u.href.startsWith(server.idpIssuer), { timeout: T.long });
+    await p.locator('#email').fill('alice@example.com');
+    await p.locator('#password').fill('alice-password');
+    await screenshot(p, 'dev-idp-login');
+    await p.locator('button[type="submit"]', { hasText: 'Sign in' }).click();
+    await p.waitForURL((u) => u.href.startsWith(`${base}/chat/${wf.id}`), { timeout: T.long }).catch(async (err) => {
+      await screenshot(p, 'oidc-stuck');
+      const csp = consoleLines.find((l) => /violates the following Content Security Policy directive: "form-action/.test(l));
+      if (csp) {
+        throw new Error(
+          "the dev IdP's own CSP (`form-action 'self'`, ops/dev-idp/dev-idp.mjs) makes Chromium block the redirect " +
+            `from its login form back to Parley's callback on another origin: ${csp.slice(0, 200)}`,
+          { cause: err },
+        );
+      }
+      throw new Error(`stuck at ${p.url()} [${consoleLines.join(' | ').slice(0, 800)}]: ${(await p.locator('body').innerText().catch(() => '')).slice(0, 300)}`, { cause: err });
+    });
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await send(p, 'Signed-in hello');
+    await expectEcho(p, 'Signed-in hello');
+    await screenshot(p, 'login-required-chat');
+    await v.close();
+  });
+
+  await scenario('plain HTML page on another origin: embed.js bubble', async () => {
+    const token = await client.owner(`embed-owner-${Date.now()}@example.com`);
+    const wf = await client.echoWorkflow(token, 'Embedded echo', { allowedOrigins: [stat.origin] });
+    const pub = await client.publish(token, wf.id, false);
+    stat.setPage(
+      '/embed.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>Acme support</title></head>
+<body><h1>Acme</h1><p>A page that knows nothing about React or Module Federation.</p>
+<script src="${base}/widget/embed.js" data-workflow="${wf.id}" data-token="${pub.publishToken}" data-renderer="lite" data-title="Acme help" async></script>
+</body></html>`,
+    );
+    const v = await newBrowser('embed');
+    cleanups.push(v.close);
+    const p = v.page;
+    const urls = requestLog(p);
+    await p.goto(`${stat.origin}/embed.html`);
+    const bubble = p.getByTestId('parley-embed-bubble');
+    await bubble.waitFor({ timeout: T.long });
+    await screenshot(p, 'embed-closed');
+    assert(!urls.some((u) => u.endsWith('/widget/remoteEntry.js')), 'the remote loaded before the bubble was opened');
+    await bubble.click();
+    const panel = p.getByTestId('parley-embed-panel');
+    await panel.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    assert(urls.some((u) => u.endsWith('/widget/remoteEntry.js')), 'remoteEntry.js was not fetched');
+    await send(panel, 'Hello from another origin');
+    await expectEcho(panel, 'Hello from another origin');
+    await screenshot(p, 'embed-chat-echo');
+    await v.close();
+  });
+
+  await scenario('plain HTML page on another origin: mount() from the remote container', async () => {
+    const token = await client.owner(`mount-owner-${Date.now()}@example.com`);
+    const wf = await client.echoWorkflow(token, 'Mounted echo', { allowedOrigins: [stat.origin] });
+    const pub = await client.publish(token, wf.id, false);
+    stat.setPage(
+      '/mount.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>mount()</title></head>
+<body><h1>mount()</h1><div id="chat" style="height:520px;max-width:480px"></div>
+<script type="module">
+  const container = await import(${JSON.stringify(`${base}/widget/remoteEntry.js`)});
+  await container.init({});
+  const { mount } = (await container.get('./mount'))();
+  window.unmountChat = mount(document.getElementById('chat'), {
+    apiBaseUrl: ${JSON.stringify(base)},
+    workflowId: ${JSON.stringify(wf.id)},
+    auth: { kind: 'publishToken', token: ${JSON.stringify(pub.publishToken)} },
+    renderer: 'lite',
+    title: 'Mounted',
+  });
+</script></body></html>`,
+    );
+    const v = await newBrowser('mount');
+    cleanups.push(v.close);
+    const p = v.page;
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(`${stat.origin}/mount.html`);
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await send(p, 'Hello through mount');
+    await expectEcho(p, 'Hello through mount');
+    await screenshot(p, 'mount-chat-echo');
+    await p.evaluate(() => window.unmountChat());
+    await p.getByTestId('parley-widget').waitFor({ state: 'detached' });
+    assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+    await v.close();
+  });
+
+  // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
+  await scenario('rate limit: the visitor sees a countdown', async () => {
+    const limited = await startServer({
+      name: 'server-ratelimited',
+      log,
+      env: { RATE_LIMIT_PER_PRINCIPAL: '4', RATE_LIMIT_WINDOW: '60' },
+    });
+    cleanups.push(limited.stop);
+    const c = api(limited.base);
+    const token = await c.owner(`rl-owner-${Date.now()}@example.com`);
+    const wf = await c.echoWorkflow(token, 'Busy echo');
+    const pub = await c.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-ratelimit');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(pub.shareUrl);
+    const banner = p.getByTestId('parley-rate-limit');
+    for (let i = 1; i <= 8 && !(await banner.isVisible().catch(() => false)); i++) {
+      const composer = p.getByTestId('parley-composer');
+      await composer.waitFor({ timeout: T.long });
+      await composer.fill(`message ${i}`);
+      const sendButton = p.getByTestId('parley-send');
+      if (await sendButton.isDisabled()) break;
+      await sendButton.click();
+      await Promise.race([
+        banner.waitFor({ timeout: T.long }),
+        p.locator('[data-testid="parley-message"][data-role="assistant"]', { hasText: `message ${i}` }).first().waitFor({ timeout: T.long }),
+      ]).catch(() => {});
+    }
+    await banner.waitFor({ timeout: T.long });
+    const seconds = Number((await p.getByTestId('parley-countdown').innerText()).replace(/\D+/g, ''));
+    assert(seconds > 0 && seconds <= 60, `countdown shows ${seconds}`);
+    await screenshot(p, 'rate-limited');
+    // It counts down.
+    await p.waitForFunction(
+      (s) => Number(document.querySelector('[data-testid="parley-countdown"]')?.textContent?.replace(/\D+/g, '')) < s,
+      seconds,
+      { timeout: 5000 },
+    );
+    await v.close();
+    await limited.stop();
+  });
+}
+
+let fatal = null;
+try {
+  await main();
+} catch (err) {
+  fatal = err;
+  console.log(`FAIL suite setup`);
+  console.log(`  ${String(err?.stack || err).split('\n').slice(0, 12).join('\n  ')}`);
+  results.push({ name: 'suite setup', ok: false });
+} finally {
+  for (const c of cleanups.reverse()) {
+    try {
+      await c();
+    } catch {
+      /* keep cleaning */
+    }
+  }
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || fatal ? 1 : 0);
