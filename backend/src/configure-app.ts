@@ -5,9 +5,11 @@ import cookieParser from 'cookie-parser';
 import * as express from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { chatkitReadsOwnBody } from './chatkit/http/chatkit-body';
+import { corsOptionsFor } from './chatkit/public/chatkit-cors';
 import { DomainError } from './common/errors/domain-error';
-import { requestIdMiddleware, REQUEST_ID_HEADER } from './common/http/request-id';
+import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';
 import { setupOpenApi } from './openapi/openapi';
@@ -60,14 +62,10 @@ export function configureApp(app: INestApplication): INestApplication {
     parseJson(req, res, (err?: unknown) => next(err ? bodyParserError(err as { type?: string }) : undefined));
   });
 
+  // The global allowlist everywhere; the ChatKit routes answer any preflight and let the
+  // workflow's `allowedOrigins` decide real responses (chatkit/public/chatkit-cors.ts).
   const allowed = new Set(config.corsOrigins);
-  app.enableCors({
-    origin: (origin: string | undefined, callback: (err: Error | null, allow?: boolean) => void) =>
-      callback(null, origin !== undefined && allowed.has(origin)),
-    credentials: true,
-    exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
-    maxAge: 600,
-  });
+  app.enableCors((req: express.Request, callback: (err: Error | null, options?: CorsOptions) => void) => callback(null, corsOptionsFor(req, allowed)));
 
   serveFrontends(app, app.get<ConfigType<typeof webConfig>>(webConfig.KEY));
 

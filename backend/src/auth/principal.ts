@@ -45,6 +45,13 @@ export interface OAuthPrincipal {
   emailVerified?: boolean;
   name: string | null;
   expiresAt: Date;
+  /**
+   * Set when the session was presented together with a share link (a `requireLogin` workflow on
+   * `/api/chatkit`): the workflow the link is bound to and the stable `publish_links` id, so the
+   * chat gateway knows which workflow answers and the rate limiter's per-link bucket applies.
+   */
+  workflowId?: string;
+  publishLinkId?: string;
 }
 
 export type Principal = UserPrincipal | ChatPrincipal | VisitorPrincipal | OAuthPrincipal;

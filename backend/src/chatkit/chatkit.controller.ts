@@ -19,19 +19,38 @@ export class ChatKitController {
 
   @Post()
   @HttpCode(200)
-  @Auth('chat')
+  @Auth('chat', 'publishToken')
   @ApiOperation({
     summary: 'ChatKit protocol endpoint (OpenAI ChatKit custom backend): streaming and JSON requests',
     description:
       'Authentication, the workflow, the body, the thread and every item or attachment the request names are checked before ' +
       'any stream opens; failures answer a JSON error. A thread of another user or workflow answers 404, exactly like a missing one. ' +
       'Closing the connection cancels a stream: the partial answer is kept. The body is read whatever its content type ' +
-      '(limit `CHATKIT_BODY_LIMIT`).',
+      '(limit `CHATKIT_BODY_LIMIT`). Canvas chats send a chat session JWT (`Authorization: Bearer`); public pages and embeds send ' +
+      '`X-Parley-Publish-Token` and the visitor token they were given (`X-Parley-Visitor`, returned in the same response header; ' +
+      'a new visitor when absent or invalid). `requireLogin` workflows also need the `parley_oauth` session cookie. See docs/embedding.md.',
   })
+  @ApiHeader({ name: 'X-Parley-Publish-Token', required: false, description: 'Share-link token `pub_…` (public mode).' })
+  @ApiHeader({ name: 'X-Parley-Visitor', required: false, description: 'Visitor token from an earlier response (public mode); the response header carries the one to keep.' })
   @ApiHeader({ name: 'X-Parley-Workflow', required: false, description: 'The workflow the caller means; another than the credential’s → 403 `workflow_mismatch`.' })
   @ApiBody({ schema: CHATKIT_REQUEST_SCHEMA })
   @ApiResponse({ status: 200, description: 'JSON for JSON requests, `text/event-stream` for streaming ones.', content: CHATKIT_OK_CONTENT })
-  @ApiErrors('invalid_request', 'not_supported', 'not_found', 'workflow_mismatch', 'feature_disabled', 'payload_too_large', 'unsupported_media_type', 'service_unavailable')
+  @ApiErrors(
+    'invalid_request',
+    'not_supported',
+    'not_found',
+    'workflow_mismatch',
+    'publish_token_invalid',
+    'publish_token_rotated',
+    'workflow_not_published',
+    'origin_not_allowed',
+    'login_required',
+    'chat_session_revoked',
+    'feature_disabled', 
+    'payload_too_large',
+    'unsupported_media_type',
+    'service_unavailable',
+  )
   async handle(@Req() req: AuthRequest, @Res() res: Response): Promise<void> {
     const ctx = await this.contexts.resolve(req);
     await this.chatkit.handle(req.body as Buffer, ctx, res);

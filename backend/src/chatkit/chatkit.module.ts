@@ -4,6 +4,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { appConfig } from '../config/app.config';
 import { featuresConfig } from '../config/features.config';
+import { PublishModule } from '../publish/publish.module';
 import { TranscriptModule } from '../transcript/transcript.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { AttachmentUrls } from './attachments/attachment-urls';
@@ -18,13 +19,17 @@ import { ChatKitBodyParser } from './http/chatkit-body';
 import { RunnerFactory } from './runners/runner.factory';
 import { runnersConfig } from './runners/runners.config';
 import { ChatSessionStrategy } from './sessions/chat-session.strategy';
-import { ChatSessionsController } from './sessions/chat-sessions.controller';
+import { ChatSessionsAdminController, ChatSessionsController } from './sessions/chat-sessions.controller';
+import { PublishTokenVerifier } from './public/publish-token.verifier';
+import { OAuthChatStrategy, VisitorChatStrategy } from './public/public-principal.strategies';
+import { VisitorTokensService } from './public/visitor-tokens.service';
 import { ChatSessionsService } from './sessions/chat-sessions.service';
 import { ChatTokenVerifier } from './sessions/chat-token.verifier';
 
 /**
  * The ChatKit gateway: `POST /api/chatkit` (the protocol, SSE), two-phase attachment uploads and
- * signed previews, chat session tokens (the `chat` auth mode) and the runners that answer.
+ * signed previews, durable chat sessions and their tokens (the `chat` auth mode), share links with
+ * visitor identities and OIDC sign-in (the `publishToken` mode) and the runners that answer.
  * Threads live in the transcript module; workflows decide which runner answers.
  */
 @Module({
@@ -37,8 +42,9 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     AuthModule,
     WorkflowsModule,
     TranscriptModule,
+    PublishModule,
   ],
-  controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController],
+  controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],
   providers: [
     ChatKitService,
     ChatKitStore,
@@ -50,6 +56,10 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     ChatTokenVerifier,
     ChatSessionStrategy,
     ChatKitBodyParser,
+    VisitorTokensService,
+    PublishTokenVerifier,
+    VisitorChatStrategy,
+    OAuthChatStrategy,
   ],
   exports: [ChatSessionsService],
 })

@@ -67,7 +67,7 @@ describe('TranscriptsPage', () => {
       fakeApi({
         'GET /api/workflows/wf_1/transcripts/t1': () => ({
           json: {
-            ...thread('t1', 'chat'),
+            ...thread('t1', 'user'),
             items: [
               { id: 'u1', type: 'user_message', created_at: '2030-01-01T10:00:00Z', content: [{ type: 'input_text', text: 'Hello' }] },
               { id: 'a1', type: 'assistant_message', created_at: '2030-01-01T10:00:01Z', content: [{ type: 'output_text', text: 'Echo: Hello' }] },

@@ -69,7 +69,7 @@ export function SessionsPage() {
           <tbody>
             {sessions.map((session) => (
               <tr key={session.id} data-testid="session-row">
-                <td>{session.device}</td>
+                <td>{session.deviceId}</td>
                 <td>
                   <code>{session.workflowId}</code>
                 </td>
@@ -79,7 +79,7 @@ export function SessionsPage() {
                 <td>
                   {!session.revokedAt && (
                     <button type="button" onClick={() => void act(() => chatSessionsApi.revoke(session.id), 'Signed out.')}>
-                      Sign out<span className="sr-only"> {session.device}</span>
+                      Sign out<span className="sr-only"> {session.deviceId}</span>
                     </button>
                   )}
                 </td>

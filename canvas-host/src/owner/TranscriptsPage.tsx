@@ -8,7 +8,7 @@ import { ConfirmButton, ErrorAlert, formatDate, Loading } from '../ui/components
 import { WorkflowTabs } from './WorkflowPage';
 
 const PRINCIPALS: Record<string, string> = {
-  chat: 'You (canvas)',
+  user: 'You (canvas)',
   visitor: 'Anonymous visitor',
   oauth: 'Signed-in visitor',
 };
@@ -159,7 +159,17 @@ export function TranscriptsPage({ workflowId }: { workflowId: string }) {
   );
 }
 
-type Item = TranscriptDetail['items'][number];
+/** A ChatKit thread item as stored (the API types items as open JSON objects). */
+type Item = {
+  id: string;
+  type: string;
+  created_at?: string;
+  createdAt?: string;
+  content?: { text?: unknown }[];
+  copy_text?: unknown;
+  name?: unknown;
+  arguments?: unknown;
+};
 
 const ROLES: Record<string, string> = {
   user_message: 'User',
@@ -222,7 +232,7 @@ export function TranscriptPage({ workflowId, threadId }: { workflowId: string; t
             {principalLabel(thread)} · started {formatDate(thread.createdAt)}
           </p>
           <ol className="transcript" data-testid="transcript-items">
-            {thread.items.map((item) => (
+            {(thread.items as unknown as Item[]).map((item) => (
               <li key={item.id} data-role={item.type}>
                 <span className="transcript__role">{ROLES[item.type] ?? item.type}</span>{' '}
                 <time className="muted">{formatDate(item.createdAt ?? item.created_at)}</time>

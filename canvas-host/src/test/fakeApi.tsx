@@ -68,6 +68,7 @@ export const workflow = (overrides: Record<string, unknown> = {}) => ({
   publishedAt: null,
   publishedBy: null,
   publishTokenRotatedAt: null,
+    transcriptRetentionDays: null,
   shareUrl: null,
   createdAt: '2030-01-01T00:00:00Z',
   updatedAt: '2030-01-01T00:00:00Z',

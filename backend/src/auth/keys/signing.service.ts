@@ -22,7 +22,16 @@ export interface SignOptions {
   ttlSeconds: number;
   /** Defaults to a random UUID. */
   jwtId?: string;
+  /**
+   * Allows a lifetime beyond `JWT_MAX_TTL` (up to a year). Only for tokens whose loss is harmless:
+   * once their signing key has been rotated out and pruned they fail verification like a forged
+   * token, so the holder must be able to start over (visitor tokens: a new anonymous identity).
+   */
+  mayOutliveKey?: boolean;
 }
+
+/** Ceiling of `mayOutliveKey` lifetimes. */
+const LONG_LIVED_MAX_TTL_SECONDS = 366 * 86400;
 
 export interface SignedToken {
   token: string;
@@ -65,9 +74,10 @@ export class SigningService {
   async sign(claims: Record<string, unknown>, options: SignOptions): Promise<SignedToken> {
     const reserved = REGISTERED_CLAIMS.filter((c) => c in claims);
     if (reserved.length) throw new Error(`sign(): ${reserved.join(', ')} are set from the options, not the claims.`);
-    if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0 || options.ttlSeconds > this.config.maxTokenTtlSeconds) {
+    const maxTtl = options.mayOutliveKey ? LONG_LIVED_MAX_TTL_SECONDS : this.config.maxTokenTtlSeconds;
+    if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0 || options.ttlSeconds > maxTtl) {
       // Rotation keeps old keys for JWT_MAX_TTL: a longer-lived token would outlive its key.
-      throw new Error(`sign(): ttlSeconds must be an integer in 1..${this.config.maxTokenTtlSeconds} (JWT_MAX_TTL).`);
+      throw new Error(`sign(): ttlSeconds must be an integer in 1..${maxTtl}${options.mayOutliveKey ? '' : ' (JWT_MAX_TTL)'}.`);
     }
     const { kid, privateKey } = await this.keys.signingKey();
     const iat = Math.floor(Date.now() / 1000);

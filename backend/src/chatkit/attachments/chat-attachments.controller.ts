@@ -20,15 +20,29 @@ export class ChatAttachmentsController {
 
   @Put('uploads/:attachmentId')
   @HttpCode(200)
-  @Auth('chat')
+  @Auth('chat', 'publishToken')
   @ApiOperation({
     summary: 'Upload the bytes of a two-phase attachment (the `upload_descriptor` of `attachments.create`)',
     description:
       `Raw bytes, or multipart/form-data with a \`file\` field. The size must equal the declared one and the bytes must be ` +
-      `what the declared type says (checked by content): ${ALLOWED_ATTACHMENT_TYPES.join(', ')}. Limit: \`CHATKIT_UPLOAD_LIMIT\`.`,
+      `what the declared type says (checked by content): ${ALLOWED_ATTACHMENT_TYPES.join(', ')}. Limit: \`CHATKIT_UPLOAD_LIMIT\`. ` +
+      `Authenticated like \`POST /api/chatkit\` (chat JWT, or share link + the visitor token that created the attachment).`,
   })
   @ApiOkResponse({ description: 'The attachment, without `upload_descriptor`.', schema: { type: 'object', additionalProperties: true } })
-  @ApiErrors('validation_failed', 'not_found', 'workflow_mismatch', 'feature_disabled', 'payload_too_large', 'unsupported_media_type')
+  @ApiErrors(
+    'validation_failed',
+    'not_found',
+    'workflow_mismatch',
+    'publish_token_invalid',
+    'publish_token_rotated',
+    'workflow_not_published',
+    'origin_not_allowed',
+    'login_required',
+    'chat_session_revoked',
+    'feature_disabled',
+    'payload_too_large',
+    'unsupported_media_type',
+  )
   async upload(@Req() req: AuthRequest, @Param('attachmentId') attachmentId: string): Promise<Attachment> {
     const ctx = await this.contexts.resolve(req);
     return this.attachments.upload(ctx, attachmentId, req.body as Buffer, req.headers['content-type']);

@@ -1,17 +1,28 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
-import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { InvalidTokenError } from '../../auth/auth.errors';
 import { SigningService } from '../../auth/keys/signing.service';
 import type { ChatPrincipal } from '../../auth/principal';
+import { NotFoundError } from '../../common/errors/domain-error';
 import { featuresConfig } from '../../config/features.config';
 import { FeatureDisabledError } from '../../publish/publish.errors';
 import { WorkflowsService } from '../../workflows/workflows.service';
 import { CHAT_TOKEN_MAX_TTL_SECONDS, chatkitConfig } from '../chatkit.config';
+import { ChatSessionRevokedError } from './chat-sessions.errors';
 
 /** `aud` of chat session JWTs. */
 export const CHAT_TOKEN_AUDIENCE = 'parley-chat';
+
+/** The device of a session request without `deviceId` (ARCHITECTURE §9). */
+export const DEFAULT_DEVICE_ID = 'default';
+
+/** A session is reused only while it has at least this long to live. */
+export const SESSION_REUSE_MIN_REMAINING_MS = 3600 * 1000;
+
+/** `last_used_at` is written at most this often per session. */
+export const LAST_USED_RESOLUTION_MS = 60 * 1000;
 
 /** A freshly issued chat session token. */
 export interface IssuedChatSession {
@@ -20,7 +31,24 @@ export interface IssuedChatSession {
   sessionId: string;
 }
 
-/** Verified tokens remembered, so a token is checked once, not on every request of its life. */
+export interface ChatSessionOptions {
+  deviceId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A chat session as its owner sees it. */
+export interface ChatSessionView {
+  id: string;
+  workflowId: string;
+  deviceId: string;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+/** Verified token signatures remembered, so ES256 is checked once per token (the session row is read every time). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
 /** Claims Parley puts in a chat session JWT besides the registered ones. */
@@ -30,51 +58,103 @@ interface ChatClaims {
   sid?: unknown;
 }
 
+interface SessionRow {
+  id: string;
+  user_id: string;
+  workflow_id: string;
+  device_id: string;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  expires_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 /**
- * Chat session JWTs, the canvas auth mode: ES256 tokens for one owner and one of their workflows
- * (`sub`, `wf`, `sid`, `jti`, `aud=parley-chat`), living at most five minutes. The widget asks for
- * a new one before the current one expires. Signing and verification go through the auth
- * module's `SigningService` (key rotation, `kid`, issuer).
+ * Chat sessions, the canvas auth mode. A durable `chat_sessions` row (user, workflow, device,
+ * 24 h) stands behind short ES256 JWTs (`sub`, `wf`, `sid`, `jti`, `aud=parley-chat`, ≤ 5 min)
+ * that the widget renews before they expire. Revoking the row refuses its tokens at once, on every
+ * instance: the row is read on every request (no cache), only the signature check is remembered.
  */
 @Injectable()
-export class ChatSessionsService {
+export class ChatSessionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ChatSessions');
   private readonly verified = new Map<string, { principal: ChatPrincipal; expiresAtMs: number }>();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly signing: SigningService,
     private readonly workflows: WorkflowsService,
+    private readonly dataSource: DataSource,
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
     @Inject(featuresConfig.KEY) private readonly features: ConfigType<typeof featuresConfig>,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.deleteExpired().catch((err: unknown) => this.logger.warn(`chat session cleanup failed: ${(err as Error).message}`));
+    }, this.config.chatSessionCleanupSeconds * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
 
   /** Throws 403 `feature_disabled` when the canvas chat is switched off. */
   assertEnabled(): void {
     if (!this.features.canvasEnabled) throw new FeatureDisabledError('The canvas chat');
   }
 
-  /** Issues a token for `userId` on a workflow they own (another owner's workflow is 404). */
-  async issue(userId: string, workflowId: string): Promise<IssuedChatSession> {
+  /**
+   * Issues a token for `userId` on a workflow they own (another owner's workflow is 404). Reuses
+   * the caller's active session of that device and workflow unless it expires within the hour;
+   * a revoked or expired session is never reused.
+   */
+  async issue(userId: string, workflowId: string, options: ChatSessionOptions = {}): Promise<IssuedChatSession> {
     this.assertEnabled();
     await this.workflows.getOwned(userId, workflowId);
-    const sessionId = randomUUID();
+    const deviceId = options.deviceId ?? DEFAULT_DEVICE_ID;
+    const [reusable] = await this.dataSource.query<SessionRow[]>(
+      `SELECT * FROM chat_sessions
+        WHERE user_id = $1 AND workflow_id = $2 AND device_id = $3 AND revoked_at IS NULL
+          AND expires_at > now() + make_interval(secs => $4)
+        ORDER BY expires_at DESC LIMIT 1`,
+      [userId, workflowId, deviceId, SESSION_REUSE_MIN_REMAINING_MS / 1000],
+    );
+    let session = reusable;
+    if (session && options.metadata !== undefined) {
+      await this.dataSource.query(`UPDATE chat_sessions SET metadata = $2 WHERE id = $1`, [session.id, JSON.stringify(options.metadata)]);
+    }
+    if (!session) {
+      [session] = await this.dataSource.query<SessionRow[]>(
+        `INSERT INTO chat_sessions (user_id, workflow_id, device_id, metadata, expires_at)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING *`,
+        [userId, workflowId, deviceId, JSON.stringify(options.metadata ?? {}), this.config.chatSessionTtlSeconds],
+      );
+    }
     const signed = await this.signing.sign(
-      { sub: userId, wf: workflowId, sid: sessionId },
+      { sub: userId, wf: workflowId, sid: session.id },
       { audience: CHAT_TOKEN_AUDIENCE, ttlSeconds: this.config.chatTokenTtlSeconds },
     );
-    return { token: signed.token, expiresAt: signed.expiresAt.toISOString(), sessionId };
+    return { token: signed.token, expiresAt: signed.expiresAt.toISOString(), sessionId: session.id };
   }
 
   /**
    * Verifies a chat token: signature, issuer, audience and expiry through the signing service,
-   * then the claims this mode needs. A token without `wf` (or any other claim) is `token_invalid`.
+   * then the claims this mode needs (a token without `wf`, or any other claim, is `token_invalid`),
+   * then its session row: revoked, expired or gone → 401 `chat_session_revoked`.
    *
-   * A chat widget sends the same token with every request for its whole (≤ 5 min) life, so a
-   * successfully verified token is remembered, by its exact text, until it expires: an ES256
-   * verification costs more than the rest of an echo request. Nothing about a chat token can
-   * change before it expires (there is no revocation yet; durable sessions will have to check
-   * theirs on every request), and failures are never cached.
+   * A chat widget sends the same token with every request for its whole (≤ 5 min) life, so the
+   * signature verification is remembered by the token's exact text; the session row is not.
    */
   async verify(token: string): Promise<ChatPrincipal> {
+    const principal = await this.verifySignature(token);
+    await this.assertSessionActive(principal);
+    return principal;
+  }
+
+  private async verifySignature(token: string): Promise<ChatPrincipal> {
     const cached = this.verified.get(token);
     if (cached && cached.expiresAtMs > Date.now()) return { ...cached.principal };
     if (cached) this.verified.delete(token);
@@ -89,6 +169,84 @@ export class ChatSessionsService {
     this.verified.set(token, { principal, expiresAtMs: claims.exp * 1000 });
     return { ...principal };
   }
+
+  /** One indexed read per request; a bounded `last_used_at` write at most once a minute. */
+  private async assertSessionActive(principal: ChatPrincipal): Promise<void> {
+    if (!isUUID(principal.sessionId)) throw new ChatSessionRevokedError();
+    const [row] = await this.dataSource.query<{ active: boolean; stale: boolean }[]>(
+      `SELECT (revoked_at IS NULL AND expires_at > now()) AS active,
+              (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $4)) AS stale
+         FROM chat_sessions WHERE id = $1 AND user_id = $2 AND workflow_id = $3`,
+      [principal.sessionId, principal.userId, principal.workflowId, LAST_USED_RESOLUTION_MS / 1000],
+    );
+    if (!row) {
+      // Sessions go with their workflow (cascade): a deleted workflow answers 404, like any missing one.
+      const [owned] = await this.dataSource.query<unknown[]>(`SELECT 1 FROM workflows WHERE id = $1 AND owner_id = $2`, [principal.workflowId, principal.userId]);
+      if (!owned) throw new NotFoundError('Workflow not found.');
+      throw new ChatSessionRevokedError();
+    }
+    if (!row.active) throw new ChatSessionRevokedError();
+    if (row.stale) {
+      await this.dataSource.query(
+        `UPDATE chat_sessions SET last_used_at = now()
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
+        [principal.sessionId, LAST_USED_RESOLUTION_MS / 1000],
+      );
+    }
+  }
+
+  /** The caller's sessions: active ones first (newest first), then revoked or expired ones. */
+  async list(userId: string): Promise<ChatSessionView[]> {
+    const rows = await this.dataSource.query<SessionRow[]>(
+      `SELECT * FROM chat_sessions WHERE user_id = $1
+        ORDER BY (revoked_at IS NULL AND expires_at > now()) DESC, created_at DESC, id DESC
+        LIMIT 500`,
+      [userId],
+    );
+    return rows.map(toView);
+  }
+
+  /** Revokes one of the caller's sessions (idempotent); another user's or an unknown one → 404. */
+  async revoke(userId: string, sessionId: string): Promise<void> {
+    const result = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE chat_sessions SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`,
+      [sessionId, userId],
+    );
+    if (!affected(result)) throw new NotFoundError('Chat session not found.');
+  }
+
+  /** Revokes every active session of the caller; returns how many. */
+  async revokeAll(userId: string): Promise<number> {
+    const result = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE chat_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()`,
+      [userId],
+    );
+    return affected(result);
+  }
+
+  /** The periodic job: deletes sessions past their expiry (revoked or not); returns how many. */
+  async deleteExpired(now: Date = new Date()): Promise<number> {
+    const result = await this.dataSource.query<[unknown[], number]>(`DELETE FROM chat_sessions WHERE expires_at <= $1`, [now.toISOString()]);
+    return affected(result);
+  }
+}
+
+function toView(row: SessionRow): ChatSessionView {
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    deviceId: row.device_id,
+    metadata: row.metadata ?? {},
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
+    expiresAt: new Date(row.expires_at).toISOString(),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+  };
+}
+
+/** TypeORM's Postgres driver answers UPDATE and DELETE with `[rows, rowCount]`. */
+function affected(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }
 
 function isId(value: unknown): value is string {

@@ -1,9 +1,9 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { apiError, ErrorHints, networkError } from '../errors';
-import type { ApiPaths } from './pending';
+import type { paths } from './schema';
 
 /** A typed client for the REST contract (`docs/openapi.json` → `schema.d.ts`). */
-export type ApiClient = Client<ApiPaths>;
+export type ApiClient = Client<paths>;
 
 /** What every openapi-fetch call resolves to. */
 interface Answer<T> {
@@ -25,7 +25,7 @@ export class Api {
     userAgent: string,
     private readonly defaults: ErrorHints = {},
   ) {
-    this.client = createClient<ApiPaths>({
+    this.client = createClient<paths>({
       baseUrl: apiUrl,
       headers: { 'user-agent': userAgent, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });

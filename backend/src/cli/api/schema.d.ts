@@ -82,6 +82,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish an OpenID Connect sign-in (the registered redirect URI)
+         * @description Called by the identity provider, never directly. Checks that `state` matches the `parley_oidc` cookie of this browser (one use; cleared whatever the outcome), exchanges the code with the PKCE verifier and verifies the ID token (issuer, audience, expiry, nonce). End-user sign-in then stores an `oauth_sessions` row and sets the HttpOnly `parley_oauth` cookie (Path=/api, SameSite=Lax); owner sign-in sets the owner cookies. Redirects to `returnTo`.
+         */
+        get: operations["OidcController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start end-user sign-in with OpenID Connect
+         * @description Redirects to the identity provider (authorization code flow, PKCE S256, `state`, `nonce`) and sets the short-lived HttpOnly `parley_oidc` cookie (Path=/api/auth/oidc) that the callback needs. After the callback the browser has an OAuth session (`parley_oauth` cookie) and lands on `returnTo`. Rate limited per client IP.
+         */
+        get: operations["OidcController_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/owner/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start owner sign-in with OpenID Connect ("Sign in with SSO")
+         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it links to the owner account with that email or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A provider that does not verify emails gets 403 `oidc_email_unverified` at the callback.
+         */
+        get: operations["OidcController_ownerLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -116,6 +176,46 @@ export interface paths {
          * @description Does not sign in: call login next.
          */
         post: operations["AuthController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The end-user OAuth session (OIDC sign-in), if any
+         * @description Always 200: `{authenticated: false}` without a valid `parley_oauth` cookie (an expired or unknown one is also cleared), otherwise `{authenticated: true, subject, email, name, expiresAt}`.
+         */
+        get: operations["OAuthSessionController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/session/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the end-user OAuth session
+         * @description Deletes the session of the `parley_oauth` cookie and clears it. Idempotent. Subject to the CSRF origin check when the cookie is present. Does not sign the browser out of the identity provider.
+         */
+        post: operations["OAuthSessionController_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -171,7 +271,7 @@ export interface paths {
         put?: never;
         /**
          * ChatKit protocol endpoint (OpenAI ChatKit custom backend): streaming and JSON requests
-         * @description Authentication, the workflow, the body, the thread and every item or attachment the request names are checked before any stream opens; failures answer a JSON error. A thread of another user or workflow answers 404, exactly like a missing one. Closing the connection cancels a stream: the partial answer is kept. The body is read whatever its content type (limit `CHATKIT_BODY_LIMIT`).
+         * @description Authentication, the workflow, the body, the thread and every item or attachment the request names are checked before any stream opens; failures answer a JSON error. A thread of another user or workflow answers 404, exactly like a missing one. Closing the connection cancels a stream: the partial answer is kept. The body is read whatever its content type (limit `CHATKIT_BODY_LIMIT`). Canvas chats send a chat session JWT (`Authorization: Bearer`); public pages and embeds send `X-Parley-Publish-Token` and the visitor token they were given (`X-Parley-Visitor`, returned in the same response header; a new visitor when absent or invalid). `requireLogin` workflows also need the `parley_oauth` session cookie. See docs/embedding.md.
          */
         post: operations["ChatKitController_handle"];
         delete?: never;
@@ -200,6 +300,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chatkit/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your chat sessions (device, created, last used, expiry, revoked) */
+        get: operations["ChatSessionsAdminController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chatkit/sessions/revoke-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every chat session of yours ("sign out all devices"); their tokens fail at once with `chat_session_revoked` */
+        post: operations["ChatSessionsAdminController_revokeAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chatkit/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of your chat sessions; its tokens fail at once with `chat_session_revoked` */
+        delete: operations["ChatSessionsAdminController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chatkit/uploads/{attachmentId}": {
         parameters: {
             query?: never;
@@ -210,7 +361,7 @@ export interface paths {
         get?: never;
         /**
          * Upload the bytes of a two-phase attachment (the `upload_descriptor` of `attachments.create`)
-         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`.
+         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment).
          */
         put: operations["ChatAttachmentsController_upload"];
         post?: never;
@@ -302,7 +453,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a 5-minute chat session token for one of your workflows (the canvas chat bubble)
-         * @description Call again before `expiresAt` to keep chatting; every call returns a fresh token.
+         * @description Reuses your active session for this device and workflow (a new one when there is none, or it expires within the hour; revoked and expired sessions are never reused) and mints a fresh token carrying its `sid`. Call again before `expiresAt` to keep chatting.
          */
         post: operations["ChatSessionsController_issue"];
         delete?: never;
@@ -380,6 +531,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/transcripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workflow’s chat threads (every visitor, signed-in person and canvas chat), newest first */
+        get: operations["OwnerTranscriptsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/transcripts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export every visible message as JSON Lines or CSV, streamed */
+        get: operations["OwnerTranscriptsController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/transcripts/{threadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One thread’s visible items in order, with feedback */
+        get: operations["OwnerTranscriptsController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a thread with its items, attachments and feedback */
+        delete: operations["OwnerTranscriptsController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -444,6 +647,29 @@ export interface components {
             domainKey: string;
             scriptUrl: string;
         };
+        ChatSessionDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @example default */
+            deviceId: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** Format: uuid */
+            workflowId: string;
+        };
+        ChatSessionListDto: {
+            /** @description Active sessions first, newest first; then revoked or expired ones (until the cleanup job deletes them). */
+            data: components["schemas"]["ChatSessionDto"][];
+        };
         ChatSessionResponseDto: {
             /**
              * Format: date-time
@@ -452,11 +678,22 @@ export interface components {
             expiresAt: string;
             /**
              * Format: uuid
-             * @description The session the token belongs to (`sid`).
+             * @description The durable session the token belongs to (`sid`); reused for the same device and workflow.
              */
             sessionId: string;
             /** @description Chat session JWT (ES256, `aud=parley-chat`) for `Authorization: Bearer` on `/api/chatkit`. */
             token: string;
+        };
+        CreateChatSessionDto: {
+            /**
+             * @description The device (browser, app install) the session is for; one reusable session per device and workflow. Default `default`.
+             * @example laptop-7f3a
+             */
+            deviceId?: string;
+            /** @description Free-form client metadata shown in the session list (at most 2048 bytes of JSON); replaces the stored one when given. */
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         CreatePersonalTokenDto: {
             /**
@@ -485,6 +722,8 @@ export interface components {
              *     }
              */
             runner?: components["schemas"]["RunnerDto"];
+            /** @description Keep transcripts this many days; null = the server default */
+            transcriptRetentionDays?: number | null;
         };
         CreatedPersonalTokenResponse: {
             /** Format: date-time */
@@ -501,7 +740,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "publish_token_invalid" | "publish_token_rotated" | "forbidden" | "csrf_failed" | "feature_disabled" | "workflow_not_published" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -515,6 +754,10 @@ export interface components {
             requestId: string;
             /** @example 404 */
             statusCode: number;
+        };
+        FeedbackCountsDto: {
+            negative: number;
+            positive: number;
         };
         IssuedLinkDto: {
             /**
@@ -563,6 +806,18 @@ export interface components {
         };
         LoginRequirementDto: {
             requireLogin: boolean;
+        };
+        OAuthSessionResponse: {
+            /** @description Whether a valid `parley_oauth` session cookie came with the request. */
+            authenticated: boolean;
+            /** @example ada@example.com */
+            email?: string | null;
+            /** Format: date-time */
+            expiresAt?: string;
+            /** @example Ada Lovelace */
+            name?: string | null;
+            /** @description The provider’s `sub` (only when authenticated). */
+            subject?: string;
         };
         PersonalTokenList: {
             tokens: components["schemas"]["PersonalTokenResponse"][];
@@ -616,6 +871,10 @@ export interface components {
              */
             password: string;
         };
+        RevokeAllChatSessionsDto: {
+            /** @description How many active sessions were revoked. */
+            revoked: number;
+        };
         RunnerDto: {
             /**
              * @description Required for provider `compatible`
@@ -665,6 +924,60 @@ export interface components {
             expiresIn: number;
             user: components["schemas"]["UserResponse"];
         };
+        TranscriptDetailDto: {
+            /** Format: date-time */
+            createdAt: string;
+            feedback: components["schemas"]["FeedbackCountsDto"];
+            feedbackEntries: components["schemas"]["TranscriptFeedbackDto"][];
+            /** @example thr_1a2b3c4d5e6f7a8b */
+            id: string;
+            /** @description Visible items (hidden context excluded) */
+            itemCount: number;
+            /** @description ChatKit thread items in order */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /** @enum {string} */
+            principalKind: "user" | "visitor" | "oauth";
+            /**
+             * @description Masked principal id: enough to tell people apart, not to impersonate them
+             * @example vis_…9f3a
+             */
+            principalLabel: string;
+            title: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TranscriptFeedbackDto: {
+            /** Format: date-time */
+            createdAt: string;
+            itemIds: string[];
+            /** @enum {string} */
+            kind: "positive" | "negative";
+        };
+        TranscriptPageDto: {
+            data: components["schemas"]["TranscriptSummaryDto"][];
+            nextCursor: string | null;
+        };
+        TranscriptSummaryDto: {
+            /** Format: date-time */
+            createdAt: string;
+            feedback: components["schemas"]["FeedbackCountsDto"];
+            /** @example thr_1a2b3c4d5e6f7a8b */
+            id: string;
+            /** @description Visible items (hidden context excluded) */
+            itemCount: number;
+            /** @enum {string} */
+            principalKind: "user" | "visitor" | "oauth";
+            /**
+             * @description Masked principal id: enough to tell people apart, not to impersonate them
+             * @example vis_…9f3a
+             */
+            principalLabel: string;
+            title: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         UpdateWorkflowDto: {
             /**
              * @description Exact origins allowed to embed the public chat; empty = the global allowlist
@@ -683,6 +996,8 @@ export interface components {
              *     }
              */
             runner?: components["schemas"]["RunnerDto"];
+            /** @description Keep transcripts this many days; null = the server default */
+            transcriptRetentionDays?: number | null;
         };
         UserEnvelope: {
             user: components["schemas"]["UserResponse"];
@@ -725,6 +1040,7 @@ export interface components {
              * @example http://localhost:3000/chat/6f1c…
              */
             shareUrl: string | null;
+            transcriptRetentionDays: number | null;
             /** Format: date-time */
             updatedAt: string;
         };
@@ -942,6 +1258,209 @@ export interface operations {
             };
         };
     };
+    OidcController_callback: {
+        parameters: {
+            query?: {
+                /** @description The provider’s error, e.g. `access_denied`. */
+                error?: unknown;
+                /** @description Issuer identifier (RFC 9207), checked when the provider sends it. */
+                iss?: unknown;
+                state?: unknown;
+                /** @description Authorization code (single use). */
+                code?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in; to `returnTo`. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `oidc_state_mismatch` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `oidc_login_failed` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `oidc_email_unverified`, `feature_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OidcController_login: {
+        parameters: {
+            query?: {
+                /** @description Where to send the browser after sign-in: a path on this site (`/chat/…`) or a URL on an origin listed in `OIDC_ALLOWED_RETURN_ORIGINS`. Default `/`. Anything else is refused with 400 `invalid_return_to`. */
+                returnTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider’s authorization endpoint. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`, `invalid_return_to` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `feature_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OidcController_ownerLogin: {
+        parameters: {
+            query?: {
+                /** @description Where to send the browser after sign-in: a path on this site (`/chat/…`) or a URL on an origin listed in `OIDC_ALLOWED_RETURN_ORIGINS`. Default `/`. Anything else is refused with 400 `invalid_return_to`. */
+                returnTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider’s authorization endpoint. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`, `invalid_return_to` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `feature_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     AuthController_refresh: {
         parameters: {
             query?: never;
@@ -1029,6 +1548,62 @@ export interface operations {
             };
             /** @description `rate_limited` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OAuthSessionController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session, or `{authenticated: false}`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthSessionResponse"];
+                };
+            };
+        };
+    };
+    OAuthSessionController_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1223,6 +1798,10 @@ export interface operations {
             header?: {
                 /** @description The workflow the caller means; another than the credential’s → 403 `workflow_mismatch`. */
                 "X-Parley-Workflow"?: string;
+                /** @description Visitor token from an earlier response (public mode); the response header carries the one to keep. */
+                "X-Parley-Visitor"?: string;
+                /** @description Share-link token `pub_…` (public mode). */
+                "X-Parley-Publish-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1498,7 +2077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            /** @description `publish_token_invalid`, `publish_token_rotated`, `login_required`, `chat_session_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,7 +2086,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `workflow_mismatch`, `feature_disabled`, `forbidden` */
+            /** @description `workflow_mismatch`, `workflow_not_published`, `origin_not_allowed`, `feature_disabled`, `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1629,6 +2208,162 @@ export interface operations {
             };
         };
     };
+    ChatSessionsAdminController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatSessionListDto"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ChatSessionsAdminController_revokeAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeAllChatSessionsDto"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ChatSessionsAdminController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     ChatAttachmentsController_upload: {
         parameters: {
             query?: never;
@@ -1660,7 +2395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            /** @description `publish_token_invalid`, `publish_token_rotated`, `login_required`, `chat_session_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1669,7 +2404,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `workflow_mismatch`, `feature_disabled`, `forbidden` */
+            /** @description `workflow_mismatch`, `workflow_not_published`, `origin_not_allowed`, `feature_disabled`, `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2132,7 +2867,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateChatSessionDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2522,6 +3261,285 @@ export interface operations {
             };
             /** @description `publish_invalid_state` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OwnerTranscriptsController_list: {
+        parameters: {
+            query?: {
+                /** @description Threads created at or after */
+                from?: string;
+                /** @description Threads created before */
+                to?: string;
+                /** @description `user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats */
+                principalKind?: "user" | "visitor" | "oauth";
+                /** @description Case-insensitive text search over user and assistant messages */
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptPageDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OwnerTranscriptsController_export: {
+        parameters: {
+            query: {
+                format: "jsonl" | "csv";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSONL: one object per item; CSV columns: thread_id, thread_title, principal_kind, principal_label, thread_created_at, item_id, item_type, item_created_at, role, text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OwnerTranscriptsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                threadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptDetailDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    OwnerTranscriptsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                threadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

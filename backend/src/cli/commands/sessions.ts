@@ -73,7 +73,7 @@ export function registerSessionCommands(program: Command, contextOf: (cmd: Comma
 
 /**
  * The list answer as an array, whether the API wraps it as `{sessions}`, `{data}` or not at all:
- * the route is not in the committed contract yet (see `api/pending.ts`).
+ * kept tolerant so older servers still work.
  */
 function sessionsOf(body: unknown): Json[] {
   if (Array.isArray(body)) return body as Json[];

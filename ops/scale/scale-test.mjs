@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+/**
+ * `npm run test:scale`: two Parley processes on one PostgreSQL and one Redis.
+ *
+ * Starts TWO `backend/dist/main.js` (different ports, same DATABASE_URL and REDIS_URL, tiny rate
+ * limits) and checks what must hold across instances:
+ *   - a rate limit is shared: the requests admitted by both together never exceed the limit;
+ *   - a revoke on one instance (chat session, share link) is enforced by the other at once;
+ *   - a thread started through one instance continues through the other (canvas and visitor).
+ *
+ * Needs DATABASE_URL (a fresh PostgreSQL database; TEST_DATABASE_URL is accepted too) and
+ * REDIS_URL (a throwaway Redis; it is not flushed, keys are per run). Without them, it starts
+ * throwaway servers with ops/postgres/throwaway.sh and ops/redis/throwaway.sh when it can.
+ * Builds the backend first when dist is missing or older than the sources.
+ *
+ * Prints `PASS …` / `FAIL …` per check and ends with exactly one `N passed, M failed` line; exits
+ * non-zero when anything failed. Its children (servers, throwaways) are stopped on every exit path.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BACKEND = join(ROOT, 'backend');
+const MAIN = join(BACKEND, 'dist/main.js');
+const LIMIT = 10;
+const READY_TIMEOUT_MS = Number(process.env.SCALE_READY_TIMEOUT_MS ?? 90_000);
+
+const children = [];
+const cleanups = [];
+let passed = 0;
+let failed = 0;
+let finished = false;
+
+function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+function stopChildren() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill('SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
+function finish(code) {
+  if (finished) return;
+  finished = true;
+  stopChildren();
+  log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? (failed ? 1 : 0));
+}
+
+process.on('SIGINT', () => {
+  failed++;
+  log('FAIL interrupted');
+  finish(130);
+});
+process.on('SIGTERM', () => {
+  failed++;
+  log('FAIL terminated');
+  finish(143);
+});
+process.on('exit', stopChildren);
+
+// ---------------------------------------------------------------------------------------------
+// infrastructure
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfNeeded() {
+  const stale = !existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(BACKEND, 'src'));
+  if (!stale) return;
+  log('# building the backend (dist is missing or older than src)');
+  execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** `export A=1 B=2` lines of the throwaway scripts → an object. */
+function parseExports(text) {
+  const vars = {};
+  for (const match of text.matchAll(/([A-Z_][A-Z0-9_]*)=('([^']*)'|"([^"]*)"|(\S+))/g)) vars[match[1]] = match[3] ?? match[4] ?? match[5];
+  return vars;
+}
+
+function throwaway(script, env) {
+  const out = execFileSync(join(ROOT, script), ['start'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return parseExports(out);
+}
+
+function infrastructure() {
+  let databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
+  let redisUrl = process.env.REDIS_URL;
+  if (!databaseUrl) {
+    log('# DATABASE_URL unset: starting a throwaway PostgreSQL');
+    const pg = throwaway('ops/postgres/throwaway.sh', { PGPORT: 'auto', PGDB: 'parley_scale' });
+    cleanups.push(() => execFileSync(join(ROOT, 'ops/postgres/throwaway.sh'), ['stop', pg.PGTMP], { stdio: 'ignore', env: { ...process.env, PGPORT: pg.PGPORT } }));
+    databaseUrl = pg.DATABASE_URL;
+  }
+  if (!redisUrl) {
+    log('# REDIS_URL unset: starting a throwaway Redis');
+    const redis = throwaway('ops/redis/throwaway.sh', { REDIS_PORT: 'auto' });
+    cleanups.push(() => execFileSync(join(ROOT, 'ops/redis/throwaway.sh'), ['stop', redis.REDISTMP], { stdio: 'ignore' }));
+    redisUrl = redis.REDIS_URL;
+  }
+  return { databaseUrl, redisUrl };
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function startInstance(name, env) {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+  child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return { name, baseUrl, child, output: () => output };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+
+async function call(instance, method, path, { auth, body, headers = {} } = {}) {
+  const res = await fetch(`${instance.baseUrl}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(auth ? { authorization: auth } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  if ((res.headers.get('content-type') ?? '').includes('application/json') && text) json = JSON.parse(text);
+  const events = (res.headers.get('content-type') ?? '').startsWith('text/event-stream')
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)))
+    : undefined;
+  return { status: res.status, headers: res.headers, json, events, text };
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function owner(instance) {
+  const email = `scale-${randomUUID().slice(0, 8)}@example.com`;
+  const password = 'correct horse battery staple';
+  const reg = await call(instance, 'POST', '/api/auth/register', { body: { email, password } });
+  expect(reg.status === 201, `register answered ${reg.status}: ${reg.text}`);
+  const login = await call(instance, 'POST', '/api/auth/login', { body: { email, password } });
+  expect(login.status === 200, `login answered ${login.status}: ${login.text}`);
+  return `Bearer ${login.json.accessToken}`;
+}
+
+async function workflow(instance, auth) {
+  const res = await call(instance, 'POST', '/api/workflows', { auth, body: { name: 'Scale', runner: { kind: 'echo' } } });
+  expect(res.status === 201, `create workflow answered ${res.status}: ${res.text}`);
+  return res.json.id;
+}
+
+async function chatSession(instance, auth, workflowId, deviceId = 'default') {
+  const res = await call(instance, 'POST', `/api/workflows/${workflowId}/chatkit/session`, { auth, body: { deviceId } });
+  expect(res.status === 200, `chat session answered ${res.status}: ${res.text}`);
+  return res.json;
+}
+
+const chat = (instance, token, body, headers) => call(instance, 'POST', '/api/chatkit', { auth: token ? `Bearer ${token}` : undefined, body, headers });
+const LIST = { type: 'threads.list', params: {} };
+const createBody = (text) => ({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } });
+const addBody = (threadId, text) => ({
+  type: 'threads.add_user_message',
+  params: { thread_id: threadId, input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } },
+});
+
+// ---------------------------------------------------------------------------------------------
+// checks
+
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    log(`PASS ${name}`);
+  } catch (err) {
+    failed++;
+    log(`FAIL ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function main() {
+  buildIfNeeded();
+  const { databaseUrl, redisUrl } = infrastructure();
+  const env = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    DATABASE_MIGRATIONS_RUN: 'true',
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: redisUrl,
+    PARLEY_SECRET_KEY: randomBytes(32).toString('base64url'),
+    PUBLIC_BASE_URL: 'http://localhost:3000',
+    RATE_LIMIT_PER_PRINCIPAL: String(LIMIT),
+    RATE_LIMIT_PER_IP: '100000',
+    RATE_LIMIT_PER_LINK: '100000',
+    RATE_LIMIT_WINDOW: '60',
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    AUTH_RATE_LIMIT_PER_EMAIL: '100000',
+  };
+  // One after the other: the first one migrates the fresh database.
+  const a = await startInstance('instance A', env);
+  const b = await startInstance('instance B', env);
+  log(`# instance A on ${a.baseUrl}, instance B on ${b.baseUrl}, one database and one Redis`);
+
+  await check(`a rate limit is shared: ${LIMIT}/min per principal across both instances`, async () => {
+    const auth = await owner(a);
+    const wf = await workflow(a, auth);
+    const { token } = await chatSession(b, auth, wf);
+    const answers = await Promise.all(Array.from({ length: 3 * LIMIT }, (_, i) => chat(i % 2 ? b : a, token, LIST)));
+    const admitted = answers.filter((r) => r.status === 200);
+    const limited = answers.filter((r) => r.status === 429);
+    expect(admitted.length + limited.length === answers.length, `unexpected statuses: ${[...new Set(answers.map((r) => r.status))].join(', ')}`);
+    expect(admitted.length <= LIMIT, `${admitted.length} requests admitted in total, limit ${LIMIT}`);
+    expect(admitted.length === LIMIT, `only ${admitted.length} of ${LIMIT} admitted`);
+    const perInstance = [0, 1].map((k) => answers.filter((r, i) => i % 2 === k && r.status === 200).length);
+    expect(perInstance.every((n) => n > 0) || admitted.length === LIMIT, 'one instance admitted nothing');
+    expect(limited.every((r) => r.json?.code === 'rate_limited' && r.headers.get('retry-after')), '429 without rate_limited / Retry-After');
+  });
+
+  await check('a chat session revoked on instance A is refused by instance B at once (401 chat_session_revoked)', async () => {
+    const auth = await owner(a);
+    const wf = await workflow(a, auth);
+    const { token, sessionId } = await chatSession(a, auth, wf);
+    const before = await chat(b, token, LIST);
+    expect(before.status === 200, `before revoke: ${before.status} ${before.text}`);
+    const revoke = await call(a, 'DELETE', `/api/chatkit/sessions/${sessionId}`, { auth });
+    expect(revoke.status === 204, `revoke answered ${revoke.status}`);
+    const after = await chat(b, token, LIST);
+    expect(after.status === 401 && after.json?.code === 'chat_session_revoked', `after revoke on A, B answered ${after.status} ${after.text}`);
+  });
+
+  await check('a share link revoked on instance B is refused by instance A at once (403 workflow_not_published)', async () => {
+    const auth = await owner(b);
+    const wf = await workflow(b, auth);
+    const pub = await call(b, 'POST', `/api/workflows/${wf}/publish`, { auth, body: {} });
+    expect(pub.status === 201, `publish answered ${pub.status}`);
+    const headers = { 'x-parley-publish-token': pub.json.publishToken };
+    const before = await chat(a, null, LIST, headers);
+    expect(before.status === 200, `before revoke: ${before.status} ${before.text}`);
+    const revoke = await call(b, 'POST', `/api/workflows/${wf}/publish/revoke`, { auth, body: {} });
+    expect(revoke.status === 200, `revoke answered ${revoke.status}`);
+    const after = await chat(a, null, LIST, headers);
+    expect(after.status === 403 && after.json?.code === 'workflow_not_published', `after revoke on B, A answered ${after.status} ${after.text}`);
+  });
+
+  await check('a canvas thread started through instance A continues through instance B', async () => {
+    const auth = await owner(a);
+    const wf = await workflow(a, auth);
+    const { token } = await chatSession(a, auth, wf);
+    const created = await chat(a, token, createBody('first via A'));
+    expect(created.status === 200 && created.events?.[0]?.type === 'thread.created', `create on A: ${created.status} ${created.text.slice(0, 300)}`);
+    const threadId = created.events[0].thread.id;
+    const { token: tokenB } = await chatSession(b, auth, wf);
+    const more = await chat(b, tokenB, addBody(threadId, 'second via B'));
+    expect(more.status === 200, `continue on B: ${more.status} ${more.text.slice(0, 300)}`);
+    const items = await chat(a, token, { type: 'items.list', params: { thread_id: threadId, limit: 50, order: 'asc' } });
+    expect(items.status === 200, `items.list on A: ${items.status} ${items.text.slice(0, 300)}`);
+    const texts = JSON.stringify(items.json.data);
+    expect(texts.includes('first via A') && texts.includes('second via B') && texts.includes('Echo: second via B'), `thread items: ${texts.slice(0, 500)}`);
+  });
+
+  await check('a visitor thread started through instance B continues through instance A (visitor token valid on both)', async () => {
+    const auth = await owner(a);
+    const wf = await workflow(a, auth);
+    const pub = await call(a, 'POST', `/api/workflows/${wf}/publish`, { auth, body: {} });
+    const headers = { 'x-parley-publish-token': pub.json.publishToken };
+    const created = await chat(b, null, createBody('visitor via B'), headers);
+    expect(created.status === 200, `create on B: ${created.status} ${created.text.slice(0, 300)}`);
+    const visitor = created.headers.get('x-parley-visitor');
+    expect(visitor, 'no X-Parley-Visitor header');
+    const threadId = created.events[0].thread.id;
+    const more = await chat(a, null, addBody(threadId, 'visitor via A'), { ...headers, 'x-parley-visitor': visitor });
+    expect(more.status === 200, `continue on A: ${more.status} ${more.text.slice(0, 300)}`);
+    expect(more.headers.get('x-parley-visitor') === visitor, 'instance A did not recognise the visitor');
+    const stranger = await chat(a, null, { type: 'threads.get_by_id', params: { thread_id: threadId } }, headers);
+    expect(stranger.status === 404, `another visitor read the thread: ${stranger.status}`);
+  });
+
+  for (const instance of [a, b]) {
+    if (instance.child.exitCode !== null) {
+      failed++;
+      log(`FAIL ${instance.name} died during the run:\n${instance.output()}`);
+    }
+  }
+}
+
+main().then(
+  () => finish(),
+  (err) => {
+    failed++;
+    log(`FAIL setup: ${err instanceof Error ? err.message : String(err)}`);
+    finish(1);
+  },
+);
