@@ -14,6 +14,9 @@ import { WorkflowsService } from '../workflows/workflows.service';
 import { AuditPageDto, IssuedLinkDto, LoginRequirementDto, PublicWorkflowDto, PublishRequestDto } from './dto/publish.dto';
 import { IssuedLink, PublishService } from './publish.service';
 
+/** Who performs a publish transition, for the audit row. */
+const actorOf = (user: UserPrincipal, req: Request) => ({ userId: user.userId, requestId: requestIdOf(req) });
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('publishing')
@@ -40,7 +43,7 @@ export class PublishController {
     @Body() dto: PublishRequestDto,
     @Req() req: Request,
   ): Promise<IssuedLinkDto> {
-    return this.issued(await this.publishing.publish({ userId: user.userId, requestId: requestIdOf(req) }, id, dto.requireLogin ?? false));
+    return this.issued(await this.publishing.publish(actorOf(user, req), id, dto.requireLogin ?? false));
   }
 
   @Post('publish/rotate')
@@ -55,7 +58,7 @@ export class PublishController {
     @Body() dto: PublishRequestDto,
     @Req() req: Request,
   ): Promise<IssuedLinkDto> {
-    return this.issued(await this.publishing.rotate({ userId: user.userId, requestId: requestIdOf(req) }, id, dto.requireLogin));
+    return this.issued(await this.publishing.rotate(actorOf(user, req), id, dto.requireLogin));
   }
 
   @Post('publish/revoke')
@@ -65,7 +68,7 @@ export class PublishController {
   @ApiOkResponse({ type: WorkflowResponseDto })
   @ApiErrors('validation_failed', 'not_found', 'publish_invalid_state')
   async revoke(@CurrentPrincipal() user: UserPrincipal, @Param('id', ParseUuidPipe) id: string, @Req() req: Request): Promise<WorkflowResponseDto> {
-    return this.workflows.toResponse(await this.publishing.revoke({ userId: user.userId, requestId: requestIdOf(req) }, id));
+    return this.workflows.toResponse(await this.publishing.revoke(actorOf(user, req), id));
   }
 
   @Patch('publish')
@@ -80,7 +83,7 @@ export class PublishController {
     @Req() req: Request,
   ): Promise<WorkflowResponseDto> {
     return this.workflows.toResponse(
-      await this.publishing.setRequireLogin({ userId: user.userId, requestId: requestIdOf(req) }, id, dto.requireLogin),
+      await this.publishing.setRequireLogin(actorOf(user, req), id, dto.requireLogin),
     );
   }
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { AuditAction, AuditService } from '../audit/audit.service';
 import { featuresConfig } from '../config/features.config';
 import { WorkflowSnapshot, WorkflowsService } from '../workflows/workflows.service';
 import { PublishLinkEntity } from './entities/publish-link.entity';
@@ -29,6 +29,8 @@ export interface VerifiedLink {
   linkId: string;
 }
 
+type LockedWorkflow = Pick<WorkflowSnapshot, 'id' | 'ownerId' | 'isPublic' | 'requireLogin'>;
+
 interface Actor {
   userId: string;
   requestId?: string;
@@ -53,14 +55,23 @@ export class PublishService {
     if (!this.features.publishEnabled) throw new FeatureDisabledError('Publishing');
   }
 
+  /** Runs one state transition inside a transaction, on the owner's row-locked workflow. */
+  private transition<T>(actor: Actor, workflowId: string, step: (em: EntityManager, wf: LockedWorkflow) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (em) => step(em, await this.workflows.lockOwned(em, actor.userId, workflowId)));
+  }
+
+  /** Appends the transition's audit row in the same transaction. */
+  private record(em: EntityManager, actor: Actor, wf: LockedWorkflow, action: AuditAction, metadata: Record<string, unknown>): Promise<void> {
+    return this.audit.record(em, { action, actor: { kind: 'user', id: actor.userId }, workflowId: wf.id, ownerId: wf.ownerId, requestId: actor.requestId, metadata });
+  }
+
   private shareUrlWithToken(workflowId: string, token: string): string {
     return `${this.workflows.shareUrl(workflowId)}#token=${token}`;
   }
 
   async publish(actor: Actor, workflowId: string, requireLogin = false): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    return this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+    return this.transition(actor, workflowId, async (em, wf) => {
       if (wf.isPublic) throw new PublishInvalidStateError('The workflow is already public; rotate its link instead.');
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
@@ -72,22 +83,14 @@ export class PublishService {
         publishedBy: actor.userId,
         publishTokenRotatedAt: null,
       });
-      await this.audit.record(em, {
-        action: 'workflow.published',
-        actor: { kind: 'user', id: actor.userId },
-        workflowId,
-        ownerId: wf.ownerId,
-        requestId: actor.requestId,
-        metadata: { token: maskedToken(tokenHash), requireLogin },
-      });
+      await this.record(em, actor, wf, 'workflow.published', { token: maskedToken(tokenHash), requireLogin });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
   }
 
   async rotate(actor: Actor, workflowId: string, requireLogin?: boolean): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    return this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+    return this.transition(actor, workflowId, async (em, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       const now = new Date();
       const repo = em.getRepository(PublishLinkEntity);
@@ -100,17 +103,10 @@ export class PublishService {
         publishTokenRotatedAt: now,
         ...(requireLogin === undefined ? {} : { requireLogin }),
       });
-      await this.audit.record(em, {
-        action: 'workflow.publish_rotated',
-        actor: { kind: 'user', id: actor.userId },
-        workflowId,
-        ownerId: wf.ownerId,
-        requestId: actor.requestId,
-        metadata: {
-          token: maskedToken(tokenHash),
-          previousToken: previous ? maskedToken(previous.tokenHash) : null,
-          requireLogin: workflow.requireLogin,
-        },
+      await this.record(em, actor, wf, 'workflow.publish_rotated', {
+        token: maskedToken(tokenHash),
+        previousToken: previous ? maskedToken(previous.tokenHash) : null,
+        requireLogin: workflow.requireLogin,
       });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
@@ -118,8 +114,7 @@ export class PublishService {
 
   /** Always allowed (even with publishing disabled), so an owner can take a chat offline. */
   async revoke(actor: Actor, workflowId: string): Promise<WorkflowSnapshot> {
-    return this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+    return this.transition(actor, workflowId, async (em, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public.');
       const now = new Date();
       const result = await em
@@ -130,32 +125,17 @@ export class PublishService {
         publishedAt: null,
         publishedBy: null,
       });
-      await this.audit.record(em, {
-        action: 'workflow.publish_revoked',
-        actor: { kind: 'user', id: actor.userId },
-        workflowId,
-        ownerId: wf.ownerId,
-        requestId: actor.requestId,
-        metadata: { linksRevoked: result.affected ?? 0 },
-      });
+      await this.record(em, actor, wf, 'workflow.publish_revoked', { linksRevoked: result.affected ?? 0 });
       return workflow;
     });
   }
 
   async setRequireLogin(actor: Actor, workflowId: string, requireLogin: boolean): Promise<WorkflowSnapshot> {
     this.assertPublishingEnabled();
-    return this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, actor.userId, workflowId);
+    return this.transition(actor, workflowId, async (em, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       const workflow = await this.workflows.updatePublishState(em, workflowId, { requireLogin });
-      await this.audit.record(em, {
-        action: 'workflow.login_requirement_changed',
-        actor: { kind: 'user', id: actor.userId },
-        workflowId,
-        ownerId: wf.ownerId,
-        requestId: actor.requestId,
-        metadata: { requireLogin, previous: wf.requireLogin },
-      });
+      await this.record(em, actor, wf, 'workflow.login_requirement_changed', { requireLogin, previous: wf.requireLogin });
       return workflow;
     });
   }
