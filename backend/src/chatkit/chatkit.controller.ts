@@ -6,6 +6,7 @@ import type { AuthRequest } from '../auth/guards/credentials';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { CHATKIT_OK_CONTENT, CHATKIT_REQUEST_SCHEMA } from './chatkit.openapi';
 import { ChatKitService } from './chatkit.service';
+import { CHAT_ACCESS_ERRORS } from './context/chat-context';
 import { ChatContextResolver } from './context/chat-context.resolver';
 
 /** The ChatKit protocol endpoint: one route, dispatching on the body's `type`. */
@@ -35,22 +36,7 @@ export class ChatKitController {
   @ApiHeader({ name: 'X-Parley-Workflow', required: false, description: 'The workflow the caller means; another than the credential’s → 403 `workflow_mismatch`.' })
   @ApiBody({ schema: CHATKIT_REQUEST_SCHEMA })
   @ApiResponse({ status: 200, description: 'JSON for JSON requests, `text/event-stream` for streaming ones.', content: CHATKIT_OK_CONTENT })
-  @ApiErrors(
-    'invalid_request',
-    'not_supported',
-    'not_found',
-    'workflow_mismatch',
-    'publish_token_invalid',
-    'publish_token_rotated',
-    'workflow_not_published',
-    'origin_not_allowed',
-    'login_required',
-    'chat_session_revoked',
-    'feature_disabled', 
-    'payload_too_large',
-    'unsupported_media_type',
-    'service_unavailable',
-  )
+  @ApiErrors('invalid_request', 'not_supported', ...CHAT_ACCESS_ERRORS, 'service_unavailable')
   async handle(@Req() req: AuthRequest, @Res() res: Response): Promise<void> {
     const ctx = await this.contexts.resolve(req);
     await this.chatkit.handle(req.body as Buffer, ctx, res);

@@ -5,6 +5,7 @@ import { Auth } from '../../auth/auth.decorators';
 import type { AuthRequest } from '../../auth/guards/credentials';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
+import { CHAT_ACCESS_ERRORS } from '../context/chat-context';
 import { ChatContextResolver } from '../context/chat-context.resolver';
 import type { Attachment } from '../protocol/types';
 import { ChatAttachmentsService } from './chat-attachments.service';
@@ -29,20 +30,7 @@ export class ChatAttachmentsController {
       `Authenticated like \`POST /api/chatkit\` (chat JWT, or share link + the visitor token that created the attachment).`,
   })
   @ApiOkResponse({ description: 'The attachment, without `upload_descriptor`.', schema: { type: 'object', additionalProperties: true } })
-  @ApiErrors(
-    'validation_failed',
-    'not_found',
-    'workflow_mismatch',
-    'publish_token_invalid',
-    'publish_token_rotated',
-    'workflow_not_published',
-    'origin_not_allowed',
-    'login_required',
-    'chat_session_revoked',
-    'feature_disabled',
-    'payload_too_large',
-    'unsupported_media_type',
-  )
+  @ApiErrors('validation_failed', ...CHAT_ACCESS_ERRORS)
   async upload(@Req() req: AuthRequest, @Param('attachmentId') attachmentId: string): Promise<Attachment> {
     const ctx = await this.contexts.resolve(req);
     return this.attachments.upload(ctx, attachmentId, req.body as Buffer, req.headers['content-type']);

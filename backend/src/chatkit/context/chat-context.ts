@@ -1,5 +1,6 @@
 import { DiscoveryService } from '@nestjs/core';
 import type { Request } from 'express';
+import type { ErrorCode } from '../../common/errors/error-codes';
 import type { Principal, PrincipalKind } from '../../auth/principal';
 import type { TranscriptPrincipal, TranscriptScope } from '../../transcript/transcript.types';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
@@ -15,6 +16,21 @@ export interface ChatContext {
   principal: Principal;
   requestId: string;
 }
+
+/** Errors any ChatKit route can answer while resolving who is calling and for which workflow. */
+export const CHAT_ACCESS_ERRORS = [
+  'not_found',
+  'workflow_mismatch',
+  'publish_token_invalid',
+  'publish_token_rotated',
+  'workflow_not_published',
+  'origin_not_allowed',
+  'login_required',
+  'chat_session_revoked',
+  'feature_disabled',
+  'payload_too_large',
+  'unsupported_media_type',
+] as const satisfies readonly ErrorCode[];
 
 /** What a strategy derives from a verified principal. */
 export interface ChatPrincipalResolution {
