@@ -29,6 +29,9 @@ export interface VerifiedLink {
   linkId: string;
 }
 
+/** How stale `publish_links.last_used_at` may get before a request refreshes it. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 type LockedWorkflow = Pick<WorkflowSnapshot, 'id' | 'ownerId' | 'isPublic' | 'requireLogin'>;
 
 interface Actor {
@@ -157,13 +160,16 @@ export class PublishService {
     if (link.status === 'rotated') throw new PublishTokenRotatedError();
     if (link.status !== 'active') throw new WorkflowNotPublishedError();
     if (workflowIdHint !== undefined && workflowIdHint !== workflow.id) throw new WorkflowMismatchError();
-    // Bounded write rate: at most one last-used update per link per minute.
-    await this.links
-      .createQueryBuilder()
-      .update()
-      .set({ lastUsedAt: () => 'now()' })
-      .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { id: link.id })
-      .execute();
+    // Bounded write rate: the row is already loaded, so only a stale last-used time costs a write
+    // (at most one per link per minute; the WHERE keeps concurrent instances from piling up).
+    if (!link.lastUsedAt || Date.now() - link.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await this.links
+        .createQueryBuilder()
+        .update()
+        .set({ lastUsedAt: () => 'now()' })
+        .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { id: link.id })
+        .execute();
+    }
     return { workflow, linkId: link.id };
   }
 
