@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -16,8 +17,6 @@ import { IssuedLink, PublishService } from './publish.service';
 
 /** Who performs a publish transition, for the audit row. */
 const actorOf = (user: UserPrincipal, req: Request) => ({ userId: user.userId, requestId: requestIdOf(req) });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('publishing')
 @Controller('api/workflows/:id')
@@ -94,7 +93,7 @@ export class PublishController {
   @ApiErrors('not_found')
   async publicMetadata(@Param('id') id: string): Promise<PublicWorkflowDto> {
     // Malformed, missing and private all answer the same 404, so ids cannot be probed.
-    const meta = UUID.test(id) ? await this.publishing.publicMetadata(id.toLowerCase()) : null;
+    const meta = isUUID(id) ? await this.publishing.publicMetadata(id.toLowerCase()) : null;
     if (!meta) throw new NotFoundError('Workflow not found.');
     return meta;
   }

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
@@ -26,8 +27,6 @@ class PerInstanceJwtStrategy extends Strategy {
     this.name = `${ACCESS_TOKEN_STRATEGY}#${++instances}`;
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * passport-jwt strategy for owner access tokens: key looked up by header `kid`, algorithm
@@ -63,7 +62,7 @@ export class AccessTokenStrategy extends PassportStrategy(PerInstanceJwtStrategy
 
   async validate(payload: { sub?: unknown; exp?: unknown; iat?: unknown }): Promise<UserPrincipal> {
     assertLifetimeClaims(payload);
-    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) throw new InvalidTokenError();
+    if (typeof payload.sub !== 'string' || !isUUID(payload.sub)) throw new InvalidTokenError();
     const user = await this.users.findById(payload.sub);
     if (!user) throw new InvalidTokenError();
     return { kind: 'user', userId: user.id, email: user.email, credential: 'access_token' };

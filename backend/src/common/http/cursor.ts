@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { ValidationFailedError } from '../errors/domain-error';
 
 /**
@@ -9,13 +10,11 @@ export function encodeCursor(id: string): string {
   return Buffer.from(`v1:${id}`).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Throws 400 validation_failed for anything that is not a cursor this API issued. */
-export function decodeCursor(cursor: string, field = 'cursor', idPattern: RegExp = UUID): string {
+export function decodeCursor(cursor: string, field = 'cursor', isId: (id: string) => boolean = (id) => isUUID(id)): string {
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
   const id = raw.startsWith('v1:') ? raw.slice(3) : '';
-  if (!idPattern.test(id)) throw new ValidationFailedError({ [field]: [`${field} is not a valid cursor`] });
+  if (!isId(id)) throw new ValidationFailedError({ [field]: [`${field} is not a valid cursor`] });
   return id;
 }
 

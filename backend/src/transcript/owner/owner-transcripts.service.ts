@@ -110,7 +110,7 @@ export class OwnerTranscriptsService {
       );
     }
     if (query.cursor) {
-      add('t.ordinal < (SELECT c.ordinal FROM chat_threads c WHERE c.id = ? AND c.workflow_id = $1)', decodeCursor(query.cursor, 'cursor', THREAD_ID));
+      add('t.ordinal < (SELECT c.ordinal FROM chat_threads c WHERE c.id = ? AND c.workflow_id = $1)', decodeCursor(query.cursor, 'cursor', (id) => THREAD_ID.test(id)));
     }
     params.push(limit + 1);
     const rows = await this.dataSource.query<ThreadRow[]>(
