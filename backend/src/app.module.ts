@@ -9,6 +9,8 @@ import { appConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OperationsModule } from './operations/operations.module';
 import { PublishModule } from './publish/publish.module';
 import { RateLimitModule } from './ratelimit/ratelimit.module';
 import { RateLimitGuard } from './ratelimit/ratelimit.guard';
@@ -21,6 +23,8 @@ import { WorkflowsModule } from './workflows/workflows.module';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
     LoggingModule,
     DatabaseModule,
+    MetricsModule,
+    OperationsModule,
     AuthModule,
     RateLimitModule,
     WorkflowsModule,

@@ -12,6 +12,8 @@ import { DomainError } from './common/errors/domain-error';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { ParleyMetrics } from './metrics/parley-metrics';
 import { setupOpenApi } from './openapi/openapi';
 import { serveFrontends } from './web/static-assets';
 import { webConfig } from './web/web.config';
@@ -38,7 +40,9 @@ export function configureApp(app: INestApplication): INestApplication {
   expressApp.set('trust proxy', config.trustProxy);
   expressApp.disable('x-powered-by');
 
-  // Order matters: request id first, so even body-parser errors carry one.
+  // Order matters: timing first (it sees every request, whatever fails after), then the request
+  // id, so even body-parser errors carry one.
+  app.use(httpMetricsMiddleware(app.get(ParleyMetrics)));
   app.use(requestIdMiddleware);
   app.use(
     helmet({

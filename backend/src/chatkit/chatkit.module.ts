@@ -13,6 +13,7 @@ import { ChatAttachmentsService } from './attachments/chat-attachments.service';
 import { chatkitConfig } from './chatkit.config';
 import { ChatKitController } from './chatkit.controller';
 import { ChatKitService } from './chatkit.service';
+import { ChatStreams } from './streams/chat-streams';
 import { ChatKitStore } from './chatkit.store';
 import { ChatContextResolver } from './context/chat-context.resolver';
 import { ChatKitBodyParser } from './http/chatkit-body';
@@ -60,6 +61,7 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     PublishTokenVerifier,
     VisitorChatStrategy,
     OAuthChatStrategy,
+    ChatStreams,
   ],
   exports: [ChatSessionsService],
 })

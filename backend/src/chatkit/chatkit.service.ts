@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Response } from 'express';
+import type { AuthRequest } from '../auth/guards/credentials';
 import { DomainError } from '../common/errors/domain-error';
+import { assignLogFields } from '../logging/log-fields';
+import { chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';
+import { ParleyMetrics } from '../metrics/parley-metrics';
 import { AttachmentUrls } from './attachments/attachment-urls';
 import { ALLOWED_ATTACHMENT_TYPES, allowedType } from './attachments/mime-sniff';
 import { chatkitConfig } from './chatkit.config';
@@ -10,7 +14,9 @@ import { ChatKitStore } from './chatkit.store';
 import type { ChatContext } from './context/chat-context';
 import { writeEventStream } from './http/sse-writer';
 import { ChatKitProcessor } from './protocol/processor';
-import { parseJsonBody } from './protocol/request-validation';
+import { CHATKIT_REQUEST_TYPES, parseJsonBody } from './protocol/request-validation';
+import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from './protocol/types';
+import { ChatStreams } from './streams/chat-streams';
 import { RunnerFactory } from './runners/runner.factory';
 
 /**
@@ -28,6 +34,8 @@ export class ChatKitService {
     runners: RunnerFactory,
     urls: AttachmentUrls,
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
+    private readonly streams: ChatStreams,
+    private readonly metrics: ParleyMetrics,
   ) {
     this.processor = new ChatKitProcessor<ChatContext>({
       store,
@@ -47,29 +55,66 @@ export class ChatKitService {
    * the request is refused.
    */
   async handle(body: Buffer, ctx: ChatContext, res: Response): Promise<void> {
+    const observation = chatObservation(res);
     const cancel = new AbortController();
     // `close` also follows a normal end; only an unfinished response means the client left.
     res.on('close', () => {
       if (!res.writableFinished) cancel.abort();
     });
+    let request: unknown;
     let result;
+    // Registered before any work, so a revocation or shutdown from now on reaches this stream.
+    let stream: { end: AbortController; untrack: () => void } | null = null;
     try {
-      result = await this.processor.process(parseJsonBody(body.toString('utf8')), ctx, { signal: cancel.signal });
+      request = parseJsonBody(body.toString('utf8'));
+      const type = requestTypeOf(request);
+      observation.type = type;
+      assignLogFields({ workflowId: ctx.workflow.id, threadId: threadIdOf(request) });
+      if (STREAMING_REQUEST_TYPES.has(type as ChatKitRequestType)) {
+        if (this.streams.refusing) {
+          throw new DomainError('service_unavailable', 'This server is shutting down; retry the request.', undefined, { 'Retry-After': '1' });
+        }
+        const end = new AbortController();
+        const untrack = this.streams.add({
+          workflowId: ctx.workflow.id,
+          linkId: linkIdOf(ctx),
+          authMode: chatAuthMode(res.req as AuthRequest),
+          end: (event) => end.abort(event),
+        });
+        stream = { end, untrack };
+      }
+      result = await this.processor.process(request, ctx, {
+        signal: stream ? AbortSignal.any([cancel.signal, stream.end.signal]) : cancel.signal,
+      });
     } catch (error) {
+      stream?.untrack();
       throw toDomainError(error);
     }
     if (result.kind === 'json') {
+      stream?.untrack();
       const text = JSON.stringify(result.body);
       res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(text));
       res.end(text);
       return;
     }
-    await writeEventStream(res, result.events, {
-      signal: cancel.signal,
-      keepAliveMs: this.config.keepAliveMs,
-      onError: (error) => this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
-    });
+    const started = requestStart(res);
+    try {
+      observation.outcome = await writeEventStream(res, result.events, {
+        signal: cancel.signal,
+        endSignal: stream?.end.signal,
+        keepAliveMs: this.config.keepAliveMs,
+        onError: (error) => this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
+        onFirstEvent: () => {
+          if (started !== undefined) this.metrics.timeToFirstEvent.observe({ type: observation.type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+        onEvent: (event) => {
+          if (event.type === 'thread.created') assignLogFields({ threadId: event.thread.id });
+        },
+      });
+    } finally {
+      stream?.untrack();
+    }
   }
 
   /** `attachments.create` policy: an allowed type and a size the upload route will take. */
@@ -86,4 +131,27 @@ export class ChatKitService {
     }
     return { size: params.size };
   }
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(CHATKIT_REQUEST_TYPES);
+
+/** The metrics label of a parsed body's `type`: a known request type, or `invalid`. */
+function requestTypeOf(request: unknown): string {
+  const type = typeof request === 'object' && request !== null ? (request as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && KNOWN_TYPES.has(type) ? type : 'invalid';
+}
+
+/** The thread a request names, for the logs (only a plausible id: the body is not validated yet). */
+function threadIdOf(request: unknown): string | undefined {
+  const params = typeof request === 'object' && request !== null ? (request as { params?: unknown }).params : undefined;
+  const id = typeof params === 'object' && params !== null ? (params as { thread_id?: unknown }).thread_id : undefined;
+  return typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : undefined;
+}
+
+/** The share link a public stream came through (visitor, or OIDC user of a login-required link). */
+function linkIdOf(ctx: ChatContext): string | null {
+  const p = ctx.principal;
+  if (p.kind === 'visitor') return p.publishLinkId;
+  if (p.kind === 'oauth') return p.publishLinkId ?? null;
+  return null;
 }

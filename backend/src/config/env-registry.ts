@@ -8,6 +8,7 @@ import { FEATURES_ENV } from './features.config';
 import { RATE_LIMIT_ENV } from '../ratelimit/ratelimit.config';
 import { WEB_ENV } from '../web/web.config';
 import { RETENTION_ENV } from '../transcript/owner/transcript-retention.config';
+import { OPERATIONS_ENV } from '../operations/operations.config';
 import type { EnvVar } from './env';
 
 /** Every documented environment variable, grouped by module; `.env.example` is checked against it. */
@@ -22,4 +23,5 @@ export const ENV_REGISTRY: Record<string, EnvVar[]> = {
   chatkit: CHATKIT_ENV,
   runners: RUNNERS_ENV,
   rateLimit: RATE_LIMIT_ENV,
+  operations: OPERATIONS_ENV,
 };

@@ -19,6 +19,9 @@ class ReadinessDto {
 
   @ApiProperty({ enum: ['applied', 'pending', 'unknown'] })
   migrations: 'applied' | 'pending' | 'unknown';
+
+  @ApiProperty({ enum: ['running', 'draining'], description: '`draining` after SIGTERM: stop routing new requests here.' })
+  lifecycle: 'running' | 'draining';
 }
 
 @ApiTags('operations')
@@ -39,12 +42,12 @@ export class HealthController {
 
   @Get('readyz')
   @Public()
-  @ApiOperation({ summary: 'Readiness: the database is reachable and migrations are applied' })
+  @ApiOperation({ summary: 'Readiness: not shutting down, the database is reachable and migrations are applied' })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiServiceUnavailableResponse({ type: ReadinessDto })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
     const r = await this.health.readiness();
     res.status(r.ready ? 200 : 503).setHeader('Cache-Control', 'no-store');
-    return { status: r.ready ? 'ok' : 'unavailable', database: r.database, migrations: r.migrations };
+    return { status: r.ready ? 'ok' : 'unavailable', database: r.database, migrations: r.migrations, lifecycle: r.lifecycle };
   }
 }

@@ -1,18 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { GracefulShutdown } from '../operations/graceful-shutdown';
 
 export interface Readiness {
   ready: boolean;
   database: 'ok' | 'unreachable';
   migrations: 'applied' | 'pending' | 'unknown';
+  /** `draining` once SIGTERM arrived: the load balancer must stop sending requests here. */
+  lifecycle: 'running' | 'draining';
 }
 
-/** Readiness = the database answers and every known migration has been applied. */
+/** Readiness = not shutting down, the database answers and every known migration has been applied. */
 @Injectable()
 export class HealthService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly shutdown: GracefulShutdown,
+  ) {}
 
   async readiness(timeoutMs = 2000): Promise<Readiness> {
+    const r = await this.database(timeoutMs);
+    if (!this.shutdown.draining) return r;
+    return { ...r, ready: false, lifecycle: 'draining' };
+  }
+
+  private async database(timeoutMs: number): Promise<Readiness> {
+    const lifecycle = 'running';
     try {
       const rows = await withTimeout(
         this.dataSource.query<{ name: string }[]>(`SELECT name FROM migrations`),
@@ -20,12 +33,12 @@ export class HealthService {
       );
       const applied = new Set(rows.map((r) => r.name));
       const pending = this.dataSource.migrations.some((m) => !applied.has(m.name ?? m.constructor.name));
-      return { ready: !pending, database: 'ok', migrations: pending ? 'pending' : 'applied' };
+      return { ready: !pending, database: 'ok', migrations: pending ? 'pending' : 'applied', lifecycle };
     } catch (err) {
       const missingTable = (err as { code?: string }).code === '42P01';
       return missingTable
-        ? { ready: false, database: 'ok', migrations: 'pending' }
-        : { ready: false, database: 'unreachable', migrations: 'unknown' };
+        ? { ready: false, database: 'ok', migrations: 'pending', lifecycle }
+        : { ready: false, database: 'unreachable', migrations: 'unknown', lifecycle };
     }
   }
 }

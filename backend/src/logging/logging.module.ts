@@ -29,6 +29,9 @@ export const REDACTED_PATHS = [
       imports: [ConfigModule.forFeature(appConfig), LogDestinationModule],
       inject: [appConfig.KEY, LOG_DESTINATION],
       useFactory: (app: ConfigType<typeof appConfig>, destination: NodeJS.WritableStream | null) => ({
+        // Fields assigned during a request (workflowId, threadId, authMode, principalKind: log-fields.ts)
+        // also reach its request-completed line.
+        assignResponse: true,
         pinoHttp: [
           {
             level: app.logLevel,

@@ -4,6 +4,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import { featuresConfig } from '../config/features.config';
+import { ParleyMetrics } from '../metrics/parley-metrics';
+import { ClusterEvent, ClusterEvents } from '../operations/cluster-events';
 import { WorkflowSnapshot, WorkflowsService } from '../workflows/workflows.service';
 import { PublishLinkEntity } from './entities/publish-link.entity';
 import {
@@ -52,6 +54,8 @@ export class PublishService {
     private readonly workflows: WorkflowsService,
     private readonly audit: AuditService,
     @Inject(featuresConfig.KEY) private readonly features: ConfigType<typeof featuresConfig>,
+    private readonly cluster: ClusterEvents,
+    private readonly metrics: ParleyMetrics,
   ) {}
 
   private assertPublishingEnabled(): void {
@@ -74,7 +78,7 @@ export class PublishService {
 
   async publish(actor: Actor, workflowId: string, requireLogin = false): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    return this.transition(actor, workflowId, async (em, wf) => {
+    const issued = await this.transition(actor, workflowId, async (em, wf) => {
       if (wf.isPublic) throw new PublishInvalidStateError('The workflow is already public; rotate its link instead.');
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
@@ -89,16 +93,24 @@ export class PublishService {
       await this.record(em, actor, wf, 'workflow.published', { token: maskedToken(tokenHash), requireLogin });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
+    this.metrics.publishEvents.inc({ action: 'publish' });
+    return issued;
   }
 
   async rotate(actor: Actor, workflowId: string, requireLogin?: boolean): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    return this.transition(actor, workflowId, async (em, wf) => {
+    let rotated: ClusterEvent | null = null;
+    const issued = await this.transition(actor, workflowId, async (em, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       const now = new Date();
       const repo = em.getRepository(PublishLinkEntity);
       const previous = await repo.findOneBy({ workflowId, status: 'active' });
       await repo.update({ workflowId, status: 'active' }, { status: 'rotated', rotatedAt: now });
+      if (previous) {
+        // Streams opened through the old link end on every instance once this commits.
+        rotated = { kind: 'link_rotated', workflowId, linkId: previous.id };
+        await this.cluster.notify(em, rotated);
+      }
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
       await repo.insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
@@ -113,11 +125,15 @@ export class PublishService {
       });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
+    if (rotated) this.cluster.deliverLocally(rotated);
+    this.metrics.publishEvents.inc({ action: 'rotate' });
+    return issued;
   }
 
   /** Always allowed (even with publishing disabled), so an owner can take a chat offline. */
   async revoke(actor: Actor, workflowId: string): Promise<WorkflowSnapshot> {
-    return this.transition(actor, workflowId, async (em, wf) => {
+    const revoked: ClusterEvent = { kind: 'workflow_revoked', workflowId };
+    const workflow = await this.transition(actor, workflowId, async (em, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public.');
       const now = new Date();
       const result = await em
@@ -129,8 +145,13 @@ export class PublishService {
         publishedBy: null,
       });
       await this.record(em, actor, wf, 'workflow.publish_revoked', { linksRevoked: result.affected ?? 0 });
+      // Live public streams of this workflow end on every instance once this commits.
+      await this.cluster.notify(em, revoked);
       return workflow;
     });
+    this.cluster.deliverLocally(revoked);
+    this.metrics.publishEvents.inc({ action: 'revoke' });
+    return workflow;
   }
 
   async setRequireLogin(actor: Actor, workflowId: string, requireLogin: boolean): Promise<WorkflowSnapshot> {

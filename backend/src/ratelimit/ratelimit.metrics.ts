@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { ParleyMetrics } from '../metrics/parley-metrics';
 import type { RateLimitBucket } from './ratelimit.buckets';
 
 /** Monotonic counters, for the metrics endpoint to export (e.g. as Prometheus counters). */
@@ -24,6 +25,11 @@ export class RateLimitMetrics {
     storeFailClosed: 0,
   };
   private outageSince: number | null = null;
+
+  constructor(@Optional() metrics?: ParleyMetrics) {
+    // Prometheus reads the counters at scrape time (parley_rate_limit_* in GET /metrics).
+    metrics?.exportRateLimits(() => this.snapshot());
+  }
 
   rejected(bucket: RateLimitBucket): void {
     this.counters.rejected[bucket] += 1;

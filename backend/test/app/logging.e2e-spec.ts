@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { LOG_DESTINATION } from '../../src/logging/log-destination';
+import { chatkit, chatter, createThread } from '../chatkit/helpers';
 import { createTestApp, TestApp } from '../setup/test-app';
 
 class Capture extends Writable {
@@ -51,5 +52,29 @@ describe('JSON request logs', () => {
       expect(raw).not.toContain(secret);
     }
     expect((line!.res as { statusCode: number }).statusCode).toBe(404);
+  });
+
+  it('carries workflow id, auth mode, principal kind and thread id on chat requests, never the token', async () => {
+    const { workflowId, token } = await chatter(t);
+    const { threadId } = await createThread(t.baseUrl, token, 'log fields');
+    const answer = await chatkit(t.baseUrl, token, { type: 'items.list', params: { thread_id: threadId } }, { 'x-request-id': 'log-test-chat' });
+    expect(answer.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 20));
+    const chatLines = capture.lines.filter((l) => (l.req as { url?: string } | undefined)?.url === '/api/chatkit');
+    const listLine = chatLines.find((l) => (l.req as { id?: string }).id === 'log-test-chat');
+    expect(listLine).toMatchObject({ workflowId, threadId, authMode: 'chat', principalKind: 'chat', service: 'parley' });
+    // threads.create learns its thread id from the stream it opens.
+    const createLine = chatLines.find((l) => l !== listLine && l.threadId === threadId);
+    expect(createLine).toMatchObject({ workflowId, authMode: 'chat', principalKind: 'chat' });
+    expect(capture.chunks.join('')).not.toContain(token);
+    expect(capture.chunks.join('')).not.toContain(token.split('.')[1]);
+  });
+
+  it('carries the workflow id of owner routes', async () => {
+    const { owner, workflowId } = await chatter(t);
+    await request(t.app.getHttpServer()).get(`/api/workflows/${workflowId}`).set('Authorization', owner.auth).set('X-Request-Id', 'log-test-owner').expect(200);
+    await new Promise((r) => setImmediate(r));
+    const line = capture.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-owner');
+    expect(line).toMatchObject({ workflowId, authMode: 'jwt', principalKind: 'user' });
   });
 });

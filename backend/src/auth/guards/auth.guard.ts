@@ -3,8 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { IS_PUBLIC_KEY } from '../../common/http/public.decorator';
+import { assignLogFields } from '../../logging/log-fields';
 import { ForbiddenError, UnauthenticatedError } from '../auth.errors';
-import { AuthMode } from '../principal';
+import { AuthMode, Principal } from '../principal';
 import { AUTH_MODES_KEY } from '../auth.decorators';
 import { AuthRequest } from './credentials';
 import { VerifierRegistry } from './verifier.registry';
@@ -54,6 +55,7 @@ export class GlobalAuthGuard implements CanActivate {
         const principal = await verifier.verify(context);
         if (principal) {
           req.principal = principal;
+          assignLogFields({ authMode: mode, principalKind: principal.kind, workflowId: workflowIdOf(principal, req) });
           return true;
         }
       } catch (err) {
@@ -72,4 +74,12 @@ export class GlobalAuthGuard implements CanActivate {
     }
     throw new UnauthenticatedError();
   }
+}
+
+/** The workflow a request concerns, when the credential or the route names one (for the logs). */
+function workflowIdOf(principal: Principal, req: AuthRequest): string | undefined {
+  if ('workflowId' in principal && principal.workflowId) return principal.workflowId;
+  const params = req.params as Record<string, string | undefined> | undefined;
+  if (params?.workflowId) return params.workflowId;
+  return req.path.startsWith('/api/workflows/') ? params?.id : undefined;
 }

@@ -10,7 +10,19 @@ export interface EventStreamOptions {
   keepAliveMs: number;
   /** Called with an error the producer threw after the stream opened (it is reported in-band). */
   onError(error: unknown): void;
+  /**
+   * Aborted when the server ends the stream (shutdown, revocation) with `reason` = the `error`
+   * event to send last. The producer must be given a signal that aborts with this one too.
+   */
+  endSignal?: AbortSignal;
+  /** Called once, when the first event is written. */
+  onFirstEvent?(): void;
+  /** Called with every event before it is written. */
+  onEvent?(event: ThreadStreamEvent): void;
 }
+
+/** How a stream ended, for metrics. */
+export type StreamOutcome = 'ok' | 'stream_error' | 'cancelled' | 'ended_by_server';
 
 const KEEP_ALIVE = ': keep-alive\n\n';
 /** What the client sees when the server fails mid-stream, like the reference's generic error. */
@@ -26,7 +38,7 @@ const STREAM_FAILED = { type: 'error', code: 'stream.error', allow_retry: true }
  * I/O in between) leave in one socket write: the socket is corked on the first frame of a turn
  * and uncorked when the turn ends (`setImmediate`), which costs no latency and saves syscalls.
  */
-export async function writeEventStream(res: Response, events: AsyncIterable<ThreadStreamEvent>, options: EventStreamOptions): Promise<void> {
+export async function writeEventStream(res: Response, events: AsyncIterable<ThreadStreamEvent>, options: EventStreamOptions): Promise<StreamOutcome> {
   res.status(200);
   res.setHeader('Content-Type', SSE_CONTENT_TYPE);
   res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -65,19 +77,37 @@ export async function writeEventStream(res: Response, events: AsyncIterable<Thre
   };
   schedule(options.keepAliveMs);
 
+  let outcome: StreamOutcome = 'ok';
+  let first = true;
+  const endSignal = options.endSignal;
+  const stop = endSignal ? AbortSignal.any([options.signal, endSignal]) : options.signal;
   try {
     for await (const event of events) {
-      if (options.signal.aborted) break;
-      if (!send(encodeEvent(event))) await drained(res, options.signal);
+      if (options.signal.aborted || endSignal?.aborted) break;
+      if (first) {
+        first = false;
+        options.onFirstEvent?.();
+      }
+      options.onEvent?.(event);
+      if (event.type === 'error') outcome = 'stream_error';
+      if (!send(encodeEvent(event))) await drained(res, stop);
     }
   } catch (error) {
     options.onError(error);
-    if (!options.signal.aborted) send(encodeEvent(STREAM_FAILED));
+    outcome = 'stream_error';
+    if (!options.signal.aborted && !endSignal?.aborted) send(encodeEvent(STREAM_FAILED));
   } finally {
     clearTimeout(keepAlive);
+    if (options.signal.aborted) outcome = 'cancelled';
+    else if (endSignal?.aborted) {
+      // The producer has stopped (and kept the partial answer); the client learns why, last.
+      outcome = 'ended_by_server';
+      send(encodeEvent(endSignal.reason as ThreadStreamEvent));
+    }
     // `end()` flushes what is still corked together with the final chunk, in one write.
     if (!res.writableEnded) res.end();
   }
+  return outcome;
 }
 
 /** Resolves when the socket can take more, or the client is gone. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import OpenAI from 'openai';
+import { ParleyMetrics } from '../../metrics/parley-metrics';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
 import type { ChatContext } from '../context/chat-context';
 import { EchoRunner } from '../protocol/echo-runner';
@@ -8,6 +9,7 @@ import type { Runner } from '../protocol/runner';
 import type { ChatStore } from '../protocol/store';
 import { OpenAIProvider, OpenAIRunner } from './openai-runner';
 import { runnersConfig } from './runners.config';
+import { measuredRunner } from './measured-runner';
 
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
@@ -26,11 +28,18 @@ export class RunnerFactory {
   private readonly clients = new Map<string, OpenAI>();
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
 
-  constructor(@Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>) {}
+  constructor(
+    @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
+    private readonly metrics: ParleyMetrics,
+  ) {}
 
-  /** The runner for `definition`, reading history from `store`. */
+  /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    if (definition.kind !== 'openai') return this.echo(store);
+    if (definition.kind !== 'openai') return measuredRunner(this.echo(store), 'echo', this.metrics);
+    return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+  }
+
+  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
     const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
     return new OpenAIRunner<ChatContext>({
       provider: definition.provider,

@@ -600,6 +600,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise the route is open and should not be reachable through the public proxy. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
+         */
+        get: operations["MetricsController_scrape"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -607,7 +627,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database is reachable and migrations are applied */
+        /** Readiness: not shutting down, the database is reachable and migrations are applied */
         get: operations["HealthController_readiness"];
         put?: never;
         post?: never;
@@ -852,6 +872,11 @@ export interface components {
         ReadinessDto: {
             /** @enum {string} */
             database: "ok" | "unreachable";
+            /**
+             * @description `draining` after SIGTERM: stop routing new requests here.
+             * @enum {string}
+             */
+            lifecycle: "running" | "draining";
             /** @enum {string} */
             migrations: "applied" | "pending" | "unknown";
             /** @enum {string} */
@@ -3573,6 +3598,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LivenessDto"];
+                };
+            };
+        };
+    };
+    MetricsController_scrape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format 0.0.4. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -1,0 +1,23 @@
+import { storage } from 'nestjs-pino/storage';
+import type { AuthMode, Principal } from '../auth/principal';
+
+/** What a request's log lines carry besides the request id. Ids only: never a token or a secret. */
+export interface RequestLogFields {
+  workflowId?: string;
+  threadId?: string;
+  authMode?: AuthMode;
+  principalKind?: Principal['kind'];
+}
+
+/**
+ * Adds `fields` to every later log line of the current request, the request-completed line
+ * included (nestjs-pino `assignResponse`). Outside a request (jobs, boot) it does nothing.
+ */
+export function assignLogFields(fields: RequestLogFields): void {
+  const store = storage.getStore();
+  if (!store) return;
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
+  if (Object.keys(defined).length === 0) return;
+  store.logger = store.logger.child(defined);
+  store.responseLogger?.setBindings(defined);
+}
