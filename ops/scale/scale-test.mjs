@@ -6,7 +6,9 @@
  * limits) and checks what must hold across instances:
  *   - a rate limit is shared: the requests admitted by both together never exceed the limit;
  *   - a revoke on one instance (chat session, share link) is enforced by the other at once;
- *   - a thread started through one instance continues through the other (canvas and visitor).
+ *   - a thread started through one instance continues through the other (canvas and visitor);
+ *   - revoking a workflow on one instance ends its live public streams on the other within a
+ *     second (PostgreSQL LISTEN/NOTIFY), while canvas streams go on.
  *
  * Needs DATABASE_URL (a fresh PostgreSQL database; TEST_DATABASE_URL is accepted too) and
  * REDIS_URL (a throwaway Redis; it is not flushed, keys are per run). Without them, it starts
@@ -22,6 +24,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFakeOpenAI } from '../faults/fake-openai.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BACKEND = join(ROOT, 'backend');
@@ -186,6 +189,40 @@ async function call(instance, method, path, { auth, body, headers = {} } = {}) {
   return { status: res.status, headers: res.headers, json, events, text };
 }
 
+/** Opens a ChatKit stream and reads its frames as they arrive. */
+async function liveStream(instance, headers, body) {
+  const res = await fetch(`${instance.baseUrl}/api/chatkit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const events = [];
+  let buffer = '';
+  let firstDelta;
+  const gotDelta = new Promise((resolveDelta) => (firstDelta = resolveDelta));
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    for await (const part of res.body) {
+      buffer += decoder.decode(part, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        if (!data) continue;
+        const event = JSON.parse(data.slice(6));
+        events.push(event);
+        if (event.type === 'thread.item.updated') firstDelta();
+      }
+    }
+    return Date.now();
+  })();
+  return { status: res.status, events, gotDelta, ended };
+}
+
+const withTimeout = (promise, ms, what) =>
+  Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms))]);
+
 function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -330,6 +367,38 @@ async function main() {
     expect(more.headers.get('x-parley-visitor') === visitor, 'instance A did not recognise the visitor');
     const stranger = await chat(a, null, { type: 'threads.get_by_id', params: { thread_id: threadId } }, headers);
     expect(stranger.status === 404, `another visitor read the thread: ${stranger.status}`);
+  });
+
+  await check('revoking on instance A ends live public streams on instance B within 1 s; canvas streams go on', async () => {
+    const fake = await startFakeOpenAI();
+    try {
+      const auth = await owner(a);
+      const runner = { kind: 'openai', provider: 'compatible', model: 'fake', baseUrl: fake.baseUrl };
+      const res = await call(a, 'POST', '/api/workflows', { auth, body: { name: 'Live', runner } });
+      expect(res.status === 201, `create workflow answered ${res.status}: ${res.text}`);
+      const wf = res.json.id;
+      const pub = await call(a, 'POST', `/api/workflows/${wf}/publish`, { auth, body: {} });
+      expect(pub.status === 201, `publish answered ${pub.status}`);
+      const { token } = await chatSession(b, auth, wf);
+      // 100 words 100 ms apart: ~10 s of streaming, on instance B.
+      const publicStream = await liveStream(b, { 'x-parley-publish-token': pub.json.publishToken }, createBody('/slow 100 100'));
+      const canvasStream = await liveStream(b, { authorization: `Bearer ${token}` }, createBody('/slow 50 30'));
+      expect(publicStream.status === 200 && canvasStream.status === 200, `streams answered ${publicStream.status}/${canvasStream.status}`);
+      await withTimeout(Promise.all([publicStream.gotDelta, canvasStream.gotDelta]), 10_000, 'first words');
+      const revokedAt = Date.now();
+      const revoke = await call(a, 'POST', `/api/workflows/${wf}/publish/revoke`, { auth, body: {} });
+      expect(revoke.status === 200, `revoke answered ${revoke.status}`);
+      const endedAt = await withTimeout(publicStream.ended, 5_000, 'public stream end');
+      const last = publicStream.events.at(-1);
+      expect(endedAt - revokedAt < 1000, `the public stream on B ended ${endedAt - revokedAt} ms after the revoke on A`);
+      expect(last?.type === 'error' && last.allow_retry === false, `last public event: ${JSON.stringify(last)}`);
+      await withTimeout(canvasStream.ended, 10_000, 'canvas stream end');
+      const deltas = canvasStream.events.filter((e) => e.type === 'thread.item.updated').length;
+      expect(!canvasStream.events.some((e) => e.type === 'error') && deltas === 30, `canvas stream: ${deltas} words, events ${canvasStream.events.map((e) => e.type).join(',')}`);
+      log(`# public stream on B ended ${endedAt - revokedAt} ms after the revoke on A`);
+    } finally {
+      await fake.close();
+    }
   });
 
   for (const instance of [a, b]) {

@@ -3,6 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { JsonWebTokenError, TokenExpiredError } from '@nestjs/jwt';
 import { DomainError } from '../../common/errors/domain-error';
 import { ExpiredTokenError, InvalidTokenError, UnauthenticatedError } from '../auth.errors';
+import { isMalformedSignature } from '../keys/signing.service';
 import { UserPrincipal } from '../principal';
 import { AccessTokenStrategy } from './access-token.strategy';
 
@@ -30,7 +31,7 @@ export class AccessTokenGuard extends AuthGuard() {
 export function toAuthError(info: unknown): Error {
   if (info instanceof DomainError) return info;
   if (info instanceof TokenExpiredError) return new ExpiredTokenError();
-  if (info instanceof JsonWebTokenError) return new InvalidTokenError();
+  if (info instanceof JsonWebTokenError || isMalformedSignature(info)) return new InvalidTokenError();
   if (info instanceof Error && info.message === 'No auth token') return new UnauthenticatedError();
   if (info instanceof Error) return info;
   return new InvalidTokenError();

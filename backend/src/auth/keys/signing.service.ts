@@ -155,6 +155,14 @@ export function assertLifetimeClaims(claims: { exp?: unknown; iat?: unknown }): 
 /** Maps jsonwebtoken failures to our codes; anything else is a real error and propagates. */
 export function toTokenError(err: unknown): Error {
   if (err instanceof TokenExpiredError) return new ExpiredTokenError();
-  if (err instanceof JsonWebTokenError) return new InvalidTokenError();
+  if (err instanceof JsonWebTokenError || isMalformedSignature(err)) return new InvalidTokenError();
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * jsonwebtoken lets the signature decoder's TypeError through for an ECDSA signature of the wrong
+ * length (`"ES256" signatures must be "64" bytes, saw "65"`): that is a malformed token, not a fault.
+ */
+export function isMalformedSignature(err: unknown): boolean {
+  return err instanceof TypeError && /signature/i.test(err.message);
 }

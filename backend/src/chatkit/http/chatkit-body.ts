@@ -36,10 +36,14 @@ export class ChatKitBodyParser implements NestMiddleware {
 }
 
 function bodyError(err: unknown): unknown {
-  const type = (err as { type?: string } | null)?.type;
+  const { type, status } = (err ?? {}) as { type?: string; status?: number };
   if (type === 'entity.too.large') return new DomainError('payload_too_large', 'The request body is too large for this route.');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new DomainError('unsupported_media_type', 'Unsupported request body encoding.');
+  }
+  // Truncated or aborted bodies, broken gzip/deflate/br data: the client's fault, never a 500.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new DomainError('invalid_request', 'The request body could not be read (aborted, truncated, or a broken Content-Encoding).');
   }
   return err;
 }

@@ -1,3 +1,4 @@
+import { findJsonInputProblem } from '../../common/http/json-input';
 import { ChatKitInvalidRequestError, InvalidRequestDetails } from './errors';
 import type {
   Action,
@@ -380,9 +381,15 @@ export function validateChatKitRequest(body: unknown): ChatKitRequest {
  * request Content-Type, and so may a host). Unparsable text is an `invalid_request`.
  */
 export function parseJsonBody(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ChatKitInvalidRequestError('The request body is not valid JSON.', { fields: { body: ['must be valid JSON'] } });
   }
+  // Text the store cannot keep (NUL, unpaired surrogates) and absurd nesting are refused before
+  // any stream opens, instead of failing mid-stream when the item or title is saved.
+  const problem = findJsonInputProblem(value);
+  if (problem) throw new ChatKitInvalidRequestError(`\`${problem.path}\` ${problem.message}.`, { fields: { [problem.path]: [problem.message] } });
+  return value;
 }

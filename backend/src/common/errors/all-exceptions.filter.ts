@@ -69,6 +69,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
         return { code: 'unsupported_media_type', message: 'Unsupported request body encoding.' };
       }
     }
+    const db = databaseFailure(exception);
+    if (db === 'unavailable') {
+      this.logger.warn({ err: exception, method: req.method, path: req.path }, 'Database unavailable');
+      return { code: 'service_unavailable', message: 'The database is unavailable; retry shortly.', headers: { 'Retry-After': '5' } };
+    }
+    if (db === 'bad_text') {
+      return { code: 'validation_failed', message: 'A value of the request is not valid text or not valid for its field.' };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = HTTP_STATUS_CODES[status];
@@ -89,4 +97,26 @@ function messageOf(exception: HttpException): string {
   const message = (body as { message?: unknown }).message;
   if (typeof message === 'string') return message;
   return exception.message;
+}
+
+/** PostgreSQL SQLSTATE classes meaning "cannot talk to the database right now". */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0)/;
+/** Socket-level failures of the `pg` driver. */
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|Cannot use a pool after calling end/i;
+/**
+ * Text PostgreSQL refuses (NUL, invalid escapes, a malformed uuid or number in a parameter):
+ * 22021 character_not_in_repertoire, 22P05 untranslatable_character, 22P02 invalid_text_representation.
+ */
+const BAD_TEXT_SQLSTATE = new Set(['22021', '22P05', '22P02']);
+
+/** Classifies database errors the client should see as 503 or 400 instead of 500. */
+export function databaseFailure(exception: unknown): 'unavailable' | 'bad_text' | null {
+  if (!exception || typeof exception !== 'object') return null;
+  const e = exception as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const code = typeof e.driverError?.code === 'string' ? e.driverError.code : typeof e.code === 'string' ? e.code : undefined;
+  if (code && BAD_TEXT_SQLSTATE.has(code)) return 'bad_text';
+  if (code && (UNAVAILABLE_ERRNO.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE.test(code)))) return 'unavailable';
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return 'unavailable';
+  return null;
 }

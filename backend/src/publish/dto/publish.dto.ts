@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsOptional } from 'class-validator';
+import { IsBoolean, IsDefined, ValidateIf } from 'class-validator';
 import { WorkflowResponseDto } from '../../workflows/dto/workflow.dto';
 
 export class PublishRequestDto {
   @ApiPropertyOptional({ default: false, description: 'Visitors must sign in with OpenID Connect' })
-  @IsOptional()
+  // Optional, but not nullable: `null` is refused rather than stored.
+  @ValidateIf((_, value) => value !== undefined)
   @IsBoolean()
   requireLogin?: boolean;
 }

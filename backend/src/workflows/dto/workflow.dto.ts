@@ -64,6 +64,9 @@ export class RunnerDto {
   temperature?: number;
 }
 
+/** Optional but not nullable: an explicit `null` is validated (and refused), never stored. */
+const notUndefined = (_: object, value: unknown): boolean => value !== undefined;
+
 export class CreateWorkflowDto {
   @ApiProperty({ minLength: 1, maxLength: 120, example: 'Support assistant' })
   @IsDefined()
@@ -72,19 +75,19 @@ export class CreateWorkflowDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: 2000, default: '' })
-  @IsOptional()
+  @ValidateIf(notUndefined)
   @IsString()
   @MaxLength(2000)
   description?: string;
 
   @ApiPropertyOptional({ type: RunnerDto, default: { kind: 'echo' } })
-  @IsOptional()
+  @ValidateIf(notUndefined)
   @ValidateNested()
   @Type(() => RunnerDto)
   runner?: RunnerDto;
 
   @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'], description: 'Exact origins allowed to embed the public chat; empty = the global allowlist' })
-  @IsOptional()
+  @ValidateIf(notUndefined)
   @IsArray()
   @ArrayMaxSize(50)
   @IsOrigin({ each: true })
@@ -99,7 +102,8 @@ export class CreateWorkflowDto {
 }
 
 
-export class UpdateWorkflowDto extends PartialType(CreateWorkflowDto) {}
+/** Every field optional, but an explicit `null` is validated (refused) unless the field allows null. */
+export class UpdateWorkflowDto extends PartialType(CreateWorkflowDto, { skipNullProperties: false }) {}
 
 export class ListQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
