@@ -46,6 +46,7 @@ pick_port() {
 
 start() {
   local port dir parent
+  PGPORT_REQUESTED=${PGPORT:-}
   port=$(pick_port) || exit 1
   # libpq and the server read PGPORT themselves (PGPORT=auto would break initdb).
   export PGPORT=$port
@@ -63,10 +64,24 @@ start() {
     || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; die "initdb failed"; }
   # -k: socket in our own dir (/var/run/postgresql does not exist without the service).
   # fsync and friends off: the data is disposable. max_connections: parallel test workers each open a pool.
-  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${PG_MAX_CONNECTIONS:-200} -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null \
-    || { cat "$dir/server.log" >&2; stop "$dir"; die "the server did not start"; }
+  # With PGPORT=auto, a port that looked free can still be taken when the server binds (another server starting,
+  # a client's ephemeral port): try the next free one, a few times.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${PG_MAX_CONNECTIONS:-200} -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start >/dev/null; then
+      break
+    fi
+    if [ "${PGPORT_REQUESTED:-}" = auto ] && [ "$attempt" -lt 5 ] && grep -q 'Address already in use' "$dir/server.log"; then
+      port=$((port + 1))
+      while port_busy "$port"; do port=$((port + 1)); done
+      export PGPORT=$port
+      : >"$dir/server.log"
+      continue
+    fi
+    cat "$dir/server.log" >&2; stop "$dir"; die "the server did not start"
+  done
 
   # pg_ctl -w already waited; make sure TCP on loopback answers too before we hand out the URL.
   local i

@@ -4,6 +4,7 @@
  *
  * Starts TWO `backend/dist/main.js` (different ports, same DATABASE_URL and REDIS_URL, tiny rate
  * limits) and checks what must hold across instances:
+ *   - two instances starting together on a fresh database both come up (migrations are locked);
  *   - a rate limit is shared: the requests admitted by both together never exceed the limit;
  *   - a revoke on one instance (chat session, share link) is enforced by the other at once;
  *   - a thread started through one instance continues through the other (canvas and visitor);
@@ -290,9 +291,10 @@ async function main() {
     AUTH_RATE_LIMIT_PER_IP: '100000',
     AUTH_RATE_LIMIT_PER_EMAIL: '100000',
   };
-  // One after the other: the first one migrates the fresh database.
-  const a = await startInstance('instance A', env);
-  const b = await startInstance('instance B', env);
+  // Together, on a fresh database: both run migrations at start-up, serialized by the advisory
+  // lock (backend/src/database/migration-lock.ts). Without it one of them fails on objects the
+  // other just created.
+  const [a, b] = await Promise.all([startInstance('instance A', env), startInstance('instance B', env)]);
   log(`# instance A on ${a.baseUrl}, instance B on ${b.baseUrl}, one database and one Redis`);
 
   await check(`a rate limit is shared: ${LIMIT}/min per principal across both instances`, async () => {

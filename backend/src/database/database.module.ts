@@ -2,7 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { ModuleRef } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { databaseConfig } from './database.config';
+import { DataSource } from 'typeorm';
+import { databaseConfig, loadDatabaseConfig } from './database.config';
+import { runMigrationsLocked } from './migration-lock';
 import { buildDataSourceOptions } from './data-source-options';
 import { ResolvedDatabase } from './resolved-database';
 
@@ -30,8 +32,20 @@ class DatabaseLocationModule {}
       inject: [databaseConfig.KEY, ResolvedDatabase],
       useFactory: (config: ConfigType<typeof databaseConfig>, db: ResolvedDatabase) => ({
         ...buildDataSourceOptions(config, db.url, db.embedded !== null),
+        // Run below, under an advisory lock, instead of TypeORM's unlocked run at initialize().
+        migrationsRun: false,
         retryAttempts: 0,
       }),
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        // The factory only receives the options: the setting is read again (same environment).
+        if (loadDatabaseConfig().migrationsRun) {
+          // One pooled connection (the embedded engine) cannot also hold the lock's connection.
+          const single = (options as { extra?: { max?: number } }).extra?.max === 1;
+          await runMigrationsLocked(dataSource, single);
+        }
+        return dataSource;
+      },
     }),
   ],
   exports: [DatabaseLocationModule],

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { loadDatabaseConfig } from './database.config';
 import { buildDataSourceOptions } from './data-source-options';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { runMigrationsLocked } from './migration-lock';
 
 const USAGE = 'usage: migrate run | revert | show | generate <Name>';
 
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     await dataSource.initialize();
     switch (command) {
       case 'run': {
-        const done = await dataSource.runMigrations({ transaction: 'each' });
+        const done = await runMigrationsLocked(dataSource, embedded !== null);
         console.log(done.length ? `Applied ${done.map((m) => m.name).join(', ')}` : 'No pending migrations.');
         break;
       }
