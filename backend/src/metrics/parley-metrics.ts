@@ -25,7 +25,7 @@ export type ChatOutcome =
   | 'failed';
 
 /** Why the server ended a stream it had open. */
-export type StreamEndReason = 'shutdown' | 'workflow_revoked' | 'link_rotated';
+export type StreamEndReason = 'shutdown' | 'workflow_revoked';
 
 export type PublishAction = 'publish' | 'rotate' | 'revoke';
 
@@ -92,7 +92,7 @@ export class ParleyMetrics {
 
   readonly streamsEnded = new Counter({
     name: 'parley_chatkit_streams_ended_by_server_total',
-    help: 'Open streams the server ended itself: shutdown grace expired, workflow revoked, share link rotated.',
+    help: 'Open streams the server ended itself: shutdown grace period over, workflow revoked.',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -8,10 +8,11 @@ import { ResolvedDatabase } from '../database/resolved-database';
 /** The PostgreSQL channel every Parley instance listens on. */
 export const CLUSTER_CHANNEL = 'parley_stream_events';
 
-/** Something every instance must act on at once (today: end the live streams a revocation invalidated). */
-export type ClusterEvent =
-  | { kind: 'workflow_revoked'; workflowId: string }
-  | { kind: 'link_rotated'; workflowId: string; linkId: string };
+/**
+ * Something every instance must act on at once. Today: a workflow was revoked, so its live public
+ * streams end. (A rotation does not end streams: those already in flight run to completion.)
+ */
+export type ClusterEvent = { kind: 'workflow_revoked'; workflowId: string };
 
 type Handler = (event: ClusterEvent) => void;
 
@@ -173,8 +174,5 @@ export function parseEvent(payload: string): ClusterEvent | null {
   const v = value as Record<string, unknown>;
   if (typeof v.workflowId !== 'string' || !UUIDISH.test(v.workflowId)) return null;
   if (v.kind === 'workflow_revoked') return { kind: 'workflow_revoked', workflowId: v.workflowId };
-  if (v.kind === 'link_rotated' && typeof v.linkId === 'string' && UUIDISH.test(v.linkId)) {
-    return { kind: 'link_rotated', workflowId: v.workflowId, linkId: v.linkId };
-  }
   return null;
 }

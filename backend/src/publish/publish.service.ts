@@ -99,18 +99,12 @@ export class PublishService {
 
   async rotate(actor: Actor, workflowId: string, requireLogin?: boolean): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    let rotated: ClusterEvent | null = null;
     const issued = await this.transition(actor, workflowId, async (em, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       const now = new Date();
       const repo = em.getRepository(PublishLinkEntity);
       const previous = await repo.findOneBy({ workflowId, status: 'active' });
       await repo.update({ workflowId, status: 'active' }, { status: 'rotated', rotatedAt: now });
-      if (previous) {
-        // Streams opened through the old link end on every instance once this commits.
-        rotated = { kind: 'link_rotated', workflowId, linkId: previous.id };
-        await this.cluster.notify(em, rotated);
-      }
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
       await repo.insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
@@ -125,7 +119,6 @@ export class PublishService {
       });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
-    if (rotated) this.cluster.deliverLocally(rotated);
     this.metrics.publishEvents.inc({ action: 'rotate' });
     return issued;
   }

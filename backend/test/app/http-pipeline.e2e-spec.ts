@@ -11,7 +11,7 @@ describe('HTTP pipeline', () => {
   it('serves liveness and readiness', async () => {
     await request(t.app.getHttpServer()).get('/healthz').expect(200, { status: 'ok' });
     const ready = await request(t.app.getHttpServer()).get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'ok', database: 'ok', migrations: 'applied' });
+    expect(ready.body).toEqual({ status: 'ok', database: 'ok', migrations: 'applied', lifecycle: 'running' });
   });
 
   it('sets security headers', async () => {

@@ -9,10 +9,10 @@ import { metricValue, scrape } from './metrics-text';
 const MODEL: RunnerBody = { kind: 'openai', provider: 'openai', model: 'gpt-test' };
 
 /**
- * Streams the server ends itself: a revoked workflow or a rotated share link ends live public
- * streams at once (cluster broadcast, delivered locally here; across processes in
- * `npm run test:scale`), and shutdown lets streams finish within the grace period, then ends
- * the rest with a retryable `error` event.
+ * Streams the server ends itself: a revoked workflow ends its live public streams at once
+ * (cluster broadcast, delivered locally here; across processes in `npm run test:scale`), and
+ * shutdown lets streams finish within the grace period, then ends the rest with a retryable
+ * `error` event. Rotating a link ends nothing: streams in flight run to completion.
  */
 describe('server-ended chat streams', () => {
   let fake: FakeOpenAI;
@@ -74,20 +74,22 @@ describe('server-ended chat streams', () => {
       expect(metricValue(metrics, 'parley_chatkit_open_streams', { auth_mode: 'publishToken' })).toBe(0);
     });
 
-    it('rotating a share link ends the streams of the old link only', async () => {
-      const { owner, workflowId } = await chatter(t, MODEL);
-      const oldToken = await publish(owner.auth, workflowId);
-      const old = await openStream(t.baseUrl, { 'x-parley-publish-token': oldToken }, slowCreate(100, 100));
-      await old.until(isDelta);
-      const rotated = await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish/rotate`).set('Authorization', owner.auth).send({}).expect(200);
-      await old.ended;
-      expect(old.events[old.events.length - 1]).toEqual({ type: 'error', code: 'custom', message: expect.stringContaining('replaced'), allow_retry: false });
-
-      const fresh = await openStream(t.baseUrl, { 'x-parley-publish-token': rotated.body.publishToken as string }, slowCreate(20, 5));
-      expect(fresh.status).toBe(200);
-      await fresh.ended;
-      expect(fresh.events.some((e) => e.type === 'error')).toBe(false);
-      expect(fresh.events.filter(isDelta)).toHaveLength(5);
+    it('a revocation ends only the revoked workflow\'s streams; a rotation ends none (in-flight streams run to completion)', async () => {
+      const first = await chatter(t, MODEL);
+      const other = await chatter(t, MODEL);
+      const firstToken = await publish(first.owner.auth, first.workflowId);
+      const otherToken = await publish(other.owner.auth, other.workflowId);
+      const rotating = await openStream(t.baseUrl, { 'x-parley-publish-token': firstToken }, slowCreate(50, 40));
+      const bystander = await openStream(t.baseUrl, { 'x-parley-publish-token': otherToken }, slowCreate(50, 16));
+      await Promise.all([rotating.until(isDelta), bystander.until(isDelta)]);
+      await request(t.app.getHttpServer()).post(`/api/workflows/${first.workflowId}/publish/rotate`).set('Authorization', first.owner.auth).send({}).expect(200);
+      await request(t.app.getHttpServer()).post(`/api/workflows/${first.workflowId}/publish/revoke`).set('Authorization', first.owner.auth).send({}).expect(200);
+      await Promise.all([rotating.ended, bystander.ended]);
+      // The first workflow's stream survived the rotation and was then ended by the revocation…
+      expect(rotating.events[rotating.events.length - 1]).toMatchObject({ type: 'error', allow_retry: false });
+      // …while the other workflow's public stream ran to its end.
+      expect(bystander.events.some((e) => e.type === 'error')).toBe(false);
+      expect(bystander.events.filter(isDelta)).toHaveLength(16);
     });
   });
 

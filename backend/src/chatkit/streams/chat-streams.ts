@@ -31,21 +31,15 @@ export const END_EVENTS: Record<StreamEndReason, ErrorEvent> = {
     message: 'This chat is no longer available: its owner turned it off.',
     allow_retry: false,
   },
-  link_rotated: {
-    type: 'error',
-    code: 'custom',
-    message: 'This chat link was replaced by a newer one. Ask the owner for the new link.',
-    allow_retry: false,
-  },
 };
 
 /** How long streams that were told to end get to write their last frame and clean up. */
 const WRAP_UP_MS = 3_000;
 
 /**
- * Every ChatKit stream open on this instance. Ends them when the cluster says their access is
- * gone (a revoked workflow or a rotated share link, from any instance) and on shutdown, after
- * the grace period, with a retryable error event.
+ * Every ChatKit stream open on this instance. Ends the public ones of a workflow revoked on any
+ * instance (streams of a rotated link run to completion, by design), and on shutdown, after the
+ * grace period, ends what is left with a retryable error event.
  */
 @Injectable()
 export class ChatStreams implements OnModuleInit, Drainable {
@@ -109,11 +103,9 @@ export class ChatStreams implements OnModuleInit, Drainable {
   }
 
   private onClusterEvent(event: ClusterEvent): void {
-    const n =
-      event.kind === 'workflow_revoked'
-        ? this.endWhere((s) => s.workflowId === event.workflowId && s.linkId !== null, 'workflow_revoked')
-        : this.endWhere((s) => s.workflowId === event.workflowId && s.linkId === event.linkId, 'link_rotated');
-    if (n) this.logger.log({ workflowId: event.workflowId, ended: n }, `Ended ${n} public chat stream(s): ${event.kind.replace('_', ' ')}.`);
+    // Public streams only (they came through a share link); the owner's canvas chats go on.
+    const n = this.endWhere((s) => s.workflowId === event.workflowId && s.linkId !== null, 'workflow_revoked');
+    if (n) this.logger.log({ workflowId: event.workflowId, ended: n }, `Ended ${n} public chat stream(s): workflow revoked.`);
   }
 
   /** Resolves true when no stream is open, false after `ms`. */
