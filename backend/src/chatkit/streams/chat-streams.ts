@@ -46,6 +46,8 @@ export class ChatStreams implements OnModuleInit, Drainable {
   private readonly logger = new Logger('ChatStreams');
   private readonly open = new Set<OpenStream>();
   private readonly emptied = new Set<() => void>();
+  /** Streams told to end that are still winding down: a repeated event (local + NOTIFY) must not count them twice. */
+  private readonly ending = new WeakSet<OpenStream>();
 
   constructor(
     private readonly metrics: ParleyMetrics,
@@ -85,7 +87,8 @@ export class ChatStreams implements OnModuleInit, Drainable {
   endWhere(matches: (stream: OpenStream) => boolean, reason: StreamEndReason): number {
     let n = 0;
     for (const stream of [...this.open]) {
-      if (!matches(stream)) continue;
+      if (this.ending.has(stream) || !matches(stream)) continue;
+      this.ending.add(stream);
       n += 1;
       stream.end(END_EVENTS[reason]);
     }
