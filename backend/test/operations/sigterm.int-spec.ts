@@ -1,22 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { startFakeOpenAI, FakeOpenAI } from '../fakes/fake-openai-server';
+import { freePort } from '../ratelimit/redis-server';
 import { isDelta, openStream, slowCreate } from './live-stream';
 
 const MAIN = path.resolve(__dirname, '../../src/main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function json(url: string, init: RequestInit & { body?: string }, auth?: string): Promise<Record<string, unknown>> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) } });
