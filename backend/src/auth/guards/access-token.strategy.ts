@@ -3,6 +3,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
+import type { KeyObject } from 'node:crypto';
 import passport from 'passport';
 import { Strategy, StrategyOptionsWithoutRequest, VerifiedCallback } from 'passport-jwt';
 import { authConfig } from '../auth.config';
@@ -42,9 +43,10 @@ export class AccessTokenStrategy extends PassportStrategy(PerInstanceJwtStrategy
   ) {
     super({
       jwtFromRequest: (req: Request) => accessTokenOf(req)?.token ?? null,
+      // The key is a KeyObject (parsed once, cached); jsonwebtoken accepts it, passport-jwt's types say string.
       secretOrKeyProvider: (_req: Request, rawJwt: string, done: (err: unknown, key?: string) => void) => {
         signing.verificationKeyFor(rawJwt).then(
-          (key) => done(null, key),
+          (key: KeyObject) => done(null, key as unknown as string),
           (err: unknown) => done(err),
         );
       },

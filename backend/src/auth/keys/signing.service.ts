@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { JsonWebTokenError, JwtService, TokenExpiredError } from '@nestjs/jwt';
-import { randomUUID } from 'node:crypto';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { authConfig } from '../auth.config';
 import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
 import { SigningKeysService } from './signing-keys.service';
@@ -106,7 +106,8 @@ export class SigningService {
     let claims: VerifiedClaims;
     try {
       claims = await this.jwt.verifyAsync<VerifiedClaims>(token, {
-        publicKey: key,
+        // jsonwebtoken takes a KeyObject; @nestjs/jwt's option type only lists string | Buffer.
+        publicKey: key as unknown as string,
         algorithms: [JWT_ALGORITHM],
         issuer: this.config.issuer,
         audience: options.audience,
@@ -120,18 +121,20 @@ export class SigningService {
   }
 
   /**
-   * The public key (SPKI PEM) that must have signed `token`, looked up by its header `kid`.
+   * The public key that must have signed `token`, looked up by its header `kid`.
    * The header is checked before any lookup: `alg` must be ES256, so `none` and HS256 tokens
    * (including HMACs keyed with our public key) are refused whatever verification follows.
    */
-  async verificationKeyFor(token: string): Promise<string> {
+  async verificationKeyFor(token: string): Promise<KeyObject> {
     const header = decodeHeader(token);
     if (!header || header.alg !== JWT_ALGORITHM || typeof header.kid !== 'string' || !header.kid) {
       throw new InvalidTokenError();
     }
     const key = await this.keys.verificationKey(header.kid);
     if (!key) throw new InvalidTokenError();
-    return key.pem;
+    // The parsed key, not its PEM: jsonwebtoken would parse a PEM again on every verification
+    // (about 0.5 ms of CPU per request, measured by ops/bench/auth).
+    return key.publicKey;
   }
 }
 

@@ -81,7 +81,7 @@ export class OwnerTranscriptsService {
   private threadSelect(where: string): string {
     return `
       SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
-             (SELECT count(*)::int FROM chat_items i WHERE i.thread_id = t.id AND NOT i.hidden) AS item_count,
+             t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
         FROM chat_threads t
