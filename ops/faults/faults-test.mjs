@@ -36,7 +36,7 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { holdText, startFakeOpenAI } from './fake-openai.mjs';
+import { holdText, startFakeOpenAI } from '../lib/fake-openai.mjs';
 import { runFuzz } from './fuzz.mjs';
 import {
   LOG_DIR,

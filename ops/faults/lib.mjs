@@ -7,16 +7,15 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { buildBackendIfStale, freePort, MAIN, parseExports } from '../lib/common.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BACKEND = join(ROOT, 'backend');
-const MAIN = join(BACKEND, 'dist/main.js');
 const READY_TIMEOUT_MS = Number(process.env.FAULTS_READY_TIMEOUT_MS ?? 90_000);
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -134,37 +133,14 @@ process.on('exit', () => {
 // ---------------------------------------------------------------------------------------------
 // build
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 export function buildIfNeeded() {
-  const stale = !existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(BACKEND, 'src'));
-  if (!stale) return;
-  log('# building the backend (dist is missing or older than src)');
-  execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  buildBackendIfStale(log);
 }
 
 // ---------------------------------------------------------------------------------------------
 // ports
 
-/** An ephemeral port nobody listens on. */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort };
 
 function portBusy(port) {
   return new Promise((resolveBusy) => {
@@ -205,12 +181,6 @@ function pgBin() {
   return `/usr/lib/postgresql/${dirs[dirs.length - 1]}/bin`;
 }
 
-/** `export A=1 B=2` lines of the throwaway scripts → an object. */
-function parseExports(text) {
-  const vars = {};
-  for (const match of text.matchAll(/([A-Z_][A-Z0-9_]*)=('([^']*)'|"([^"]*)"|(\S+))/g)) vars[match[1]] = match[3] ?? match[4] ?? match[5];
-  return vars;
-}
 
 /**
  * A throwaway PostgreSQL cluster owned by this run (ops/postgres/throwaway.sh start). As root the

@@ -21,15 +21,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startFakeOpenAI } from '../faults/fake-openai.mjs';
+import { join } from 'node:path';
+import { buildBackendIfStale, freePort, MAIN, parseExports, ROOT } from '../lib/common.mjs';
+import { startFakeOpenAI } from '../lib/fake-openai.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BACKEND = join(ROOT, 'backend');
-const MAIN = join(BACKEND, 'dist/main.js');
 const LIMIT = 10;
 const READY_TIMEOUT_MS = Number(process.env.SCALE_READY_TIMEOUT_MS ?? 90_000);
 
@@ -85,29 +80,6 @@ process.on('exit', stopChildren);
 // ---------------------------------------------------------------------------------------------
 // infrastructure
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIfNeeded() {
-  const stale = !existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(BACKEND, 'src'));
-  if (!stale) return;
-  log('# building the backend (dist is missing or older than src)');
-  execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-/** `export A=1 B=2` lines of the throwaway scripts → an object. */
-function parseExports(text) {
-  const vars = {};
-  for (const match of text.matchAll(/([A-Z_][A-Z0-9_]*)=('([^']*)'|"([^"]*)"|(\S+))/g)) vars[match[1]] = match[3] ?? match[4] ?? match[5];
-  return vars;
-}
 
 function throwaway(script, env) {
   const out = execFileSync(join(ROOT, script), ['start'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -132,16 +104,6 @@ function infrastructure() {
   return { databaseUrl, redisUrl };
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function startInstance(name, env) {
   const port = await freePort();
@@ -273,7 +235,7 @@ async function check(name, fn) {
 }
 
 async function main() {
-  buildIfNeeded();
+  buildBackendIfStale(log);
   const { databaseUrl, redisUrl } = infrastructure();
   const env = {
     NODE_ENV: 'development',

@@ -131,6 +131,10 @@ async function startApp(dbUrl) {
     PARLEY_SECRET_KEY: secretKey,
     LOG_LEVEL: logLevel,
     // One principal sends everything: rate limits are not what is measured (their cost still is).
+    // A 1 s window: the in-memory limiter keeps one timestamp per hit in the window and filters
+    // them on every request, so these huge limits over the default 60 s would make each request
+    // scan tens of thousands of entries — a cost no production limit (at most `limit` hits kept) has.
+    RATE_LIMIT_WINDOW: '1',
     AUTH_RATE_LIMIT_PER_IP: '100000',
     RATE_LIMIT_PER_IP: '100000000',
     RATE_LIMIT_PER_PRINCIPAL: '100000000',

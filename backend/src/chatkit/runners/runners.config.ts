@@ -37,7 +37,7 @@ export const RUNNERS_ENV: EnvVar[] = [
   },
   {
     name: 'RUNNER_TIMEOUT_MS',
-    description: 'Longest silence, in ms, allowed from a model provider (before the first token and between tokens).',
+    description: 'Longest silence, in ms, allowed from a model provider (before the first token and between tokens); at most 300000 (the HTTP client\'s own limit).',
     example: '60000',
     default: '60000',
   },
@@ -72,7 +72,8 @@ export class RunnersConfig {
 
   @IsInt()
   @Min(100)
-  @Max(600_000)
+  // Node's fetch (undici) gives up on a silent response after 300 s whatever the SDK is told.
+  @Max(300_000, { message: 'RUNNER_TIMEOUT_MS must be at most 300000 (the HTTP client gives up on a silent response after 300 s).' })
   timeoutMs: number;
 
   @IsString()
