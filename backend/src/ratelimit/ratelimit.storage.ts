@@ -1,8 +1,9 @@
 import { FactoryProvider, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
+import { MemoryRateLimitStorage } from './memory-storage';
 import { rateLimitConfig } from './ratelimit.config';
 
 /** The counter store every rate-limit guard shares: in memory, or Redis when `REDIS_URL` is set. */
@@ -80,10 +81,10 @@ export class RedisRateLimitStorage implements ThrottlerStorage, OnModuleInit, On
   }
 }
 
-/** In memory for one instance; Redis when `REDIS_URL` is set. */
+/** In memory for one instance; Redis when `REDIS_URL` is set. Both count in fixed windows, the same way. */
 export const rateLimitStorageProvider: FactoryProvider<ThrottlerStorage> = {
   provide: RATE_LIMIT_STORAGE,
   inject: [rateLimitConfig.KEY],
   useFactory: (config: ConfigType<typeof rateLimitConfig>) =>
-    config.redisUrl ? new RedisRateLimitStorage(config.redisUrl, config.redisTimeoutMs) : new ThrottlerStorageService(),
+    config.redisUrl ? new RedisRateLimitStorage(config.redisUrl, config.redisTimeoutMs) : new MemoryRateLimitStorage(),
 };
