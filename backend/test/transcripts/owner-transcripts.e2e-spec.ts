@@ -105,6 +105,37 @@ describe('owner transcript API', () => {
     await http().get(`${base()}/thr_missing`).set('Authorization', owner.auth).expect(404);
   });
 
+  it('pages one thread\'s items with a cursor, skipping hidden items, until nextCursor is null', async () => {
+    // A workflow of its own: the export test below counts every item of the shared one.
+    const wf = (await http().post('/api/workflows').set('Authorization', owner.auth).send({ name: 'Paged' }).expect(201)).body.id as string;
+    const paged = `/api/workflows/${wf}/transcripts`;
+    const messages = Array.from({ length: 7 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), text: `m${i + 1}` }));
+    const { threadId, itemIds } = await seedThread(t.dataSource, { workflowId: wf, principalKind: 'user', principalId: owner.id, messages });
+    // A hidden item in the middle is never shown and never counted in a page.
+    await t.dataSource.query(`UPDATE chat_items SET hidden = true WHERE id = $1`, [itemIds[3]]);
+    const texts: string[][] = [];
+    const cursors: Array<string | null> = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : '?limit=2';
+      const res = await http().get(`${paged}/${threadId}${query}`).set('Authorization', owner.auth).expect(200);
+      texts.push(res.body.items.map((i: { content: Array<{ text: string }> }) => i.content[0].text));
+      cursor = res.body.nextCursor as string | null;
+      cursors.push(cursor);
+    } while (cursor);
+    expect(texts).toEqual([['m1', 'm2'], ['m3', 'm5'], ['m6', 'm7']]);
+    expect(cursors).toEqual([itemIds[1], itemIds[4], null]);
+    // Without a limit, the default page (500) holds this thread whole.
+    const whole = await http().get(`${paged}/${threadId}`).set('Authorization', owner.auth).expect(200);
+    expect([whole.body.items.length, whole.body.nextCursor]).toEqual([6, null]);
+    // A cursor of another thread, and bad limits, are refused.
+    const other = await seedThread(t.dataSource, { workflowId: wf, principalKind: 'user', principalId: owner.id, messages: [{ role: 'user', text: 'x' }] });
+    const foreign = await http().get(`${paged}/${threadId}?cursor=${other.itemIds[0]}`).set('Authorization', owner.auth).expect(400);
+    expect(foreign.body).toMatchObject({ code: 'validation_failed', details: { fields: { cursor: [expect.any(String)] } } });
+    await http().get(`${paged}/${threadId}?limit=0`).set('Authorization', owner.auth).expect(400);
+    await http().get(`${paged}/${threadId}?limit=1001`).set('Authorization', owner.auth).expect(400);
+  });
+
   it('exports JSON Lines and CSV with stable columns, streamed', async () => {
     const jsonl = await http().get(`${base()}/export?format=jsonl`).set('Authorization', owner.auth).buffer(true).parse((res, cb) => {
       let data = '';

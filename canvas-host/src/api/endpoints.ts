@@ -76,8 +76,9 @@ export type ExportFormat = 'jsonl' | 'csv';
 export const transcriptsApi = {
   list: (workflowId: string, filters: TranscriptFilters, cursor?: string | null) =>
     api<TranscriptPage>(`/workflows/${id(workflowId)}/transcripts`, { query: { ...filters, limit: 50, cursor } }),
-  thread: (workflowId: string, threadId: string) =>
-    api<TranscriptDetail>(`/workflows/${id(workflowId)}/transcripts/${id(threadId)}`),
+  /** One page of a thread's items (the first without `cursor`; then the previous page's `nextCursor`). */
+  thread: (workflowId: string, threadId: string, cursor?: string | null) =>
+    api<TranscriptDetail>(`/workflows/${id(workflowId)}/transcripts/${id(threadId)}`, { query: { cursor } }),
   remove: (workflowId: string, threadId: string) =>
     api<void>(`/workflows/${id(workflowId)}/transcripts/${id(threadId)}`, { method: 'DELETE' }),
   /** A download link (cookie-authenticated GET). */

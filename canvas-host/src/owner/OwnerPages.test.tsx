@@ -81,6 +81,25 @@ describe('TranscriptsPage', () => {
     expect(Array.from(list.querySelectorAll('.transcript__text')).map((n) => n.textContent)).toEqual(['Hello', 'Echo: Hello']);
     expect(screen.getByText(/You \(canvas\)/)).toBeTruthy();
   });
+
+  it('shows a long thread a page at a time', async () => {
+    const item = (n: number) => ({ id: `i${n}`, type: 'user_message', created_at: '2030-01-01T10:00:00Z', content: [{ type: 'input_text', text: `m${n}` }] });
+    const api = fakeApi({
+      'GET /api/workflows/wf_1/transcripts/t1': (request) =>
+        request.url.searchParams.get('cursor') === 'i2'
+          ? { json: { ...thread('t1', 'user'), items: [item(3)], nextCursor: null } }
+          : { json: { ...thread('t1', 'user'), items: [item(1), item(2)], nextCursor: 'i2' } },
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    render(<TranscriptPage workflowId="wf_1" threadId="t1" />);
+    const texts = () => Array.from(screen.getByTestId('transcript-items').querySelectorAll('.transcript__text')).map((n) => n.textContent);
+    await screen.findByTestId('transcript-items');
+    expect(texts()).toEqual(['m1', 'm2']);
+    fireEvent.click(screen.getByTestId('transcript-more'));
+    await waitFor(() => expect(texts()).toEqual(['m1', 'm2', 'm3']));
+    expect(screen.queryByTestId('transcript-more')).toBeNull();
+    expect(api.called('GET /api/workflows/wf_1/transcripts/t1').map((c) => c.url.searchParams.get('cursor'))).toEqual([null, 'i2']);
+  });
 });
 
 describe('SessionsPage', () => {

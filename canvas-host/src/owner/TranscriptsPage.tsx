@@ -189,10 +189,11 @@ function itemText(item: Item): string {
   return '';
 }
 
-/** One conversation, read-only. */
+/** One conversation, read-only; long ones a page at a time ("Show more"). */
 export function TranscriptPage({ workflowId, threadId }: { workflowId: string; threadId: string }) {
   const [thread, setThread] = useState<TranscriptDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const load = useCallback(async () => {
     setError(null);
     try {
@@ -204,6 +205,20 @@ export function TranscriptPage({ workflowId, threadId }: { workflowId: string; t
   useEffect(() => {
     void load();
   }, [load]);
+
+  const loadMore = async () => {
+    if (!thread?.nextCursor) return;
+    setLoadingMore(true);
+    setError(null);
+    try {
+      const next = await transcriptsApi.thread(workflowId, threadId, thread.nextCursor);
+      setThread({ ...next, items: [...thread.items, ...next.items] });
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   const remove = async () => {
     try {
@@ -240,6 +255,13 @@ export function TranscriptPage({ workflowId, threadId }: { workflowId: string; t
               </li>
             ))}
           </ol>
+          {thread.nextCursor && (
+            <p>
+              <button type="button" onClick={() => void loadMore()} disabled={loadingMore} data-testid="transcript-more">
+                {loadingMore ? 'Loading…' : 'Show more'}
+              </button>
+            </p>
+          )}
           <ConfirmButton
             label="Delete this transcript"
             confirmLabel="Delete"

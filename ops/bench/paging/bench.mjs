@@ -12,8 +12,8 @@
 //   both orders; ChatKit `threads.list` — first page and a deep page (`after` = the middle thread),
 //   both orders; the owner transcript list (GET /api/workflows/:id/transcripts) — first page, a
 //   deep page (cursor in the middle) and the last page (it holds the big thread, and every row
-//   carries its thread's item count); the owner transcript of one small thread. The owner's view
-//   of the big thread (not paged) is fetched once per size.
+//   carries its thread's item count); the owner transcript of one small thread, and of the big
+//   thread (first and deep page). The big thread's default page (500 items) is fetched once per size.
 // Reports p50/p95 per query at each size and p95(1M)/p95(10k) (target ≈ 1, i.e. flat), then the
 // plans PostgreSQL ran for the app's own statements at 1M (auto_explain with ANALYZE and BUFFERS,
 // loaded into a second app's connections through PGOPTIONS, read from the throwaway server log).
@@ -134,6 +134,8 @@ function queries(scope, l, lastPageCursorId) {
     { name: 'owner transcripts list, deep page (cursor in the middle)', deep: 'owner', ...owner(`?limit=${PAGE}&cursor=${encodeCursor(`thr_v_${Math.floor(l.visitor / 2)}`)}`) },
     { name: 'owner transcripts list, last page (holds the big thread)', deep: 'owner-last', ...owner(`?limit=${PAGE}&cursor=${encodeCursor(lastPageCursorId)}`) },
     { name: 'owner transcript of one small thread (GET …/transcripts/:threadId)', ...owner(`/thr_p_${Math.floor(l.own / 2)}`) },
+    { name: 'owner transcript of the big thread, first page', ...owner(`/thr_big?limit=${PAGE}`) },
+    { name: 'owner transcript of the big thread, deep page (cursor = the middle item)', deep: 'owner-items', ...owner(`/thr_big?limit=${PAGE}&cursor=${midItem}`) },
   ];
 }
 
@@ -200,10 +202,10 @@ async function main() {
   const loadAfter = loadavgText();
   const stats = times.map((t) => new Map([...t].map(([name, values]) => [name, summarize(values)])));
 
-  // The owner's view of one whole thread is not paged: once, on the big thread, at each size.
+  // The owner's view of the big thread with the default page size (500 items), once per size.
   const whole = [];
   for (const side of sides) {
-    const res = await send(side, { name: 'whole big thread', method: 'GET', path: `/api/workflows/${side.scope.workflowId}/transcripts/thr_big`, owner: true });
+    const res = await send(side, { name: 'big thread, default page', method: 'GET', path: `/api/workflows/${side.scope.workflowId}/transcripts/thr_big`, owner: true });
     whole.push({ ms: res.ms, bytes: res.text.length, items: JSON.parse(res.text).items.length });
   }
   for (const side of sides) await side.app.stop();
@@ -229,7 +231,7 @@ async function main() {
       ),
   );
   console.log(
-    `\nNot paged: GET /api/workflows/:id/transcripts/:threadId returns every item of a thread — the big thread: ` +
+    `\nDefault page of GET /api/workflows/:id/transcripts/:threadId on the big thread (once): ` +
       sides.map((sd, i) => `${label(sd.size)}: ${whole[i].items.toLocaleString('en')} items, ${fmt(whole[i].bytes / 2 ** 20, 1)} MiB in ${fmt(whole[i].ms, 0)} ms`).join('; '),
   );
 

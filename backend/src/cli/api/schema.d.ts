@@ -572,7 +572,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One thread’s visible items in order, with feedback */
+        /**
+         * One thread’s visible items in order, a page at a time, with feedback
+         * @description Pages of `limit` items (default 500, at most 1000); follow `nextCursor` until it is null. For bulk reads use the export.
+         */
         get: operations["OwnerTranscriptsController_get"];
         put?: never;
         post?: never;
@@ -953,15 +956,18 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             feedback: components["schemas"]["FeedbackCountsDto"];
+            /** @description Every feedback entry of the thread (on every page) */
             feedbackEntries: components["schemas"]["TranscriptFeedbackDto"][];
             /** @example thr_1a2b3c4d5e6f7a8b */
             id: string;
             /** @description Visible items (hidden context excluded) */
             itemCount: number;
-            /** @description ChatKit thread items in order */
+            /** @description ChatKit thread items in order: one page (`limit`, from `cursor`) */
             items: {
                 [key: string]: unknown;
             }[];
+            /** @description Pass as `cursor` for the next page of items; null on the last page */
+            nextCursor: string | null;
             /** @enum {string} */
             principalKind: "user" | "visitor" | "oauth";
             /**
@@ -3453,7 +3459,12 @@ export interface operations {
     };
     OwnerTranscriptsController_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page: items after it */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;

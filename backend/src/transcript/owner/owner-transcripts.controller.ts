@@ -6,7 +6,7 @@ import { Auth, CurrentPrincipal } from '../../auth/auth.decorators';
 import type { UserPrincipal } from '../../auth/principal';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { ParseUuidPipe } from '../../common/http/parse-uuid.pipe';
-import { ExportQueryDto, TranscriptDetailDto, TranscriptPageDto, TranscriptQueryDto } from './owner-transcripts.dto';
+import { ExportQueryDto, TranscriptDetailDto, TranscriptItemsQueryDto, TranscriptPageDto, TranscriptQueryDto } from './owner-transcripts.dto';
 import { ExportRow, OwnerTranscriptsService } from './owner-transcripts.service';
 
 export const CSV_COLUMNS = [
@@ -85,11 +85,19 @@ export class OwnerTranscriptsController {
   }
 
   @Get(':threadId')
-  @ApiOperation({ summary: 'One thread’s visible items in order, with feedback' })
+  @ApiOperation({
+    summary: 'One thread’s visible items in order, a page at a time, with feedback',
+    description: 'Pages of `limit` items (default 500, at most 1000); follow `nextCursor` until it is null. For bulk reads use the export.',
+  })
   @ApiOkResponse({ type: TranscriptDetailDto })
   @ApiErrors('validation_failed', 'not_found')
-  get(@CurrentPrincipal() user: UserPrincipal, @Param('id', ParseUuidPipe) id: string, @Param('threadId') threadId: string): Promise<TranscriptDetailDto> {
-    return this.transcripts.get(user.userId, id, threadId);
+  get(
+    @CurrentPrincipal() user: UserPrincipal,
+    @Param('id', ParseUuidPipe) id: string,
+    @Param('threadId') threadId: string,
+    @Query() query: TranscriptItemsQueryDto,
+  ): Promise<TranscriptDetailDto> {
+    return this.transcripts.get(user.userId, id, threadId, query);
   }
 
   @Delete(':threadId')

@@ -42,6 +42,26 @@ export class TranscriptQueryDto {
   cursor?: string;
 }
 
+/** Default and maximum page size of one thread's items (`GET …/transcripts/:threadId`). */
+export const THREAD_ITEMS_DEFAULT_LIMIT = 500;
+export const THREAD_ITEMS_MAX_LIMIT = 1000;
+
+export class TranscriptItemsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: THREAD_ITEMS_MAX_LIMIT, default: THREAD_ITEMS_DEFAULT_LIMIT, description: 'Items per page' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(THREAD_ITEMS_MAX_LIMIT)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page: items after it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
 export class ExportQueryDto {
   @ApiProperty({ enum: ['jsonl', 'csv'] })
   @IsDefined()
@@ -78,7 +98,9 @@ export class TranscriptFeedbackDto {
 }
 
 export class TranscriptDetailDto extends TranscriptSummaryDto {
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'ChatKit thread items in order' })
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'ChatKit thread items in order: one page (`limit`, from `cursor`)' })
   items: Record<string, unknown>[];
-  @ApiProperty({ type: [TranscriptFeedbackDto] }) feedbackEntries: TranscriptFeedbackDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page of items; null on the last page' })
+  nextCursor: string | null;
+  @ApiProperty({ type: [TranscriptFeedbackDto], description: 'Every feedback entry of the thread (on every page)' }) feedbackEntries: TranscriptFeedbackDto[];
 }

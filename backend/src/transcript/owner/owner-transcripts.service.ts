@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { NotFoundError } from '../../common/errors/domain-error';
+import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../../common/http/cursor';
 import { WorkflowsService } from '../../workflows/workflows.service';
-import { TranscriptDetailDto, TranscriptPrincipalKind, TranscriptQueryDto, TranscriptSummaryDto } from './owner-transcripts.dto';
+import { THREAD_ITEMS_DEFAULT_LIMIT, TranscriptDetailDto, TranscriptItemsQueryDto, TranscriptPrincipalKind, TranscriptQueryDto, TranscriptSummaryDto } from './owner-transcripts.dto';
 
 const THREAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const EXPORT_BATCH = 500;
@@ -121,15 +121,25 @@ export class OwnerTranscriptsService {
     return { data: page.map((r) => this.summary(r)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
-  async get(ownerId: string, workflowId: string, threadId: string): Promise<TranscriptDetailDto> {
+  async get(ownerId: string, workflowId: string, threadId: string, query: TranscriptItemsQueryDto = {}): Promise<TranscriptDetailDto> {
     await this.workflows.getOwned(ownerId, workflowId);
     const [row] = await this.dataSource.query<ThreadRow[]>(`${this.threadSelect('t.workflow_id = $1 AND t.id = $2')}`, [workflowId, threadId]);
     if (!row) throw new NotFoundError('Transcript not found.');
-    const items = await this.dataSource.query<{ data: Record<string, unknown> }[]>(
-      `SELECT i.data FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
-        WHERE t.workflow_id = $1 AND i.thread_id = $2 AND NOT i.hidden ORDER BY i.ordinal`,
-      [workflowId, threadId],
+    const limit = query.limit ?? THREAD_ITEMS_DEFAULT_LIMIT;
+    let after = '0';
+    if (query.cursor !== undefined) {
+      // The cursor is an item id of this thread; its ordinal is where the page starts (keyset paging).
+      const [anchor] = await this.dataSource.query<{ ordinal: string }[]>(`SELECT ordinal FROM chat_items WHERE thread_id = $1 AND id = $2`, [threadId, query.cursor]);
+      if (!anchor) throw new ValidationFailedError({ cursor: ['is not a cursor of this transcript'] });
+      after = anchor.ordinal;
+    }
+    const rows = await this.dataSource.query<{ id: string; data: Record<string, unknown> }[]>(
+      `SELECT i.id, i.data FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
+        WHERE t.workflow_id = $1 AND i.thread_id = $2 AND NOT i.hidden AND i.ordinal > $3 ORDER BY i.ordinal LIMIT $4`,
+      [workflowId, threadId, after, limit + 1],
     );
+    const items = rows.slice(0, limit);
+    const nextCursor = rows.length > limit ? items[items.length - 1].id : null;
     const feedback = await this.dataSource.query<{ item_ids: string[]; kind: string; created_at: Date }[]>(
       `SELECT item_ids, kind, created_at FROM chat_feedback WHERE workflow_id = $1 AND thread_id = $2 ORDER BY created_at, id`,
       [workflowId, threadId],
@@ -137,6 +147,7 @@ export class OwnerTranscriptsService {
     return {
       ...this.summary(row),
       items: items.map((i) => i.data),
+      nextCursor,
       feedbackEntries: feedback.map((f) => ({ itemIds: f.item_ids, kind: f.kind, createdAt: f.created_at.toISOString() })),
     };
   }
