@@ -9,6 +9,7 @@ import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-option
 import { chatkitReadsOwnBody } from './chatkit/http/chatkit-body';
 import { corsOptionsFor } from './chatkit/public/chatkit-cors';
 import { DomainError } from './common/errors/domain-error';
+import { bodyReadFailure } from './common/http/body-errors';
 import { findJsonInputProblem } from './common/http/json-input';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -18,22 +19,6 @@ import { ParleyMetrics } from './metrics/parley-metrics';
 import { setupOpenApi } from './openapi/openapi';
 import { serveFrontends } from './web/static-assets';
 import { webConfig } from './web/web.config';
-
-/** Express body-parser failures, turned into domain errors before Nest maps them to a generic 400. */
-function bodyParserError(err: { type?: string; status?: number }): Error {
-  if (err.type === 'entity.too.large') return new DomainError('payload_too_large', 'The request body is too large.');
-  if (err.type === 'entity.parse.failed') return new DomainError('invalid_json', 'The request body is not valid JSON.');
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
-    return new DomainError('unsupported_media_type', 'Unsupported request body encoding.');
-  }
-  // Truncated or aborted bodies, broken gzip/deflate/br data: the client's fault, never a 500.
-  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return unreadableBody();
-  return err as Error;
-}
-
-function unreadableBody(): DomainError {
-  return new DomainError('invalid_json', 'The request body could not be read (aborted, truncated, or a broken Content-Encoding).');
-}
 
 /**
  * Everything an app needs beyond its modules. `main.ts` and every e2e test call this,
@@ -71,7 +56,7 @@ export function configureApp(app: INestApplication): INestApplication {
     // The ChatKit endpoint and uploads read their own bodies (any content type, their own limits).
     if (chatkitReadsOwnBody(req)) return next();
     parseJson(req, res, (err?: unknown) => {
-      if (err) return next(bodyParserError(err as { type?: string; status?: number }));
+      if (err) return next(bodyReadFailure(err, { unreadable: 'invalid_json' }) ?? err);
       // Text PostgreSQL cannot store (NUL, unpaired surrogates) and absurd nesting fail here, clearly.
       const problem = req.body === undefined ? null : findJsonInputProblem(req.body);
       if (problem) return next(new DomainError('validation_failed', `The request body is not acceptable: \`${problem.path}\` ${problem.message}.`, { fields: { [problem.path]: [problem.message] } }));

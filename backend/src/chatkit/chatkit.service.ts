@@ -61,12 +61,11 @@ export class ChatKitService {
     res.on('close', () => {
       if (!res.writableFinished) cancel.abort();
     });
-    let request: unknown;
     let result;
     // Registered before any work, so a revocation or shutdown from now on reaches this stream.
     let stream: { end: AbortController; untrack: () => void } | null = null;
     try {
-      request = parseJsonBody(body.toString('utf8'));
+      const request = parseJsonBody(body.toString('utf8'));
       const type = requestTypeOf(request);
       observation.type = type;
       assignLogFields({ workflowId: ctx.workflow.id, threadId: threadIdOf(request) });
@@ -99,16 +98,16 @@ export class ChatKitService {
       return;
     }
     const started = requestStart(res);
+    let first = true;
     try {
       observation.outcome = await writeEventStream(res, result.events, {
         signal: cancel.signal,
         endSignal: stream?.end.signal,
         keepAliveMs: this.config.keepAliveMs,
         onError: (error) => this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
-        onFirstEvent: () => {
-          if (started !== undefined) this.metrics.timeToFirstEvent.observe({ type: observation.type }, Number(process.hrtime.bigint() - started) / 1e9);
-        },
         onEvent: (event) => {
+          if (first && started !== undefined) this.metrics.timeToFirstEvent.observe({ type: observation.type }, Number(process.hrtime.bigint() - started) / 1e9);
+          first = false;
           if (event.type === 'thread.created') assignLogFields({ threadId: event.thread.id });
         },
       });

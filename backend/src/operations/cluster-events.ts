@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { isUUID } from 'class-validator';
 import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { databaseConfig } from '../database/database.config';
@@ -160,8 +161,6 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-const UUIDISH = /^[0-9a-f-]{36}$/i;
-
 /** Parses a notification payload; anything unexpected is ignored (the channel is not a trust boundary, but stay strict). */
 export function parseEvent(payload: string): ClusterEvent | null {
   let value: unknown;
@@ -172,7 +171,7 @@ export function parseEvent(payload: string): ClusterEvent | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
-  if (typeof v.workflowId !== 'string' || !UUIDISH.test(v.workflowId)) return null;
+  if (typeof v.workflowId !== 'string' || !isUUID(v.workflowId)) return null;
   if (v.kind === 'workflow_revoked') return { kind: 'workflow_revoked', workflowId: v.workflowId };
   return null;
 }

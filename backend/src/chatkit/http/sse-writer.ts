@@ -15,8 +15,6 @@ export interface EventStreamOptions {
    * event to send last. The producer must be given a signal that aborts with this one too.
    */
   endSignal?: AbortSignal;
-  /** Called once, when the first event is written. */
-  onFirstEvent?(): void;
   /** Called with every event before it is written. */
   onEvent?(event: ThreadStreamEvent): void;
 }
@@ -78,16 +76,11 @@ export async function writeEventStream(res: Response, events: AsyncIterable<Thre
   schedule(options.keepAliveMs);
 
   let outcome: StreamOutcome = 'ok';
-  let first = true;
   const endSignal = options.endSignal;
   const stop = endSignal ? AbortSignal.any([options.signal, endSignal]) : options.signal;
   try {
     for await (const event of events) {
       if (options.signal.aborted || endSignal?.aborted) break;
-      if (first) {
-        first = false;
-        options.onFirstEvent?.();
-      }
       options.onEvent?.(event);
       if (event.type === 'error') outcome = 'stream_error';
       if (!send(encodeEvent(event))) await drained(res, stop);

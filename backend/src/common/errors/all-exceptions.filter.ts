@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { DomainError, ErrorDetails } from './domain-error';
 import { ErrorCode, statusOf } from './error-codes';
+import { bodyReadFailure } from '../http/body-errors';
 import { requestIdOf } from '../http/request-id';
 
 interface Rendered {
@@ -20,13 +21,6 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   429: 'rate_limited',
   503: 'service_unavailable',
 };
-
-/** Errors raised by Express middleware (body-parser) carry a `type` and a `status`. */
-interface ExpressMiddlewareError {
-  type?: string;
-  status?: number;
-  expose?: boolean;
-}
 
 /**
  * The single place where errors become HTTP responses. Domain errors keep their code;
@@ -61,14 +55,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return { code: exception.code, message: exception.message, details: exception.details, headers: exception.headers };
     }
-    const mw = exception as ExpressMiddlewareError | undefined;
-    if (mw && typeof mw === 'object' && typeof mw.type === 'string') {
-      if (mw.type === 'entity.parse.failed') return { code: 'invalid_json', message: 'The request body is not valid JSON.' };
-      if (mw.type === 'entity.too.large') return { code: 'payload_too_large', message: 'The request body is too large.' };
-      if (mw.type === 'encoding.unsupported' || mw.type === 'charset.unsupported') {
-        return { code: 'unsupported_media_type', message: 'Unsupported request body encoding.' };
-      }
-    }
+    // Backstop for a body parser whose errors were not mapped where it runs.
+    const body = bodyReadFailure(exception, { unreadable: 'invalid_json' });
+    if (body) return { code: body.code, message: body.message };
     const db = databaseFailure(exception);
     if (db === 'unavailable') {
       this.logger.warn({ err: exception, method: req.method, path: req.path }, 'Database unavailable');
