@@ -531,6 +531,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/tools/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test an agent tool’s connection (MCP: list its tools); nothing is called with arguments */
+        post: operations["AgentToolsController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/transcripts": {
         parameters: {
             query?: never;
@@ -644,6 +661,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentToolDto: {
+            /** @description mcp tools only: the server tools offered to the model (default: all) */
+            allowedTools?: string[];
+            /**
+             * @description `always`: a person approves each call in the chat (default `never`)
+             * @enum {string}
+             */
+            approval?: "never" | "always";
+            /** @description mcp tools only: approval per server tool name */
+            approvalOverrides?: {
+                [key: string]: "never" | "always";
+            };
+            description?: string;
+            /**
+             * @description Secret header values: write-only, shown as "***"; sending "***" keeps the stored value (http and mcp tools)
+             * @example {
+             *       "Authorization": "***"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * @description http tools only (required)
+             * @enum {string}
+             */
+            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            /**
+             * @description Unique in the workflow; the name the model calls (MCP tools keep their server names).
+             * @example lookup_order
+             */
+            name: string;
+            /** @description JSON Schema (type object) of the arguments (http and client tools) */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description http tools only: per-call timeout in ms (default 10000) */
+            timeoutMs?: number;
+            /** @enum {string} */
+            type: "http" | "mcp" | "client";
+            /**
+             * @description http: the endpoint, `{param}` path placeholders filled from the arguments; mcp: the Streamable HTTP endpoint (required for both)
+             * @example https://api.example.com/orders/{orderId}
+             */
+            url?: string;
+        };
         AuditActorDto: {
             id: string | null;
             /** @enum {string} */
@@ -763,7 +826,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -813,6 +876,10 @@ export interface components {
         };
         JwksDto: {
             keys: components["schemas"]["JwkDto"][];
+        };
+        ListedToolDto: {
+            description?: string;
+            name: string;
         };
         LivenessDto: {
             /** @example ok */
@@ -909,24 +976,28 @@ export interface components {
              * @example http://127.0.0.1:8080/v1
              */
             baseUrl?: string;
-            /** @description System instructions (openai runners only) */
+            /** @description System instructions (openai and agent runners) */
             instructions?: string;
             /**
              * @example echo
              * @enum {string}
              */
-            kind: "echo" | "openai";
+            kind: "echo" | "openai" | "agent";
+            /** @description agent runners only: tool steps per answer (default 8) */
+            maxSteps?: number;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @example gpt-4o-mini
              */
             model?: string;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @enum {string}
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
+            /** @description agent runners only (required, may be empty) */
+            tools?: components["schemas"]["AgentToolDto"][];
         };
         RuntimeConfigDto: {
             chatkit: components["schemas"]["ChatKitRuntimeDto"];
@@ -951,6 +1022,21 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["UserResponse"];
+        };
+        ToolTestDto: {
+            /** @description A tool definition; "***" header values are filled from the stored tool with the same name */
+            tool: components["schemas"]["AgentToolDto"];
+        };
+        ToolTestResultDto: {
+            /** @description When ok is false: outbound_url_refused, tool_schema_invalid, tool_unreachable, tool_timeout… */
+            code?: string;
+            message?: string;
+            /** @description Whether the tool could be reached */
+            ok: boolean;
+            /** @description http tools: the status of a HEAD request to the URL */
+            status?: number;
+            /** @description mcp tools: what the server lists (after allowedTools) */
+            tools?: components["schemas"]["ListedToolDto"][];
         };
         TranscriptDetailDto: {
             /** Format: date-time */
@@ -3292,6 +3378,76 @@ export interface operations {
             };
             /** @description `publish_invalid_state` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AgentToolsController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTestResultDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
