@@ -38,6 +38,7 @@ export async function startFakeToolServer(parley: { jwksUrl: () => string; issue
   const sockets = new Set<Socket>();
   const barriers = new Map<string, Array<() => void>>();
   let jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
+  let jwksFrom = '';
   let origin = '';
 
   const server: Server = createServer((req, res) => {
@@ -53,7 +54,11 @@ export async function startFakeToolServer(parley: { jwksUrl: () => string; issue
       try {
         const token = req.headers['x-parley-identity'];
         if (typeof token !== 'string') throw new Error('missing');
-        jwks ??= createRemoteJWKSet(new URL(parley.jwksUrl()));
+        // Several app instances may come and go in one file (restarts): follow the current one.
+        if (!jwks || jwksFrom !== parley.jwksUrl()) {
+          jwksFrom = parley.jwksUrl();
+          jwks = createRemoteJWKSet(new URL(jwksFrom), { cooldownDuration: 0 });
+        }
         ({ payload: claims } = await jwtVerify(token, jwks, { issuer: parley.issuer, audience: origin, algorithms: ['ES256'], maxTokenAge: '60s' }));
       } catch (error) {
         identityError = (error as Error).message;
