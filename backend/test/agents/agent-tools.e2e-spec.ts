@@ -178,6 +178,9 @@ describe('agent runner: http, mcp and client tools', () => {
     expect(finalText(resumed)).toBe('Tool results: get_location={"city":"Paris"}');
     const rows = await toolCalls(t, threadId);
     expect(rows[0]).toMatchObject({ tool_type: 'client', status: 'completed', output: '{"city":"Paris"}', item_id: call.id });
+    // Rows go with their thread.
+    expect((await chatkit(t.baseUrl, token, { type: 'threads.delete', params: { thread_id: threadId } })).status).toBe(200);
+    expect(await toolCalls(t, threadId)).toEqual([]);
   });
 
   it('cancelling the stream aborts the in-flight tool call', async () => {
