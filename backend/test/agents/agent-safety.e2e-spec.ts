@@ -87,6 +87,7 @@ describe('agent runner: secrets and outbound safety', () => {
     let t: TestApp;
     let owner: Owner;
     let workflowId: string;
+    let compatibleId: string;
 
     beforeAll(async () => {
       // Saved while private targets were allowed (development), then served by a strict instance
@@ -100,6 +101,13 @@ describe('agent runner: secrets and outbound safety', () => {
         { type: 'http', name: 'bounce_local', method: 'GET', url: `${tools.origin}/redirect?to=${encodeURIComponent(`http://localhost:${new URL(mcp.origin).port}/mcp`)}` },
         { type: 'mcp', name: 'tasks', url: `http://localhost:${new URL(mcp.origin).port}/mcp` },
       ]);
+      const compatible = await request(t.app.getHttpServer())
+        .post('/api/workflows')
+        .set('Authorization', owner.auth)
+        // An IPv4-mapped IPv6 literal of the fake: reachable (dual stack), but not an allowed host.
+        .send({ name: 'c', runner: { kind: 'openai', provider: 'compatible', model: 'm', baseUrl: `http://[::ffff:127.0.0.1]:${new URL(model.origin).port}/v1` } })
+        .expect(201);
+      compatibleId = compatible.body.id;
       await t.close();
       t = await createChatApp({
         keepData: true,
@@ -130,6 +138,15 @@ describe('agent runner: secrets and outbound safety', () => {
       // The MCP server behind a private name was not listed either.
       const offered = (model.requests[model.requests.length - 2].body as { tools: Array<{ function: { name: string } }> }).tools.map((tool) => tool.function.name);
       expect(offered).toEqual(['by_name', 'metadata', 'bounce', 'bounce_local']);
+    });
+
+    it('a compatible model base URL is held to the policy too', async () => {
+      // Reachable without the policy (proves the refusal below is the policy's):
+      expect((await fetch(`http://[::ffff:127.0.0.1]:${new URL(model.origin).port}/v1/models`)).status).toBe(404);
+      const before = model.requests.length;
+      const answer = await chatkit(t.baseUrl, await chatToken(t, owner, compatibleId), create('hello'));
+      expect(answer.events!.find((e) => e.type === 'error')).toEqual({ type: 'error', code: 'custom', message: 'The model provider could not be reached. Please try again.', allow_retry: true });
+      expect(model.requests.length).toBe(before);
     });
 
     it('the tool connection test reports the refusal', async () => {
