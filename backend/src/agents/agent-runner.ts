@@ -72,6 +72,10 @@ class ProviderTimeout extends Error {}
 
 const NOT_EXECUTED = 'Not executed.';
 
+/** Per-answer caps besides `maxSteps` (WORKFLOWS §9): tool output the model receives, and tool wall time. */
+export const TURN_OUTPUT_LIMIT_BYTES = 256 * 1024;
+export const TURN_TOOL_TIME_LIMIT_MS = 120_000;
+
 /**
  * The `agent` runner (docs/adr/0002-agent-loop.md): a model in a tool loop on Chat Completions,
  * streamed as ChatKit events. Each step streams the model's text as an assistant message; its
@@ -89,6 +93,9 @@ export class AgentRunner implements Runner<ChatContext> {
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
   private readonly maxSteps: number;
+  /** Spent by this request (a runner serves one request). */
+  private outputBytes = 0;
+  private toolMs = 0;
 
   constructor(private readonly options: AgentRunnerOptions) {
     this.ids = options.ids ?? randomIdGenerator;
@@ -192,6 +199,10 @@ export class AgentRunner implements Runner<ChatContext> {
       if (signal.aborted) return;
       if (steps >= this.maxSteps) {
         yield* this.notice(thread, `I stopped after ${this.maxSteps} tool steps without a final answer (the workflow's limit). Ask me to continue, or narrow the request.`);
+        return;
+      }
+      if (this.toolMs >= TURN_TOOL_TIME_LIMIT_MS) {
+        yield* this.notice(thread, `I stopped: the tools of this answer ran for more than ${TURN_TOOL_TIME_LIMIT_MS / 1000} s in total. Ask me to continue.`);
         return;
       }
       offered ??= await this.toolset(thread, ctx, signal);
@@ -440,9 +451,16 @@ export class AgentRunner implements Runner<ChatContext> {
       );
     }
     while (running.size) {
-      const { index, result, ms } = await Promise.race(running.values());
+      const settled = await Promise.race(running.values());
+      const { index, ms } = settled;
+      let { result } = settled;
       running.delete(index);
       const row = rows[index];
+      const bytes = Buffer.byteLength(result.output);
+      if (this.outputBytes + bytes > TURN_OUTPUT_LIMIT_BYTES) {
+        result = failure(`the call ran, but this answer's tool output budget (${TURN_OUTPUT_LIMIT_BYTES / 1024} KB) is used up; answer with what you have`, 'output budget used up');
+      }
+      this.outputBytes += Buffer.byteLength(result.output);
       const patch = {
         status: result.ok ? ('completed' as const) : ('failed' as const),
         output: result.output,
@@ -457,6 +475,7 @@ export class AgentRunner implements Runner<ChatContext> {
       if (signal.aborted) continue;
       yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'workflow.task.updated', task_index: index, task } };
     }
+    this.toolMs += Date.now() - started;
     // Stored even when cancelled (analytics sees the aborted calls); the item is then dropped.
     if (insertSettled) await this.calls.insertBatch(ctx.workflow.id, thread.id, rows);
     if (signal.aborted) return;
