@@ -25,6 +25,7 @@ import { HISTORY_ITEMS, safeMessage, textOf, toMessage } from '../chatkit/runner
 import { DomainError } from '../common/errors/domain-error';
 import { AgentRunnerDefinition, ApprovalMode, DEFAULT_MAX_STEPS, ToolDefinition } from '../workflows/runner-definition';
 import { argumentProblems, schemaProblem } from '../workflows/tool-schemas';
+import { TOOL_NAME_PATTERN } from '../workflows/dto/agent-tool.dto';
 import type { AgentRuntime } from './agent-runtime';
 import { principalLabel } from './agent-runtime';
 import type { NewToolCall, ToolCallRow } from './agent-tool-calls.repository';
@@ -243,6 +244,8 @@ export class AgentRunner implements Runner<ChatContext> {
         continue;
       }
       for (const server of listed) {
+        // Function names the model APIs accept; anything else cannot be offered.
+        if (!TOOL_NAME_PATTERN.test(server.name)) continue;
         const parameters = schemaProblem(server.inputSchema) === null ? server.inputSchema : undefined;
         add({
           name: server.name,
@@ -306,7 +309,9 @@ export class AgentRunner implements Runner<ChatContext> {
         const delta = chunk.choices?.[0]?.delta;
         if (!delta) continue;
         for (const part of delta.tool_calls ?? []) {
-          const slot = (calls[part.index] ??= { id: '', name: '', arguments: '' });
+          // Some compatible providers omit `index`: a part with a new id starts a call, others continue the last.
+          const index = typeof part.index === 'number' ? part.index : part.id && !calls.some((c) => c?.id === part.id) ? calls.length : Math.max(0, calls.length - 1);
+          const slot = (calls[index] ??= { id: '', name: '', arguments: '' });
           if (part.id) slot.id = part.id;
           if (part.function?.name) slot.name += part.function.name;
           if (part.function?.arguments) slot.arguments += part.function.arguments;
@@ -502,7 +507,7 @@ export class AgentRunner implements Runner<ChatContext> {
           return failure('client tools run in the browser', 'not a server tool');
       }
     } catch (error) {
-      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message }, tool: row.tool_name }, 'Tool call failed unexpectedly');
+      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name }, tool: row.tool_name }, 'Tool call failed unexpectedly');
       return failure('the tool failed unexpectedly', 'failed');
     }
   }
