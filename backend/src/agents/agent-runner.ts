@@ -173,6 +173,15 @@ export class AgentRunner implements Runner<ChatContext> {
       yield* this.runCalls(thread, ctx, [row], offered, signal);
       if (signal.aborted) return;
     }
+    // Another card of the same step may still wait, or another request may be finishing it: only
+    // the request that settles the step's last call takes the answer on.
+    if (!(await this.calls.claimContinuation(thread.id, row.batch_id))) {
+      const rows = (await this.calls.forThread(thread.id)).filter((r) => r.batch_id === row.batch_id);
+      // A client call of this step that waited for the decisions goes to the browser now.
+      const clientCall = rows.find((r) => r.tool_type === 'client' && r.status === 'pending' && r.item_id === null);
+      if (clientCall && !rows.some((r) => r.approval === 'pending' && r.status === 'pending')) yield* this.emitClientCall(thread, clientCall);
+      return;
+    }
     yield* this.loop(thread, ctx, signal);
   }
 
