@@ -41,6 +41,7 @@ export interface AttachmentRow {
   mime_type: string;
   size: string | null;
   uploaded_at: Date | null;
+  thread_id: string | null;
 }
 
 /** Values written for a thread (the scope comes separately). */
@@ -334,7 +335,7 @@ export class TranscriptRepository {
 
   async findAttachment(scope: TranscriptScope, attachmentId: string, q?: Queryable): Promise<AttachmentRow | null> {
     const rows = await this.run<AttachmentRow>(
-      `SELECT id, data, mime_type, size, uploaded_at
+      `SELECT id, data, mime_type, size, uploaded_at, thread_id
          FROM chat_attachments
         WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4`,
       [attachmentId, ...scopeParams(scope)],
@@ -352,17 +353,35 @@ export class TranscriptRepository {
     return rows.length === 1;
   }
 
-  /** Stores uploaded bytes and the new protocol JSON (without `upload_descriptor`); false when not in scope. */
-  async storeUpload(scope: TranscriptScope, attachmentId: string, bytes: Buffer, contentType: string, data: string, q?: Queryable): Promise<boolean> {
-    const rows = await this.run<{ id: string }>(
-      `UPDATE chat_attachments
-          SET bytes = $5, content_type = $6, data = $7::json, uploaded_at = now()
-        WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
-       RETURNING id`,
+  /**
+   * Stores uploaded bytes and the new protocol JSON (without `upload_descriptor`), once: only while
+   * nothing was uploaded and no message holds the attachment. `missing` when not in scope,
+   * `immutable` when it was uploaded or sent already (two racing uploads: one wins).
+   */
+  async storeUpload(
+    scope: TranscriptScope,
+    attachmentId: string,
+    bytes: Buffer,
+    contentType: string,
+    data: string,
+    q?: Queryable,
+  ): Promise<'stored' | 'missing' | 'immutable'> {
+    const rows = await this.run<{ stored: boolean; found: boolean }>(
+      `WITH a AS (
+         SELECT id FROM chat_attachments WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
+       ), stored AS (
+         UPDATE chat_attachments c
+            SET bytes = $5, content_type = $6, data = $7::json, uploaded_at = now()
+           FROM a
+          WHERE c.id = a.id AND c.uploaded_at IS NULL AND c.thread_id IS NULL
+         RETURNING c.id
+       )
+       SELECT EXISTS (SELECT 1 FROM stored) AS stored, EXISTS (SELECT 1 FROM a) AS found`,
       [attachmentId, ...scopeParams(scope), bytes, contentType, data],
       q,
     );
-    return rows.length === 1;
+    if (rows[0]?.stored) return 'stored';
+    return rows[0]?.found ? 'immutable' : 'missing';
   }
 
   /**
