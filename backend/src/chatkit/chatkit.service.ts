@@ -13,6 +13,7 @@ import { toDomainError } from './chatkit.errors';
 import { ChatKitStore } from './chatkit.store';
 import type { ChatContext } from './context/chat-context';
 import { writeEventStream } from './http/sse-writer';
+import { ChatKitCancelledError } from './protocol/errors';
 import { ChatKitProcessor } from './protocol/processor';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from './protocol/request-validation';
 import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from './protocol/types';
@@ -61,6 +62,8 @@ export class ChatKitService {
     res.on('close', () => {
       if (!res.writableFinished) cancel.abort();
     });
+    // Gone before this handler ran (it waited behind other work): `close` will not fire again.
+    if (res.destroyed || !res.socket || res.socket.destroyed) cancel.abort();
     let result;
     // Registered before any work, so a revocation or shutdown from now on reaches this stream.
     let stream: { end: AbortController; untrack: () => void } | null = null;
@@ -87,6 +90,8 @@ export class ChatKitService {
       });
     } catch (error) {
       stream?.untrack();
+      // Nobody is waiting for an answer: drop it quietly instead of reporting a failure.
+      if (error instanceof ChatKitCancelledError) return;
       throw toDomainError(error);
     }
     if (result.kind === 'json') {

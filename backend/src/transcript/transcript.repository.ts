@@ -401,17 +401,37 @@ export class TranscriptRepository {
   // Feedback
   // -------------------------------------------------------------------------------------------
 
-  /** Records feedback on items of a thread in scope; false when the thread is not in scope. */
-  async insertFeedback(scope: TranscriptScope, threadId: string, itemIds: string[], kind: string, q?: Queryable): Promise<boolean> {
-    const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_feedback (thread_id, item_ids, kind, workflow_id, principal_kind, principal_id)
-       SELECT t.id, $5::text[], $6, t.workflow_id, t.principal_kind, t.principal_id
-         FROM chat_threads t
-        WHERE t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4
-       RETURNING id`,
+  /**
+   * Records feedback on items of a thread in scope, in one statement whatever the batch size: the
+   * thread must be in scope and every id an item of it, or nothing is recorded. Answers whether the
+   * thread was found and the first id that names no item (null when all do).
+   */
+  async insertFeedback(
+    scope: TranscriptScope,
+    threadId: string,
+    itemIds: string[],
+    kind: string,
+    q?: Queryable,
+  ): Promise<{ threadFound: boolean; missingItemId: string | null }> {
+    const rows = await this.run<{ found: boolean; missing: string | null }>(
+      `WITH t AS (
+         SELECT id, workflow_id, principal_kind, principal_id
+           FROM chat_threads WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
+       ), missing AS (
+         SELECT x.id, x.n
+           FROM unnest($5::text[]) WITH ORDINALITY AS x(id, n)
+          WHERE NOT EXISTS (SELECT 1 FROM chat_items i JOIN t ON i.thread_id = t.id WHERE i.id = x.id)
+       ), recorded AS (
+         INSERT INTO chat_feedback (thread_id, item_ids, kind, workflow_id, principal_kind, principal_id)
+         SELECT t.id, $5::text[], $6, t.workflow_id, t.principal_kind, t.principal_id
+           FROM t
+          WHERE NOT EXISTS (SELECT 1 FROM missing)
+         RETURNING id
+       )
+       SELECT EXISTS (SELECT 1 FROM t) AS found, (SELECT id FROM missing ORDER BY n LIMIT 1) AS missing`,
       [threadId, ...scopeParams(scope), itemIds, kind],
       q,
     );
-    return rows.length === 1;
+    return { threadFound: rows[0]?.found === true, missingItemId: rows[0]?.missing ?? null };
   }
 }

@@ -113,7 +113,9 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
   }
 
   async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, scope: TranscriptScope): Promise<void> {
-    if (!(await this.repo.insertFeedback(scope, threadId, itemIds, kind))) throw threadNotFound(threadId);
+    const { threadFound, missingItemId } = await this.repo.insertFeedback(scope, threadId, itemIds, kind);
+    if (!threadFound) throw threadNotFound(threadId);
+    if (missingItemId !== null) throw new ChatKitNotFoundError(`Item ${missingItemId} not found.`);
   }
 
   // -------------------------------------------------------------------------------------------
