@@ -385,6 +385,40 @@ export class TranscriptRepository {
   }
 
   /**
+   * Attachments not yet sent in a message and younger than `ttlSeconds`: the caller's, and the
+   * whole workflow's (both served by indexes on the scope and on pending rows).
+   */
+  async countPendingAttachments(scope: TranscriptScope, ttlSeconds: number, q?: Queryable): Promise<{ principal: number; workflow: number }> {
+    const rows = await this.run<{ principal: number; workflow: number }>(
+      `SELECT
+         (SELECT count(*)::int FROM chat_attachments
+           WHERE workflow_id = $1 AND principal_kind = $2 AND principal_id = $3 AND thread_id IS NULL
+             AND created_at > now() - make_interval(secs => $4)) AS principal,
+         (SELECT count(*)::int FROM chat_attachments
+           WHERE workflow_id = $1 AND thread_id IS NULL AND created_at > now() - make_interval(secs => $4)) AS workflow`,
+      [...scopeParams(scope), ttlSeconds],
+      q,
+    );
+    return rows[0];
+  }
+
+  /**
+   * Deletes up to `batch` attachments never sent in a message and created before `before`, bytes
+   * included (every workflow, every principal: a maintenance sweep). Returns how many went.
+   */
+  async deleteExpiredPendingAttachments(before: Date, batch: number, q?: Queryable): Promise<number> {
+    const rows = await this.run<{ id: string }>(
+      `DELETE FROM chat_attachments
+        WHERE id IN (SELECT id FROM chat_attachments WHERE thread_id IS NULL AND created_at < $1 LIMIT $2)
+          AND thread_id IS NULL
+       RETURNING id`,
+      [before, batch],
+      q,
+    );
+    return rows.length;
+  }
+
+  /**
    * Uploaded bytes of an attachment, looked up by id alone: the caller holds a capability (a
    * signed preview URL bound to this id) instead of a principal.
    */

@@ -149,6 +149,22 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     return uploaded as Attachment;
   }
 
+  /** How many attachments not yet in a message (and younger than `ttlSeconds`) the scope and its workflow hold. */
+  pendingAttachmentCounts(scope: TranscriptScope, ttlSeconds: number): Promise<{ principal: number; workflow: number }> {
+    return this.repo.countPendingAttachments(scope, ttlSeconds);
+  }
+
+  /** Deletes attachments never sent in a message that were created before `before`; returns how many. */
+  async deleteExpiredPendingAttachments(before: Date): Promise<number> {
+    let total = 0;
+    // Bounded statements, so one sweep never holds a huge delete.
+    for (;;) {
+      const deleted = await this.repo.deleteExpiredPendingAttachments(before, 1000);
+      total += deleted;
+      if (deleted < 1000) return total;
+    }
+  }
+
   /**
    * Uploaded bytes for a preview. Not scoped by principal: callers must hold a capability for
    * this id (a signed, expiring preview URL) and must check the content type they serve.
