@@ -278,7 +278,13 @@ describe('owner accounts in production', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({
-      env: { NODE_ENV: 'production', PARLEY_SECRET_KEY: 'p'.repeat(48), PUBLIC_BASE_URL: 'https://chat.example.com', CORS_ORIGINS: 'https://app.example.com' },
+      env: {
+        NODE_ENV: 'production',
+        PARLEY_SECRET_KEY: 'p'.repeat(48),
+        METRICS_TOKEN: 'm'.repeat(24),
+        PUBLIC_BASE_URL: 'https://chat.example.com',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
   });
   afterAll(() => t.close());

@@ -612,7 +612,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise the route is open and should not be reachable through the public proxy. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
+         * @description Send `Authorization: Bearer <METRICS_TOKEN>`. Production refuses to start without `METRICS_TOKEN`; outside production an unset token leaves the route open. Keep it off the public proxy either way. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
          */
         get: operations["MetricsController_scrape"];
         put?: never;
