@@ -44,7 +44,8 @@ describe('owner sign-in with OIDC ("Sign in with SSO")', () => {
     const page = await res.text();
     expect(page).toContain('alice@example.com');
     expect(page).toContain('oidc_account_unverified');
-    expect(page).toContain('Sign in with SSO');
+    expect(page).toContain('Connect SSO');
+    expect(page).not.toMatch(/<script/i);
     // Not signed in, nothing linked: the squatter's password session cannot see anything the SSO user would create.
     expect(browser.cookie('parley_access')).toBeUndefined();
     expect(browser.cookie('parley_refresh')).toBeUndefined();

@@ -26,8 +26,9 @@ export function accountUnverifiedPage(email: string, requestId: string | undefin
 password, and Parley has never confirmed that whoever chose that password controls the address. You were <strong>not</strong>
 signed in, and nothing was connected: otherwise the person who set the password would share your account.</p>
 <h2>If you created that account</h2>
-<p>Sign in with your email and password, then choose <em>Sign in with SSO</em> while you are signed in. Parley connects the two,
-and from then on SSO signs you in directly.</p>
+<p>Sign in with your email and password, then choose <em>Connect SSO</em> (next to <em>Sign out</em>) while you are signed in:
+that is <em>Sign in with SSO</em> started from your signed-in account. Parley connects the two, and from then on SSO signs you
+in directly.</p>
 <h2>If you did not create it</h2>
 <p>Someone registered your address without being able to prove it. Do not use that account. Ask the operator of this Parley
 server to delete it (see “Owner sign-in” in <code>docs/security.md</code>), then sign in with SSO again: a fresh account is
