@@ -51,7 +51,7 @@ describe('the global guard in the application', () => {
     const me = doc.paths['/api/auth/me'].get!;
     expect(me.security).toEqual([{ bearer: [] }]);
     expect(me.summary).toBe('The signed-in owner');
-    expect(Object.keys(me.responses).sort()).toEqual(['200', '401', '403', '500']);
+    expect(Object.keys(me.responses).sort()).toEqual(['200', '401', '403', '429', '500', '503']);
     expect((me.responses['401'] as { description: string }).description).toBe('`unauthenticated`, `token_expired`, `token_invalid`');
     expect((me.responses['403'] as { description: string }).description).toBe('`forbidden`, `csrf_failed`');
 
