@@ -58,7 +58,7 @@ describe('the global guard in the application', () => {
     // Class-level @Auth plus route-level @ApiErrors accumulate.
     const revoke = doc.paths['/api/auth/tokens/{id}'].delete!;
     expect(revoke.security).toEqual([{ bearer: [] }]);
-    expect(Object.keys(revoke.responses).sort()).toEqual(['204', '400', '401', '403', '404', '500']);
+    expect(Object.keys(revoke.responses).sort()).toEqual(['204', '400', '401', '403', '404', '429', '500', '503']);
 
     const login = doc.paths['/api/auth/login'].post!;
     expect(login.security).toBeUndefined();
