@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { authConfig } from './auth.config';
@@ -69,7 +70,7 @@ export class AuthService {
     if (refreshToken) await this.refreshTokens.revokeFamilyOf(refreshToken);
     if (!accessToken) return;
     const claims = await this.verifiedAccessClaims(accessToken);
-    if (claims?.jti) await this.revokedAccessTokens.revoke(claims.jti, new Date(claims.exp * 1000));
+    if (typeof claims?.jti === 'string' && isUUID(claims.jti)) await this.revokedAccessTokens.revoke(claims.jti, new Date(claims.exp * 1000));
   }
 
   /**
@@ -80,7 +81,7 @@ export class AuthService {
   async ownerOfAccessToken(accessToken: string): Promise<UserEntity | null> {
     const claims = await this.verifiedAccessClaims(accessToken);
     if (!claims || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return null;
-    if (!/^[0-9a-f-]{36}$/i.test(claims.sub) || !/^[0-9a-f-]{36}$/i.test(claims.jti)) return null;
+    if (!isUUID(claims.sub) || !isUUID(claims.jti)) return null;
     return this.users.findForAccessToken(claims.sub, claims.jti);
   }
 
