@@ -189,6 +189,10 @@ describe('owner accounts', () => {
       expect(res.body).toEqual(errorBody(403, 'csrf_failed'));
       const [row] = await t.dataSource.query(`SELECT revoked_at FROM refresh_tokens WHERE user_id = $1`, [s.userId]);
       expect(row.revoked_at).toBeNull();
+      // The access cookie alone is ambient too: a foreign page cannot end (or probe) the session with it.
+      const accessOnly = await http().post('/api/auth/logout').set('Origin', 'https://evil.example').set('Cookie', cookieHeader(s.cookies, ACCESS_COOKIE)).expect(403);
+      expect(accessOnly.body).toEqual(errorBody(403, 'csrf_failed'));
+      await http().get('/api/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200);
     });
   });
 
