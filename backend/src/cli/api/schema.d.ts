@@ -131,7 +131,7 @@ export interface paths {
         };
         /**
          * Start owner sign-in with OpenID Connect ("Sign in with SSO")
-         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it links to the owner account with that email or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A provider that does not verify emails gets 403 `oidc_email_unverified` at the callback.
+         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it signs in to the owner account with that email when that email is verified, or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A password account whose email was never verified is connected only when this sign-in is started by its holder, signed in (access cookie or Bearer access JWT); otherwise the callback answers 409 `oidc_account_unverified` (an HTML page). A provider that does not verify emails gets 403 `oidc_email_unverified`.
          */
         get: operations["OidcController_ownerLogin"];
         put?: never;
@@ -361,7 +361,7 @@ export interface paths {
         get?: never;
         /**
          * Upload the bytes of a two-phase attachment (the `upload_descriptor` of `attachments.create`)
-         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment).
+         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment). Write-once: after a complete upload, or once the attachment is in a message, further uploads answer 409 `attachment_immutable`.
          */
         put: operations["ChatAttachmentsController_upload"];
         post?: never;
@@ -629,7 +629,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise the route is open and should not be reachable through the public proxy. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
+         * @description Send `Authorization: Bearer <METRICS_TOKEN>`. Production refuses to start without `METRICS_TOKEN`; outside production an unset token leaves the route open. Keep it off the public proxy either way. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
          */
         get: operations["MetricsController_scrape"];
         put?: never;
@@ -826,7 +826,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -1187,6 +1187,33 @@ export interface operations {
                     "application/json": components["schemas"]["JwksDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     AuthController_login: {
@@ -1210,7 +1237,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1221,6 +1248,24 @@ export interface operations {
             };
             /** @description `invalid_credentials` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1239,6 +1284,15 @@ export interface operations {
             };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1273,8 +1327,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1319,8 +1391,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1364,8 +1454,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1426,6 +1534,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `oidc_account_unverified` (owner sign-in): the verified email belongs to a password account whose email was never verified; nothing is linked. An HTML page for the browser explains how to connect the accounts or recover. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -1435,7 +1561,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1501,7 +1627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1567,7 +1693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,8 +1739,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1645,7 +1789,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserEnvelope"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1656,6 +1800,24 @@ export interface operations {
             };
             /** @description `email_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1681,6 +1843,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     OAuthSessionController_get: {
@@ -1699,6 +1870,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthSessionResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1728,8 +1926,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1774,8 +1990,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1806,7 +2040,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedPersonalTokenResponse"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1833,8 +2067,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1898,8 +2168,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2239,6 +2527,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2248,7 +2545,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2311,8 +2608,32 @@ export interface operations {
                     "image/webp": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": components["schemas"]["ErrorResponse"];
+                    "image/jpeg": components["schemas"]["ErrorResponse"];
+                    "image/png": components["schemas"]["ErrorResponse"];
+                    "image/webp": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": components["schemas"]["ErrorResponse"];
+                    "image/jpeg": components["schemas"]["ErrorResponse"];
+                    "image/png": components["schemas"]["ErrorResponse"];
+                    "image/webp": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2360,8 +2681,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2406,8 +2745,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2470,8 +2827,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2539,6 +2914,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `attachment_immutable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `payload_too_large` */
             413: {
                 headers: {
@@ -2557,8 +2941,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2583,6 +2985,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuntimeConfigDto"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2635,8 +3064,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2667,7 +3114,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2694,8 +3141,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2760,8 +3243,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2824,8 +3325,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2858,7 +3377,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2894,8 +3413,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2964,8 +3519,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2998,7 +3571,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatSessionResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3034,8 +3607,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3073,8 +3682,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3107,7 +3734,7 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedLinkDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3152,8 +3779,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3186,7 +3849,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,8 +3894,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3306,8 +4005,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3340,7 +4057,7 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedLinkDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3385,8 +4102,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3419,7 +4172,7 @@ export interface operations {
                     "application/json": components["schemas"]["ToolTestResultDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3455,8 +4208,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3532,8 +4321,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3601,8 +4408,28 @@ export interface operations {
                     "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3674,8 +4501,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3739,8 +4584,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3765,6 +4628,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LivenessDto"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3796,8 +4668,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3822,6 +4712,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             503: {
