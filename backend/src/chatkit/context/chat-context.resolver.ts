@@ -34,20 +34,30 @@ export class ChatContextResolver {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly workflows: WorkflowsService,
-  ) {}
+  ) {
+    // A change made through this instance (a new draft, a published version, a rollback) applies
+    // to its next chat request; other instances see it within WORKFLOW_REUSE_MS.
+    workflows.onChanged((id) => this.recent.delete(id));
+  }
 
   async resolve(req: AuthRequest): Promise<ChatContext> {
     const principal = req.principal;
     if (!principal) throw new UnauthenticatedError();
     const strategy = this.strategyFor(principal.kind);
     if (!strategy) throw new ForbiddenError('This credential cannot be used to chat.');
-    const { workflowId, transcriptPrincipal } = await strategy.resolve(principal, req);
+    const { workflowId, transcriptPrincipal, runs } = await strategy.resolve(principal, req);
     const hint = req.headers[WORKFLOW_HEADER];
     if (hint !== undefined && (typeof hint !== 'string' || hint.toLowerCase() !== workflowId.toLowerCase())) throw new WorkflowMismatchError();
     const workflow = await this.workflow(workflowId);
     if (!workflow) throw new NotFoundError('Workflow not found.');
     await strategy.authorize?.(principal, workflow);
-    return { workflow, scope: { workflowId: workflow.id, principal: transcriptPrincipal }, principal, requestId: requestIdOf(req) };
+    const scope = { workflowId: workflow.id, principal: transcriptPrincipal };
+    // A public principal runs the pinned version. A workflow made public before versions existed
+    // got version 1 from the migration, so `published` is missing only for a private workflow,
+    // which no public credential reaches; the draft then answers, unversioned.
+    const published = runs === 'draft' ? null : workflow.published;
+    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req) };
+    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req) };
   }
 
   private async workflow(id: string): Promise<WorkflowSnapshot | null> {
