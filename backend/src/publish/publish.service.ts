@@ -6,7 +6,7 @@ import { AuditAction, AuditService } from '../audit/audit.service';
 import { featuresConfig } from '../config/features.config';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { ClusterEvent, ClusterEvents } from '../operations/cluster-events';
-import { sameDefinition } from '../workflows/runner-definition';
+import { sameDefinition } from '../workflows/runner-compare';
 import { WorkflowVersionSnapshot, WorkflowVersionsService } from '../workflows/workflow-versions.service';
 import { WorkflowSnapshot, WorkflowsService } from '../workflows/workflows.service';
 import { PublishLinkEntity } from './entities/publish-link.entity';

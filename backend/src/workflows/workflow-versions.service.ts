@@ -7,7 +7,7 @@ import type { RunnerDto } from './dto/workflow.dto';
 import type { WorkflowVersionDto } from './dto/workflow-version.dto';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
-import { maskedRunner, sameDefinition } from './runner-definition';
+import { maskedRunner, sameDefinition } from './runner-compare';
 
 /** A published version as other modules see it. */
 export type WorkflowVersionSnapshot = Readonly<WorkflowVersionEntity>;

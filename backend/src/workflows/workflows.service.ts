@@ -9,7 +9,7 @@ import { appConfig } from '../config/app.config';
 import { CreateWorkflowDto, RunnerDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { RunnerDefinition, WorkflowEntity } from './entities/workflow.entity';
-import { sameDefinition } from './runner-definition';
+import { sameDefinition } from './runner-compare';
 
 /** Publish-state columns that only the publish module changes, inside its own transaction. */
 export type PublishStatePatch = Partial<
