@@ -15,20 +15,3 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(value);
 }
-
-/**
- * A runner definition as responses show it: every tool header value is the literal `***`
- * (header values are write-only secrets, WORKFLOWS §2).
- */
-export function maskedRunner(runner: RunnerDefinition): RunnerDefinition {
-  const tools = (runner as { tools?: unknown }).tools;
-  if (!Array.isArray(tools)) return runner;
-  return {
-    ...runner,
-    tools: tools.map((tool: Record<string, unknown>) => {
-      const headers = tool.headers;
-      if (!headers || typeof headers !== 'object') return tool;
-      return { ...tool, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, '***'])) };
-    }),
-  } as unknown as RunnerDefinition;
-}

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
-import type { RunnerDto } from './dto/workflow.dto';
 import type { WorkflowVersionDto } from './dto/workflow-version.dto';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
-import { maskedRunner, sameDefinition } from './runner-compare';
+import { sameDefinition } from './runner-compare';
+import { RunnerDefinitions } from './runner-definitions';
 
 /** A published version as other modules see it. */
 export type WorkflowVersionSnapshot = Readonly<WorkflowVersionEntity>;
@@ -28,7 +29,10 @@ const VERSION_CURSOR = /^[1-9][0-9]{0,9}$/;
  */
 @Injectable()
 export class WorkflowVersionsService {
-  constructor(@InjectRepository(WorkflowVersionEntity) private readonly versions: Repository<WorkflowVersionEntity>) {}
+  constructor(
+    @InjectRepository(WorkflowVersionEntity) private readonly versions: Repository<WorkflowVersionEntity>,
+    private readonly definitions: RunnerDefinitions,
+  ) {}
 
   /**
    * Makes a version equal to the workflow's current draft: the newest version when it already
@@ -39,7 +43,8 @@ export class WorkflowVersionsService {
     const newest = await repo.findOne({ where: { workflowId: workflow.id }, order: { version: 'DESC' } });
     if (newest && sameDefinition(newest.runner, workflow.runner)) return { version: newest.version, created: false };
     const version = (newest?.version ?? 0) + 1;
-    await repo.insert({ workflowId: workflow.id, version, runner: workflow.runner, createdBy });
+    // Stored as-is: tool header values stay sealed, exactly as in the draft.
+    await repo.insert({ workflowId: workflow.id, version, runner: workflow.runner, createdBy } as QueryDeepPartialEntity<WorkflowVersionEntity>);
     return { version, created: true };
   }
 
@@ -66,7 +71,7 @@ export class WorkflowVersionsService {
   toResponse(row: WorkflowVersionSnapshot, publishedVersion: number | null): WorkflowVersionDto {
     return {
       version: row.version,
-      runner: maskedRunner(row.runner) as RunnerDto,
+      runner: this.definitions.present(row.runner),
       published: row.version === publishedVersion,
       createdAt: row.createdAt.toISOString(),
       createdBy: row.createdBy,

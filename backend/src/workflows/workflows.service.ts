@@ -6,10 +6,11 @@ import { AuditService } from '../audit/audit.service';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
 import { appConfig } from '../config/app.config';
-import { CreateWorkflowDto, RunnerDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
+import { CreateWorkflowDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
-import { RunnerDefinition, WorkflowEntity } from './entities/workflow.entity';
+import { WorkflowEntity } from './entities/workflow.entity';
 import { sameDefinition } from './runner-compare';
+import { RunnerDefinitions } from './runner-definitions';
 
 /** Publish-state columns that only the publish module changes, inside its own transaction. */
 export type PublishStatePatch = Partial<
@@ -23,15 +24,6 @@ export type PublishStatePatch = Partial<
  */
 export type WorkflowSnapshot = Readonly<WorkflowEntity>;
 
-export function toRunnerDefinition(dto: RunnerDto | undefined): RunnerDefinition {
-  if (!dto || dto.kind === 'echo') return { kind: 'echo' };
-  const def: RunnerDefinition = { kind: 'openai', provider: dto.provider!, model: dto.model! };
-  if (dto.instructions !== undefined) def.instructions = dto.instructions;
-  if (dto.baseUrl !== undefined) def.baseUrl = dto.baseUrl;
-  if (dto.temperature !== undefined) def.temperature = dto.temperature;
-  return def;
-}
-
 /** Workflow CRUD, always scoped to the owner: another owner's workflow is "not found". */
 @Injectable()
 export class WorkflowsService {
@@ -42,6 +34,7 @@ export class WorkflowsService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    private readonly definitions: RunnerDefinitions,
   ) {}
 
   /**
@@ -64,7 +57,7 @@ export class WorkflowsService {
       ownerId: w.ownerId,
       name: w.name,
       description: w.description,
-      runner: w.runner as RunnerDto,
+      runner: this.definitions.present(w.runner),
       publishedVersion: w.publishedVersion,
       draftDiffers: w.published ? !sameDefinition(w.runner, w.published.runner) : false,
       allowedOrigins: w.allowedOrigins,
@@ -90,7 +83,7 @@ export class WorkflowsService {
       ownerId,
       name: dto.name,
       description: dto.description ?? '',
-      runner: toRunnerDefinition(dto.runner),
+      runner: await this.definitions.toDefinition(dto.runner),
       allowedOrigins: dto.allowedOrigins ?? [],
       transcriptRetentionDays: dto.transcriptRetentionDays ?? null,
     });
@@ -136,7 +129,7 @@ export class WorkflowsService {
       const row = await this.lockOwned(em, ownerId, id);
       if (dto.name !== undefined) row.name = dto.name;
       if (dto.description !== undefined) row.description = dto.description;
-      if (dto.runner !== undefined) row.runner = toRunnerDefinition(dto.runner);
+      if (dto.runner !== undefined) row.runner = await this.definitions.toDefinition(dto.runner, row.runner);
       if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
       if (dto.transcriptRetentionDays !== undefined) row.transcriptRetentionDays = dto.transcriptRetentionDays;
       await em.getRepository(WorkflowEntity).save(row);

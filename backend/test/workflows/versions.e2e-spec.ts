@@ -135,6 +135,36 @@ describe('workflow versions', () => {
     ]);
   });
 
+  it('a version snapshots an agent runner with its sealed header values; responses mask them and "***" keeps them', async () => {
+    const agent = {
+      kind: 'agent' as const,
+      provider: 'compatible' as const,
+      model: 'fake-model',
+      baseUrl: fake.baseUrl,
+      tools: [{ type: 'http', name: 'lookup', method: 'GET', url: 'http://127.0.0.1:9/orders/{id}', headers: { Authorization: 'Bearer tool-secret-4711' } }],
+    };
+    const created = await http().post('/api/workflows').set('Authorization', owner.auth).send({ name: 'Agent', runner: agent }).expect(201);
+    const workflowId = created.body.id as string;
+    await http().post(`/api/workflows/${workflowId}/publish`).set('Authorization', owner.auth).send({}).expect(201);
+    const versions = await http().get(`/api/workflows/${workflowId}/versions`).set('Authorization', owner.auth).expect(200);
+    expect(versions.body.data[0].runner.tools[0].headers).toEqual({ Authorization: '***' });
+    expect(versions.text).not.toContain('tool-secret-4711');
+    const [row] = await t.dataSource.query<{ runner: WireJson }[]>(`SELECT runner FROM workflow_versions WHERE workflow_id = $1`, [workflowId]);
+    const [draft] = await t.dataSource.query<{ runner: WireJson }[]>(`SELECT runner FROM workflows WHERE id = $1`, [workflowId]);
+    expect(row.runner).toEqual(draft.runner);
+    expect(JSON.stringify(row.runner)).not.toContain('tool-secret-4711');
+
+    // Sending the masked runner back keeps the secret, so the draft still equals the published version.
+    const resent = await http().patch(`/api/workflows/${workflowId}`).set('Authorization', owner.auth).send({ runner: created.body.runner }).expect(200);
+    expect(resent.body).toMatchObject({ publishedVersion: 1, draftDiffers: false });
+    const changed = await http()
+      .patch(`/api/workflows/${workflowId}`)
+      .set('Authorization', owner.auth)
+      .send({ runner: { ...created.body.runner, tools: [{ ...created.body.runner.tools[0], approval: 'always' }] } })
+      .expect(200);
+    expect(changed.body).toMatchObject({ publishedVersion: 1, draftDiffers: true });
+  });
+
   it('versions are the owner’s only: another owner sees 404 and changes nothing', async () => {
     const workflowId = await createWorkflow(t, owner);
     await http().post(`/api/workflows/${workflowId}/publish`).set('Authorization', owner.auth).send({}).expect(201);
