@@ -115,4 +115,33 @@ describe('the parley CLI: drafts and published versions', () => {
     expect(failure(bad)).toEqual({ code: 2, stdout: '' });
     expect(bad.stderr).toContain('expected a version number');
   });
+
+  it('creates and updates an agent from a tools file; header secrets never come back', async () => {
+    const tools = [
+      { type: 'http', name: 'lookup_order', method: 'GET', url: 'http://127.0.0.1:9/orders/{id}', approval: 'always', headers: { Authorization: 'Bearer cli-secret-2718' } },
+      { type: 'client', name: 'open_page', parameters: { type: 'object', properties: { path: { type: 'string' } } } },
+    ];
+    writeFileSync(join(home.dir, 'tools.json'), JSON.stringify(tools));
+    const created = await cli(['workflow', 'create', '--name', 'Orders', '--runner', 'agent', ...model, '--tools-file', 'tools.json', '--max-steps', '4', '--json']);
+    expect(created.code).toBe(0);
+    expect(created.stdout).not.toContain('cli-secret-2718');
+    const wf = json(created);
+    expect(wf.runner).toMatchObject({ kind: 'agent', model: 'local-model', maxSteps: 4, tools: [{ name: 'lookup_order', approval: 'always', headers: { Authorization: '***' } }, { name: 'open_page' }] });
+    const show = await cli(['workflow', 'show', wf.id]);
+    expect(show.stdout).toMatch(/Runner:\s+agent \(compatible, local-model, 2 tools\)/);
+
+    // Only the tools change; the model flags stay; "***" written back keeps the stored secret.
+    writeFileSync(join(home.dir, 'tools.json'), JSON.stringify({ tools: [{ ...wf.runner.tools[0], description: 'Find an order' }] }));
+    const updated = json(await cli(['workflow', 'update', wf.id, '--tools-file', 'tools.json', '--json']));
+    expect(updated.runner).toMatchObject({ kind: 'agent', model: 'local-model', maxSteps: 4, tools: [{ name: 'lookup_order', description: 'Find an order', headers: { Authorization: '***' } }] });
+    const [row] = await t.dataSource.query<{ runner: { tools: { headers: Record<string, string> }[] } }[]>(`SELECT runner FROM workflows WHERE id = $1`, [wf.id]);
+    expect(row.runner.tools[0].headers.Authorization).not.toBe('***');
+
+    // What only the server can judge comes back as its error, with the field.
+    writeFileSync(join(home.dir, 'dupes.json'), JSON.stringify([tools[1], tools[1]]));
+    const dupes = await cli(['workflow', 'update', wf.id, '--tools-file', 'dupes.json']);
+    expect(failure(dupes)).toEqual({ code: 2, stdout: '' });
+    expect(dupes.stderr).toContain('tool_name_duplicate');
+    expect(dupes.stderr).toContain('runner.tools.1.name');
+  });
 });

@@ -11,15 +11,10 @@ import { confirm } from '../prompt';
 type Workflow = components['schemas']['WorkflowResponseDto'];
 type IssuedLink = components['schemas']['IssuedLinkDto'];
 type Version = components['schemas']['WorkflowVersionDto'];
-/** The runner body as the API takes it; `agent` runners add `tools` and `maxSteps` (WORKFLOWS §1–2). */
-type Runner = Omit<components['schemas']['RunnerDto'], 'kind'> & {
-  kind: RunnerKind;
-  tools?: unknown[];
-  maxSteps?: number;
-};
-type ApiRunner = components['schemas']['RunnerDto'];
+type Runner = components['schemas']['RunnerDto'];
+type Tool = NonNullable<Runner['tools']>[number];
 
-const RUNNER_KINDS = ['echo', 'openai', 'agent'] as const;
+const RUNNER_KINDS = ['echo', 'openai', 'agent'] as const satisfies readonly Runner['kind'][];
 type RunnerKind = (typeof RUNNER_KINDS)[number];
 
 const ID = '6f1c1d3e-2b6a-4f0e-9f55-0b8f0e2f6c1a';
@@ -28,7 +23,7 @@ const NOT_PUBLIC: ErrorHints = { conflict: 'the workflow is not public; publish 
 /** Runner flags shared by `create` and `update`. */
 interface RunnerOptions {
   runner?: RunnerKind;
-  provider?: ApiRunner['provider'];
+  provider?: Runner['provider'];
   model?: string;
   instructions?: string;
   baseUrl?: string;
@@ -135,7 +130,7 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
       const api = ctx.authed();
       const wf = await api.call(
         api.client.POST('/api/workflows', {
-          body: { name: options.name, description: options.description ?? '', runner: runner as ApiRunner, allowedOrigins: options.allowedOrigin },
+          body: { name: options.name, description: options.description ?? '', runner, allowedOrigins: options.allowedOrigin },
         }),
       );
       ctx.out.result(wf, () => `Created workflow "${wf.name}" (${wf.id}).\nPublish it with \`parley workflow publish ${wf.id}\`.`);
@@ -161,7 +156,7 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
     .action(async (rawId: string, options: UpdateOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const id = parseId(rawId, 'workflow', 'parley workflow list');
-      const body: { name?: string; description?: string; runner?: ApiRunner; allowedOrigins?: string[] } = {};
+      const body: { name?: string; description?: string; runner?: Runner; allowedOrigins?: string[] } = {};
       if (options.name !== undefined) body.name = options.name;
       if (options.description !== undefined) body.description = options.description;
       if (options.allowedOrigin !== undefined) body.allowedOrigins = options.allowedOrigin;
@@ -169,9 +164,9 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
       if (touchesRunner(options)) {
         // Flags change the current runner; `--runner` with another kind starts a new one. Header
         // values come back as "***", which the API reads as "keep the stored secret".
-        const current = (await getWorkflow(api, id)).runner as Runner;
+        const current = (await getWorkflow(api, id)).runner;
         const base: Runner = options.runner === undefined || options.runner === current.kind ? { ...current } : { kind: options.runner };
-        body.runner = buildRunner(base, options) as ApiRunner;
+        body.runner = buildRunner(base, options);
       }
       if (!Object.keys(body).length) throw usageError('nothing to change', 'pass at least one of --name, --description, --allowed-origin or a runner flag (see --help)');
       const wf = await api.call(api.client.PATCH('/api/workflows/{id}', { params: { path: { id } }, body }));
@@ -203,7 +198,7 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
               : `The public runs version ${wf.publishedVersion}, which equals the draft.`;
         return `${table(
           ['VERSION', 'PUBLISHED', 'RUNNER', 'CREATED'],
-          versions.map((v) => [String(v.version), v.published ? 'yes (public runs it)' : '-', runnerLabel(v.runner as Runner), when(v.createdAt)]),
+          versions.map((v) => [String(v.version), v.published ? 'yes (public runs it)' : '-', runnerLabel(v.runner), when(v.createdAt)]),
         )}\n\n${status}`;
       });
     });
@@ -430,7 +425,7 @@ function buildRunner(base: Runner, o: RunnerOptions): Runner {
 }
 
 /** The tools of a `--tools-file`: a JSON array of tool definitions, or an object with `tools`. */
-function readTools(path: string): unknown[] {
+function readTools(path: string): Tool[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -445,11 +440,11 @@ function readTools(path: string): unknown[] {
   }
   const tools = Array.isArray(parsed) ? parsed : (parsed as { tools?: unknown } | null)?.tools;
   if (!Array.isArray(tools)) throw usageError(`--tools-file ${path} must hold a JSON array of tools or an object {"tools": [...]}`);
-  return tools;
+  return tools as Tool[];
 }
 
 function describe(wf: Workflow): string {
-  const runner = runnerLabel(wf.runner as Runner);
+  const runner = runnerLabel(wf.runner);
   return fields([
     ['Name', wf.name],
     ['ID', wf.id],
