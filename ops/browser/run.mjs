@@ -7,6 +7,7 @@
 // the ones they depend on are reported as skipped failures), `--headed` is not supported (no display here).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { startOrderTool, startToolModel } from './agent-fakes.mjs';
 import { api, buildAll, newBrowser, resultsDir, startServer, startStaticServer } from './lib.mjs';
 
 const only = (() => {
@@ -392,6 +393,66 @@ async function main() {
     await p.evaluate(() => window.unmountChat());
     await p.getByTestId('parley-widget').waitFor({ state: 'detached' });
     assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+    await v.close();
+  });
+
+  await scenario('agent: a visitor approves a tool call on the public page and sees the answer', async () => {
+    const model = await startToolModel();
+    cleanups.push(model.close);
+    const tool = await startOrderTool();
+    cleanups.push(tool.close);
+    const token = await client.owner(`agent-owner-${Date.now()}@example.com`);
+    const wf = await client.call('POST', '/api/workflows', {
+      token,
+      body: {
+        name: 'Refund desk',
+        runner: {
+          kind: 'agent',
+          provider: 'compatible',
+          model: 'fake-model',
+          baseUrl: model.baseUrl,
+          tools: [
+            {
+              type: 'http',
+              name: 'refund_order',
+              description: 'Refund an order',
+              approval: 'always',
+              method: 'POST',
+              url: `${tool.origin}/orders/{orderId}/refund`,
+              parameters: { type: 'object', properties: { orderId: { type: 'string' } }, required: ['orderId'] },
+            },
+          ],
+        },
+      },
+    });
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-agent');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(pub.shareUrl);
+    await widgetReady(p);
+    await send(p, '/tool refund_order {"orderId":"A-17"}');
+
+    // The model asked for an approval-gated tool: a card with the arguments and Approve / Deny; nothing ran yet.
+    const approve = p.getByRole('button', { name: 'Approve' });
+    await approve.waitFor({ timeout: T.long });
+    const card = p.locator('[data-testid="parley-message"][data-role="widget"]').last();
+    const cardText = await card.innerText();
+    assert(cardText.includes('refund_order') && cardText.includes('"orderId": "A-17"'), `unexpected approval card: ${cardText}`);
+    assert(await p.getByRole('button', { name: 'Deny' }).isVisible(), 'no Deny button');
+    assert(tool.requests.length === 0, 'the tool ran before anyone approved it');
+    await screenshot(p, 'agent-approval-card');
+
+    await approve.click();
+    const answer = await expectEcho(p, 'Tool result:');
+    const text = await answer.innerText();
+    assert(text.includes('A-17') && text.includes('42.00 EUR'), `unexpected answer: ${text}`);
+    await p.locator('[data-testid="parley-message"][data-role="widget"]', { hasText: /Approved/ }).first().waitFor({ timeout: T.long });
+    assert((await p.getByRole('button', { name: 'Approve' }).count()) === 0, 'the approval card still offers Approve');
+    assert(tool.requests.length === 1, `the tool ran ${tool.requests.length} times`);
+    const identity = tool.requests[0].headers['x-parley-identity'];
+    assert(typeof identity === 'string' && identity.split('.').length === 3, 'the tool call carried no X-Parley-Identity JWT');
+    await screenshot(p, 'agent-approved-answer');
     await v.close();
   });
 

@@ -47,7 +47,7 @@ export function WidgetView({ node, disabled, onAction }: WidgetViewProps): React
       return (
         <button
           type="button"
-          className="pw-w-button"
+          className={node.style === 'primary' ? 'pw-w-button pw-primary' : 'pw-w-button'}
           data-testid="parley-widget-button"
           disabled={disabled || !usable}
           onClick={() => usable && onAction(action)}
