@@ -601,10 +601,14 @@ function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeed
     case 'workflow':
       return (
         <details className="pw-msg pw-workflow" {...common} open={pending}>
-          <summary>{item.workflow.summary?.title ?? (pending ? 'Working…' : 'Steps')}</summary>
+          <summary>{item.workflow.summary?.title ?? (pending ? 'Working…' : stepsSummary(item.workflow.tasks))}</summary>
           <ul>
             {item.workflow.tasks.map((task, index) => (
-              <li key={index}>{task.title ?? task.content ?? task.type}</li>
+              <li key={index} data-testid="parley-task" data-status={task.status_indicator ?? 'none'}>
+                {task.status_indicator === 'loading' ? '… ' : task.status_indicator === 'complete' ? '✓ ' : ''}
+                {task.title ?? task.type}
+                {task.title && task.content ? <span className="pw-muted"> — {task.content}</span> : !task.title && task.content ? task.content : null}
+              </li>
             ))}
           </ul>
         </details>
@@ -649,6 +653,13 @@ function Thumb({ down = false }: { down?: boolean }) {
       <path d="M7 10v11H3V10h4zm0 0l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7" />
     </svg>
   );
+}
+
+/** "Used refund_order" / "Used 3 tools": what a finished workflow item did, at a glance. */
+function stepsSummary(tasks: ReadonlyArray<{ title?: string }>): string {
+  const titles = tasks.map((t) => t.title).filter((t): t is string => !!t);
+  if (titles.length === 0) return 'Steps';
+  return titles.length === 1 ? `Used ${titles[0]}` : `Used ${titles.length} tools`;
 }
 
 type PendingToolCall = Extract<ThreadItem, { type: 'client_tool_call' }>;

@@ -163,3 +163,30 @@ describe('approval cards in the lite renderer (CONTRACTS §3)', () => {
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
   });
 });
+
+describe('server tool calls in the lite renderer', () => {
+  it('shows each tool as a task whose status moves from loading to complete or an error line', async () => {
+    const wf = (tasks: unknown[]) => ({ id: 'wf1', thread_id: 'thr_1', created_at: T, type: 'workflow', workflow: { type: 'custom', tasks, expanded: false } });
+    setup({
+      'threads.create': () => ({
+        events: [
+          { type: 'thread.created', thread },
+          { type: 'thread.item.done', item: userItem('look it up') },
+          { type: 'thread.item.added', item: wf([{ type: 'custom', title: 'lookup_order', status_indicator: 'loading' }]) },
+          { type: 'thread.item.updated', item_id: 'wf1', update: { type: 'workflow.task.updated', task_index: 0, task: { type: 'custom', title: 'lookup_order', status_indicator: 'complete' } } },
+          { type: 'thread.item.updated', item_id: 'wf1', update: { type: 'workflow.task.added', task_index: 1, task: { type: 'custom', title: 'notify', status_indicator: 'none', content: 'Error: the tool timed out' } } },
+          { type: 'thread.item.done', item: wf([{ type: 'custom', title: 'lookup_order', status_indicator: 'complete' }, { type: 'custom', title: 'notify', status_indicator: 'none', content: 'Error: the tool timed out' }]) },
+          ...answerEvents('thr_1', 'asst1', 'Done.'),
+        ],
+      }),
+    });
+    await send('look it up');
+    await screen.findByText('Done.');
+    const tasks = screen.getAllByTestId('parley-task');
+    expect(tasks.map((t) => [t.dataset.status, t.textContent])).toEqual([
+      ['complete', '✓ lookup_order'],
+      ['none', 'notify — Error: the tool timed out'],
+    ]);
+    expect(document.querySelector('[data-item-id="wf1"] summary')?.textContent).toBe('Used 2 tools');
+  });
+});
