@@ -456,6 +456,65 @@ async function main() {
     await v.close();
   });
 
+  await scenario('agent: a page that mount()s the widget runs a client tool through onClientTool', async () => {
+    const model = await startToolModel();
+    cleanups.push(model.close);
+    const token = await client.owner(`client-tool-owner-${Date.now()}@example.com`);
+    const wf = await client.call('POST', '/api/workflows', {
+      token,
+      body: {
+        name: 'Page helper',
+        allowedOrigins: [stat.origin],
+        runner: {
+          kind: 'agent',
+          provider: 'compatible',
+          model: 'fake-model',
+          baseUrl: model.baseUrl,
+          tools: [{ type: 'client', name: 'cart_size', parameters: { type: 'object', properties: { unit: { type: 'string' } } } }],
+        },
+      },
+    });
+    const pub = await client.publish(token, wf.id, false);
+    stat.setPage(
+      '/client-tool.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head>
+<body><h1>Shop</h1><ul id="cart"><li>a</li><li>b</li><li>c</li></ul><div id="chat" style="height:520px;max-width:480px"></div>
+<script type="module">
+  const container = await import(${JSON.stringify(`${base}/widget/remoteEntry.js`)});
+  await container.init({});
+  const { mount } = (await container.get('./mount'))();
+  window.toolCalls = [];
+  mount(document.getElementById('chat'), {
+    apiBaseUrl: ${JSON.stringify(base)},
+    workflowId: ${JSON.stringify(wf.id)},
+    auth: { kind: 'publishToken', token: ${JSON.stringify(pub.publishToken)} },
+    renderer: 'lite',
+    onClientTool: async (call) => {
+      window.toolCalls.push(call);
+      return { items: document.querySelectorAll('#cart li').length, unit: call.arguments.unit };
+    },
+  });
+</script></body></html>`,
+    );
+    const v = await newBrowser('client-tool');
+    cleanups.push(v.close);
+    const p = v.page;
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(`${stat.origin}/client-tool.html`);
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await send(p, '/tool cart_size {"unit":"items"}');
+    const answer = await expectEcho(p, 'Tool result:');
+    const text = await answer.innerText();
+    assert(text.includes('"items":3') && text.includes('"unit":"items"'), `unexpected answer: ${text}`);
+    const calls = await p.evaluate(() => window.toolCalls);
+    assert(JSON.stringify(calls) === JSON.stringify([{ name: 'cart_size', arguments: { unit: 'items' } }]), `onClientTool got ${JSON.stringify(calls)}`);
+    await p.locator('[data-testid="parley-message"][data-role="client_tool_call"]', { hasText: 'Ran “cart_size”.' }).waitFor({ timeout: T.long });
+    assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+    await screenshot(p, 'client-tool-answer');
+    await v.close();
+  });
+
   // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
   await scenario('rate limit: the visitor sees a countdown', async () => {
     const limited = await startServer({
