@@ -48,21 +48,24 @@ export class ChatContextResolver {
     const { workflowId, transcriptPrincipal, runs } = await strategy.resolve(principal, req);
     const hint = req.headers[WORKFLOW_HEADER];
     if (hint !== undefined && (typeof hint !== 'string' || hint.toLowerCase() !== workflowId.toLowerCase())) throw new WorkflowMismatchError();
-    const workflow = await this.workflow(workflowId);
+    let workflow = await this.workflow(workflowId);
+    // A public principal runs the pinned version. A reused read without one may predate a publish
+    // made on another instance within the reuse window: read again rather than run the draft.
+    if (workflow && runs !== 'draft' && !workflow.published) workflow = await this.workflow(workflowId, { fresh: true });
     if (!workflow) throw new NotFoundError('Workflow not found.');
     await strategy.authorize?.(principal, workflow);
     const scope = { workflowId: workflow.id, principal: transcriptPrincipal };
-    // A public principal runs the pinned version. A workflow made public before versions existed
-    // got version 1 from the migration, so `published` is missing only for a private workflow,
-    // which no public credential reaches; the draft then answers, unversioned.
+    // Still no pinned version: the workflow is private (public credentials were refused before
+    // this) or was made public without one, which the versions migration rules out; the draft
+    // answers, unversioned.
     const published = runs === 'draft' ? null : workflow.published;
     if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req) };
     return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req) };
   }
 
-  private async workflow(id: string): Promise<WorkflowSnapshot | null> {
+  private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {
     const hit = this.recent.get(id);
-    if (hit && Date.now() - hit.readAt < WORKFLOW_REUSE_MS) return hit.workflow;
+    if (hit && !options.fresh && Date.now() - hit.readAt < WORKFLOW_REUSE_MS) return hit.workflow;
     const workflow = await this.workflows.findById(id);
     this.recent.delete(id);
     if (workflow) {
