@@ -25,6 +25,7 @@ import { HISTORY_ITEMS, safeMessage, textOf, toMessage } from '../chatkit/runner
 import { DomainError } from '../common/errors/domain-error';
 import { AgentRunnerDefinition, ApprovalMode, DEFAULT_MAX_STEPS, ToolDefinition } from '../workflows/runner-definition';
 import { argumentProblems, schemaProblem } from '../workflows/tool-schemas';
+import { TOOL_NAME_PATTERN } from '../workflows/dto/agent-tool.dto';
 import type { AgentRuntime } from './agent-runtime';
 import { principalLabel } from './agent-runtime';
 import type { NewToolCall, ToolCallRow } from './agent-tool-calls.repository';
@@ -50,6 +51,7 @@ interface ModelCall {
 
 /** One model step: the text it streamed and the calls it made. */
 interface StepResult {
+  text: string;
   calls: ModelCall[];
 }
 
@@ -71,6 +73,10 @@ class ProviderTimeout extends Error {}
 
 const NOT_EXECUTED = 'Not executed.';
 
+/** Per-answer caps besides `maxSteps` (WORKFLOWS §9): tool output the model receives, and tool wall time. */
+export const TURN_OUTPUT_LIMIT_BYTES = 256 * 1024;
+export const TURN_TOOL_TIME_LIMIT_MS = 120_000;
+
 /**
  * The `agent` runner (docs/adr/0002-agent-loop.md): a model in a tool loop on Chat Completions,
  * streamed as ChatKit events. Each step streams the model's text as an assistant message; its
@@ -88,6 +94,9 @@ export class AgentRunner implements Runner<ChatContext> {
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
   private readonly maxSteps: number;
+  /** Spent by this request (a runner serves one request). */
+  private outputBytes = 0;
+  private toolMs = 0;
 
   constructor(private readonly options: AgentRunnerOptions) {
     this.ids = options.ids ?? randomIdGenerator;
@@ -101,9 +110,10 @@ export class AgentRunner implements Runner<ChatContext> {
 
   async *respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: ChatContext, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
     try {
-      if (userMessage) yield* this.expireUnresolved(thread, ctx);
-      else await this.recordClientOutput(thread, ctx);
-      yield* this.loop(thread, ctx, signal);
+      if (!userMessage) await this.recordClientOutput(thread, ctx);
+      const context = await this.context(thread, ctx);
+      if (userMessage) yield* this.expireUnresolved(thread, ctx, context.rows);
+      yield* this.loop(thread, ctx, signal, context);
     } finally {
       if (userMessage && !thread.title) thread.title = Array.from(textOf(userMessage)).slice(0, ECHO_TITLE_LENGTH).join('');
     }
@@ -166,30 +176,46 @@ export class AgentRunner implements Runner<ChatContext> {
   // The loop
   // -------------------------------------------------------------------------------------------
 
-  private async *loop(thread: ThreadMetadata, ctx: ChatContext, signal: AbortSignal): AsyncGenerator<ThreadStreamEvent> {
+  /**
+   * Model steps until an answer without tool calls, a pause (approval, client tool) or `maxSteps`.
+   * The context is read once; each step's calls and outputs are appended in memory exactly as
+   * `messages()` would rebuild them from the database.
+   */
+  private async *loop(thread: ThreadMetadata, ctx: ChatContext, signal: AbortSignal, preloaded?: { items: ThreadItem[]; rows: ToolCallRow[] }): AsyncGenerator<ThreadStreamEvent> {
     const client = this.options.client;
     if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false);
+    const { items, rows } = preloaded ?? (await this.context(thread, ctx));
+    // Something still waits for a person or the browser: the turn stays paused.
+    const waiting = rows.filter((r) => r.status === 'pending' || r.status === 'running');
+    if (waiting.some((r) => r.approval === 'pending' || r.status === 'running')) return;
+    const clientCall = waiting.find((r) => r.tool_type === 'client');
+    if (clientCall) {
+      if (clientCall.item_id === null) yield* this.emitClientCall(thread, clientCall);
+      return;
+    }
+    const messages = this.messages(items, rows);
+    let steps = this.stepsThisTurn(items, rows);
     let offered: OfferedTool[] | null = null;
     for (;;) {
       if (signal.aborted) return;
-      const { items, rows } = await this.context(thread, ctx);
-      // Something still waits for a person or the browser: the turn stays paused.
-      const waiting = rows.filter((r) => r.status === 'pending' || r.status === 'running');
-      if (waiting.some((r) => r.approval === 'pending' || r.status === 'running')) return;
-      const clientCall = waiting.find((r) => r.tool_type === 'client');
-      if (clientCall) {
-        if (clientCall.item_id === null) yield* this.emitClientCall(thread, clientCall);
-        return;
-      }
-      if (this.stepsThisTurn(items, rows) >= this.maxSteps) {
+      if (steps >= this.maxSteps) {
         yield* this.notice(thread, `I stopped after ${this.maxSteps} tool steps without a final answer (the workflow's limit). Ask me to continue, or narrow the request.`);
         return;
       }
+      if (this.toolMs >= TURN_TOOL_TIME_LIMIT_MS) {
+        yield* this.notice(thread, `I stopped: the tools of this answer ran for more than ${TURN_TOOL_TIME_LIMIT_MS / 1000} s in total. Ask me to continue.`);
+        return;
+      }
       offered ??= await this.toolset(thread, ctx, signal);
-      const step: StepResult = yield* this.step(thread, this.messages(items, rows), offered, client, signal);
+      const step: StepResult = yield* this.step(thread, messages, offered, client, signal);
       if (signal.aborted || step.calls.length === 0) return;
-      const paused: boolean = yield* this.handleCalls(thread, ctx, step.calls, offered, signal);
-      if (paused || signal.aborted) return;
+      if (step.text.trim() !== '') messages.push({ role: 'assistant', content: step.text });
+      const taken = new Set(rows.map((r) => r.call_id));
+      const outcome: { paused: boolean; rows: ToolCallRow[] } = yield* this.handleCalls(thread, ctx, step.calls, offered, signal, taken);
+      if (outcome.paused || signal.aborted) return;
+      rows.push(...outcome.rows);
+      messages.push(...batchMessages(outcome.rows));
+      steps++;
     }
   }
 
@@ -218,6 +244,8 @@ export class AgentRunner implements Runner<ChatContext> {
         continue;
       }
       for (const server of listed) {
+        // Function names the model APIs accept; anything else cannot be offered.
+        if (!TOOL_NAME_PATTERN.test(server.name)) continue;
         const parameters = schemaProblem(server.inputSchema) === null ? server.inputSchema : undefined;
         add({
           name: server.name,
@@ -281,7 +309,9 @@ export class AgentRunner implements Runner<ChatContext> {
         const delta = chunk.choices?.[0]?.delta;
         if (!delta) continue;
         for (const part of delta.tool_calls ?? []) {
-          const slot = (calls[part.index] ??= { id: '', name: '', arguments: '' });
+          // Some compatible providers omit `index`: a part with a new id starts a call, others continue the last.
+          const index = typeof part.index === 'number' ? part.index : part.id && !calls.some((c) => c?.id === part.id) ? calls.length : Math.max(0, calls.length - 1);
+          const slot = (calls[index] ??= { id: '', name: '', arguments: '' });
           if (part.id) slot.id = part.id;
           if (part.function?.name) slot.name += part.function.name;
           if (part.function?.arguments) slot.arguments += part.function.arguments;
@@ -297,7 +327,7 @@ export class AgentRunner implements Runner<ChatContext> {
       }
       if (timedOut && !signal.aborted) throw new ProviderTimeout();
     } catch (error) {
-      if (signal.aborted) return { calls: [] };
+      if (signal.aborted) return { text: '', calls: [] };
       if (item && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
       this.options.runtime.logger.warn({ err: { name: (error as Error)?.name, status: (error as { status?: number })?.status } }, 'Model provider request failed');
       throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true);
@@ -305,18 +335,29 @@ export class AgentRunner implements Runner<ChatContext> {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
-    if (signal.aborted) return { calls: [] };
+    if (signal.aborted) return { text: '', calls: [] };
     if (item) yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
-    return { calls: calls.filter(Boolean).map((c) => ({ ...c, id: c.id || `call_${randomBytes(8).toString('hex')}` })) };
+    return { text, calls: calls.filter(Boolean).map((c) => ({ ...c, id: c.id || `call_${randomBytes(8).toString('hex')}` })) };
   }
 
   /**
-   * Records a step's calls and acts on them. Returns true when the turn pauses (an approval or
-   * a client tool is pending).
+   * Records a step's calls and acts on them: invalid ones fail at once, the rest run, wait for a
+   * person, or go to the browser. Returns the step's rows (outputs filled in) and whether the turn
+   * pauses (an approval or a client tool is pending).
    */
-  private async *handleCalls(thread: ThreadMetadata, ctx: ChatContext, calls: ModelCall[], offered: OfferedTool[], signal: AbortSignal): AsyncGenerator<ThreadStreamEvent, boolean> {
+  private async *handleCalls(
+    thread: ThreadMetadata,
+    ctx: ChatContext,
+    calls: ModelCall[],
+    offered: OfferedTool[],
+    signal: AbortSignal,
+    taken: Set<string>,
+  ): AsyncGenerator<ThreadStreamEvent, { paused: boolean; rows: ToolCallRow[] }> {
     const batchId = `b_${randomBytes(8).toString('hex')}`;
-    const rows: NewToolCall[] = calls.map((call, position) => {
+    // The workflow item's id is known before the insert, so running calls are stored with it.
+    const workflowId = this.ids('workflow');
+    let hasImmediate = false;
+    const fresh: NewToolCall[] = calls.map((call, position) => {
       const tool = offered.find((t) => t.name === call.name);
       let args: unknown = call.arguments;
       let problem: string | null = null;
@@ -327,8 +368,11 @@ export class AgentRunner implements Runner<ChatContext> {
       }
       if (!tool) problem = `there is no tool named "${call.name}"`;
       else if (!problem) problem = argumentProblems(tool.parameters, args);
+      // Call ids pair calls with results in the model's context: keep the model's unless reused.
+      const callId = taken.has(call.id) || call.id.length > 200 ? `call_${randomBytes(8).toString('hex')}` : call.id;
+      taken.add(callId);
       const base = {
-        call_id: call.id,
+        call_id: callId,
         batch_id: batchId,
         position,
         tool_name: call.name.slice(0, 200),
@@ -337,23 +381,36 @@ export class AgentRunner implements Runner<ChatContext> {
         arguments: args,
       } as const;
       if (problem) {
+        hasImmediate = true;
         // Never executed: the model is told why and may try again.
-        return { ...base, approval: 'none', status: 'failed', output: failure(`invalid call, not executed: ${problem}`).output, error: 'invalid_arguments', completed_at: new Date() };
+        return { ...base, item_id: workflowId, approval: 'none', status: 'failed', output: failure(`invalid call, not executed: ${problem}`).output, error: 'invalid_arguments', completed_at: new Date() };
       }
-      return { ...base, approval: tool!.approval === 'always' ? 'pending' : 'none', status: 'pending' };
+      if (tool!.approval === 'always') return { ...base, approval: 'pending', status: 'pending' };
+      if (tool!.type === 'client') return { ...base, approval: 'none', status: 'pending' };
+      hasImmediate = true;
+      return { ...base, item_id: workflowId, approval: 'none', status: 'running' };
     });
-    await this.calls.insertBatch(ctx.workflow.id, thread.id, rows);
-    const stored = (await this.calls.forThread(thread.id)).filter((r) => r.batch_id === batchId);
-    const immediate = stored.filter((r) => r.status === 'failed' || (r.approval === 'none' && r.tool_type !== 'client'));
-    if (immediate.length) yield* this.runCalls(thread, ctx, immediate, offered, signal);
-    if (signal.aborted) return true;
+    // Calls that wait (approval, browser) are stored now, so a decision can find them anywhere;
+    // calls that run now are stored once, settled, before their workflow item is (one write each way).
+    const waits = fresh.filter((c) => c.item_id !== workflowId);
+    const stored = await this.calls.insertBatch(ctx.workflow.id, thread.id, waits);
+    if (hasImmediate) {
+      const now = new Date();
+      const running = fresh
+        .filter((c) => c.item_id === workflowId)
+        .map((c): ToolCallRow => ({ id: '', workflow_id: ctx.workflow.id, thread_id: thread.id, item_id: workflowId, output: null, error: null, duration_ms: null, created_at: now, completed_at: null, decided_by: null, decided_at: null, ...c }));
+      yield* this.runCalls(thread, ctx, running, offered, signal, workflowId, true);
+      stored.push(...running);
+      stored.sort((a, b) => a.position - b.position);
+    }
+    if (signal.aborted) return { paused: true, rows: stored };
     const approvals = stored.filter((r) => r.approval === 'pending');
     for (const row of approvals) {
       const item: WidgetItem = { id: this.ids('message'), thread_id: thread.id, created_at: this.now(), type: 'widget', widget: approvalCard(row.call_id, row.tool_name, row.arguments) };
       await this.calls.update(thread.id, row.call_id, { item_id: item.id });
       yield { type: 'thread.item.done', item };
     }
-    if (approvals.length) return true;
+    if (approvals.length) return { paused: true, rows: stored };
     const clientCalls = stored.filter((r) => r.tool_type === 'client' && r.status === 'pending');
     // ChatKit supports one pending client tool call per turn: the others are refused for the model.
     for (const extra of clientCalls.slice(1)) {
@@ -361,19 +418,28 @@ export class AgentRunner implements Runner<ChatContext> {
     }
     if (clientCalls.length) {
       yield* this.emitClientCall(thread, clientCalls[0]);
-      return true;
+      return { paused: true, rows: stored };
     }
-    return false;
+    return { paused: false, rows: stored };
   }
 
   /**
    * Runs server-side calls concurrently inside one `workflow` item: a task per call, loading
    * until its own result arrives (in completion order). Already-failed (invalid) calls show
-   * their error at once. Each outcome is written to its row as it lands.
+   * their error at once. Each outcome is written to its row (and to `rows`) as it lands.
    */
-  private async *runCalls(thread: ThreadMetadata, ctx: ChatContext, rows: ToolCallRow[], offered: OfferedTool[], signal: AbortSignal): AsyncGenerator<ThreadStreamEvent> {
+  private async *runCalls(
+    thread: ThreadMetadata,
+    ctx: ChatContext,
+    rows: ToolCallRow[],
+    offered: OfferedTool[],
+    signal: AbortSignal,
+    itemId: string = this.ids('workflow'),
+    /** True: the rows are not stored yet; insert them settled, before the item is done. */
+    insertSettled = false,
+  ): AsyncGenerator<ThreadStreamEvent> {
     const item: WorkflowItem = {
-      id: this.ids('workflow'),
+      id: itemId,
       thread_id: thread.id,
       created_at: this.now(),
       type: 'workflow',
@@ -381,32 +447,42 @@ export class AgentRunner implements Runner<ChatContext> {
     };
     yield { type: 'thread.item.added', item: structuredClone(item) };
     const running = new Map<number, Promise<{ index: number; result: ToolResult; ms: number }>>();
+    const started = Date.now();
     for (const [index, row] of rows.entries()) {
-      if (row.item_id === null) await this.calls.update(thread.id, row.call_id, { item_id: item.id });
       if (row.status === 'failed') continue;
-      if (row.status === 'pending') await this.calls.update(thread.id, row.call_id, { status: 'running' });
-      const started = Date.now();
       running.set(
         index,
         this.execute(row, offered, ctx, thread.id, signal).then((result) => ({ index, result, ms: Date.now() - started })),
       );
     }
     while (running.size) {
-      const { index, result, ms } = await Promise.race(running.values());
+      const settled = await Promise.race(running.values());
+      const { index, ms } = settled;
+      let { result } = settled;
       running.delete(index);
       const row = rows[index];
-      await this.calls.update(thread.id, row.call_id, {
-        status: result.ok ? 'completed' : 'failed',
+      const bytes = Buffer.byteLength(result.output);
+      if (this.outputBytes + bytes > TURN_OUTPUT_LIMIT_BYTES) {
+        result = failure(`the call ran, but this answer's tool output budget (${TURN_OUTPUT_LIMIT_BYTES / 1024} KB) is used up; answer with what you have`, 'output budget used up');
+      }
+      this.outputBytes += Buffer.byteLength(result.output);
+      const patch = {
+        status: result.ok ? ('completed' as const) : ('failed' as const),
         output: result.output,
         error: result.ok ? null : (result.summary ?? 'failed'),
         duration_ms: ms,
         completed_at: new Date(),
-      });
+      };
+      Object.assign(row, patch);
+      if (!insertSettled) await this.calls.update(thread.id, row.call_id, patch);
       const task = result.ok ? completeTask(row.tool_name) : errorTask(row.tool_name, result.summary ?? 'failed');
       item.workflow.tasks[index] = task;
       if (signal.aborted) continue;
       yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'workflow.task.updated', task_index: index, task } };
     }
+    this.toolMs += Date.now() - started;
+    // Stored even when cancelled (analytics sees the aborted calls); the item is then dropped.
+    if (insertSettled) await this.calls.insertBatch(ctx.workflow.id, thread.id, rows);
     if (signal.aborted) return;
     yield { type: 'thread.item.done', item };
   }
@@ -431,7 +507,7 @@ export class AgentRunner implements Runner<ChatContext> {
           return failure('client tools run in the browser', 'not a server tool');
       }
     } catch (error) {
-      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message }, tool: row.tool_name }, 'Tool call failed unexpectedly');
+      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name }, tool: row.tool_name }, 'Tool call failed unexpectedly');
       return failure('the tool failed unexpectedly', 'failed');
     }
   }
@@ -463,12 +539,15 @@ export class AgentRunner implements Runner<ChatContext> {
    * A new user message settles whatever still waited: pending approvals expire (their cards say
    * so) and unanswered client calls lapse, so the model sees a consistent history.
    */
-  private async *expireUnresolved(thread: ThreadMetadata, ctx: ChatContext): AsyncGenerator<ThreadStreamEvent> {
-    for (const row of await this.calls.unresolved(thread.id)) {
+  private async *expireUnresolved(thread: ThreadMetadata, ctx: ChatContext, rows: ToolCallRow[]): AsyncGenerator<ThreadStreamEvent> {
+    for (const row of rows.filter((r) => r.status === 'pending' || r.status === 'running')) {
       const reason =
         row.approval === 'pending' ? 'Not executed: the user sent a new message instead of deciding.' : row.status === 'running' ? 'Interrupted before it finished.' : 'Not executed: the user sent a new message instead.';
-      await this.calls.update(thread.id, row.call_id, { status: 'failed', output: reason, error: 'expired', completed_at: new Date() });
-      if (row.approval === 'pending') yield* this.replaceCard(thread, ctx, row, 'Expired: a new message was sent before a decision.');
+      const patch = { status: 'failed' as const, output: reason, error: 'expired', completed_at: new Date() };
+      await this.calls.update(thread.id, row.call_id, patch);
+      const wasPending = row.approval === 'pending';
+      Object.assign(row, patch);
+      if (wasPending) yield* this.replaceCard(thread, ctx, row, 'Expired: a new message was sent before a decision.');
     }
   }
 
@@ -527,17 +606,7 @@ export class AgentRunner implements Runner<ChatContext> {
       const batchId = batchOfItem.get(item.id);
       if (batchId && !emitted.has(batchId)) {
         emitted.add(batchId);
-        const calls = batches.get(batchId)!.sort((a, b) => a.position - b.position);
-        messages.push({
-          role: 'assistant',
-          content: null,
-          tool_calls: calls.map((c) => ({
-            id: c.call_id,
-            type: 'function' as const,
-            function: { name: c.tool_name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) },
-          })),
-        });
-        for (const c of calls) messages.push({ role: 'tool', tool_call_id: c.call_id, content: c.output ?? NOT_EXECUTED });
+        messages.push(...batchMessages(batches.get(batchId)!));
         continue;
       }
       const message = toMessage(item);
@@ -549,6 +618,23 @@ export class AgentRunner implements Runner<ChatContext> {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+/** One step's calls as the model saw them: an assistant message with `tool_calls`, then one `tool` message each. */
+function batchMessages(rows: ToolCallRow[]): ChatCompletionMessageParam[] {
+  const calls = [...rows].sort((a, b) => a.position - b.position);
+  return [
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: calls.map((c) => ({
+        id: c.call_id,
+        type: 'function' as const,
+        function: { name: c.tool_name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) },
+      })),
+    },
+    ...calls.map((c): ChatCompletionMessageParam => ({ role: 'tool', tool_call_id: c.call_id, content: c.output ?? NOT_EXECUTED })),
+  ];
 }
 
 function loadingTask(title: string): Task {

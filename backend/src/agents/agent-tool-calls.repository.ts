@@ -43,8 +43,9 @@ const THREAD_CALLS_LIMIT = 500;
 export class AgentToolCallsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertBatch(workflowId: string, threadId: string, calls: NewToolCall[]): Promise<void> {
-    if (calls.length === 0) return;
+  /** Inserts one step's calls; returns the stored rows in `position` order. */
+  async insertBatch(workflowId: string, threadId: string, calls: NewToolCall[]): Promise<ToolCallRow[]> {
+    if (calls.length === 0) return [];
     const values: unknown[] = [];
     const rows = calls.map((call) => {
       const base = values.length;
@@ -67,11 +68,12 @@ export class AgentToolCallsRepository {
       );
       return `(${Array.from({ length: 15 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
     });
-    await this.dataSource.query(
+    const inserted = await this.dataSource.query<ToolCallRow[]>(
       `INSERT INTO agent_tool_calls (workflow_id, thread_id, call_id, batch_id, position, item_id, tool_name, tool_type, tool_source, arguments, approval, status, output, error, completed_at)
-       VALUES ${rows.join(', ')}`,
+       VALUES ${rows.join(', ')} RETURNING *`,
       values,
     );
+    return inserted.sort((a, b) => a.position - b.position);
   }
 
   async update(threadId: string, callId: string, patch: ToolCallPatch): Promise<void> {
@@ -94,14 +96,6 @@ export class AgentToolCallsRepository {
   async find(threadId: string, callId: string): Promise<ToolCallRow | null> {
     const rows = await this.dataSource.query<ToolCallRow[]>(`SELECT * FROM agent_tool_calls WHERE thread_id = $1 AND call_id = $2`, [threadId, callId]);
     return rows[0] ?? null;
-  }
-
-  /** Calls of the thread still waiting for a person or a browser. */
-  async unresolved(threadId: string): Promise<ToolCallRow[]> {
-    return this.dataSource.query<ToolCallRow[]>(
-      `SELECT * FROM agent_tool_calls WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY created_at, batch_id, position`,
-      [threadId],
-    );
   }
 
   /** Runs `work` in a transaction with the call's row locked (decisions serialize here). */

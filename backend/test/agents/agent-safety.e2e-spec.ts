@@ -54,6 +54,7 @@ describe('agent runner: secrets and outbound safety', () => {
       const secretTools = [
         { type: 'http', name: 'lookup', method: 'GET', url: `${tools.origin}/orders/{id}`, headers: { Authorization: TOOL_SECRET } },
         { type: 'http', name: 'broken', method: 'GET', url: `${tools.origin}/fail`, headers: { Authorization: TOOL_SECRET } },
+        { type: 'http', name: 'echo', method: 'GET', url: `${tools.origin}/echo`, headers: { Authorization: TOOL_SECRET } },
         { type: 'mcp', name: 'tasks', url: mcp.url, headers: { 'X-Api-Key': MCP_SECRET } },
       ];
       const workflowId = await createAgent(t, owner, model.baseUrl, secretTools);
@@ -65,9 +66,11 @@ describe('agent runner: secrets and outbound safety', () => {
         .send({ name: 'x', runner: { kind: 'agent', provider: 'openai', model: 'm', tools: [...secretTools, { ...secretTools[0] }] } });
       expect(refused.body.code).toBe('tool_name_duplicate');
       responses.push(refused.text);
-      const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify([{ name: 'lookup', arguments: { id: 'S-1' } }, { name: 'broken', arguments: {} }, { name: 'list_tasks', arguments: {} }])}`));
+      const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify([{ name: 'lookup', arguments: { id: 'S-1' } }, { name: 'broken', arguments: {} }, { name: 'echo', arguments: {} }, { name: 'list_tasks', arguments: {} }])}`));
       responses.push(JSON.stringify(events));
-      expect(tools.requests.map((r) => r.headers.authorization)).toEqual([TOOL_SECRET, TOOL_SECRET]);
+      expect(tools.requests.map((r) => r.headers.authorization)).toEqual([TOOL_SECRET, TOOL_SECRET, TOOL_SECRET]);
+      // The echoing tool's answer reached the model with the secret masked.
+      expect(finalText(events)).toContain('"authorization":"***"');
       expect(mcp.requests.some((r) => r.headers['x-api-key'] === MCP_SECRET)).toBe(true);
       responses.push((await chatkit(t.baseUrl, token, { type: 'threads.get_by_id', params: { thread_id: events[0].thread.id } })).text);
       responses.push((await http().get(`/api/workflows/${workflowId}`).set('Authorization', owner.auth)).text);
@@ -87,6 +90,7 @@ describe('agent runner: secrets and outbound safety', () => {
     let t: TestApp;
     let owner: Owner;
     let workflowId: string;
+    let compatibleId: string;
 
     beforeAll(async () => {
       // Saved while private targets were allowed (development), then served by a strict instance
@@ -100,6 +104,13 @@ describe('agent runner: secrets and outbound safety', () => {
         { type: 'http', name: 'bounce_local', method: 'GET', url: `${tools.origin}/redirect?to=${encodeURIComponent(`http://localhost:${new URL(mcp.origin).port}/mcp`)}` },
         { type: 'mcp', name: 'tasks', url: `http://localhost:${new URL(mcp.origin).port}/mcp` },
       ]);
+      const compatible = await request(t.app.getHttpServer())
+        .post('/api/workflows')
+        .set('Authorization', owner.auth)
+        // An IPv4-mapped IPv6 literal of the fake: reachable (dual stack), but not an allowed host.
+        .send({ name: 'c', runner: { kind: 'openai', provider: 'compatible', model: 'm', baseUrl: `http://[::ffff:127.0.0.1]:${new URL(model.origin).port}/v1` } })
+        .expect(201);
+      compatibleId = compatible.body.id;
       await t.close();
       t = await createChatApp({
         keepData: true,
@@ -130,6 +141,15 @@ describe('agent runner: secrets and outbound safety', () => {
       // The MCP server behind a private name was not listed either.
       const offered = (model.requests[model.requests.length - 2].body as { tools: Array<{ function: { name: string } }> }).tools.map((tool) => tool.function.name);
       expect(offered).toEqual(['by_name', 'metadata', 'bounce', 'bounce_local']);
+    });
+
+    it('a compatible model base URL is held to the policy too', async () => {
+      // Reachable without the policy (proves the refusal below is the policy's):
+      expect((await fetch(`http://[::ffff:127.0.0.1]:${new URL(model.origin).port}/v1/models`)).status).toBe(404);
+      const before = model.requests.length;
+      const answer = await chatkit(t.baseUrl, await chatToken(t, owner, compatibleId), create('hello'));
+      expect(answer.events!.find((e) => e.type === 'error')).toEqual({ type: 'error', code: 'custom', message: 'The model provider could not be reached. Please try again.', allow_retry: true });
+      expect(model.requests.length).toBe(before);
     });
 
     it('the tool connection test reports the refusal', async () => {

@@ -137,6 +137,13 @@ describe('agent runner: http, mcp and client tools', () => {
     expect(finalText(events)).toMatch(/^Tool results: hang=Error/);
   });
 
+  it('caps the tool output of one answer (256 KB): the call past the budget is withheld from the model', async () => {
+    const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify(Array.from({ length: 5 }, () => ({ name: 'big', arguments: {} })))}`));
+    const tasks = doneItems(events, 'workflow')[0].workflow.tasks as Array<{ content?: string }>;
+    expect(tasks.filter((task) => task.content === 'Error: output budget used up')).toHaveLength(1);
+    expect(tools.requests).toHaveLength(5);
+  });
+
   it('calls MCP tools listed by the server (allowedTools filter), with the identity and headers on every request', async () => {
     const events = await stream(t.baseUrl, token, create('/tool add_task {"title":"write docs"}'));
     const threadId = events[0].thread.id as string;
@@ -178,6 +185,9 @@ describe('agent runner: http, mcp and client tools', () => {
     expect(finalText(resumed)).toBe('Tool results: get_location={"city":"Paris"}');
     const rows = await toolCalls(t, threadId);
     expect(rows[0]).toMatchObject({ tool_type: 'client', status: 'completed', output: '{"city":"Paris"}', item_id: call.id });
+    // Rows go with their thread.
+    expect((await chatkit(t.baseUrl, token, { type: 'threads.delete', params: { thread_id: threadId } })).status).toBe(200);
+    expect(await toolCalls(t, threadId)).toEqual([]);
   });
 
   it('cancelling the stream aborts the in-flight tool call', async () => {
