@@ -7,7 +7,8 @@
 // the ones they depend on are reported as skipped failures), `--headed` is not supported (no display here).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOrderTool, startToolModel } from './agent-fakes.mjs';
+import { startFakeOpenAI } from '../lib/fake-openai.mjs';
+import { startOrderTool } from './agent-fakes.mjs';
 import { api, buildAll, newBrowser, resultsDir, startServer, startStaticServer } from './lib.mjs';
 
 const only = (() => {
@@ -397,7 +398,7 @@ async function main() {
   });
 
   await scenario('agent: a visitor approves a tool call on the public page and sees the answer', async () => {
-    const model = await startToolModel();
+    const model = await startFakeOpenAI();
     cleanups.push(model.close);
     const tool = await startOrderTool();
     cleanups.push(tool.close);
@@ -444,7 +445,7 @@ async function main() {
     await screenshot(p, 'agent-approval-card');
 
     await approve.click();
-    const answer = await expectEcho(p, 'Tool result:');
+    const answer = await expectEcho(p, 'returned:');
     const text = await answer.innerText();
     assert(text.includes('A-17') && text.includes('42.00 EUR'), `unexpected answer: ${text}`);
     await p.locator('[data-testid="parley-message"][data-role="widget"]', { hasText: /Approved/ }).first().waitFor({ timeout: T.long });
@@ -457,7 +458,7 @@ async function main() {
   });
 
   await scenario('agent: a page that mount()s the widget runs a client tool through onClientTool', async () => {
-    const model = await startToolModel();
+    const model = await startFakeOpenAI();
     cleanups.push(model.close);
     const token = await client.owner(`client-tool-owner-${Date.now()}@example.com`);
     const wf = await client.call('POST', '/api/workflows', {
@@ -504,7 +505,7 @@ async function main() {
     await p.goto(`${stat.origin}/client-tool.html`);
     await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
     await send(p, '/tool cart_size {"unit":"items"}');
-    const answer = await expectEcho(p, 'Tool result:');
+    const answer = await expectEcho(p, 'returned:');
     const text = await answer.innerText();
     assert(text.includes('"items":3') && text.includes('"unit":"items"'), `unexpected answer: ${text}`);
     const calls = await p.evaluate(() => window.toolCalls);
