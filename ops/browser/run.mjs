@@ -516,6 +516,69 @@ async function main() {
     await v.close();
   });
 
+  await scenario('versions: visitors chat with the published version, the owner’s bubble with the draft; publish draft, roll back', async () => {
+    const model = await startFakeOpenAI();
+    cleanups.push(model.close);
+    const ownerEmail = `versions-owner-${Date.now()}@example.com`;
+    const token = await client.owner(ownerEmail, password);
+    const wf = await client.echoWorkflow(token, 'Versioned desk');
+    const pub = await client.publish(token, wf.id, false);
+    // A new draft: a model instead of echo. Visitors keep version 1 (echo) until it is published.
+    await client.call('PATCH', `/api/workflows/${wf.id}`, {
+      token,
+      body: { runner: { kind: 'openai', provider: 'compatible', model: 'fake-model', baseUrl: model.baseUrl } },
+    });
+
+    const b = await newBrowser('owner-versions');
+    cleanups.push(b.close);
+    const p = b.page;
+    await p.goto(`${base}/login`);
+    const form = p.getByTestId('sign-in-form');
+    await form.getByLabel('Email').fill(ownerEmail);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('signed-in-user').waitFor({ timeout: T.long });
+    await p.goto(`${base}/workflows/${wf.id}`);
+    const panel = p.getByTestId('versions-panel');
+    await panel.getByTestId('draft-differs').waitFor({ timeout: T.long });
+    assert((await panel.getByTestId('versions-status').innerText()).includes('version 1'), 'the panel does not name version 1');
+    await screenshot(p, 'versions-draft-differs');
+
+    // The owner's bubble runs the draft (the model); a visitor gets version 1 (echo).
+    await p.getByTestId('chat-bubble').click();
+    const dialog = p.getByTestId('chat-dialog');
+    await widgetReady(dialog);
+    await send(dialog, 'draft hello');
+    await expectEcho(dialog, 'Fake: draft hello');
+    await p.getByTestId('chat-dialog-close').click();
+    const v = await newBrowser('visitor-versions');
+    cleanups.push(v.close);
+    await v.page.goto(pub.shareUrl);
+    await widgetReady(v.page);
+    await send(v.page, 'public hello');
+    await expectEcho(v.page, 'Echo: public hello');
+
+    // Publish the draft from the panel: the visitor's next message gets version 2.
+    await panel.getByTestId('publish-draft').click();
+    await panel.getByTestId('publish-draft-confirm').click();
+    await panel.getByText('Published the draft as version 2.').waitFor({ timeout: T.long });
+    assert((await panel.getByTestId('draft-differs').count()) === 0, 'the draft still differs after publishing it');
+    await send(v.page, 'after publish');
+    await expectEcho(v.page, 'Fake: after publish');
+    await screenshot(p, 'versions-published');
+
+    // Roll back to version 1: echo again for the visitor, the draft is kept.
+    await panel.getByTestId('rollback-1').click();
+    await panel.getByTestId('rollback-1-confirm').click();
+    await panel.getByText('Rolled back: visitors chat with version 1.').waitFor({ timeout: T.long });
+    await panel.getByTestId('draft-differs').waitFor({ timeout: T.long });
+    await send(v.page, 'after rollback');
+    await expectEcho(v.page, 'Echo: after rollback');
+    await screenshot(p, 'versions-rolled-back');
+    await v.close();
+    await b.close();
+  });
+
   // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
   await scenario('rate limit: the visitor sees a countdown', async () => {
     const limited = await startServer({

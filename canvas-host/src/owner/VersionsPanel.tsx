@@ -90,7 +90,7 @@ export function VersionsPanel({ workflow, onChange }: { workflow: Workflow; onCh
             <tr>
               <th scope="col">Version</th>
               <th scope="col">Runner</th>
-              <th scope="col">Published</th>
+              <th scope="col">Created</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -101,7 +101,12 @@ export function VersionsPanel({ workflow, onChange }: { workflow: Workflow; onCh
               <tr key={v.version} data-testid="version-row" aria-current={v.published ? 'true' : undefined}>
                 <td>
                   {v.version}
-                  {v.published && <span className="badge badge--public"> live</span>}
+                  {v.published && (
+                    <>
+                      {' '}
+                      <span className="badge badge--public">live</span>
+                    </>
+                  )}
                 </td>
                 <td>{runnerLabel(v.runner)}</td>
                 <td>{when(v.createdAt)}</td>
