@@ -9,6 +9,7 @@ import type { ChatStore } from '../chatkit/protocol/store';
 import type {
   Action,
   AssistantMessageItem,
+  AudioInput,
   ClientToolCallItem,
   JsonObject,
   SyncCustomActionResponse,
@@ -16,6 +17,7 @@ import type {
   ThreadItem,
   ThreadMetadata,
   ThreadStreamEvent,
+  TranscriptionResult,
   UserMessageItem,
   WidgetItem,
   WorkflowItem,
@@ -64,6 +66,8 @@ export interface AgentRunnerOptions {
   timeoutMs: number;
   store: ChatStore<ChatContext>;
   runtime: AgentRuntime;
+  /** Dictation, as the `openai` runner of the same provider offers it (absent: not supported). */
+  transcribe?: (audio: AudioInput) => Promise<TranscriptionResult>;
   ids?: IdGenerator;
   clock?: Clock;
 }
@@ -98,7 +102,11 @@ export class AgentRunner implements Runner<ChatContext> {
   private outputBytes = 0;
   private toolMs = 0;
 
+  /** Speech to text for `input.transcribe`, when the provider offers it. */
+  readonly transcribe?: (audio: AudioInput) => Promise<TranscriptionResult>;
+
   constructor(private readonly options: AgentRunnerOptions) {
+    if (options.transcribe) this.transcribe = options.transcribe;
     this.ids = options.ids ?? randomIdGenerator;
     this.clock = options.clock ?? systemClock;
     this.maxSteps = options.definition.maxSteps ?? DEFAULT_MAX_STEPS;

@@ -14,11 +14,11 @@ import { ENV_REGISTRY } from '../../src/config/env-registry';
 import { loadFeaturesConfig } from '../../src/config/features.config';
 import { loadDatabaseConfig } from '../../src/database/database.config';
 import { loadOperationsConfig } from '../../src/operations/operations.config';
-import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import { loadRateLimitConfig } from '../../src/ratelimit/ratelimit.config';
 import { loadRetentionConfig } from '../../src/transcript/owner/transcript-retention.config';
 import { loadWebConfig, webConfig } from '../../src/web/web.config';
 import { createTestApp, TestApp } from '../setup/test-app';
+import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import {
   children,
   composeSeconds,
