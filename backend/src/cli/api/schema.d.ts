@@ -131,7 +131,7 @@ export interface paths {
         };
         /**
          * Start owner sign-in with OpenID Connect ("Sign in with SSO")
-         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it links to the owner account with that email or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A provider that does not verify emails gets 403 `oidc_email_unverified` at the callback.
+         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it signs in to the owner account with that email when that email is verified, or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A password account whose email was never verified is connected only when this sign-in is started by its holder, signed in (access cookie or Bearer access JWT); otherwise the callback answers 409 `oidc_account_unverified` (an HTML page). A provider that does not verify emails gets 403 `oidc_email_unverified`.
          */
         get: operations["OidcController_ownerLogin"];
         put?: never;
@@ -361,7 +361,7 @@ export interface paths {
         get?: never;
         /**
          * Upload the bytes of a two-phase attachment (the `upload_descriptor` of `attachments.create`)
-         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment).
+         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment). Write-once: after a complete upload, or once the attachment is in a message, further uploads answer 409 `attachment_immutable`.
          */
         put: operations["ChatAttachmentsController_upload"];
         post?: never;
@@ -664,7 +664,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise the route is open and should not be reachable through the public proxy. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
+         * @description Send `Authorization: Bearer <METRICS_TOKEN>`. Production refuses to start without `METRICS_TOKEN`; outside production an unset token leaves the route open. Keep it off the public proxy either way. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
          */
         get: operations["MetricsController_scrape"];
         put?: never;
@@ -861,7 +861,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -1250,6 +1250,33 @@ export interface operations {
                     "application/json": components["schemas"]["JwksDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     AuthController_login: {
@@ -1273,7 +1300,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1284,6 +1311,24 @@ export interface operations {
             };
             /** @description `invalid_credentials` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1302,6 +1347,15 @@ export interface operations {
             };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1336,8 +1390,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1382,8 +1454,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1427,8 +1517,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1489,6 +1597,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `oidc_account_unverified` (owner sign-in): the verified email belongs to a password account whose email was never verified; nothing is linked. An HTML page for the browser explains how to connect the accounts or recover. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -1498,7 +1624,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1564,7 +1690,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1630,7 +1756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1676,8 +1802,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1708,7 +1852,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserEnvelope"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1719,6 +1863,24 @@ export interface operations {
             };
             /** @description `email_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1744,6 +1906,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     OAuthSessionController_get: {
@@ -1762,6 +1933,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthSessionResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1791,8 +1989,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1837,8 +2053,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1869,7 +2103,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedPersonalTokenResponse"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1896,8 +2130,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1961,8 +2231,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2302,6 +2590,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2311,7 +2608,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2374,8 +2671,32 @@ export interface operations {
                     "image/webp": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": components["schemas"]["ErrorResponse"];
+                    "image/jpeg": components["schemas"]["ErrorResponse"];
+                    "image/png": components["schemas"]["ErrorResponse"];
+                    "image/webp": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": components["schemas"]["ErrorResponse"];
+                    "image/jpeg": components["schemas"]["ErrorResponse"];
+                    "image/png": components["schemas"]["ErrorResponse"];
+                    "image/webp": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2423,8 +2744,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2469,8 +2808,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2533,8 +2890,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2602,6 +2977,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `attachment_immutable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `payload_too_large` */
             413: {
                 headers: {
@@ -2620,8 +3004,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2646,6 +3048,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuntimeConfigDto"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2698,8 +3127,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2730,7 +3177,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2757,8 +3204,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2823,8 +3306,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2887,8 +3388,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2921,7 +3440,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2957,8 +3476,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3027,8 +3582,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3061,7 +3634,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatSessionResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3097,8 +3670,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3136,8 +3745,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3170,7 +3797,7 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedLinkDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3215,8 +3842,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3249,7 +3912,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3294,8 +3957,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3369,8 +4068,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3403,7 +4120,7 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedLinkDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3448,8 +4165,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3482,7 +4235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ToolTestResultDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3518,8 +4271,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3595,8 +4384,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3664,8 +4471,28 @@ export interface operations {
                     "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3737,8 +4564,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3802,8 +4647,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3872,8 +4735,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3947,8 +4828,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4023,8 +4922,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4049,6 +4966,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LivenessDto"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4080,8 +5006,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4106,6 +5050,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             503: {
