@@ -9,6 +9,8 @@ export type AuditAction =
   | 'workflow.publish_rotated'
   | 'workflow.publish_revoked'
   | 'workflow.login_requirement_changed'
+  | 'workflow.version_published'
+  | 'workflow.version_rolled_back'
   | 'workflow.deleted'
   | 'agent.tool_call.approved'
   | 'agent.tool_call.denied';
