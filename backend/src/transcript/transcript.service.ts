@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chatkit/protocol/errors';
-import type { ChatStore } from '../chatkit/protocol/store';
+import type { ChatStore, ItemFacts } from '../chatkit/protocol/store';
 import { isHiddenItem } from '../chatkit/protocol/types';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chatkit/protocol/types';
 import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
@@ -28,8 +28,10 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     return toThread(row);
   }
 
-  async saveThread(thread: ThreadMetadata, scope: TranscriptScope): Promise<void> {
+  /** Upserts the thread; `channel` is recorded when the thread is created (never changed after). */
+  async saveThread(thread: ThreadMetadata, scope: TranscriptScope, channel = 'api'): Promise<void> {
     const saved = await this.repo.upsertThread(scope, {
+      channel,
       id: thread.id,
       title: thread.title ?? null,
       status: thread.status,
@@ -60,8 +62,8 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     return toPage(items, take);
   }
 
-  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope): Promise<void> {
-    if (!(await this.repo.insertItem(scope, itemValues(threadId, item)))) throw threadNotFound(threadId);
+  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope, facts?: ItemFacts): Promise<void> {
+    if (!(await this.repo.insertItem(scope, itemValues(threadId, item, facts)))) throw threadNotFound(threadId);
   }
 
   async saveItem(threadId: string, item: ThreadItem, scope: TranscriptScope): Promise<void> {
@@ -113,6 +115,11 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
 
   async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, scope: TranscriptScope): Promise<void> {
     if (!(await this.repo.insertFeedback(scope, threadId, itemIds, kind))) throw threadNotFound(threadId);
+  }
+
+  /** Notes an answer of the thread that ended in an error event (a thread outside the scope: nothing). */
+  async recordAnswerError(threadId: string, code: string, scope: TranscriptScope): Promise<void> {
+    await this.repo.insertAnswerError(scope, threadId, code.slice(0, 64) || 'unknown');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -181,6 +188,15 @@ function toThread(row: ThreadRow): ThreadMetadata {
   };
 }
 
-function itemValues(threadId: string, item: ThreadItem): ItemValues {
-  return { id: item.id, threadId, type: item.type, hidden: isHiddenItem(item), data: JSON.stringify(item), createdAt: item.created_at };
+function itemValues(threadId: string, item: ThreadItem, facts?: ItemFacts): ItemValues {
+  const ttft = facts?.ttftMs;
+  return {
+    id: item.id,
+    threadId,
+    type: item.type,
+    hidden: isHiddenItem(item),
+    data: JSON.stringify(item),
+    createdAt: item.created_at,
+    ttftMs: typeof ttft === 'number' && Number.isFinite(ttft) && ttft >= 0 ? Math.min(Math.round(ttft), 2_147_483_647) : null,
+  };
 }

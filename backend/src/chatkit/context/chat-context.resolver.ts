@@ -1,13 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { requestIdOf } from '../../common/http/request-id';
 import { ForbiddenError, UnauthenticatedError } from '../../auth/auth.errors';
 import type { AuthRequest } from '../../auth/guards/credentials';
 import type { PrincipalKind } from '../../auth/principal';
+import { appConfig } from '../../config/app.config';
 import { WorkflowMismatchError } from '../../publish/publish.errors';
 import { WorkflowSnapshot, WorkflowsService } from '../../workflows/workflows.service';
-import { ChatContext, ChatPrincipalStrategy, ChatPrincipalStrategyFor } from './chat-context';
+import { ChatContext, ChatPrincipalStrategy, ChatPrincipalStrategyFor, channelOf } from './chat-context';
 
 /** Optional header naming the workflow the caller means; any auth mode must agree with it. */
 export const WORKFLOW_HEADER = 'x-parley-workflow';
@@ -30,11 +32,15 @@ const WORKFLOW_REUSE_ENTRIES = 1000;
 export class ChatContextResolver {
   private strategies: Map<PrincipalKind, ChatPrincipalStrategy> | null = null;
   private readonly recent = new Map<string, { workflow: WorkflowSnapshot; readAt: number }>();
+  private readonly ownOrigin: string;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly workflows: WorkflowsService,
-  ) {}
+    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
+  ) {
+    this.ownOrigin = originOf(app.publicBaseUrl);
+  }
 
   async resolve(req: AuthRequest): Promise<ChatContext> {
     const principal = req.principal;
@@ -47,7 +53,14 @@ export class ChatContextResolver {
     const workflow = await this.workflow(workflowId);
     if (!workflow) throw new NotFoundError('Workflow not found.');
     await strategy.authorize?.(principal, workflow);
-    return { workflow, scope: { workflowId: workflow.id, principal: transcriptPrincipal }, principal, requestId: requestIdOf(req) };
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    return {
+      workflow,
+      scope: { workflowId: workflow.id, principal: transcriptPrincipal },
+      principal,
+      requestId: requestIdOf(req),
+      channel: channelOf(principal.kind, origin, this.ownOrigin),
+    };
   }
 
   private async workflow(id: string): Promise<WorkflowSnapshot | null> {
@@ -76,5 +89,13 @@ export class ChatContextResolver {
       found.set(kind, wrapper.instance as ChatPrincipalStrategy);
     }
     return found;
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }
