@@ -56,7 +56,8 @@ const itemRollup = (src: string) => `
  * `n = n + delta` upserts in key order, correct under concurrent writers. A thread's own delete
  * subtracts its items in a BEFORE ROW trigger (once the cascade runs, the thread row is gone and
  * the item trigger can no longer see its workflow). The rollup has no foreign key (a workflow's
- * cascade would race it); a statement trigger on `workflows` removes a deleted workflow's rows.
+ * cascades would race it): the delete triggers skip rows of a workflow that is being deleted, and
+ * a statement trigger on `workflows` removes that workflow's rollup rows.
  */
 export class WorkflowAnalytics1796400000000 implements MigrationInterface {
   name = 'WorkflowAnalytics1796400000000';
@@ -141,6 +142,10 @@ export class WorkflowAnalytics1796400000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION chat_threads_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- The workflow itself is going: its rollup rows go with it (workflows_rollup_delete).
+        IF NOT EXISTS (SELECT 1 FROM workflows w WHERE w.id = OLD.workflow_id) THEN
+          RETURN OLD;
+        END IF;
         ${UPSERT_ROLLUP}
         SELECT OLD.workflow_id, h, metric, key, sum(n) FROM (
           SELECT ${hour('OLD.created_at')} AS h, 'conversations'::text AS metric, OLD.channel AS key, -1::bigint AS n
@@ -174,7 +179,9 @@ export class WorkflowAnalytics1796400000000 implements MigrationInterface {
             ${ON_CONFLICT_ROLLUP};
           ELSE
             ${UPSERT_ROLLUP}
-            SELECT workflow_id, ${hour('created_at')}, '${metric}', ${key}, -count(*) FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            SELECT workflow_id, ${hour('created_at')}, '${metric}', ${key}, -count(*) FROM old_rows o
+             WHERE EXISTS (SELECT 1 FROM workflows w WHERE w.id = o.workflow_id)
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
             ${ON_CONFLICT_ROLLUP};
           END IF;
           RETURN NULL;
