@@ -16,6 +16,7 @@ import type {
   TranscriptDetail,
   TranscriptPage,
   UpdateWorkflowBody,
+  WorkflowAnalytics,
   User,
   Workflow,
   WorkflowPage,
@@ -84,6 +85,12 @@ export const transcriptsApi = {
   /** A download link (cookie-authenticated GET). */
   exportUrl: (workflowId: string, format: ExportFormat) =>
     apiUrl(`/workflows/${id(workflowId)}/transcripts/export`, { format }),
+};
+
+export const analyticsApi = {
+  /** Counts per bucket (`GET /workflows/:id/analytics`). */
+  get: (workflowId: string, query: { from: string; to: string; granularity: 'hour' | 'day' | 'week' }) =>
+    api<WorkflowAnalytics>(`/workflows/${id(workflowId)}/analytics`, { query }),
 };
 
 export const chatSessionsApi = {
