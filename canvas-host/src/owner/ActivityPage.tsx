@@ -7,7 +7,6 @@ import { Link } from '../router';
 import { ErrorAlert, formatDate, Loading } from '../ui/components';
 import { ActivityChart } from './ActivityChart';
 import { analyticsCsv, bucketLabel, CHANNEL_LABELS, chartsOf, type RangeKey, rangeQuery } from './analyticsData';
-import { principalLabel } from './TranscriptsPage';
 import { NotFoundWorkflow, useWorkflow, WorkflowTabs } from './WorkflowPage';
 
 const RANGES: { key: RangeKey; label: string }[] = [
@@ -16,6 +15,9 @@ const RANGES: { key: RangeKey; label: string }[] = [
   { key: '30d', label: 'Last 30 days' },
   { key: 'custom', label: 'Custom' },
 ];
+
+const PEOPLE_LABELS: Record<string, string> = { visitor: 'Anonymous visitors', oauth: 'Signed-in visitors', host: 'Host-app users', user: 'You (canvas)' };
+const personLabel = (kind: string) => PEOPLE_LABELS[kind] ?? kind;
 
 const localDate = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
@@ -149,7 +151,7 @@ export function ActivityPage({ workflowId }: { workflowId: string }) {
             </div>
           </dl>
           <p className="muted">
-            People by kind: {Object.entries(t.people.byKind).map(([k, n]) => `${principalLabel({ principalKind: k })} ${n}`).join(', ')}. Channels:{' '}
+            People by kind: {Object.entries(t.people.byKind).map(([k, n]) => `${personLabel(k)} ${n}`).join(', ')}. Channels:{' '}
             {Object.entries(t.conversations.byChannel).map(([c, n]) => `${CHANNEL_LABELS[c] ?? c} ${n}`).join(', ')}.
           </p>
           {!empty && charts.map((chart) => <ActivityChart key={chart.id} chart={chart} labels={labels} times={times} />)}
@@ -163,7 +165,7 @@ export function ActivityPage({ workflowId }: { workflowId: string }) {
                   <li key={`${r.threadId}-${r.createdAt}`}>
                     <Link to={paths.transcript(workflowId, r.threadId)}>{r.threadTitle || 'Untitled conversation'}</Link>{' '}
                     <span className="muted">
-                      {formatDate(r.createdAt)} · {principalLabel({ principalKind: r.principalKind })} · {CHANNEL_LABELS[r.channel] ?? r.channel}
+                      {formatDate(r.createdAt)} · {personLabel(r.principalKind)} · {CHANNEL_LABELS[r.channel] ?? r.channel}
                     </span>
                     <blockquote>{r.answerText ?? '(the answer was replaced by a retry)'}</blockquote>
                   </li>

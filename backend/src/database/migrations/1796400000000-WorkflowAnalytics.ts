@@ -21,8 +21,8 @@ const ON_CONFLICT_ROLLUP = `ON CONFLICT (workflow_id, hour, metric, key) DO UPDA
 const UPSERT_PEOPLE = `INSERT INTO chat_rollup_people AS p (workflow_id, hour, principal_kind, person, n)`;
 const ON_CONFLICT_PEOPLE = `ON CONFLICT (workflow_id, hour, principal_kind, person) DO UPDATE SET n = p.n + excluded.n`;
 
-/** A person, pseudonymous: the rollup never holds a principal id. */
-const person = (t: string) => `md5(${t}.principal_kind || ':' || ${t}.principal_id)`;
+/** A person as a 64-bit hash (the rollup never holds a principal id; small keys count distinct fast). */
+const person = (t: string) => `('x' || left(md5(${t}.principal_kind || ':' || ${t}.principal_id), 16))::bit(64)::bigint`;
 
 /** The item-rollup statements over `src` (rows of chat_items with a `sign` column). */
 const itemRollup = (src: string) => `
@@ -90,7 +90,7 @@ export class WorkflowAnalytics1796400000000 implements MigrationInterface {
         workflow_id uuid NOT NULL,
         hour timestamptz NOT NULL,
         principal_kind text NOT NULL,
-        person text NOT NULL,
+        person bigint NOT NULL,
         n integer NOT NULL,
         PRIMARY KEY (workflow_id, hour, principal_kind, person)
       )`);
