@@ -134,6 +134,22 @@ describe('workflow analytics (integration, seeded history)', () => {
     const foreignAnswer = await item(ds, foreign, 'assistant_message', `${D1}T10:00:02Z`, { ttft: 50 });
     await feedback(ds, foreign, foreignAnswer, 'negative', `${D1}T10:00:03Z`);
 
+    // Tool calls of an agent answer (agent_tool_calls): in T1, T5 (deleted: they go with it) and the other workflow.
+    const call = (threadId: string, workflowId: string, n: number, tool: string, type: string, approval: string, status: string, at: string) =>
+      ds.query(
+        `INSERT INTO agent_tool_calls (workflow_id, thread_id, call_id, batch_id, tool_name, tool_type, arguments, approval, status, created_at)
+         VALUES ($1, $2, $3, 'b1', $4, $5, '{}', $6, $7, $8)`,
+        [workflowId, threadId, `call_${n}`, tool, type, approval, status, at],
+      );
+    await call(t1, wf, 1, 'lookup_order', 'http', 'none', 'completed', `${D1}T10:00:03Z`);
+    await call(t1, wf, 2, 'lookup_order', 'http', 'none', 'failed', `${D1}T10:05:01Z`);
+    await call(t1, wf, 3, 'refund', 'mcp', 'approved', 'completed', `${D1}T10:05:01Z`);
+    await call(t3, wf, 4, 'refund', 'mcp', 'denied', 'denied', `${D1}T11:00:02Z`);
+    await call(t3, wf, 5, 'refund', 'mcp', 'pending', 'pending', `${D1}T11:00:02Z`);
+    await call(t3, wf, 6, 'get_location', 'client', 'none', 'completed', `${D1}T11:00:02Z`);
+    await call(t5, wf, 7, 'refund', 'mcp', 'approved', 'completed', `${D1}T13:00:01Z`);
+    await call(foreign, otherWf, 8, 'secret_tool', 'http', 'approved', 'completed', `${D1}T10:00:02Z`);
+
     await ds.query(`DELETE FROM chat_threads WHERE id = $1`, [t5]);
   });
   afterAll(() => t.close());
@@ -180,6 +196,20 @@ describe('workflow analytics (integration, seeded history)', () => {
       errors: { total: 2, byCode: { provider_timeout: 1, rate_limited: 1 } },
       ttftMs: { count: 5, p50: p(300), p95: p(500) },
     });
+  });
+
+  it('counts tool calls by tool and approval outcomes, of this workflow only', async () => {
+    const res = await analytics.forWorkflow(ownerId, wf, query);
+    expect(res.tools).toEqual({
+      byTool: [
+        { tool: 'refund', type: 'mcp', calls: 3, completed: 1, failed: 0, denied: 1 },
+        { tool: 'lookup_order', type: 'http', calls: 2, completed: 1, failed: 1, denied: 0 },
+        { tool: 'get_location', type: 'client', calls: 1, completed: 1, failed: 0, denied: 0 },
+      ],
+      approvals: { approved: 1, denied: 1, pending: 1 },
+    });
+    const day2 = await analytics.forWorkflow(ownerId, wf, { from: `${D2}T00:00:00Z`, to: `${D2}T23:00:00Z`, granularity: 'hour' });
+    expect(day2.tools).toEqual({ byTool: [], approvals: { approved: 0, denied: 0, pending: 0 } });
   });
 
   it('lists recent thumbs-down answers of this workflow only, with the answer text', async () => {

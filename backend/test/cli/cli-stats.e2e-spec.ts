@@ -17,7 +17,7 @@ describe('parley workflow stats (built CLI against the e2e server)', () => {
     home = new CliHome();
     const login = await home.run(['--api-url', t.baseUrl, 'login', '--email', owner.email, '--password-stdin'], { input: `${owner.password}\n` });
     expect(login.code).toBe(0);
-    wf = (await (await fetch(`${t.baseUrl}/api/workflows`, { method: 'POST', headers: { authorization: owner.auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Stats' }) })).json()).id;
+    wf = ((await (await fetch(`${t.baseUrl}/api/workflows`, { method: 'POST', headers: { authorization: owner.auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Stats' }) })).json()) as { id: string }).id;
     const ds = t.dataSource;
     await ds.query(`INSERT INTO chat_threads (id, workflow_id, principal_kind, principal_id, channel, created_at) VALUES ('thr_s1', $1, 'visitor', 'v1', 'embed', '2026-03-01T10:00:00Z')`, [wf]);
     await ds.query(

@@ -30,7 +30,9 @@ const analytics = (counts: number[]) => ({
   recentThumbsDown: counts.some(Boolean)
     ? [{ threadId: 'thr_1', itemId: 'msg_1', threadTitle: 'Refunds', principalKind: 'visitor', channel: 'page', answerText: 'Refunds take 90 days.', createdAt: '2030-01-02T10:00:00.000Z' }]
     : [],
-  tools: { byTool: [], approvals: { approved: 0, denied: 0, pending: 0 } },
+  tools: counts.some(Boolean)
+    ? { byTool: [{ tool: 'refund', type: 'mcp', calls: 3, completed: 1, failed: 0, denied: 1 }], approvals: { approved: 1, denied: 1, pending: 1 } }
+    : { byTool: [], approvals: { approved: 0, denied: 0, pending: 0 } },
 });
 
 describe('ActivityPage', () => {
@@ -51,6 +53,10 @@ describe('ActivityPage', () => {
     const table = await screen.findByTestId('table-errors');
     expect(within(table).getAllByRole('row')).toHaveLength(3);
     expect(within(table).getByRole('columnheader', { name: 'Rate limited' })).toBeTruthy();
+
+    const tools = screen.getByTestId('activity-tools');
+    expect(within(tools).getByRole('rowheader', { name: 'refund' })).toBeTruthy();
+    expect(tools.textContent).toContain('1 approved, 1 denied, 1 waiting');
 
     const list = screen.getByTestId('thumbs-down');
     expect(within(list).getByRole('link', { name: 'Refunds' }).getAttribute('href')).toBe('/workflows/wf_1/transcripts/thr_1');

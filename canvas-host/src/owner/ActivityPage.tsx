@@ -155,6 +155,40 @@ export function ActivityPage({ workflowId }: { workflowId: string }) {
             {Object.entries(t.conversations.byChannel).map(([c, n]) => `${CHANNEL_LABELS[c] ?? c} ${n}`).join(', ')}.
           </p>
           {!empty && charts.map((chart) => <ActivityChart key={chart.id} chart={chart} labels={labels} times={times} />)}
+          {data.tools.byTool.length > 0 && (
+            <section className="panel" aria-labelledby="tools-title" data-testid="activity-tools">
+              <h2 id="tools-title">Tool calls</h2>
+              <div className="table-scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Tool</th>
+                      <th scope="col">Type</th>
+                      <th scope="col">Calls</th>
+                      <th scope="col">Completed</th>
+                      <th scope="col">Failed</th>
+                      <th scope="col">Denied</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.tools.byTool.map((tool) => (
+                      <tr key={`${tool.tool}-${tool.type}`}>
+                        <th scope="row">{tool.tool}</th>
+                        <td>{tool.type}</td>
+                        <td>{tool.calls}</td>
+                        <td>{tool.completed}</td>
+                        <td>{tool.failed}</td>
+                        <td>{tool.denied}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <p className="muted">
+                Approvals: {data.tools.approvals.approved} approved, {data.tools.approvals.denied} denied, {data.tools.approvals.pending} waiting.
+              </p>
+            </section>
+          )}
           <section className="panel" aria-labelledby="thumbs-down-title" data-testid="thumbs-down">
             <h2 id="thumbs-down-title">Recent thumbs-down answers</h2>
             {data.recentThumbsDown.length === 0 ? (

@@ -664,6 +664,56 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentToolDto: {
+            /** @description mcp tools only: the server tools offered to the model (default: all) */
+            allowedTools?: string[];
+            /**
+             * @description `always`: a person approves each call in the chat
+             * @default never
+             * @enum {string}
+             */
+            approval?: "never" | "always";
+            /** @description mcp tools only: approval per server tool name */
+            approvalOverrides?: {
+                [key: string]: "never" | "always";
+            };
+            description?: string;
+            /**
+             * @description Secret header values: write-only, shown as "***"; sending "***" keeps the stored value (http and mcp tools)
+             * @example {
+             *       "Authorization": "***"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * @description http tools only (required)
+             * @enum {string}
+             */
+            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            /**
+             * @description Unique in the workflow; the name the model calls (MCP tools keep their server names).
+             * @example lookup_order
+             */
+            name: string;
+            /** @description JSON Schema (type object) of the arguments (http and client tools) */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description http tools only
+             * @default 10000
+             */
+            timeoutMs?: number;
+            /** @enum {string} */
+            type: "http" | "mcp" | "client";
+            /**
+             * @description http: the endpoint, `{param}` path placeholders filled from the arguments; mcp: the Streamable HTTP endpoint (required for both)
+             * @example https://api.example.com/orders/{orderId}
+             */
+            url?: string;
+        };
         AnalyticsBucketDto: {
             /** @description Assistant messages */
             answers: number;
@@ -837,7 +887,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorCountsDto: {
             /**
              * @description rate_limited, provider_timeout, provider_unreachable, provider_unavailable, provider_auth, provider_error, provider_bad_response, provider_not_configured, stream.error, custom, …
@@ -1016,24 +1066,31 @@ export interface components {
              * @example http://127.0.0.1:8080/v1
              */
             baseUrl?: string;
-            /** @description System instructions (openai runners only) */
+            /** @description System instructions (openai and agent runners) */
             instructions?: string;
             /**
              * @example echo
              * @enum {string}
              */
-            kind: "echo" | "openai";
+            kind: "echo" | "openai" | "agent";
             /**
-             * @description openai runners only
+             * @description agent runners only: model turns per answer
+             * @default 8
+             */
+            maxSteps?: number;
+            /**
+             * @description openai and agent runners
              * @example gpt-4o-mini
              */
             model?: string;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @enum {string}
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
+            /** @description agent runners only (required, may be empty) */
+            tools?: components["schemas"]["AgentToolDto"][];
         };
         RuntimeConfigDto: {
             chatkit: components["schemas"]["ChatKitRuntimeDto"];

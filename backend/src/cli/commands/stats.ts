@@ -108,6 +108,8 @@ export function statsTable(a: Analytics): string {
     '',
     `Conversations by channel: ${channels || 'none'}`,
     `Errors by code: ${errors || 'none'}`,
+    `Tool calls: ${a.tools.byTool.length ? a.tools.byTool.map((t) => `${t.tool} ${t.calls} (${t.failed} failed, ${t.denied} denied)`).join(', ') : 'none'}` +
+      (a.tools.byTool.length ? `; approvals ${a.tools.approvals.approved} approved, ${a.tools.approvals.denied} denied, ${a.tools.approvals.pending} waiting` : ''),
     `Recent thumbs-down: ${a.recentThumbsDown.length}${a.recentThumbsDown.length ? ' (see them in the canvas Activity tab or with --json)' : ''}`,
   ].join('\n');
 }
