@@ -136,30 +136,37 @@ export class AnalyticsService {
     };
   }
 
-  /** Rollup sums per bucket index, metric and key. */
-  private rollup(workflowId: string, r: AnalyticsRange): Promise<RollupRow[]> {
-    return this.dataSource.query<RollupRow[]>(
-      `SELECT floor(extract(epoch FROM (hour - $2::timestamptz)) * 1000 / $4)::int AS b, metric, key, sum(n)::text AS n
+  /**
+   * Rollup sums per bucket, metric and key. `date_bin` puts each hour in its bucket (buckets start
+   * at `from`) with timestamp arithmetic; one index range scan of the workflow's hours.
+   */
+  private async rollup(workflowId: string, r: AnalyticsRange): Promise<RollupRow[]> {
+    const rows = await this.dataSource.query<Array<Omit<RollupRow, 'b'> & { b: Date }>>(
+      `SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, metric, key, sum(n)::text AS n
          FROM chat_rollup
         WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz
         GROUP BY 1, 2, 3`,
-      [workflowId, r.from.toISOString(), r.to.toISOString(), r.stepMs],
+      [workflowId, r.from.toISOString(), r.to.toISOString(), `${r.stepMs / 1000} seconds`],
     );
+    return rows.map((row) => ({ ...row, b: bucketIndex(row.b, r) }));
   }
 
-  /** Distinct people per bucket and kind, and over the whole range (b = -1). */
-  private people(workflowId: string, r: AnalyticsRange): Promise<PeopleRow[]> {
-    return this.dataSource.query<PeopleRow[]>(
-      `WITH p AS (
-         SELECT floor(extract(epoch FROM (hour - $2::timestamptz)) * 1000 / $4)::int AS b, principal_kind, person
+  /**
+   * Distinct people per bucket and kind, and over the whole range (b = -1), in one pass: grouping
+   * sets dedupe (bucket, person) and (person) pairs by hashing, then the pairs are counted.
+   */
+  private async people(workflowId: string, r: AnalyticsRange): Promise<PeopleRow[]> {
+    const rows = await this.dataSource.query<Array<Omit<PeopleRow, 'b'> & { b: Date | null }>>(
+      `SELECT b, principal_kind, count(*)::text AS people FROM (
+         SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, principal_kind, person
            FROM chat_rollup_people
           WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz AND n > 0
-       )
-       SELECT b, principal_kind, count(DISTINCT person)::text AS people FROM p GROUP BY 1, 2
-       UNION ALL
-       SELECT -1, principal_kind, count(DISTINCT person)::text FROM p GROUP BY 2`,
-      [workflowId, r.from.toISOString(), r.to.toISOString(), r.stepMs],
+          GROUP BY GROUPING SETS ((1, principal_kind, person), (principal_kind, person))
+       ) pairs
+       GROUP BY b, principal_kind`,
+      [workflowId, r.from.toISOString(), r.to.toISOString(), `${r.stepMs / 1000} seconds`],
     );
+    return rows.map((row) => ({ ...row, b: row.b === null ? -1 : bucketIndex(row.b, r) }));
   }
 
   /** The newest thumbs-down ratings in the range with the rated answer's text (the owner's own transcripts). */
@@ -231,6 +238,11 @@ export class AnalyticsService {
       approvals,
     };
   }
+}
+
+/** The index of the bucket starting at `start`. */
+function bucketIndex(start: Date | string, r: AnalyticsRange): number {
+  return Math.round((new Date(start).getTime() - r.from.getTime()) / r.stepMs);
 }
 
 /** The text of an assistant message item. */
