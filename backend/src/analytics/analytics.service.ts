@@ -9,6 +9,8 @@ export const CHANNELS = ['canvas', 'page', 'embed', 'host'] as const;
 export const PEOPLE_KINDS = ['visitor', 'oauth', 'host', 'user'] as const;
 const THUMBS_DOWN_LIMIT = 10;
 const THUMBS_DOWN_TEXT = 280;
+/** Working memory of the distinct-people query (a transaction-local setting). */
+const PEOPLE_WORK_MEM = '64MB';
 
 interface RollupRow {
   b: number;
@@ -156,7 +158,10 @@ export class AnalyticsService {
    * sets dedupe (bucket, person) and (person) pairs by hashing, then the pairs are counted.
    */
   private async people(workflowId: string, r: AnalyticsRange): Promise<PeopleRow[]> {
-    const rows = await this.dataSource.query<Array<Omit<PeopleRow, 'b'> & { b: Date | null }>>(
+    // The dedupe hashes one entry per person and active bucket: give it room so it does not spill to disk.
+    const rows = await this.dataSource.transaction(async (em) => {
+      await em.query(`SET LOCAL work_mem = '${PEOPLE_WORK_MEM}'`);
+      return em.query<Array<Omit<PeopleRow, 'b'> & { b: Date | null }>>(
       `SELECT b, principal_kind, count(*)::text AS people FROM (
          SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, principal_kind, person
            FROM chat_rollup_people
@@ -165,7 +170,8 @@ export class AnalyticsService {
        ) pairs
        GROUP BY b, principal_kind`,
       [workflowId, r.from.toISOString(), r.to.toISOString(), `${r.stepMs / 1000} seconds`],
-    );
+      );
+    });
     return rows.map((row) => ({ ...row, b: row.b === null ? -1 : bucketIndex(row.b, r) }));
   }
 
