@@ -42,7 +42,7 @@ describe('agent runner definitions (REST)', () => {
     expect(res.body.runner).toEqual({
       ...runner,
       tools: [
-        { ...runner.tools[0], headers: { Authorization: '***' } },
+        { ...(runner.tools[0] as object), headers: { Authorization: '***' } },
         { ...(runner.tools[1] as object), headers: { 'X-Api-Key': '***' } },
         runner.tools[2],
       ],

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import OpenAI from 'openai';
+import { AgentRunner } from '../../agents/agent-runner';
+import { AgentRuntime } from '../../agents/agent-runtime';
 import { ParleyMetrics } from '../../metrics/parley-metrics';
+import { OutboundService } from '../../outbound/outbound.service';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
 import type { ChatContext } from '../context/chat-context';
 import { EchoRunner } from '../protocol/echo-runner';
@@ -31,12 +34,27 @@ export class RunnerFactory {
   constructor(
     @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
     private readonly metrics: ParleyMetrics,
+    private readonly outbound: OutboundService,
+    private readonly agents: AgentRuntime,
   ) {}
 
   /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    if (definition.kind !== 'openai') return measuredRunner(this.echo(store), 'echo', this.metrics);
-    return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+    if (definition.kind === 'agent') return measuredRunner(this.agent(definition, store), 'agent', this.metrics);
+    return measuredRunner(this.echo(store), 'echo', this.metrics);
+  }
+
+  private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+    return new AgentRunner({
+      definition,
+      client: 'client' in endpoint ? endpoint.client : null,
+      unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
+      timeoutMs: this.config.timeoutMs,
+      store,
+      runtime: this.agents,
+    });
   }
 
   private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
@@ -75,12 +93,13 @@ export class RunnerFactory {
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };
         // Local OpenAI-compatible servers often need no key; the SDK insists on a non-empty one.
-        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed') };
+        // Owner-chosen URL: requests go through the outbound policy (private targets, redirects).
+        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed', true) };
     }
   }
 
-  private client(baseURL: string, apiKey: string): OpenAI {
-    const key = `${baseURL}\n${apiKey}`;
+  private client(baseURL: string, apiKey: string, ownerChosen = false): OpenAI {
+    const key = `${baseURL}\n${apiKey}\n${ownerChosen}`;
     let client = this.clients.get(key);
     if (client) {
       // Refresh recency for the small LRU.
@@ -98,6 +117,8 @@ export class RunnerFactory {
       // The chat's retry button is the retry: hidden upstream retries multiply latency and cost.
       maxRetries: 0,
       timeout: this.config.timeoutMs,
+      // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
+      ...(ownerChosen ? { fetch: this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) } : {}),
     });
     this.clients.set(key, client);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);

@@ -105,7 +105,7 @@ export class AgentToolDto {
   @MaxLength(1024)
   description?: string;
 
-  @ApiPropertyOptional({ enum: APPROVAL_MODES, default: 'never', description: '`always`: a person approves each call in the chat' })
+  @ApiPropertyOptional({ enum: APPROVAL_MODES, description: '`always`: a person approves each call in the chat (default `never`)' })
   @ValidateIf((o: AgentToolDto) => o.approval !== undefined)
   @IsIn(APPROVAL_MODES)
   approval?: (typeof APPROVAL_MODES)[number];
@@ -139,7 +139,7 @@ export class AgentToolDto {
   @IsHeaderMap()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({ minimum: 100, maximum: 60000, default: 10000, description: 'http tools only' })
+  @ApiPropertyOptional({ minimum: 100, maximum: 60000, description: 'http tools only: per-call timeout in ms (default 10000)' })
   @OnlyForToolType(['http'])
   @ValidateIf((o: AgentToolDto) => o.timeoutMs !== undefined)
   @IsInt()

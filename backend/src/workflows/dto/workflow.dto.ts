@@ -68,7 +68,7 @@ export class RunnerDto {
   @Max(2)
   temperature?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MAX_STEPS, default: DEFAULT_MAX_STEPS, description: 'agent runners only: model turns per answer' })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MAX_STEPS, description: `agent runners only: tool steps per answer (default ${DEFAULT_MAX_STEPS})` })
   @OnlyForKind(['agent'])
   @ValidateIf((o: RunnerDto) => o.maxSteps !== undefined)
   @IsInt()
