@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TranscriptService } from '../transcript/transcript.service';
 import { AttachmentUrls } from './attachments/attachment-urls';
-import type { ChatContext } from './context/chat-context';
+import { type ChatContext, channelOf } from './context/chat-context';
 import type { ChatStore, ItemFacts } from './protocol/store';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from './protocol/types';
 
@@ -21,7 +21,7 @@ export class ChatKitStore implements ChatStore<ChatContext> {
   }
 
   saveThread(thread: ThreadMetadata, ctx: ChatContext): Promise<void> {
-    return this.transcript.saveThread(thread, ctx.scope, ctx.channel);
+    return this.transcript.saveThread(thread, ctx.scope, ctx.channel ?? channelOf(ctx.principal.kind, undefined, ''));
   }
 
   loadThreads(limit: number, after: string | undefined, order: Order, ctx: ChatContext): Promise<Page<ThreadMetadata>> {

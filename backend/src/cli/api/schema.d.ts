@@ -551,6 +551,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/tools/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test an agent tool’s connection (MCP: list its tools); nothing is called with arguments */
+        post: operations["AgentToolsController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/transcripts": {
         parameters: {
             query?: never;
@@ -668,8 +685,7 @@ export interface components {
             /** @description mcp tools only: the server tools offered to the model (default: all) */
             allowedTools?: string[];
             /**
-             * @description `always`: a person approves each call in the chat
-             * @default never
+             * @description `always`: a person approves each call in the chat (default `never`)
              * @enum {string}
              */
             approval?: "never" | "always";
@@ -701,10 +717,7 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
-            /**
-             * @description http tools only
-             * @default 10000
-             */
+            /** @description http tools only: per-call timeout in ms (default 10000) */
             timeoutMs?: number;
             /** @enum {string} */
             type: "http" | "mcp" | "client";
@@ -956,6 +969,10 @@ export interface components {
         JwksDto: {
             keys: components["schemas"]["JwkDto"][];
         };
+        ListedToolDto: {
+            description?: string;
+            name: string;
+        };
         LivenessDto: {
             /** @example ok */
             status: string;
@@ -1073,10 +1090,7 @@ export interface components {
              * @enum {string}
              */
             kind: "echo" | "openai" | "agent";
-            /**
-             * @description agent runners only: model turns per answer
-             * @default 8
-             */
+            /** @description agent runners only: tool steps per answer (default 8) */
             maxSteps?: number;
             /**
              * @description openai and agent runners
@@ -1142,6 +1156,21 @@ export interface components {
             tool: string;
             /** @description http, mcp or client */
             type: string;
+        };
+        ToolTestDto: {
+            /** @description A tool definition; "***" header values are filled from the stored tool with the same name */
+            tool: components["schemas"]["AgentToolDto"];
+        };
+        ToolTestResultDto: {
+            /** @description When ok is false: outbound_url_refused, tool_schema_invalid, tool_unreachable, tool_timeout… */
+            code?: string;
+            message?: string;
+            /** @description Whether the tool could be reached */
+            ok: boolean;
+            /** @description http tools: the status of a HEAD request to the URL */
+            status?: number;
+            /** @description mcp tools: what the server lists (after allowedTools) */
+            tools?: components["schemas"]["ListedToolDto"][];
         };
         TranscriptDetailDto: {
             /** Format: date-time */
@@ -3586,6 +3615,76 @@ export interface operations {
             };
             /** @description `publish_invalid_state` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AgentToolsController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTestResultDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
