@@ -6,6 +6,7 @@ import request from 'supertest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadAuthConfig } from '../../src/auth/auth.config';
 import { loadOidcConfig } from '../../src/auth/oidc/oidc.config';
+import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import { loadChatKitConfig } from '../../src/chatkit/chatkit.config';
 import { loadRunnersConfig } from '../../src/chatkit/runners/runners.config';
 import { loadAppConfig, parseTrustProxy } from '../../src/config/app.config';
@@ -63,6 +64,7 @@ const LOADERS: Record<string, (source: NodeJS.ProcessEnv) => unknown> = {
   runners: loadRunnersConfig,
   rateLimit: loadRateLimitConfig,
   operations: loadOperationsConfig,
+  outbound: loadOutboundConfig,
 };
 const loadAll = (source: NodeJS.ProcessEnv): void => Object.values(LOADERS).forEach((load) => load(source));
 
