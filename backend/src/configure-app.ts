@@ -10,7 +10,7 @@ import { chatkitReadsOwnBody } from './chatkit/http/chatkit-body';
 import { corsOptionsFor } from './chatkit/public/chatkit-cors';
 import { DomainError } from './common/errors/domain-error';
 import { bodyReadFailure } from './common/http/body-errors';
-import { findJsonInputProblem } from './common/http/json-input';
+import { findJsonInputProblem } from './chat-protocol/json-input';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { ChatKitInvalidRequestError, ChatKitCustomStreamError } from '../chatkit/protocol/errors';
-import { ECHO_TITLE_LENGTH } from '../chatkit/protocol/echo-runner';
-import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../chatkit/protocol/ids';
-import type { Runner } from '../chatkit/protocol/runner';
-import type { ChatStore } from '../chatkit/protocol/store';
+import { ChatKitInvalidRequestError, ChatKitCustomStreamError } from '../chat-protocol/errors';
+import { ECHO_TITLE_LENGTH } from '../chat-protocol/echo-runner';
+import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../chat-protocol/ids';
+import type { Runner } from '../chat-protocol/runner';
+import type { ChatStore } from '../chat-protocol/store';
 import type {
   Action,
   AssistantMessageItem,
@@ -21,7 +21,7 @@ import type {
   UserMessageItem,
   WidgetItem,
   WorkflowItem,
-} from '../chatkit/protocol/types';
+} from '../chat-protocol/types';
 import type { ChatContext } from '../chatkit/context/chat-context';
 import { HISTORY_ITEMS, safeMessage, textOf, toMessage } from '../chatkit/runners/openai-runner';
 import { DomainError } from '../common/errors/domain-error';

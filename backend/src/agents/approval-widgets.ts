@@ -1,4 +1,4 @@
-import type { WidgetRoot } from '../chatkit/protocol/types';
+import type { WidgetRoot } from '../chat-protocol/types';
 
 /** The action type of the Approve / Deny buttons (CONTRACTS §3). */
 export const APPROVAL_ACTION = 'parley.approval';

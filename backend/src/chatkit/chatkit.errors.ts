@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
-import { ChatKitRequestError } from './protocol/errors';
+import { ChatKitRequestError } from '../chat-protocol/errors';
 
 /**
  * The protocol core's request errors as domain errors, so the one global filter renders them:

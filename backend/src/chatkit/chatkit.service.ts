@@ -15,10 +15,10 @@ import { toDomainError } from './chatkit.errors';
 import { ChatKitStore } from './chatkit.store';
 import type { ChatContext } from './context/chat-context';
 import { writeEventStream } from './http/sse-writer';
-import { ChatKitCancelledError } from './protocol/errors';
-import { ChatKitProcessor } from './protocol/processor';
-import { CHATKIT_REQUEST_TYPES, parseJsonBody } from './protocol/request-validation';
-import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from './protocol/types';
+import { ChatKitCancelledError } from '../chat-protocol/errors';
+import { ChatKitProcessor } from '../chat-protocol/processor';
+import { CHATKIT_REQUEST_TYPES, parseJsonBody } from '../chat-protocol/request-validation';
+import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from '../chat-protocol/types';
 import { ChatStreams } from './streams/chat-streams';
 import { RunnerFactory } from './runners/runner.factory';
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TranscriptService } from '../transcript/transcript.service';
 import { AttachmentUrls } from './attachments/attachment-urls';
 import { type ChatContext, channelOf } from './context/chat-context';
-import type { ChatStore, ItemFacts } from './protocol/store';
-import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from './protocol/types';
+import type { ChatStore, ItemFacts } from '../chat-protocol/store';
+import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from '../chat-protocol/types';
 
 /**
  * The protocol core's store for a request: the transcript store in the request's scope, with

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Order } from '../chatkit/protocol/types';
+import type { Order } from '../chat-protocol/types';
 import type { TranscriptScope } from './transcript.types';
 
 /** The part of `pg.Pool` used here. */

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
-import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chatkit/protocol/errors';
-import type { ChatStore, ItemFacts } from '../chatkit/protocol/store';
-import { isHiddenItem } from '../chatkit/protocol/types';
-import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chatkit/protocol/types';
+import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chat-protocol/errors';
+import type { ChatStore, ItemFacts } from '../chat-protocol/store';
+import { isHiddenItem } from '../chat-protocol/types';
+import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chat-protocol/types';
 import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
 import type { AttachmentPreview, AttachmentUploadState, TranscriptScope } from './transcript.types';
 

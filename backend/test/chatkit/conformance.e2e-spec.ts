@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { replayVectors } from '../conformance/replayer';
+import { replayVectors } from '../chat-protocol/conformance/replayer';
 import type { TestApp } from '../setup/test-app';
 import { chatter, createChatApp } from './helpers';
 
-const VECTORS_DIR = join(__dirname, '../conformance/chatkit');
+const VECTORS_DIR = join(__dirname, '../chat-protocol/conformance/chatkit');
 
 /**
  * Every conformance vector, replayed over real HTTP against the running app (auth, gateway,

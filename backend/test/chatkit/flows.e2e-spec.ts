@@ -1,6 +1,6 @@
 import type { ChatContext } from '../../src/chatkit/context/chat-context';
-import type { Runner } from '../../src/chatkit/protocol/runner';
-import type { ChatStore } from '../../src/chatkit/protocol/store';
+import type { Runner } from '../../src/chat-protocol/runner';
+import type { ChatStore } from '../../src/chat-protocol/store';
 import { RunnerDefinition, RunnerFactory } from '../../src/chatkit/runners/runner.factory';
 import { FAKE_UPSTREAM_SECRET, FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
 import { createOwner } from '../factories/owners';

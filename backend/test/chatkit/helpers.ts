@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { ChatKitModule } from '../../src/chatkit/chatkit.module';
-import { parseSse } from '../conformance/replayer';
+import { parseSse } from '../chat-protocol/conformance/replayer';
 import { createOwner, Owner } from '../factories/owners';
 import { createTestApp, TestApp, TestAppOptions } from '../setup/test-app';
 

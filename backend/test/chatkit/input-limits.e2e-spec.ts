@@ -1,4 +1,4 @@
-import { CHATKIT_INPUT_LIMITS } from '../../src/chatkit/protocol/request-validation';
+import { CHATKIT_INPUT_LIMITS } from '../../src/chat-protocol/request-validation';
 import type { TestApp } from '../setup/test-app';
 import { chatkit, chatter, createChatApp, createThread, input } from './helpers';
 

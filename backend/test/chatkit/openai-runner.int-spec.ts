@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
-import { ChatKitNotSupportedError } from '../../src/chatkit/protocol/errors';
-import { MemoryChatStore } from '../../src/chatkit/protocol/memory-store';
-import { ChatKitProcessor } from '../../src/chatkit/protocol/processor';
-import type { ThreadStreamEvent } from '../../src/chatkit/protocol/types';
+import { ChatKitNotSupportedError } from '../../src/chat-protocol/errors';
+import { MemoryChatStore } from '../fakes/memory-store';
+import { ChatKitProcessor } from '../../src/chat-protocol/processor';
+import type { ThreadStreamEvent } from '../../src/chat-protocol/types';
 import { OpenAIRunner, OpenAIRunnerOptions } from '../../src/chatkit/runners/openai-runner';
 import { FAKE_UPSTREAM_SECRET, FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
 

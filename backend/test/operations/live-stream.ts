@@ -1,4 +1,4 @@
-import { parseSse } from '../conformance/replayer';
+import { parseSse } from '../chat-protocol/conformance/replayer';
 import type { WireJson } from '../chatkit/helpers';
 
 /** A ChatKit SSE response being read as it arrives. */

@@ -5,7 +5,7 @@ import { MAX_TRANSCRIPT_PAGE, TranscriptService } from '../../src/transcript/tra
 import { TranscriptModule } from '../../src/transcript/transcript.module';
 import type { TranscriptScope } from '../../src/transcript/transcript.types';
 import { createTestApp, TestApp } from '../setup/test-app';
-import { describeChatStoreContract } from './chat-store-contract';
+import { describeChatStoreContract } from '../chat-protocol/chat-store-contract';
 
 /** Inserts an owner and a workflow straight into the tables (the transcript only needs the FK targets). */
 async function insertWorkflow(dataSource: DataSource, ownerId?: string): Promise<{ ownerId: string; workflowId: string }> {

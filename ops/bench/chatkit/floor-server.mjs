@@ -15,11 +15,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '../../../backend/dist');
 const require = createRequire(join(here, '../../../backend/package.json'));
 const { Pool } = require('pg');
-const { parseJsonBody, validateChatKitRequest } = require(join(dist, 'chatkit/protocol/request-validation.js'));
-const { encodeEvent, SSE_CONTENT_TYPE } = require(join(dist, 'chatkit/protocol/sse.js'));
-const { EchoRunner } = require(join(dist, 'chatkit/protocol/echo-runner.js'));
-const { randomIdGenerator } = require(join(dist, 'chatkit/protocol/ids.js'));
-const { isHiddenItem } = require(join(dist, 'chatkit/protocol/types.js'));
+const { parseJsonBody, validateChatKitRequest } = require(join(dist, 'chat-protocol/request-validation.js'));
+const { encodeEvent, SSE_CONTENT_TYPE } = require(join(dist, 'chat-protocol/sse.js'));
+const { EchoRunner } = require(join(dist, 'chat-protocol/echo-runner.js'));
+const { randomIdGenerator } = require(join(dist, 'chat-protocol/ids.js'));
+const { isHiddenItem } = require(join(dist, 'chat-protocol/types.js'));
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
 const workflowId = process.env.WORKFLOW_ID;

@@ -7,7 +7,7 @@ import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
 import { CHAT_ACCESS_ERRORS } from '../context/chat-context';
 import { ChatContextResolver } from '../context/chat-context.resolver';
-import type { Attachment } from '../protocol/types';
+import type { Attachment } from '../../chat-protocol/types';
 import { ChatAttachmentsService } from './chat-attachments.service';
 import { ALLOWED_ATTACHMENT_TYPES } from './mime-sniff';
 

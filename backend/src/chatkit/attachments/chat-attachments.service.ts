@@ -5,8 +5,8 @@ import { AttachmentImmutableError, TranscriptService } from '../../transcript/tr
 import { toDomainError } from '../chatkit.errors';
 import { ChatKitStore } from '../chatkit.store';
 import type { ChatContext } from '../context/chat-context';
-import { toAttachmentResponse } from '../protocol/processor';
-import type { Attachment } from '../protocol/types';
+import { toAttachmentResponse } from '../../chat-protocol/processor';
+import type { Attachment } from '../../chat-protocol/types';
 import { AttachmentUrls } from './attachment-urls';
 import { multipartBoundary, multipartField } from './multipart';
 import { verifiedContentType } from './mime-sniff';

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { encodeEvent, SSE_CONTENT_TYPE } from '../protocol/sse';
-import type { ThreadStreamEvent } from '../protocol/types';
+import { encodeEvent, SSE_CONTENT_TYPE } from '../../chat-protocol/sse';
+import type { ThreadStreamEvent } from '../../chat-protocol/types';
 
 /** Options of `writeEventStream`. */
 export interface EventStreamOptions {

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ClusterEvent, ClusterEvents } from '../../operations/cluster-events';
 import { Drainable, GracefulShutdown } from '../../operations/graceful-shutdown';
 import { ChatAuthModeLabel, ParleyMetrics, StreamEndReason } from '../../metrics/parley-metrics';
-import type { StreamEventOf } from '../protocol/types';
+import type { StreamEventOf } from '../../chat-protocol/types';
 
 /** A protocol `error` event. */
 export type ErrorEvent = StreamEventOf<'error'>;

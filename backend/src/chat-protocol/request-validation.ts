@@ -1,4 +1,4 @@
-import { findJsonInputProblem } from '../../common/http/json-input';
+import { findJsonInputProblem } from './json-input';
 import { ChatKitInvalidRequestError, InvalidRequestDetails } from './errors';
 import type {
   Action,

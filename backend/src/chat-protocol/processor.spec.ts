@@ -8,7 +8,7 @@ import {
   ChatKitStreamError,
 } from './errors';
 import { IdGenerator } from './ids';
-import { MemoryChatStore } from './memory-store';
+import { MemoryChatStore } from '../../test/fakes/memory-store';
 import { applyStructuredInput, CANCELLED_STREAM_NOTE, ChatKitProcessor, ChatKitProcessorOptions, ChatKitResult } from './processor';
 import type { Runner } from './runner';
 import type {

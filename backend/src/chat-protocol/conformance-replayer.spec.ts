@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bindings, matchValue, parseSse, replayVectors, substituteRequest } from '../../../test/conformance/replayer';
+import { Bindings, matchValue, parseSse, replayVectors, substituteRequest } from '../../test/chat-protocol/conformance/replayer';
 
 /** Self-tests of the conformance replayer: a matcher that cannot fail proves nothing. */
 

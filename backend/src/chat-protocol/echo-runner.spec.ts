@@ -1,6 +1,6 @@
 import { ECHO_WIDGET, EchoRunner } from './echo-runner';
 import { IdGenerator } from './ids';
-import { MemoryChatStore } from './memory-store';
+import { MemoryChatStore } from '../../test/fakes/memory-store';
 import type { ThreadItem, ThreadMetadata, ThreadStreamEvent, UserMessageContent, UserMessageItem, WidgetItem } from './types';
 
 type Ctx = { user: string };

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChatKitRequestError } from '../../src/chatkit/protocol/errors';
-import type { ChatKitProcessor } from '../../src/chatkit/protocol/processor';
-import { parseJsonBody } from '../../src/chatkit/protocol/request-validation';
-import { encodeEvent, SSE_CONTENT_TYPE } from '../../src/chatkit/protocol/sse';
+import { ChatKitRequestError } from '../../../src/chat-protocol/errors';
+import type { ChatKitProcessor } from '../../../src/chat-protocol/processor';
+import { parseJsonBody } from '../../../src/chat-protocol/request-validation';
+import { encodeEvent, SSE_CONTENT_TYPE } from '../../../src/chat-protocol/sse';
 
 /**
  * A minimal plain `node:http` host for `ChatKitProcessor`, used to replay the conformance

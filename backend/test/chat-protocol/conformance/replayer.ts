@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Replays the ChatKit conformance vectors (test/conformance/chatkit, format
+ * Replays the ChatKit conformance vectors (test/chat-protocol/conformance/chatkit, format
  * `chatkit-conformance-vector/1`) against a live server over real HTTP, implementing the rules
  * of the vectors' README: EventSource framing, exact keys, and the `$` placeholders.
  */

@@ -1,6 +1,6 @@
-import { ChatKitNotFoundError, ChatKitUnknownCursorError } from './errors';
-import type { ChatStore } from './store';
-import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from './types';
+import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../../src/chat-protocol/errors';
+import type { ChatStore } from '../../src/chat-protocol/store';
+import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from '../../src/chat-protocol/types';
 
 interface Row<T> {
   ordinal: number;

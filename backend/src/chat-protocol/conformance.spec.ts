@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { replayVectors } from '../../../test/conformance/replayer';
-import { ChatKitHttpHost, startChatKitHttpHost } from '../../../test/conformance/node-http-host';
+import { replayVectors } from '../../test/chat-protocol/conformance/replayer';
+import { ChatKitHttpHost, startChatKitHttpHost } from '../../test/chat-protocol/conformance/node-http-host';
 import { EchoRunner } from './echo-runner';
-import { MemoryChatStore } from './memory-store';
+import { MemoryChatStore } from '../../test/fakes/memory-store';
 import { ChatKitProcessor } from './processor';
 
 interface Principal {
   id: string;
 }
 
-const VECTORS_DIR = join(__dirname, '../../../test/conformance/chatkit');
+const VECTORS_DIR = join(__dirname, '../../test/chat-protocol/conformance/chatkit');
 
 /**
  * The README's execution model: every vector, in file-name order, over real HTTP, against one

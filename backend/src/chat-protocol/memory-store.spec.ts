@@ -1,5 +1,5 @@
-import { describeChatStoreContract } from '../../../test/transcript/chat-store-contract';
-import { MemoryChatStore } from './memory-store';
+import { describeChatStoreContract } from '../../test/chat-protocol/chat-store-contract';
+import { MemoryChatStore } from '../../test/fakes/memory-store';
 
 interface Ctx {
   user: string;

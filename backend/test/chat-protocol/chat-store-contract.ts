@@ -1,6 +1,6 @@
-import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../../src/chatkit/protocol/errors';
-import type { ChatStore } from '../../src/chatkit/protocol/store';
-import type { AssistantMessageItem, FeedbackKind, ThreadMetadata } from '../../src/chatkit/protocol/types';
+import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../../src/chat-protocol/errors';
+import type { ChatStore } from '../../src/chat-protocol/store';
+import type { AssistantMessageItem, FeedbackKind, ThreadMetadata } from '../../src/chat-protocol/types';
 
 /**
  * The `ChatStore` contract (chatkit-python's `tests/test_store.py` plus Parley's tenancy rules),

@@ -1,5 +1,5 @@
 import { ChatKitCustomStreamError } from './errors';
-import { MemoryChatStore } from './memory-store';
+import { MemoryChatStore } from '../../test/fakes/memory-store';
 import { ChatKitProcessor } from './processor';
 import type { Runner } from './runner';
 import type { ItemFacts } from './store';
