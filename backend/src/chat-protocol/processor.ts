@@ -16,6 +16,7 @@ import {
   Attachment,
   ChatKitRequest,
   isHiddenItem,
+  Order,
   Page,
   StreamEventOf,
   StructuredInputItem,
@@ -44,7 +45,9 @@ export interface ChatKitAttachmentOptions<Ctx> {
   uploadUrl(attachmentId: string, ctx: Ctx): string;
   /**
    * URL the hosted iframe loads an image preview from. When given, `image/*` uploads become
-   * `image` attachments (which require `preview_url`); otherwise every upload is a `file`.
+   * `image` attachments (which require `preview_url`); otherwise every upload is a `file`. It is
+   * also called on every image attachment the processor reads back (attachments and user
+   * messages), so stored `preview_url`s, which may have expired, are never served.
    */
   previewUrl?(attachmentId: string, ctx: Ctx): string;
   /** Deletes the stored bytes; called before the metadata is deleted. */
@@ -145,7 +148,7 @@ export class ChatKitProcessor<Ctx> {
       case 'threads.add_client_tool_output': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
         // Only the newest item counts (hidden ones included), exactly as the reference.
-        const newest = (await this.store.loadThreadItems(thread.id, undefined, 1, 'desc', ctx)).data[0];
+        const newest = (await this.loadThreadItems(thread.id, undefined, 1, 'desc', ctx)).data[0];
         if (newest?.type !== 'client_tool_call' || newest.status !== 'pending') {
           throw new ChatKitInvalidRequestError('The newest item of the thread is not a pending client tool call.');
         }
@@ -155,7 +158,7 @@ export class ChatKitProcessor<Ctx> {
       }
       case 'threads.add_structured_input': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
-        const item = await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        const item = await this.loadItem(thread.id, request.params.item_id, ctx);
         if (item.type !== 'structured_input' || item.status !== 'pending') {
           throw new ChatKitInvalidRequestError(`Item ${item.id} is not a pending structured input.`);
         }
@@ -168,14 +171,14 @@ export class ChatKitProcessor<Ctx> {
       }
       case 'threads.retry_after_item': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
-        const item = await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        const item = await this.loadItem(thread.id, request.params.item_id, ctx);
         if (item.type !== 'user_message') throw new ChatKitInvalidRequestError(`Item ${item.id} is not a user message.`);
         const runner = await this.options.runners(ctx, thread);
         return this.retryStream(thread, item, runner, ctx, signal);
       }
       case 'threads.custom_action': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
-        const sender = request.params.item_id === undefined ? null : await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        const sender = request.params.item_id === undefined ? null : await this.loadItem(thread.id, request.params.item_id, ctx);
         if (sender && sender.type !== 'widget') {
           // Not a deviation: the reference answers a 200 stream with exactly this one event.
           return singleEvent({ type: 'error', code: 'stream.error', allow_retry: false });
@@ -243,7 +246,7 @@ export class ChatKitProcessor<Ctx> {
     // Saved silently: the reference emits no event for the completed call.
     await this.store.saveItem(thread.id, completed, ctx);
     // Reference safety net: drop any other pending client tool call among the newest 20 items.
-    const recent = await this.store.loadThreadItems(thread.id, undefined, DEFAULT_PAGE_SIZE, 'desc', ctx);
+    const recent = await this.loadThreadItems(thread.id, undefined, DEFAULT_PAGE_SIZE, 'desc', ctx);
     for (const item of recent.data) {
       if (item.type === 'client_tool_call' && item.status === 'pending') await this.store.deleteThreadItem(thread.id, item.id, ctx);
     }
@@ -401,7 +404,7 @@ export class ChatKitProcessor<Ctx> {
       case 'threads.get_by_id': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
         // The oldest 20 items, ascending; hidden ones filtered after paging, like the reference.
-        const items = await this.store.loadThreadItems(thread.id, undefined, DEFAULT_PAGE_SIZE, 'asc', ctx);
+        const items = await this.loadThreadItems(thread.id, undefined, DEFAULT_PAGE_SIZE, 'asc', ctx);
         return { ...toThreadResponse(thread, items) };
       }
       case 'threads.list': {
@@ -424,7 +427,7 @@ export class ChatKitProcessor<Ctx> {
       case 'items.list': {
         const { thread_id: threadId, limit, after, order } = request.params;
         await this.store.loadThread(threadId, ctx);
-        const page = await withCursor(() => this.store.loadThreadItems(threadId, after, limit, order, ctx));
+        const page = await withCursor(() => this.loadThreadItems(threadId, after, limit, order, ctx));
         return { ...page, data: page.data.filter((item) => !isHiddenItem(item)).map(toItemResponse) };
       }
       case 'items.feedback': {
@@ -452,7 +455,7 @@ export class ChatKitProcessor<Ctx> {
         const options = this.attachmentOptions();
         let attachment: Attachment;
         try {
-          attachment = await this.store.loadAttachment(request.params.attachment_id, ctx);
+          attachment = await this.loadAttachment(request.params.attachment_id, ctx);
         } catch (error) {
           // Idempotent like the reference store, and loading first means bytes are only ever
           // deleted for an attachment the caller owns.
@@ -472,7 +475,7 @@ export class ChatKitProcessor<Ctx> {
       }
       case 'threads.sync_custom_action': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
-        const sender = request.params.item_id === undefined ? null : await this.store.loadItem(thread.id, request.params.item_id, ctx);
+        const sender = request.params.item_id === undefined ? null : await this.loadItem(thread.id, request.params.item_id, ctx);
         if (sender && sender.type !== 'widget') throw new ChatKitInvalidRequestError(`Item ${sender.id} is not a widget.`);
         const runner = await this.options.runners(ctx, thread);
         const result = await runner.syncAction(thread, request.params.action, sender, ctx);
@@ -488,8 +491,33 @@ export class ChatKitProcessor<Ctx> {
 
   private async loadAttachments(input: UserMessageInput, ctx: Ctx): Promise<Attachment[]> {
     const attachments: Attachment[] = [];
-    for (const id of input.attachments) attachments.push(await this.store.loadAttachment(id, ctx));
+    for (const id of input.attachments) attachments.push(await this.loadAttachment(id, ctx));
     return attachments;
+  }
+
+  // Reads that present image attachments with a fresh `preview_url` (see `ChatKitAttachmentOptions.previewUrl`).
+
+  private async loadThreadItems(threadId: string, after: string | undefined, limit: number, order: Order, ctx: Ctx): Promise<Page<ThreadItem>> {
+    const page = await this.store.loadThreadItems(threadId, after, limit, order, ctx);
+    return this.options.attachments?.previewUrl ? { ...page, data: page.data.map((item) => this.presentItem(item, ctx)) } : page;
+  }
+
+  private async loadItem(threadId: string, itemId: string, ctx: Ctx): Promise<ThreadItem> {
+    return this.presentItem(await this.store.loadItem(threadId, itemId, ctx), ctx);
+  }
+
+  private async loadAttachment(attachmentId: string, ctx: Ctx): Promise<Attachment> {
+    return this.presentAttachment(await this.store.loadAttachment(attachmentId, ctx), ctx);
+  }
+
+  private presentAttachment(attachment: Attachment, ctx: Ctx): Attachment {
+    const options = this.options.attachments;
+    return options?.previewUrl && attachment.type === 'image' ? { ...attachment, preview_url: options.previewUrl(attachment.id, ctx) } : attachment;
+  }
+
+  private presentItem(item: ThreadItem, ctx: Ctx): ThreadItem {
+    if (item.type !== 'user_message' || !item.attachments.some((attachment) => attachment.type === 'image')) return item;
+    return { ...item, attachments: item.attachments.map((attachment) => this.presentAttachment(attachment, ctx)) };
   }
 
   private attachmentOptions(): ChatKitAttachmentOptions<Ctx> {

@@ -18,7 +18,6 @@ import { chatkitConfig } from './chatkit.config';
 import { ChatKitController } from './chatkit.controller';
 import { ChatKitService } from './chatkit.service';
 import { ChatStreams } from './streams/chat-streams';
-import { ChatKitStore } from './chatkit.store';
 import { ChatContextResolver } from './context/chat-context.resolver';
 import { ChatKitBodyParser } from './http/chatkit-body';
 import { RunnerFactory } from './runners/runner.factory';
@@ -55,7 +54,6 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
   controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],
   providers: [
     ChatKitService,
-    ChatKitStore,
     ChatAttachmentsService,
     PendingAttachmentsSweeper,
     AttachmentUrls,

@@ -12,7 +12,6 @@ import { AttachmentUrls } from './attachments/attachment-urls';
 import { ALLOWED_ATTACHMENT_TYPES, allowedType } from './attachments/mime-sniff';
 import { chatkitConfig } from './chatkit.config';
 import { toDomainError } from './chatkit.errors';
-import { ChatKitStore } from './chatkit.store';
 import type { ChatContext } from './context/chat-context';
 import { writeEventStream } from './http/sse-writer';
 import { ChatKitCancelledError } from '../chat-protocol/errors';
@@ -33,7 +32,6 @@ export class ChatKitService {
   private readonly processor: ChatKitProcessor<ChatContext>;
 
   constructor(
-    store: ChatKitStore,
     runners: RunnerFactory,
     urls: AttachmentUrls,
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
@@ -43,8 +41,8 @@ export class ChatKitService {
     private readonly transcript: TranscriptService,
   ) {
     this.processor = new ChatKitProcessor<ChatContext>({
-      store,
-      runners: (ctx) => runners.create(ctx.workflow.runner, store),
+      store: transcript,
+      runners: (ctx) => runners.create(ctx.workflow.runner, transcript),
       attachments: {
         prepare: (params, ctx) => this.acceptAttachment(params, ctx),
         uploadUrl: (id) => urls.uploadUrl(id),

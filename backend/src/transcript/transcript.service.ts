@@ -5,7 +5,7 @@ import type { ChatStore, ItemFacts } from '../chat-protocol/store';
 import { isHiddenItem } from '../chat-protocol/types';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chat-protocol/types';
 import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
-import type { AttachmentPreview, AttachmentUploadState, TranscriptScope } from './transcript.types';
+import type { AttachmentPreview, AttachmentUploadState, TranscriptContext, TranscriptScope } from './transcript.types';
 
 /**
  * Largest page a store query returns. The protocol puts no bound on `limit`; a page that stops
@@ -20,19 +20,19 @@ export const MAX_TRANSCRIPT_PAGE = 200;
  * the protocol core, which filters them out of everything it sends.
  */
 @Injectable()
-export class TranscriptService implements ChatStore<TranscriptScope> {
+export class TranscriptService implements ChatStore<TranscriptContext> {
   constructor(private readonly repo: TranscriptRepository) {}
 
-  async loadThread(threadId: string, scope: TranscriptScope): Promise<ThreadMetadata> {
-    const row = await this.repo.findThread(scope, threadId);
+  async loadThread(threadId: string, ctx: TranscriptContext): Promise<ThreadMetadata> {
+    const row = await this.repo.findThread(ctx.scope, threadId);
     if (!row) throw threadNotFound(threadId);
     return toThread(row);
   }
 
-  /** Upserts the thread; `channel` is recorded when the thread is created (never changed after). */
-  async saveThread(thread: ThreadMetadata, scope: TranscriptScope, channel = 'api'): Promise<void> {
-    const saved = await this.repo.upsertThread(scope, {
-      channel,
+  /** Upserts the thread; `ctx.channel` is recorded when the thread is created (never changed after). */
+  async saveThread(thread: ThreadMetadata, ctx: TranscriptContext): Promise<void> {
+    const saved = await this.repo.upsertThread(ctx.scope, {
+      channel: ctx.channel ?? 'api',
       id: thread.id,
       title: thread.title ?? null,
       status: thread.status,
@@ -43,58 +43,58 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     if (!saved) throw threadNotFound(thread.id);
   }
 
-  async loadThreads(limit: number, after: string | undefined, order: Order, scope: TranscriptScope): Promise<Page<ThreadMetadata>> {
+  async loadThreads(limit: number, after: string | undefined, order: Order, ctx: TranscriptContext): Promise<Page<ThreadMetadata>> {
     const take = pageSize(limit);
     let afterOrdinal: string | null = null;
     if (after !== undefined) {
-      afterOrdinal = await this.repo.threadOrdinal(scope, after);
+      afterOrdinal = await this.repo.threadOrdinal(ctx.scope, after);
       if (afterOrdinal === null) throw new ChatKitUnknownCursorError(after);
     }
-    const rows = await this.repo.listThreads(scope, take + 1, order, afterOrdinal);
+    const rows = await this.repo.listThreads(ctx.scope, take + 1, order, afterOrdinal);
     return toPage(rows.map(toThread), take);
   }
 
-  async loadThreadItems(threadId: string, after: string | undefined, limit: number, order: Order, scope: TranscriptScope): Promise<Page<ThreadItem>> {
+  async loadThreadItems(threadId: string, after: string | undefined, limit: number, order: Order, ctx: TranscriptContext): Promise<Page<ThreadItem>> {
     const take = pageSize(limit);
-    const rows = await this.repo.pageItems(scope, threadId, after ?? null, take + 1, order);
+    const rows = await this.repo.pageItems(ctx.scope, threadId, after ?? null, take + 1, order);
     if (rows.length === 0) throw threadNotFound(threadId);
     if (after !== undefined && rows[0].cursor_ordinal === null) throw new ChatKitUnknownCursorError(after);
     const items = rows.filter((row) => row.id !== null).map((row) => row.data as unknown as ThreadItem);
     return toPage(items, take);
   }
 
-  /** `facts.workflowVersion`: the published version that produced the item (null or absent: the draft, or unknown). */
-  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope, facts?: ItemFacts & { workflowVersion?: number | null }): Promise<void> {
-    if (!(await this.repo.insertItem(scope, itemValues(threadId, item, facts?.workflowVersion ?? null, facts)))) throw threadNotFound(threadId);
+  /** `ctx.workflowVersion`: the published version that produced the item (null or absent: the draft, or unknown). */
+  async addThreadItem(threadId: string, item: ThreadItem, ctx: TranscriptContext, facts?: ItemFacts): Promise<void> {
+    if (!(await this.repo.insertItem(ctx.scope, itemValues(threadId, item, ctx.workflowVersion ?? null, facts)))) throw threadNotFound(threadId);
   }
 
-  async saveItem(threadId: string, item: ThreadItem, scope: TranscriptScope, workflowVersion: number | null = null): Promise<void> {
-    if (!(await this.repo.upsertItem(scope, itemValues(threadId, item, workflowVersion)))) throw threadNotFound(threadId);
+  async saveItem(threadId: string, item: ThreadItem, ctx: TranscriptContext): Promise<void> {
+    if (!(await this.repo.upsertItem(ctx.scope, itemValues(threadId, item, ctx.workflowVersion ?? null)))) throw threadNotFound(threadId);
   }
 
-  async loadItem(threadId: string, itemId: string, scope: TranscriptScope): Promise<ThreadItem> {
-    const row = await this.repo.findItem(scope, threadId, itemId);
+  async loadItem(threadId: string, itemId: string, ctx: TranscriptContext): Promise<ThreadItem> {
+    const row = await this.repo.findItem(ctx.scope, threadId, itemId);
     if (!row) throw new ChatKitNotFoundError(`Item ${itemId} not found.`);
     return row.data as unknown as ThreadItem;
   }
 
-  async deleteThreadItem(threadId: string, itemId: string, scope: TranscriptScope): Promise<void> {
-    const { threadFound } = await this.repo.deleteItem(scope, threadId, itemId);
+  async deleteThreadItem(threadId: string, itemId: string, ctx: TranscriptContext): Promise<void> {
+    const { threadFound } = await this.repo.deleteItem(ctx.scope, threadId, itemId);
     if (!threadFound) throw threadNotFound(threadId);
   }
 
-  async deleteThreadItemsAfter(threadId: string, itemId: string, scope: TranscriptScope): Promise<void> {
-    const { anchorFound } = await this.repo.deleteItemsAfter(scope, threadId, itemId);
+  async deleteThreadItemsAfter(threadId: string, itemId: string, ctx: TranscriptContext): Promise<void> {
+    const { anchorFound } = await this.repo.deleteItemsAfter(ctx.scope, threadId, itemId);
     if (!anchorFound) throw new ChatKitNotFoundError(`Item ${itemId} not found.`);
   }
 
-  async deleteThread(threadId: string, scope: TranscriptScope): Promise<void> {
-    if (!(await this.repo.deleteThread(scope, threadId))) throw threadNotFound(threadId);
+  async deleteThread(threadId: string, ctx: TranscriptContext): Promise<void> {
+    if (!(await this.repo.deleteThread(ctx.scope, threadId))) throw threadNotFound(threadId);
   }
 
-  async saveAttachment(attachment: Attachment, scope: TranscriptScope): Promise<void> {
+  async saveAttachment(attachment: Attachment, ctx: TranscriptContext): Promise<void> {
     const declared = attachment.metadata?.size;
-    const saved = await this.repo.upsertAttachment(scope, {
+    const saved = await this.repo.upsertAttachment(ctx.scope, {
       id: attachment.id,
       threadId: attachment.thread_id ?? null,
       name: attachment.name,
@@ -105,25 +105,25 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     if (!saved) throw attachmentNotFound(attachment.id);
   }
 
-  async loadAttachment(attachmentId: string, scope: TranscriptScope): Promise<Attachment> {
-    const row = await this.repo.findAttachment(scope, attachmentId);
+  async loadAttachment(attachmentId: string, ctx: TranscriptContext): Promise<Attachment> {
+    const row = await this.repo.findAttachment(ctx.scope, attachmentId);
     if (!row) throw attachmentNotFound(attachmentId);
     return row.data as unknown as Attachment;
   }
 
-  async deleteAttachment(attachmentId: string, scope: TranscriptScope): Promise<void> {
-    await this.repo.deleteAttachment(scope, attachmentId);
+  async deleteAttachment(attachmentId: string, ctx: TranscriptContext): Promise<void> {
+    await this.repo.deleteAttachment(ctx.scope, attachmentId);
   }
 
-  async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, scope: TranscriptScope): Promise<void> {
-    const { threadFound, missingItemId } = await this.repo.insertFeedback(scope, threadId, itemIds, kind);
+  async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, ctx: TranscriptContext): Promise<void> {
+    const { threadFound, missingItemId } = await this.repo.insertFeedback(ctx.scope, threadId, itemIds, kind);
     if (!threadFound) throw threadNotFound(threadId);
     if (missingItemId !== null) throw new ChatKitNotFoundError(`Item ${missingItemId} not found.`);
   }
 
   /** Notes an answer of the thread that ended in an error event (a thread outside the scope: nothing). */
-  async recordAnswerError(threadId: string, code: string, scope: TranscriptScope): Promise<void> {
-    await this.repo.insertAnswerError(scope, threadId, code.slice(0, 64) || 'unknown');
+  async recordAnswerError(threadId: string, code: string, ctx: TranscriptContext): Promise<void> {
+    await this.repo.insertAnswerError(ctx.scope, threadId, code.slice(0, 64) || 'unknown');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
    * Write-once: `AttachmentImmutableError` once bytes were stored or a message holds it.
    */
   async storeUpload(attachmentId: string, bytes: Buffer, contentType: string, scope: TranscriptScope): Promise<Attachment> {
-    const current = await this.loadAttachment(attachmentId, scope);
+    const current = await this.loadAttachment(attachmentId, { scope });
     const { upload_descriptor: _done, ...uploaded } = current;
     const outcome = await this.repo.storeUpload(scope, attachmentId, bytes, contentType, JSON.stringify(uploaded));
     if (outcome === 'missing') throw attachmentNotFound(attachmentId);

@@ -16,6 +16,18 @@ export interface TranscriptScope {
   principal: TranscriptPrincipal;
 }
 
+/**
+ * What every store call of the chat protocol runs in (`ChatStore<TranscriptContext>`): the scope its
+ * rows are keyed by, plus the facts recorded on writes. A chat request's `ChatContext` is one.
+ */
+export interface TranscriptContext {
+  scope: TranscriptScope;
+  /** The published version that answers, recorded on items written; null or absent: the draft. */
+  workflowVersion?: number | null;
+  /** How the conversation came in, recorded on threads created (absent: `api`). */
+  channel?: string;
+}
+
 /** What the upload and preview routes need to know about an attachment besides its protocol shape. */
 export interface AttachmentUploadState {
   id: string;

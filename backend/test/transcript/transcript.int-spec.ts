@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Queryable, TranscriptRepository } from '../../src/transcript/transcript.repository';
 import { MAX_TRANSCRIPT_PAGE, TranscriptService } from '../../src/transcript/transcript.service';
 import { TranscriptModule } from '../../src/transcript/transcript.module';
-import type { TranscriptScope } from '../../src/transcript/transcript.types';
+import type { TranscriptContext, TranscriptScope } from '../../src/transcript/transcript.types';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { describeChatStoreContract } from '../chat-protocol/chat-store-contract';
 
@@ -30,24 +30,26 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const scope = (workflowId: string, kind: TranscriptScope['principal']['kind'], id: string): TranscriptScope => ({ workflowId, principal: { kind, id } });
+/** The store calls' context for a scope. */
+const ctx = (of: TranscriptScope): TranscriptContext => ({ scope: of });
 
-describeChatStoreContract<TranscriptScope>('TranscriptService on Postgres', async () => {
+describeChatStoreContract<TranscriptContext>('TranscriptService on Postgres', async () => {
   await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback, chat_answer_errors, chat_rollup, chat_rollup_people CASCADE`);
-  const alice = scope(wf1.workflowId, 'user', wf1.ownerId);
+  const alice = ctx(scope(wf1.workflowId, 'user', wf1.ownerId));
   return {
     store: service,
     alice,
     strangers: [
-      { label: 'another user, same workflow', ctx: scope(wf1.workflowId, 'user', randomUUID()) },
-      { label: 'same user, another workflow', ctx: scope(wf2.workflowId, 'user', wf1.ownerId) },
-      { label: 'a visitor with the same id', ctx: scope(wf1.workflowId, 'visitor', wf1.ownerId) },
-      { label: 'an OIDC user with the same id', ctx: scope(wf1.workflowId, 'oauth', wf1.ownerId) },
+      { label: 'another user, same workflow', ctx: ctx(scope(wf1.workflowId, 'user', randomUUID())) },
+      { label: 'same user, another workflow', ctx: ctx(scope(wf2.workflowId, 'user', wf1.ownerId)) },
+      { label: 'a visitor with the same id', ctx: ctx(scope(wf1.workflowId, 'visitor', wf1.ownerId)) },
+      { label: 'an OIDC user with the same id', ctx: ctx(scope(wf1.workflowId, 'oauth', wf1.ownerId)) },
     ],
-    feedbackOf: async (ctx) => {
+    feedbackOf: async ({ scope: of }) => {
       const rows = (await t.dataSource.query(
         `SELECT thread_id, item_ids, kind FROM chat_feedback
           WHERE workflow_id = $1 AND principal_kind = $2 AND principal_id = $3 ORDER BY id`,
-        [ctx.workflowId, ctx.principal.kind, ctx.principal.id],
+        [of.workflowId, of.principal.kind, of.principal.id],
       )) as Array<{ thread_id: string; item_ids: string[]; kind: 'positive' | 'negative' }>;
       return rows.map((row) => ({ threadId: row.thread_id, itemIds: row.item_ids, kind: row.kind }));
     },
@@ -62,19 +64,19 @@ describe('TranscriptService on Postgres: beyond the contract', () => {
   });
 
   it('marks hidden items in their own column and keeps them out of nothing the store returns', async () => {
-    await service.saveThread({ id: 'thr_h', created_at: new Date().toISOString(), status: { type: 'active' }, metadata: {} }, alice());
-    await service.addThreadItem('thr_h', { id: 'h1', thread_id: 'thr_h', created_at: new Date().toISOString(), type: 'sdk_hidden_context', content: 'note' }, alice());
+    await service.saveThread({ id: 'thr_h', created_at: new Date().toISOString(), status: { type: 'active' }, metadata: {} }, ctx(alice()));
+    await service.addThreadItem('thr_h', { id: 'h1', thread_id: 'thr_h', created_at: new Date().toISOString(), type: 'sdk_hidden_context', content: 'note' }, ctx(alice()));
     const rows = (await t.dataSource.query(`SELECT id, type, hidden FROM chat_items`)) as unknown[];
     expect(rows).toEqual([{ id: 'h1', type: 'sdk_hidden_context', hidden: true }]);
   });
 
   it('caps a page at MAX_TRANSCRIPT_PAGE and still offers the cursor', async () => {
-    await service.saveThread({ id: 'thr_big', created_at: new Date().toISOString(), status: { type: 'active' }, metadata: {} }, alice());
+    await service.saveThread({ id: 'thr_big', created_at: new Date().toISOString(), status: { type: 'active' }, metadata: {} }, ctx(alice()));
     await t.dataSource.query(
       `INSERT INTO chat_items (id, thread_id, type, data) SELECT 'big_' || g, 'thr_big', 'end_of_turn', json_build_object('id', 'big_' || g) FROM generate_series(1, $1) g`,
       [MAX_TRANSCRIPT_PAGE + 5],
     );
-    const page = await service.loadThreadItems('thr_big', undefined, 10_000, 'asc', alice());
+    const page = await service.loadThreadItems('thr_big', undefined, 10_000, 'asc', ctx(alice()));
     expect(page.data).toHaveLength(MAX_TRANSCRIPT_PAGE);
     expect(page).toMatchObject({ has_more: true, after: `big_${MAX_TRANSCRIPT_PAGE}` });
   });
@@ -88,11 +90,11 @@ describe('TranscriptService on Postgres: beyond the contract', () => {
       upload_descriptor: { url: 'http://x/u/atc_u', method: 'PUT' as const, headers: {} },
       metadata: { size: 5 },
     };
-    await service.saveAttachment(attachment, alice());
+    await service.saveAttachment(attachment, ctx(alice()));
     expect(await service.attachmentUploadState('atc_u', alice())).toEqual({ id: 'atc_u', mimeType: 'text/plain', declaredSize: 5, uploadedAt: null, threadId: null });
     const uploaded = await service.storeUpload('atc_u', Buffer.from('hello'), 'text/plain', alice());
     expect(uploaded).not.toHaveProperty('upload_descriptor');
-    expect(await service.loadAttachment('atc_u', alice())).toEqual(uploaded);
+    expect(await service.loadAttachment('atc_u', ctx(alice()))).toEqual(uploaded);
     expect((await service.attachmentUploadState('atc_u', alice())).uploadedAt).toBeInstanceOf(Date);
     expect(await service.previewBytes('atc_u')).toEqual({ bytes: Buffer.from('hello'), contentType: 'text/plain' });
     await expect(service.storeUpload('atc_u', Buffer.from('x'), 'text/plain', scope(wf2.workflowId, 'user', wf1.ownerId))).rejects.toThrow('not found');
@@ -103,8 +105,8 @@ describe('TranscriptService on Postgres: beyond the contract', () => {
   it('deletes transcripts with their workflow', async () => {
     const { workflowId, ownerId } = await insertWorkflow(t.dataSource);
     const own = scope(workflowId, 'user', ownerId);
-    await service.saveThread({ id: 'thr_wf', created_at: new Date().toISOString(), status: { type: 'active' }, metadata: {} }, own);
-    await service.saveAttachment({ id: 'atc_wf', type: 'file', name: 'n', mime_type: 'text/plain' }, own);
+    await service.saveThread({ id: 'thr_wf', created_at: new Date().toISOString(), status: { type: 'active' }, metadata: {} }, ctx(own));
+    await service.saveAttachment({ id: 'atc_wf', type: 'file', name: 'n', mime_type: 'text/plain' }, ctx(own));
     await t.dataSource.query(`DELETE FROM workflows WHERE id = $1`, [workflowId]);
     expect(await t.dataSource.query(`SELECT id FROM chat_threads UNION ALL SELECT id FROM chat_attachments`)).toEqual([]);
   });
@@ -184,9 +186,9 @@ describe('transcript query plans', () => {
   });
 
   it('pages a thread among 40 000 items correctly', async () => {
-    const first = await service.loadThreadItems('thr_2_1', undefined, 20, 'asc', owner());
+    const first = await service.loadThreadItems('thr_2_1', undefined, 20, 'asc', ctx(owner()));
     expect(first.data.map((i) => i.id)).toEqual(Array.from({ length: 20 }, (_, n) => `thr_2_1_i${n + 1}`));
-    const next = await service.loadThreadItems('thr_2_1', first.after, 20, 'asc', owner());
+    const next = await service.loadThreadItems('thr_2_1', first.after, 20, 'asc', ctx(owner()));
     expect(next).toMatchObject({ has_more: false });
     expect(next.data.map((i) => i.id)).toEqual(Array.from({ length: 20 }, (_, n) => `thr_2_1_i${n + 21}`));
   });

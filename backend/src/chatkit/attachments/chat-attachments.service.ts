@@ -3,7 +3,6 @@ import { DomainError, NotFoundError, ValidationFailedError } from '../../common/
 import { ForbiddenError } from '../../auth/auth.errors';
 import { AttachmentImmutableError, TranscriptService } from '../../transcript/transcript.service';
 import { toDomainError } from '../chatkit.errors';
-import { ChatKitStore } from '../chatkit.store';
 import type { ChatContext } from '../context/chat-context';
 import { toAttachmentResponse } from '../../chat-protocol/processor';
 import type { Attachment } from '../../chat-protocol/types';
@@ -29,7 +28,6 @@ export interface PreviewContent {
 export class ChatAttachmentsService {
   constructor(
     private readonly transcript: TranscriptService,
-    private readonly store: ChatKitStore,
     private readonly urls: AttachmentUrls,
   ) {}
 
@@ -55,7 +53,8 @@ export class ChatAttachmentsService {
     const verified = verifiedContentType(state.mimeType, bytes);
     if (!verified) throw new DomainError('unsupported_media_type', `The uploaded bytes are not a valid ${state.mimeType} file.`);
     const stored = await this.transcript.storeUpload(attachmentId, bytes, verified, ctx.scope);
-    return toAttachmentResponse(this.store.presentAttachment(stored));
+    // Image previews are served through a freshly signed URL (the stored one may have expired).
+    return toAttachmentResponse(stored.type === 'image' ? { ...stored, preview_url: this.urls.previewUrl(stored.id) } : stored);
   }
 
   /**

@@ -25,10 +25,9 @@ export interface ChatContext {
    * How the conversation came in, recorded on threads it creates (owner analytics): `canvas`
    * (the owner's chat), `page` (the share-link page on Parley's own origin), `embed` (a public
    * principal from another origin), `host` (a host-app session), `api` (a public principal
-   * without an Origin header). Contexts built outside the gateway may leave it out: the
-   * principal kind decides then (`channelOf` without an Origin).
+   * without an Origin header); see `channelOf`.
    */
-  channel?: string;
+  channel: string;
 }
 
 /** Errors any ChatKit route can answer while resolving who is calling and for which workflow. */
