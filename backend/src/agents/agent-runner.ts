@@ -22,8 +22,8 @@ import type {
   WidgetItem,
   WorkflowItem,
 } from '../chat-protocol/types';
-import type { ChatContext } from '../chatkit/context/chat-context';
-import { HISTORY_ITEMS, safeMessage, textOf, toMessage } from '../chatkit/runners/openai-runner';
+import type { ChatContext } from '../runners/chat-context';
+import { HISTORY_ITEMS, safeMessage, textOf, toMessage } from '../runners/openai-runner';
 import { DomainError } from '../common/errors/domain-error';
 import { AgentRunnerDefinition, ApprovalMode, DEFAULT_MAX_STEPS, ToolDefinition } from '../workflows/runner-definition';
 import { argumentProblems, schemaProblem } from '../workflows/tool-schemas';

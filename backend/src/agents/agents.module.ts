@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { OutboundModule } from '../outbound/outbound.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
+import { AgentRunnerBuilder } from './agent-runner.builder';
 import { AgentRuntime } from './agent-runtime';
 import { AgentToolCallsRepository } from './agent-tool-calls.repository';
 import { AgentToolsController } from './agent-tools.controller';
@@ -10,13 +11,13 @@ import { AgentToolsService } from './agent-tools.service';
 
 /**
  * Agent workflows: tool execution (http, MCP) under the outbound policy with end-user identity,
- * persisted tool calls and approvals, and the owner's tool connection test. The chat gateway
- * builds `AgentRunner`s on `AgentRuntime`.
+ * persisted tool calls and approvals, and the owner's tool connection test. `AgentRunnerBuilder`
+ * registers the `agent` runner kind with the runners module's factory (`@RunnerKind('agent')`).
  */
 @Module({
   imports: [AuditModule, AuthModule, OutboundModule, WorkflowsModule],
   controllers: [AgentToolsController],
-  providers: [AgentRuntime, AgentToolCallsRepository, AgentToolsService],
+  providers: [AgentRuntime, AgentRunnerBuilder, AgentToolCallsRepository, AgentToolsService],
   exports: [AgentRuntime],
 })
 export class AgentsModule {}

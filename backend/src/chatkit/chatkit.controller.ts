@@ -6,7 +6,7 @@ import type { AuthRequest } from '../auth/guards/credentials';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { CHATKIT_OK_CONTENT, CHATKIT_REQUEST_SCHEMA } from './chatkit.openapi';
 import { ChatKitService } from './chatkit.service';
-import { CHAT_ACCESS_ERRORS } from './context/chat-context';
+import { CHAT_ACCESS_ERRORS } from './chatkit.errors';
 import { ChatContextResolver } from './context/chat-context.resolver';
 
 /** The ChatKit protocol endpoint: one route, dispatching on the body's `type`. */

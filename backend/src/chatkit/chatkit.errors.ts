@@ -1,4 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
+import type { ErrorCode } from '../common/errors/error-codes';
 import { ChatKitRequestError } from '../chat-protocol/errors';
 
 /**
@@ -12,3 +13,18 @@ export function toDomainError(error: unknown): unknown {
   }
   return error;
 }
+
+/** Errors any ChatKit route can answer while resolving who is calling and for which workflow. */
+export const CHAT_ACCESS_ERRORS = [
+  'not_found',
+  'workflow_mismatch',
+  'publish_token_invalid',
+  'publish_token_rotated',
+  'workflow_not_published',
+  'origin_not_allowed',
+  'login_required',
+  'chat_session_revoked',
+  'feature_disabled',
+  'payload_too_large',
+  'unsupported_media_type',
+] as const satisfies readonly ErrorCode[];

@@ -20,8 +20,7 @@ import { ChatKitService } from './chatkit.service';
 import { ChatStreams } from './streams/chat-streams';
 import { ChatContextResolver } from './context/chat-context.resolver';
 import { ChatKitBodyParser } from './http/chatkit-body';
-import { RunnerFactory } from './runners/runner.factory';
-import { runnersConfig } from './runners/runners.config';
+import { RunnersModule } from '../runners/runners.module';
 import { ChatSessionStrategy } from './sessions/chat-session.strategy';
 import { ChatSessionsAdminController, ChatSessionsController } from './sessions/chat-sessions.controller';
 import { PublishTokenVerifier } from './public/publish-token.verifier';
@@ -33,13 +32,13 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
 /**
  * The ChatKit gateway: `POST /api/chatkit` (the protocol, SSE), two-phase attachment uploads and
  * signed previews, durable chat sessions and their tokens (the `chat` auth mode), share links with
- * visitor identities and OIDC sign-in (the `publishToken` mode) and the runners that answer.
+ * visitor identities and OIDC sign-in (the `publishToken` mode). The runners that answer come from
+ * the runners module (`RunnerFactory`).
  * Threads live in the transcript module; workflows decide which runner answers.
  */
 @Module({
   imports: [
     ConfigModule.forFeature(chatkitConfig),
-    ConfigModule.forFeature(runnersConfig),
     ConfigModule.forFeature(featuresConfig),
     ConfigModule.forFeature(appConfig),
     DiscoveryModule,
@@ -48,6 +47,7 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     TranscriptModule,
     PublishModule,
     AgentsModule,
+    RunnersModule,
     OutboundModule,
     RateLimitModule,
   ],
@@ -58,7 +58,6 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     PendingAttachmentsSweeper,
     AttachmentUrls,
     ChatContextResolver,
-    RunnerFactory,
     ChatSessionsService,
     ChatTokenVerifier,
     ChatSessionStrategy,

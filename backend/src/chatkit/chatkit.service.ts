@@ -12,14 +12,14 @@ import { AttachmentUrls } from './attachments/attachment-urls';
 import { ALLOWED_ATTACHMENT_TYPES, allowedType } from './attachments/mime-sniff';
 import { chatkitConfig } from './chatkit.config';
 import { toDomainError } from './chatkit.errors';
-import type { ChatContext } from './context/chat-context';
+import type { ChatContext } from '../runners/chat-context';
 import { writeEventStream } from './http/sse-writer';
 import { ChatKitCancelledError } from '../chat-protocol/errors';
 import { ChatKitProcessor } from '../chat-protocol/processor';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from '../chat-protocol/request-validation';
 import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from '../chat-protocol/types';
 import { ChatStreams } from './streams/chat-streams';
-import { RunnerFactory } from './runners/runner.factory';
+import { RunnerFactory } from '../runners/runner.factory';
 
 /**
  * The ChatKit protocol endpoint: validates and answers one request for a resolved context. All

@@ -2,7 +2,7 @@ import { APP_ENV } from './app.config';
 import { AUTH_ENV } from '../auth/auth.config';
 import { OIDC_ENV } from '../auth/oidc/oidc.config';
 import { CHATKIT_ENV } from '../chatkit/chatkit.config';
-import { RUNNERS_ENV } from '../chatkit/runners/runners.config';
+import { RUNNERS_ENV } from '../runners/runners.config';
 import { DATABASE_ENV } from '../database/database.config';
 import { FEATURES_ENV } from './features.config';
 import { RATE_LIMIT_ENV } from '../ratelimit/ratelimit.config';

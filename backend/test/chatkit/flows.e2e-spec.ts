@@ -1,7 +1,7 @@
-import type { ChatContext } from '../../src/chatkit/context/chat-context';
+import type { ChatContext } from '../../src/runners/chat-context';
 import type { Runner } from '../../src/chat-protocol/runner';
 import type { ChatStore } from '../../src/chat-protocol/store';
-import { RunnerDefinition, RunnerFactory } from '../../src/chatkit/runners/runner.factory';
+import { RunnerDefinition, RunnerFactory } from '../../src/runners/runner.factory';
 import { FAKE_UPSTREAM_SECRET, FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
 import { createOwner } from '../factories/owners';
 import type { TestApp } from '../setup/test-app';

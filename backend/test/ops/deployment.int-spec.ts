@@ -8,7 +8,7 @@ import { loadAuthConfig } from '../../src/auth/auth.config';
 import { loadOidcConfig } from '../../src/auth/oidc/oidc.config';
 import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import { loadChatKitConfig } from '../../src/chatkit/chatkit.config';
-import { loadRunnersConfig } from '../../src/chatkit/runners/runners.config';
+import { loadRunnersConfig } from '../../src/runners/runners.config';
 import { loadAppConfig, parseTrustProxy } from '../../src/config/app.config';
 import type { EnvVar } from '../../src/config/env';
 import { ENV_REGISTRY } from '../../src/config/env-registry';

@@ -5,7 +5,7 @@ import { Auth } from '../../auth/auth.decorators';
 import type { AuthRequest } from '../../auth/guards/credentials';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
-import { CHAT_ACCESS_ERRORS } from '../context/chat-context';
+import { CHAT_ACCESS_ERRORS } from '../chatkit.errors';
 import { ChatContextResolver } from '../context/chat-context.resolver';
 import type { Attachment } from '../../chat-protocol/types';
 import { ChatAttachmentsService } from './chat-attachments.service';

@@ -3,7 +3,7 @@ import { DomainError, NotFoundError, ValidationFailedError } from '../../common/
 import { ForbiddenError } from '../../auth/auth.errors';
 import { AttachmentImmutableError, TranscriptService } from '../../transcript/transcript.service';
 import { toDomainError } from '../chatkit.errors';
-import type { ChatContext } from '../context/chat-context';
+import type { ChatContext } from '../../runners/chat-context';
 import { toAttachmentResponse } from '../../chat-protocol/processor';
 import type { Attachment } from '../../chat-protocol/types';
 import { AttachmentUrls } from './attachment-urls';

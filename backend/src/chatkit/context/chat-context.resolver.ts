@@ -9,7 +9,8 @@ import type { PrincipalKind } from '../../auth/principal';
 import { appConfig } from '../../config/app.config';
 import { WorkflowMismatchError } from '../../publish/publish.errors';
 import { WorkflowSnapshot, WorkflowsService } from '../../workflows/workflows.service';
-import { ChatContext, ChatPrincipalStrategy, ChatPrincipalStrategyFor, channelOf } from './chat-context';
+import type { ChatContext } from '../../runners/chat-context';
+import { ChatPrincipalStrategy, ChatPrincipalStrategyFor, channelOf } from './chat-context';
 
 /** Optional header naming the workflow the caller means; any auth mode must agree with it. */
 export const WORKFLOW_HEADER = 'x-parley-workflow';

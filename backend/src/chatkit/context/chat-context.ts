@@ -1,49 +1,8 @@
 import { DiscoveryService } from '@nestjs/core';
 import type { Request } from 'express';
-import type { ErrorCode } from '../../common/errors/error-codes';
 import type { Principal, PrincipalKind } from '../../auth/principal';
-import type { TranscriptPrincipal, TranscriptScope } from '../../transcript/transcript.types';
+import type { TranscriptPrincipal } from '../../transcript/transcript.types';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
-
-/**
- * Everything a ChatKit request runs as: the workflow that answers, the transcript scope its
- * threads live in, and the authenticated principal. Built once per request, before any body
- * parsing or lookup, and passed as the protocol core's context to every store and runner call.
- */
-export interface ChatContext {
-  /**
-   * The workflow as this principal runs it (WORKFLOWS §8): for public principals its `runner` is
-   * the pinned published version's, for the owner's canvas chat the draft's.
-   */
-  workflow: WorkflowSnapshot;
-  /** The published version that answers, recorded on every item written; null when the draft answers. */
-  workflowVersion: number | null;
-  scope: TranscriptScope;
-  principal: Principal;
-  requestId: string;
-  /**
-   * How the conversation came in, recorded on threads it creates (owner analytics): `canvas`
-   * (the owner's chat), `page` (the share-link page on Parley's own origin), `embed` (a public
-   * principal from another origin), `host` (a host-app session), `api` (a public principal
-   * without an Origin header); see `channelOf`.
-   */
-  channel: string;
-}
-
-/** Errors any ChatKit route can answer while resolving who is calling and for which workflow. */
-export const CHAT_ACCESS_ERRORS = [
-  'not_found',
-  'workflow_mismatch',
-  'publish_token_invalid',
-  'publish_token_rotated',
-  'workflow_not_published',
-  'origin_not_allowed',
-  'login_required',
-  'chat_session_revoked',
-  'feature_disabled',
-  'payload_too_large',
-  'unsupported_media_type',
-] as const satisfies readonly ErrorCode[];
 
 /** What a strategy derives from a verified principal. */
 export interface ChatPrincipalResolution {
@@ -74,7 +33,7 @@ export interface ChatPrincipalStrategy<P extends Principal = Principal> {
 }
 
 /** Marks a provider as the chat strategy of one principal kind. */
-/** The channel of a request: see `ChatContext.channel`. */
+/** The channel of a request: see `ChatContext.channel` (runners/chat-context.ts). */
 export function channelOf(principalKind: string, origin: string | undefined, ownOrigin: string): string {
   if (principalKind === 'chat' || principalKind === 'user') return 'canvas';
   if (principalKind === 'host') return 'host';

@@ -1,6 +1,6 @@
-import type { ParleyMetrics } from '../../metrics/parley-metrics';
-import type { Runner } from '../../chat-protocol/runner';
-import type { ThreadStreamEvent } from '../../chat-protocol/types';
+import type { ParleyMetrics } from '../metrics/parley-metrics';
+import type { Runner } from '../chat-protocol/runner';
+import type { ThreadStreamEvent } from '../chat-protocol/types';
 
 /** The runner label: `echo`, `agent`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
 export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent';

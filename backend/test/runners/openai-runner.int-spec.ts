@@ -3,7 +3,7 @@ import { ChatKitNotSupportedError } from '../../src/chat-protocol/errors';
 import { MemoryChatStore } from '../fakes/memory-store';
 import { ChatKitProcessor } from '../../src/chat-protocol/processor';
 import type { ThreadStreamEvent } from '../../src/chat-protocol/types';
-import { OpenAIRunner, OpenAIRunnerOptions } from '../../src/chatkit/runners/openai-runner';
+import { OpenAIRunner, OpenAIRunnerOptions } from '../../src/runners/openai-runner';
 import { FAKE_UPSTREAM_SECRET, FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
 
 interface Ctx {

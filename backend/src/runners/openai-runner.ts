@@ -1,11 +1,11 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, toFile } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { DomainError } from '../../common/errors/domain-error';
-import { ChatKitCustomStreamError, ChatKitInvalidRequestError, ChatKitNotSupportedError } from '../../chat-protocol/errors';
-import { ECHO_TITLE_LENGTH } from '../../chat-protocol/echo-runner';
-import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../../chat-protocol/ids';
-import type { Runner } from '../../chat-protocol/runner';
-import type { ChatStore } from '../../chat-protocol/store';
+import { DomainError } from '../common/errors/domain-error';
+import { ChatKitCustomStreamError, ChatKitInvalidRequestError, ChatKitNotSupportedError } from '../chat-protocol/errors';
+import { ECHO_TITLE_LENGTH } from '../chat-protocol/echo-runner';
+import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../chat-protocol/ids';
+import type { Runner } from '../chat-protocol/runner';
+import type { ChatStore } from '../chat-protocol/store';
 import type {
   Action,
   AssistantMessageItem,
@@ -17,7 +17,7 @@ import type {
   TranscriptionResult,
   UserMessageItem,
   WidgetItem,
-} from '../../chat-protocol/types';
+} from '../chat-protocol/types';
 
 /** How many of the newest items (hidden ones included) become the model's conversation history. */
 export const HISTORY_ITEMS = 60;

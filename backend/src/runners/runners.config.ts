@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
-import { EnvVar, env, envInt, validateConfig } from '../../config/env';
+import { EnvVar, env, envInt, validateConfig } from '../config/env';
 
 /** Preset endpoints of the `openai` runner's providers (workflow `provider`). */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';

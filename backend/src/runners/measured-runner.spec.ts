@@ -1,6 +1,6 @@
-import { ParleyMetrics } from '../../metrics/parley-metrics';
-import type { Runner } from '../../chat-protocol/runner';
-import type { ThreadStreamEvent } from '../../chat-protocol/types';
+import { ParleyMetrics } from '../metrics/parley-metrics';
+import type { Runner } from '../chat-protocol/runner';
+import type { ThreadStreamEvent } from '../chat-protocol/types';
 import { measuredRunner } from './measured-runner';
 
 type Ctx = Record<string, never>;

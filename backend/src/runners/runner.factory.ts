@@ -1,18 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { DiscoveryService } from '@nestjs/core';
 import OpenAI from 'openai';
-import { AgentRunner } from '../../agents/agent-runner';
-import { AgentRuntime } from '../../agents/agent-runtime';
-import { ParleyMetrics } from '../../metrics/parley-metrics';
-import { OutboundService } from '../../outbound/outbound.service';
-import type { WorkflowSnapshot } from '../../workflows/workflows.service';
-import type { ChatContext } from '../context/chat-context';
-import { EchoRunner } from '../../chat-protocol/echo-runner';
-import type { Runner } from '../../chat-protocol/runner';
-import type { ChatStore } from '../../chat-protocol/store';
+import { ParleyMetrics } from '../metrics/parley-metrics';
+import { OutboundService } from '../outbound/outbound.service';
+import type { WorkflowSnapshot } from '../workflows/workflows.service';
+import type { ChatContext } from './chat-context';
+import { EchoRunner } from '../chat-protocol/echo-runner';
+import type { Runner } from '../chat-protocol/runner';
+import type { ChatStore } from '../chat-protocol/store';
 import { OpenAIProvider, OpenAIRunner } from './openai-runner';
 import { runnersConfig } from './runners.config';
 import { measuredRunner } from './measured-runner';
+import { ModelEndpoints, RunnerBuilder, RunnerKind, RunnerKindName } from './runner-kinds';
 
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
@@ -23,10 +23,11 @@ const MAX_CLIENTS = 64;
 /**
  * Turns a workflow's runner definition into a protocol `Runner`. API keys come from the server
  * environment only, and each provider gets its own: a workflow's `compatible` base URL never
- * receives OPENAI_API_KEY or GEMINI_API_KEY.
+ * receives OPENAI_API_KEY or GEMINI_API_KEY. `echo` and `openai` are built here; other kinds by
+ * the provider their module marks `@RunnerKind(kind)` (runner-kinds.ts).
  */
 @Injectable()
-export class RunnerFactory {
+export class RunnerFactory implements ModelEndpoints {
   private readonly logger = new Logger('Runners');
   private readonly clients = new Map<string, OpenAI>();
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
@@ -35,29 +36,43 @@ export class RunnerFactory {
     @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
     private readonly metrics: ParleyMetrics,
     private readonly outbound: OutboundService,
-    private readonly agents: AgentRuntime,
+    private readonly discovery: DiscoveryService,
   ) {}
+
+  private builders: Map<RunnerKindName, RunnerBuilder> | null = null;
 
   /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
     if (definition.kind === 'openai') return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
-    if (definition.kind === 'agent') return measuredRunner(this.agent(definition, store), 'agent', this.metrics);
+    const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
+    if (builder) return measuredRunner(builder.create(definition as never, store, this), definition.kind, this.metrics);
     return measuredRunner(this.echo(store), 'echo', this.metrics);
   }
 
-  private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
-    // Dictation works as for an `openai` runner of the same provider.
-    const speech = this.model({ kind: 'openai', provider: definition.provider, model: definition.model, baseUrl: definition.baseUrl }, store) as OpenAIRunner<ChatContext>;
-    return new AgentRunner({
-      definition,
-      transcribe: (audio) => speech.transcribe(audio),
-      client: 'client' in endpoint ? endpoint.client : null,
-      unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
-      timeoutMs: this.config.timeoutMs,
-      store,
-      runtime: this.agents,
-    });
+  get timeoutMs(): number {
+    return this.config.timeoutMs;
+  }
+
+  openai(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    return this.model(definition, store);
+  }
+
+  endpoint(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
+    return this.endpointOf(provider, workflowBaseUrl);
+  }
+
+  private builder(kind: RunnerKindName): RunnerBuilder | undefined {
+    if (!this.builders) {
+      const found = new Map<RunnerKindName, RunnerBuilder>();
+      for (const wrapper of this.discovery.getProviders({ metadataKey: RunnerKind.KEY })) {
+        const marked = this.discovery.getMetadataByDecorator(RunnerKind, wrapper);
+        if (!marked || !wrapper.instance) continue;
+        if (found.has(marked)) throw new Error(`Two providers are marked @RunnerKind('${marked}').`);
+        found.set(marked, wrapper.instance as RunnerBuilder);
+      }
+      this.builders = found;
+    }
+    return this.builders.get(kind);
   }
 
   private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
