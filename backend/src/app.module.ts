@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
 import { PublishModule } from './publish/publish.module';
 import { RateLimitModule } from './ratelimit/ratelimit.module';
+import { AuthRateLimitGuard } from './ratelimit/auth-rate-limit.guard';
 import { RateLimitGuard } from './ratelimit/ratelimit.guard';
 import { OwnerTranscriptsModule } from './transcript/owner/owner-transcripts.module';
 import { WebModule } from './web/web.module';
@@ -38,12 +39,14 @@ import { WorkflowsModule } from './workflows/workflows.module';
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
-    // Global guards run in the order they are registered, and both are registered here, together,
+    // Global guards run in the order they are registered, and all are registered here, together,
     // so that order is fixed: authenticate first (deny by default, attach the principal), then rate
-    // limit, keyed on that principal. Registering either inside its own module would make the order
-    // depend on module scan order. test/ratelimit proves the limiter sees the principal.
+    // limit, keyed on that principal, then the credential limits of `@LoginAttempts()` routes.
+    // Registering any inside its own module would make the order depend on module scan order.
+    // test/ratelimit proves the limiter sees the principal.
     { provide: APP_GUARD, useExisting: GlobalAuthGuard },
     { provide: APP_GUARD, useExisting: RateLimitGuard },
+    { provide: APP_GUARD, useExisting: AuthRateLimitGuard },
   ],
 })
 export class AppModule {}

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { IdentityTokenService, identitySubjectOf } from '../auth/identity/identity-token.service';
+import { IdentityTokenService, identitySubjectOf } from '../auth/identity-token.service';
 import type { ChatContext } from '../runners/chat-context';
 import { OutboundService } from '../outbound/outbound.service';
 import { RunnerDefinitions } from '../workflows/runner-definitions';

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
@@ -8,10 +8,10 @@ import { Auth, CurrentPrincipal } from './auth.decorators';
 import { UnauthenticatedError } from './auth.errors';
 import { AuthService, OwnerSession } from './auth.service';
 import { LoginDto, RegisterDto, SessionResponse, toUserResponse, UserEnvelope } from './dto/auth.dto';
-import { accessTokenOf, cookieOf } from './guards/credentials';
-import { CsrfPolicy } from './guards/csrf.policy';
+import { accessTokenOf, cookieOf } from './credentials';
+import { CsrfPolicy } from './csrf.policy';
 import { UserPrincipal } from './principal';
-import { AuthRateLimitGuard } from './rate-limit/auth-rate-limit.guard';
+import { LoginAttempts } from '../common/http/login-attempts.decorator';
 import { PERSONAL_TOKEN_PREFIX } from './tokens/personal-tokens.service';
 
 @ApiTags('auth')
@@ -25,7 +25,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
-  @UseGuards(AuthRateLimitGuard)
+  @LoginAttempts()
   @ApiOperation({ summary: 'Create an owner account', description: 'Does not sign in: call login next.' })
   @ApiCreatedResponse({ type: UserEnvelope })
   @ApiErrors('validation_failed', 'email_taken', 'rate_limited')
@@ -36,7 +36,7 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @UseGuards(AuthRateLimitGuard)
+  @LoginAttempts()
   @ApiOperation({
     summary: 'Sign in with email and password',
     description: 'Returns an access token and sets the HttpOnly `parley_access` and `parley_refresh` (Path=/api/auth) cookies.',

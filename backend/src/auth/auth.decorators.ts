@@ -3,7 +3,7 @@ import { ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { ErrorCode } from '../common/errors/error-codes';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors';
-import { AuthRequest } from './guards/credentials';
+import { AuthRequest } from './credentials';
 import { AUTH_MODES, AuthMode, PrincipalKind } from './principal';
 
 /**

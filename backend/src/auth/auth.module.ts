@@ -3,8 +3,6 @@ import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { appConfig } from '../config/app.config';
 import { databaseConfig } from '../database/database.config';
-import { rateLimitConfig } from '../ratelimit/ratelimit.config';
-import { RateLimitModule } from '../ratelimit/ratelimit.module';
 import { authConfig } from './auth.config';
 import { AuthController } from './auth.controller';
 import { AuthCookies } from './auth.cookies';
@@ -12,13 +10,13 @@ import { AuthService } from './auth.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { AccessTokenStrategy } from './guards/access-token.strategy';
 import { GlobalAuthGuard } from './guards/auth.guard';
-import { CsrfPolicy } from './guards/csrf.policy';
+import { CsrfPolicy } from './csrf.policy';
 import { OwnerTokenVerifier } from './guards/owner-token.verifier';
 import { RouteAuthInspector } from './guards/route-auth.inspector';
 import { VerifierRegistry } from './guards/verifier.registry';
 import { JwksController } from './keys/jwks.controller';
 import { SigningKeysService } from './keys/signing-keys.service';
-import { SigningService } from './keys/signing.service';
+import { SigningService } from './signing.service';
 import { PasswordHasher } from './passwords/password-hasher';
 import { PersonalTokensController } from './personal-tokens.controller';
 import { PersonalTokensRepository } from './tokens/personal-tokens.repository';
@@ -31,13 +29,13 @@ import { UsersService } from './users.service';
 import { OAuthSessionController } from './oidc/oauth-session.controller';
 import { OAuthSessionVerifier } from './oidc/oauth-session.verifier';
 import { OAuthSessionsRepository } from './oidc/oauth-sessions.repository';
-import { OAuthSessionsService } from './oidc/oauth-sessions.service';
+import { OAuthSessionsService } from './oauth-sessions.service';
 import { OidcCookies } from './oidc/oidc.cookies';
 import { oidcConfig } from './oidc/oidc.config';
 import { OidcController } from './oidc/oidc.controller';
 import { OidcService } from './oidc/oidc.service';
 import { OidcProviderClient } from './oidc/oidc-provider.client';
-import { IdentityTokenService } from './identity/identity-token.service';
+import { IdentityTokenService } from './identity-token.service';
 
 /**
  * Owner accounts, tokens and the global deny-by-default guard — exported, and registered by
@@ -53,9 +51,7 @@ import { IdentityTokenService } from './identity/identity-token.service';
     ConfigModule.forFeature(databaseConfig),
     // Registers the `oidc` namespace globally: `/api/config` reads `oidc.enabled`.
     ConfigModule.forFeature(oidcConfig),
-    ConfigModule.forFeature(rateLimitConfig),
     DiscoveryModule,
-    RateLimitModule,
   ],
   controllers: [AuthController, PersonalTokensController, JwksController, OidcController, OAuthSessionController],
   providers: [

@@ -4,7 +4,7 @@ import { ConfigType } from '@nestjs/config';
 import { authConfig } from './auth.config';
 import { ExpiredTokenError, InvalidCredentialsError, InvalidTokenError } from './auth.errors';
 import { UserEntity } from './entities/user.entity';
-import { ACCESS_TOKEN_AUDIENCE, SigningService } from './keys/signing.service';
+import { ACCESS_TOKEN_AUDIENCE, SigningService } from './signing.service';
 import { PasswordHasher } from './passwords/password-hasher';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
 import { RevokedAccessTokensRepository } from './tokens/revoked-access-tokens.repository';

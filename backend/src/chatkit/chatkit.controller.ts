@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth } from '../auth/auth.decorators';
-import type { AuthRequest } from '../auth/guards/credentials';
+import type { AuthRequest } from '../auth/credentials';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { CHATKIT_OK_CONTENT, CHATKIT_REQUEST_SCHEMA } from './chatkit.openapi';
 import { ChatKitService } from './chatkit.service';

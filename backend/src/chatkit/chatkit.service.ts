@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Response } from 'express';
-import type { AuthRequest } from '../auth/guards/credentials';
+import type { AuthRequest } from '../auth/credentials';
 import { DomainError } from '../common/errors/domain-error';
 import { assignLogFields } from '../logging/log-fields';
 import { chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ConfigError, envBool, envInt } from './env';
 import { loadAppConfig, parseTrustProxy } from './app.config';
 import { loadDatabaseConfig } from '../database/database.config';
-import { ENV_REGISTRY } from './env-registry';
+import { ENV_REGISTRY } from '../../test/config/env-registry';
 
 describe('app config', () => {
   it('has working defaults for a fresh clone', () => {

@@ -1,12 +1,13 @@
 import { storage } from 'nestjs-pino/storage';
-import type { AuthMode, Principal } from '../auth/principal';
 
 /** What a request's log lines carry besides the request id. Ids only: never a token or a secret. */
 export interface RequestLogFields {
   workflowId?: string;
   threadId?: string;
-  authMode?: AuthMode;
-  principalKind?: Principal['kind'];
+  /** The auth mode that authenticated the request (auth/principal.ts `AuthMode`). */
+  authMode?: string;
+  /** The principal's kind (auth/principal.ts `Principal['kind']`). */
+  principalKind?: string;
 }
 
 /**

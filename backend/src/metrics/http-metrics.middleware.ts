@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { AuthRequest } from '../auth/guards/credentials';
+import type { AuthRequest } from '../auth/credentials';
 import { ChatAuthModeLabel, ChatOutcome, ParleyMetrics, outcomeForStatus } from './parley-metrics';
 
 /** What the ChatKit gateway learns about a request while serving it, read when the response closes. */

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { authConfig } from '../auth/auth.config';
+import { AuthRateLimitGuard } from './auth-rate-limit.guard';
 import { rateLimitConfig } from './ratelimit.config';
 import { RateLimitCounter } from './ratelimit.counter';
 import { RateLimitGuard } from './ratelimit.guard';
@@ -7,13 +9,14 @@ import { RateLimitMetrics } from './ratelimit.metrics';
 import { RATE_LIMIT_STORAGE, rateLimitStorageProvider } from './ratelimit.storage';
 
 /**
- * Layered rate limits (docs/rate-limits.md). Exports the global guard — AppModule registers it as
- * APP_GUARD after the auth guard — and the shared counter store, so route-level limiters such as
- * the credential limiter of the auth module count in the same place (Redis across instances).
+ * Layered rate limits (docs/rate-limits.md). Exports the global guard and the credential limiter
+ * of `@LoginAttempts()` routes — AppModule registers them as APP_GUARDs after the auth guard, in
+ * that order — and the shared counter store, so every limiter counts in the same place (Redis
+ * across instances).
  */
 @Module({
-  imports: [ConfigModule.forFeature(rateLimitConfig)],
-  providers: [RateLimitMetrics, rateLimitStorageProvider, RateLimitGuard, RateLimitCounter],
-  exports: [RateLimitMetrics, RATE_LIMIT_STORAGE, RateLimitGuard, RateLimitCounter],
+  imports: [ConfigModule.forFeature(rateLimitConfig), ConfigModule.forFeature(authConfig)],
+  providers: [RateLimitMetrics, rateLimitStorageProvider, RateLimitGuard, AuthRateLimitGuard, RateLimitCounter],
+  exports: [RateLimitMetrics, RATE_LIMIT_STORAGE, RateLimitGuard, AuthRateLimitGuard, RateLimitCounter],
 })
 export class RateLimitModule {}

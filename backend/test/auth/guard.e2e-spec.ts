@@ -8,7 +8,7 @@ import { ExpiredTokenError, InvalidTokenError } from '../../src/auth/auth.errors
 import { GlobalAuthGuard } from '../../src/auth/guards/auth.guard';
 import { RouteAuthInspector } from '../../src/auth/guards/route-auth.inspector';
 import { VerifierRegistry } from '../../src/auth/guards/verifier.registry';
-import { AuthVerifier, PrincipalVerifier } from '../../src/auth/guards/verifier';
+import { AuthVerifier, PrincipalVerifier } from '../../src/auth/auth.verifiers';
 import { Principal, UserPrincipal, VisitorPrincipal } from '../../src/auth/principal';
 import { AllExceptionsFilter } from '../../src/common/errors/all-exceptions.filter';
 import { Public } from '../../src/common/http/public.decorator';

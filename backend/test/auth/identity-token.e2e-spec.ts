@@ -1,5 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { IDENTITY_TOKEN_TTL_SECONDS, IdentityTokenService, identitySubjectOf } from '../../src/auth/identity/identity-token.service';
+import { IDENTITY_TOKEN_TTL_SECONDS, IdentityTokenService, identitySubjectOf } from '../../src/auth/identity-token.service';
 import { createTestApp, TestApp } from '../setup/test-app';
 
 /** `X-Parley-Identity` as a tool server sees it: verified with jose against the published JWKS. */

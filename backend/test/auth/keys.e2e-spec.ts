@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { jwkThumbprint } from '../../src/auth/keys/jwk';
 import { SigningKeysService } from '../../src/auth/keys/signing-keys.service';
-import { ACCESS_TOKEN_AUDIENCE, SigningService } from '../../src/auth/keys/signing.service';
+import { ACCESS_TOKEN_AUDIENCE, SigningService } from '../../src/auth/signing.service';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { workerDatabaseUrl } from '../setup/test-database';
 import { decodeJwt, signUp } from './helpers';

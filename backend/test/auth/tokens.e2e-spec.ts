@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../../src/auth/auth.cookies';
 import { SigningKeysService } from '../../src/auth/keys/signing-keys.service';
-import { ACCESS_TOKEN_AUDIENCE, SigningService } from '../../src/auth/keys/signing.service';
+import { ACCESS_TOKEN_AUDIENCE, SigningService } from '../../src/auth/signing.service';
 import { createTestApp, TestApp } from '../setup/test-app';
 import {
   cookieHeader,

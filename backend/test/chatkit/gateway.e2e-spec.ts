@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { SigningService } from '../../src/auth/keys/signing.service';
+import { SigningService } from '../../src/auth/signing.service';
 import { chatkitConfig, loadChatKitConfig } from '../../src/chatkit/chatkit.config';
 import { decodeJwt, withPayload } from '../auth/helpers';
 import { FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';

@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { SigningService } from '../../src/auth/keys/signing.service';
+import { SigningService } from '../../src/auth/signing.service';
 import { VISITOR_TOKEN_AUDIENCE } from '../../src/chatkit/public/visitor-tokens.service';
 import { createOwner, Owner } from '../factories/owners';
 import { FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
-import { Browser, DevIdp, PUBLIC_ORIGIN, signInAtProvider, startDevIdp } from '../oidc/helpers';
+import { Browser, DevIdp, PUBLIC_ORIGIN, signInAtProvider, startDevIdp } from '../auth/oidc/helpers';
 import type { TestApp } from '../setup/test-app';
 import { ChatKitAnswer, chatkit, chatToken, createChatApp, createWorkflow, input } from './helpers';
 

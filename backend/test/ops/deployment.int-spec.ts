@@ -11,7 +11,7 @@ import { loadChatKitConfig } from '../../src/chatkit/chatkit.config';
 import { loadRunnersConfig } from '../../src/runners/runners.config';
 import { loadAppConfig, parseTrustProxy } from '../../src/config/app.config';
 import type { EnvVar } from '../../src/config/env';
-import { ENV_REGISTRY } from '../../src/config/env-registry';
+import { ENV_REGISTRY } from '../config/env-registry';
 import { loadFeaturesConfig } from '../../src/config/features.config';
 import { loadDatabaseConfig } from '../../src/database/database.config';
 import { loadOperationsConfig } from '../../src/operations/operations.config';

@@ -3,7 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { JsonWebTokenError, TokenExpiredError } from '@nestjs/jwt';
 import { DomainError } from '../../common/errors/domain-error';
 import { ExpiredTokenError, InvalidTokenError, UnauthenticatedError } from '../auth.errors';
-import { isMalformedSignature } from '../keys/signing.service';
+import { isMalformedSignature } from '../signing.service';
 import { UserPrincipal } from '../principal';
 import { AccessTokenStrategy } from './access-token.strategy';
 

@@ -8,10 +8,10 @@ import passport from 'passport';
 import { Strategy, StrategyOptionsWithoutRequest, VerifiedCallback } from 'passport-jwt';
 import { authConfig } from '../auth.config';
 import { InvalidTokenError } from '../auth.errors';
-import { ACCESS_TOKEN_AUDIENCE, assertLifetimeClaims, CLOCK_TOLERANCE_SECONDS, JWT_ALGORITHM, SigningService } from '../keys/signing.service';
+import { ACCESS_TOKEN_AUDIENCE, assertLifetimeClaims, CLOCK_TOLERANCE_SECONDS, JWT_ALGORITHM, SigningService } from '../signing.service';
 import { UserPrincipal } from '../principal';
 import { UsersService } from '../users.service';
-import { accessTokenOf } from './credentials';
+import { accessTokenOf } from '../credentials';
 
 export const ACCESS_TOKEN_STRATEGY = 'parley-access-token';
 

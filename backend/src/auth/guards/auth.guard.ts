@@ -7,7 +7,7 @@ import { assignLogFields } from '../../logging/log-fields';
 import { ForbiddenError, UnauthenticatedError } from '../auth.errors';
 import { AuthMode, Principal } from '../principal';
 import { AUTH_MODES_KEY } from '../auth.decorators';
-import { AuthRequest } from './credentials';
+import { AuthRequest } from '../credentials';
 import { VerifierRegistry } from './verifier.registry';
 
 /** When several modes reject a request, the most specific reason wins. */

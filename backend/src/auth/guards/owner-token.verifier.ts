@@ -5,9 +5,9 @@ import { ACCESS_COOKIE } from '../auth.cookies';
 import { UserPrincipal } from '../principal';
 import { PERSONAL_TOKEN_PREFIX, PersonalTokensService } from '../tokens/personal-tokens.service';
 import { AccessTokenGuard } from './access-token.guard';
-import { AuthRequest, accessTokenOf, bearerTokenOf, cookieOf } from './credentials';
-import { CsrfPolicy } from './csrf.policy';
-import { AuthVerifier, PrincipalVerifier } from './verifier';
+import { AuthRequest, accessTokenOf, bearerTokenOf, cookieOf } from '../credentials';
+import { CsrfPolicy } from '../csrf.policy';
+import { AuthVerifier, PrincipalVerifier } from '../auth.verifiers';
 
 /**
  * Verifier of the `jwt` mode (owners): `Bearer pat_…` personal access tokens, `Bearer <jwt>`

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { AuthMode } from '../principal';
 import { RouteAuthInspector } from './route-auth.inspector';
-import { AuthVerifier, PrincipalVerifier } from './verifier';
+import { AuthVerifier, PrincipalVerifier } from '../auth.verifiers';
 
 /**
  * The verifiers of every auth mode, discovered from providers marked `@AuthVerifier(mode)`.

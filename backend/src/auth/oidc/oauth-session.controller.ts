@@ -4,10 +4,10 @@ import type { Request, Response } from 'express';
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
-import { cookieOf } from '../guards/credentials';
-import { CsrfPolicy } from '../guards/csrf.policy';
+import { cookieOf } from '../credentials';
+import { CsrfPolicy } from '../csrf.policy';
 import { OAuthSessionResponse, toOAuthSessionResponse } from './dto/oidc.dto';
-import { OAuthSessionsService } from './oauth-sessions.service';
+import { OAuthSessionsService } from '../oauth-sessions.service';
 import { OAUTH_COOKIE, OidcCookies } from './oidc.cookies';
 
 /** The end-user OAuth session as the browser sees it: report it, end it. */

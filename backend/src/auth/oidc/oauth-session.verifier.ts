@@ -1,10 +1,10 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuthRequest, cookieOf } from '../guards/credentials';
-import { CsrfPolicy } from '../guards/csrf.policy';
-import { AuthVerifier, PrincipalVerifier } from '../guards/verifier';
+import { AuthRequest, cookieOf } from '../credentials';
+import { CsrfPolicy } from '../csrf.policy';
+import { AuthVerifier, PrincipalVerifier } from '../auth.verifiers';
 import { OAuthPrincipal } from '../principal';
-import { OAuthSessionsService } from './oauth-sessions.service';
+import { OAuthSessionsService } from '../oauth-sessions.service';
 import { OAUTH_COOKIE } from './oidc.cookies';
 
 /**

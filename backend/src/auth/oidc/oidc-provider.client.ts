@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { isEmail } from 'class-validator';
 import * as oidc from 'openid-client';
 import { normaliseEmail } from '../email';
-import type { OidcIdentity } from './oauth-sessions.service';
+import type { OidcIdentity } from '../oauth-sessions.service';
 import { oidcConfig } from './oidc.config';
 import { OidcLoginFailedError, OidcUnavailableError } from './oidc.errors';
 import { OidcTransaction } from './oidc-transaction';

@@ -1,4 +1,4 @@
-import { Controller, Get, Query, Redirect, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ApiFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
@@ -6,12 +6,12 @@ import { Public } from '../../common/http/public.decorator';
 import { requestIdOf } from '../../common/http/request-id';
 import { AuthCookies } from '../auth.cookies';
 import { AuthService } from '../auth.service';
-import { accessTokenOf, cookieOf } from '../guards/credentials';
+import { accessTokenOf, cookieOf } from '../credentials';
 import { PERSONAL_TOKEN_PREFIX } from '../tokens/personal-tokens.service';
 import { accountUnverifiedPage } from './account-unverified.page';
-import { AuthRateLimitGuard } from '../rate-limit/auth-rate-limit.guard';
+import { LoginAttempts } from '../../common/http/login-attempts.decorator';
 import { OidcLoginQuery } from './dto/oidc.dto';
-import { OAuthSessionsService } from './oauth-sessions.service';
+import { OAuthSessionsService } from '../oauth-sessions.service';
 import { OAUTH_COOKIE, OIDC_TRANSACTION_COOKIE, OidcCookies } from './oidc.cookies';
 import { OidcAccountUnverifiedError } from './oidc.errors';
 import { OidcService } from './oidc.service';
@@ -41,7 +41,7 @@ export class OidcController {
 
   @Get('login')
   @Public()
-  @UseGuards(AuthRateLimitGuard)
+  @LoginAttempts()
   @Redirect()
   @ApiOperation({
     summary: 'Start end-user sign-in with OpenID Connect',
@@ -58,7 +58,7 @@ export class OidcController {
 
   @Get('owner/login')
   @Public()
-  @UseGuards(AuthRateLimitGuard)
+  @LoginAttempts()
   @Redirect()
   @ApiOperation({
     summary: 'Start owner sign-in with OpenID Connect ("Sign in with SSO")',

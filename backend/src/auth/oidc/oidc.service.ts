@@ -6,7 +6,7 @@ import { EmailTakenError } from '../auth.errors';
 import { AuthService, OwnerSession } from '../auth.service';
 import { UserEntity } from '../entities/user.entity';
 import { UsersService } from '../users.service';
-import type { OidcIdentity } from './oauth-sessions.service';
+import type { OidcIdentity } from '../oauth-sessions.service';
 import { OIDC_TRANSACTION_TTL_SECONDS } from './oidc.cookies';
 import { oidcConfig } from './oidc.config';
 import {

@@ -3,7 +3,7 @@ import { NotFoundError, ValidationFailedError } from '../../common/errors/domain
 import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
 import { PersonalAccessTokenEntity } from '../entities/personal-access-token.entity';
 import { UserPrincipal } from '../principal';
-import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from './opaque-token';
+import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../../common/crypto/opaque-token';
 import { PersonalTokensRepository } from './personal-tokens.repository';
 
 /** Prefix of personal access tokens; the JWT verifier routes `Bearer pat_…` here. */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { authConfig } from '../auth.config';
 import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
-import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from './opaque-token';
+import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../../common/crypto/opaque-token';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 
 /** Prefix of refresh tokens, so leaked ones are recognisable by secret scanners. */

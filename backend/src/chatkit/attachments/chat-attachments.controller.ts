@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth } from '../../auth/auth.decorators';
-import type { AuthRequest } from '../../auth/guards/credentials';
+import type { AuthRequest } from '../../auth/credentials';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
 import { CHAT_ACCESS_ERRORS } from '../chatkit.errors';

@@ -4,7 +4,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { requestIdOf } from '../../common/http/request-id';
 import { ForbiddenError, UnauthenticatedError } from '../../auth/auth.errors';
-import type { AuthRequest } from '../../auth/guards/credentials';
+import type { AuthRequest } from '../../auth/credentials';
 import type { PrincipalKind } from '../../auth/principal';
 import { appConfig } from '../../config/app.config';
 import { WorkflowMismatchError } from '../../publish/publish.errors';

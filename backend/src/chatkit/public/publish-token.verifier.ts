@@ -1,10 +1,10 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import { AuthRequest } from '../../auth/guards/credentials';
-import { CsrfPolicy } from '../../auth/guards/csrf.policy';
-import { AuthVerifier, PrincipalVerifier } from '../../auth/guards/verifier';
-import { OAuthSessionsService } from '../../auth/oidc/oauth-sessions.service';
+import { AuthRequest } from '../../auth/credentials';
+import { CsrfPolicy } from '../../auth/csrf.policy';
+import { AuthVerifier, PrincipalVerifier } from '../../auth/auth.verifiers';
+import { OAuthSessionsService } from '../../auth/oauth-sessions.service';
 import type { OAuthPrincipal, VisitorPrincipal } from '../../auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
 import { appConfig } from '../../config/app.config';

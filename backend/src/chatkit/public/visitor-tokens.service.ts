@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../../common/errors/domain-error';
-import { SigningService } from '../../auth/keys/signing.service';
+import { SigningService } from '../../auth/signing.service';
 import { chatkitConfig } from '../chatkit.config';
 
 /** `aud` of visitor tokens. */

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { InvalidTokenError } from '../../auth/auth.errors';
-import { SigningService } from '../../auth/keys/signing.service';
+import { SigningService } from '../../auth/signing.service';
 import type { ChatPrincipal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { featuresConfig } from '../../config/features.config';

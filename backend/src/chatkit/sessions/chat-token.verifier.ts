@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { InvalidTokenError } from '../../auth/auth.errors';
-import { AuthRequest, bearerTokenOf } from '../../auth/guards/credentials';
-import { AuthVerifier, PrincipalVerifier } from '../../auth/guards/verifier';
+import { AuthRequest, bearerTokenOf } from '../../auth/credentials';
+import { AuthVerifier, PrincipalVerifier } from '../../auth/auth.verifiers';
 import type { ChatPrincipal } from '../../auth/principal';
 import { ChatSessionsService } from './chat-sessions.service';
 

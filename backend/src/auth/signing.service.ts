@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { JsonWebTokenError, JwtService, TokenExpiredError } from '@nestjs/jwt';
 import { KeyObject, randomUUID } from 'node:crypto';
-import { authConfig } from '../auth.config';
-import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
-import { SigningKeysService } from './signing-keys.service';
+import { authConfig } from './auth.config';
+import { ExpiredTokenError, InvalidTokenError } from './auth.errors';
+import { SigningKeysService } from './keys/signing-keys.service';
 
 /** Owner access tokens. Later audiences: `parley-chat` (chat sessions), `parley-visitor` (visitor tokens). */
 export const ACCESS_TOKEN_AUDIENCE = 'parley-api';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Request } from 'express';
-import { appConfig } from '../../config/app.config';
-import { CsrfFailedError } from '../auth.errors';
+import { appConfig } from '../config/app.config';
+import { CsrfFailedError } from './auth.errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../principal';
-import { SigningService } from '../keys/signing.service';
+import type { Principal } from './principal';
+import { SigningService } from './signing.service';
 
 /** Lifetime of an `X-Parley-Identity` token, seconds (CONTRACTS §4: `exp - iat ≤ 60`). */
 export const IDENTITY_TOKEN_TTL_SECONDS = 60;

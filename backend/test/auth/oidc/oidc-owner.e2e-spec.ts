@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { decodeJwt, errorBody, PASSWORD } from '../auth/helpers';
-import { createTestApp, TestApp } from '../setup/test-app';
+import { decodeJwt, errorBody, PASSWORD } from '../helpers';
+import { createTestApp, TestApp } from '../../setup/test-app';
 import { Browser, DevIdp, PUBLIC_ORIGIN, signInAtProvider, startDevIdp } from './helpers';
 
 describe('owner sign-in with OIDC ("Sign in with SSO")', () => {

@@ -1,7 +1,7 @@
 import { ExecutionContext } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthMode, Principal } from '../principal';
+import { AuthMode, Principal } from './principal';
 
 /**
  * Proves one auth mode's credential. Register an implementation by decorating a provider

@@ -24,7 +24,7 @@ export interface DevIdp {
   stop(): Promise<void>;
 }
 
-const CLI = path.resolve(__dirname, '../../../ops/dev-idp/cli.mjs');
+const CLI = path.resolve(__dirname, '../../../../ops/dev-idp/cli.mjs');
 
 /**
  * Starts `ops/dev-idp` in a child process on a free port. oidc-provider is ESM-only and must run

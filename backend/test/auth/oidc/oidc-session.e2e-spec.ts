@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { Auth, CurrentPrincipal } from '../../src/auth/auth.decorators';
-import { OAuthPrincipal } from '../../src/auth/principal';
-import { errorBody } from '../auth/helpers';
-import { createOwner } from '../factories/owners';
-import { createTestApp, TestApp } from '../setup/test-app';
+import { Auth, CurrentPrincipal } from '../../../src/auth/auth.decorators';
+import { OAuthPrincipal } from '../../../src/auth/principal';
+import { errorBody } from '../helpers';
+import { createOwner } from '../../factories/owners';
+import { createTestApp, TestApp } from '../../setup/test-app';
 import { Browser, CALLBACK_URL, DevIdp, PUBLIC_ORIGIN, signInAtProvider, startDevIdp } from './helpers';
 
 /** A route that only an OAuth session may use, to see the principal the verifier produces. */

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { ACCESS_COOKIE } from '../auth.cookies';
-import type { Principal } from '../principal';
+import { ACCESS_COOKIE } from './auth.cookies';
+import type { Principal } from './principal';
 
 /** Request fields the auth layer reads; cookie-parser fills `cookies`, the global guard `principal`. */
 export type AuthRequest = Request & { cookies?: Record<string, string | undefined>; principal?: Principal };

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Request } from 'express';
-import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
-import { cookieOf } from '../guards/credentials';
-import { OAuthPrincipal } from '../principal';
-import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../tokens/opaque-token';
-import { OAuthSessionEntity } from './entities/oauth-session.entity';
-import { OAuthSessionsRepository } from './oauth-sessions.repository';
-import { OAUTH_COOKIE } from './oidc.cookies';
-import { oidcConfig } from './oidc.config';
+import { ExpiredTokenError, InvalidTokenError } from './auth.errors';
+import { cookieOf } from './credentials';
+import { OAuthPrincipal } from './principal';
+import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../common/crypto/opaque-token';
+import { OAuthSessionEntity } from './oidc/entities/oauth-session.entity';
+import { OAuthSessionsRepository } from './oidc/oauth-sessions.repository';
+import { OAUTH_COOKIE } from './oidc/oidc.cookies';
+import { oidcConfig } from './oidc/oidc.config';
 
 /** Prefix of OAuth session ids (the `parley_oauth` cookie value). */
 export const OAUTH_SESSION_PREFIX = 'oas_';

@@ -1,15 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { LayeredThrottlerGuard } from '../../ratelimit/layered-throttler.guard';
-import { ipKeyOf } from '../../ratelimit/ratelimit.buckets';
-import { rateLimitConfig } from '../../ratelimit/ratelimit.config';
-import { RateLimitMetrics } from '../../ratelimit/ratelimit.metrics';
-import { RATE_LIMIT_STORAGE } from '../../ratelimit/ratelimit.storage';
-import { authConfig } from '../auth.config';
-import { normaliseEmail } from '../email';
+import { authConfig } from '../auth/auth.config';
+import { normaliseEmail } from '../auth/email';
+import { LOGIN_ATTEMPTS } from '../common/http/login-attempts.decorator';
+import { LayeredThrottlerGuard } from './layered-throttler.guard';
+import { ipKeyOf } from './ratelimit.buckets';
+import { rateLimitConfig } from './ratelimit.config';
+import { RateLimitMetrics } from './ratelimit.metrics';
+import { RATE_LIMIT_STORAGE } from './ratelimit.storage';
 
 function emailOf(req: Request): string | null {
   const email = (req.body as { email?: unknown } | undefined)?.email;
@@ -17,8 +18,9 @@ function emailOf(req: Request): string | null {
 }
 
 /**
- * Rate limit for credential endpoints (login, register), on top of the global limiter and in the
- * same store: one bucket per client IP (`auth_ip`, proxy-aware through `trust proxy`) and one per
+ * Rate limit for credential endpoints (login, register, OIDC sign-in: the routes marked
+ * `@LoginAttempts()`), on top of the global limiter and in the same store, and after it (AppModule
+ * registers it as the last APP_GUARD): one bucket per client IP (`auth_ip`, proxy-aware through `trust proxy`) and one per
  * email address (`auth_email`), each per route. The email bucket slows password guessing against
  * one account from many IPs; the IP bucket slows one client trying many accounts. Over either
  * limit: 429 `rate_limited` with `Retry-After`.
@@ -53,6 +55,11 @@ export class AuthRateLimitGuard extends LayeredThrottlerGuard {
       limits.redisFailure,
       metrics,
     );
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.get<boolean | undefined>(LOGIN_ATTEMPTS, context.getHandler()) !== true) return true;
+    return super.canActivate(context);
   }
 
   protected messageFor(retryAfterSeconds: number): string {
