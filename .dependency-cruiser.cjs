@@ -1,9 +1,81 @@
 /**
- * Architecture checks (STYLE.md 2): no circular imports, and no module reaching into
- * another module's `entities/` (modules export services, never repositories or entities).
+ * Architecture checks (docs/architecture.md): no circular imports; layered modules (a module
+ * imports only modules listed before it in LAYERS, so module-level cycles cannot exist); no
+ * module reaching into another module's internals (files in its subfolders) or `entities/`
+ * (modules export services, never repositories or entities); chat-protocol imports nothing of
+ * the app.
+ *
+ * "Module" = first folder under backend/src. Its public surface = the files directly in it plus
+ * its `dto/`. `common` and `chat-protocol` are libraries, public throughout. The composition root
+ * (files directly in backend/src, and `openapi/`) and `cli/` (a separate program) are exempt as
+ * importers.
  */
+const LAYERS = [
+  // L0 libraries
+  'chat-protocol',
+  'common',
+  // L1 infrastructure
+  'config',
+  'database',
+  'logging',
+  'secrets',
+  'outbound',
+  'operations',
+  // L2 identity
+  'auth',
+  'metrics',
+  'audit',
+  // L3 policy
+  'ratelimit',
+  'workflows',
+  'webhooks',
+  // L4 data
+  'transcript',
+  'publish',
+  'analytics',
+  // L5 runners
+  'runners',
+  'agents',
+  // L6 edge
+  'chatkit',
+  'hosts',
+  'web',
+  'health',
+];
+const EXEMPT = ['openapi', 'cli'];
+
+const layerRules = LAYERS.map((name, i) => ({
+  name: `layer-${name}`,
+  severity: 'error',
+  comment: `${name} may import only: ${LAYERS.slice(0, i).join(', ') || 'nothing of the app'} (docs/architecture.md)`,
+  from: { path: `^backend/src/${name}/` },
+  to: { path: `^backend/src/(${LAYERS.slice(i + 1).join('|') || '$^'})/` },
+}));
+
 module.exports = {
   forbidden: [
+    ...layerRules,
+    {
+      name: 'module-has-a-layer',
+      severity: 'error',
+      comment: 'Every module folder of backend/src is placed in LAYERS (.dependency-cruiser.cjs and docs/architecture.md).',
+      from: { path: '^backend/src/[^/]+/', pathNot: `^backend/src/(${[...LAYERS, ...EXEMPT].join('|')})/` },
+      to: {},
+    },
+    {
+      name: 'no-deep-imports',
+      severity: 'error',
+      comment: "Import another module only through its top-level files (its API) or its dto/; internals are the module's own.",
+      from: { path: '^backend/src/([^/]+)/', pathNot: `^backend/src/(${EXEMPT.join('|')})/` },
+      to: { path: '^backend/src/[^/]+/[^/]+/', pathNot: ['^backend/src/$1/', '^backend/src/(common|chat-protocol)/', '^backend/src/[^/]+/dto/'] },
+    },
+    {
+      name: 'chat-protocol-is-a-leaf',
+      severity: 'error',
+      comment: 'The chat protocol core is framework-free: it imports nothing of the app.',
+      from: { path: '^backend/src/chat-protocol/' },
+      to: { path: '^backend/src/', pathNot: '^backend/src/chat-protocol/' },
+    },
     {
       name: 'no-circular',
       severity: 'error',
