@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { WorkflowsModule } from '../../workflows/workflows.module';
 import { OwnerTranscriptsController } from './owner-transcripts.controller';
+import { OwnerTranscriptsRepository } from './owner-transcripts.repository';
 import { OwnerTranscriptsService } from './owner-transcripts.service';
 import { retentionConfig } from './transcript-retention.config';
 import { TranscriptRetentionService } from './transcript-retention.service';
@@ -10,7 +11,7 @@ import { TranscriptRetentionService } from './transcript-retention.service';
 @Module({
   imports: [ConfigModule.forFeature(retentionConfig), WorkflowsModule],
   controllers: [OwnerTranscriptsController],
-  providers: [OwnerTranscriptsService, TranscriptRetentionService],
+  providers: [OwnerTranscriptsRepository, OwnerTranscriptsService, TranscriptRetentionService],
   exports: [TranscriptRetentionService],
 })
 export class OwnerTranscriptsModule {}

@@ -1,25 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../../common/http/cursor';
 import { WorkflowsService } from '../../workflows/workflows.service';
-import { THREAD_ITEMS_DEFAULT_LIMIT, TranscriptDetailDto, TranscriptItemsQueryDto, TranscriptPrincipalKind, TranscriptQueryDto, TranscriptSummaryDto } from './owner-transcripts.dto';
+import { OwnerThreadRow, OwnerTranscriptsRepository } from './owner-transcripts.repository';
+import { THREAD_ITEMS_DEFAULT_LIMIT, TranscriptDetailDto, TranscriptItemsQueryDto, TranscriptQueryDto, TranscriptSummaryDto } from './owner-transcripts.dto';
 
 const THREAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const EXPORT_BATCH = 500;
-
-interface ThreadRow {
-  id: string;
-  ordinal: string;
-  title: string | null;
-  principal_kind: TranscriptPrincipalKind;
-  principal_id: string;
-  created_at: Date;
-  updated_at: Date;
-  item_count: number;
-  positive: number;
-  negative: number;
-}
 
 export interface ExportRow {
   threadId: string;
@@ -61,11 +48,11 @@ const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
 @Injectable()
 export class OwnerTranscriptsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repo: OwnerTranscriptsRepository,
     private readonly workflows: WorkflowsService,
   ) {}
 
-  private summary(row: ThreadRow): TranscriptSummaryDto {
+  private summary(row: OwnerThreadRow): TranscriptSummaryDto {
     return {
       id: row.id,
       title: row.title,
@@ -78,44 +65,19 @@ export class OwnerTranscriptsService {
     };
   }
 
-  private threadSelect(where: string): string {
-    return `
-      SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
-             t.visible_item_count AS item_count,
-             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
-             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
-        FROM chat_threads t
-       WHERE ${where}`;
-  }
-
   async list(ownerId: string, workflowId: string, query: TranscriptQueryDto): Promise<Page<TranscriptSummaryDto>> {
     await this.workflows.getOwned(ownerId, workflowId);
     const limit = query.limit ?? 20;
-    const params: unknown[] = [workflowId];
-    const where = ['t.workflow_id = $1'];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.from) add('t.created_at >= ?', new Date(query.from));
-    if (query.to) add('t.created_at < ?', new Date(query.to));
-    if (query.principalKind) add('t.principal_kind = ?', query.principalKind);
-    if (query.q) {
-      add(
-        `EXISTS (SELECT 1 FROM chat_items i
-                  CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(i.data->'content') = 'array' THEN i.data->'content' ELSE '[]'::json END) AS part
-                  WHERE i.thread_id = t.id AND NOT i.hidden AND i.type IN ('user_message', 'assistant_message')
-                    AND part->>'text' ILIKE ? ESCAPE '\\')`,
-        `%${escapeLike(query.q)}%`,
-      );
-    }
-    if (query.cursor) {
-      add('t.ordinal < (SELECT c.ordinal FROM chat_threads c WHERE c.id = ? AND c.workflow_id = $1)', decodeCursor(query.cursor, 'cursor', (id) => THREAD_ID.test(id)));
-    }
-    params.push(limit + 1);
-    const rows = await this.dataSource.query<ThreadRow[]>(
-      `${this.threadSelect(where.join(' AND '))} ORDER BY t.ordinal DESC LIMIT $${params.length}`,
-      params,
+    const rows = await this.repo.listThreads(
+      workflowId,
+      {
+        from: query.from ? new Date(query.from) : undefined,
+        to: query.to ? new Date(query.to) : undefined,
+        principalKind: query.principalKind,
+        textLike: query.q ? `%${escapeLike(query.q)}%` : undefined,
+        beforeThreadId: query.cursor ? decodeCursor(query.cursor, 'cursor', (id) => THREAD_ID.test(id)) : undefined,
+      },
+      limit + 1,
     );
     const page = rows.slice(0, limit);
     return { data: page.map((r) => this.summary(r)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
@@ -123,27 +85,20 @@ export class OwnerTranscriptsService {
 
   async get(ownerId: string, workflowId: string, threadId: string, query: TranscriptItemsQueryDto = {}): Promise<TranscriptDetailDto> {
     await this.workflows.getOwned(ownerId, workflowId);
-    const [row] = await this.dataSource.query<ThreadRow[]>(`${this.threadSelect('t.workflow_id = $1 AND t.id = $2')}`, [workflowId, threadId]);
+    const row = await this.repo.findThread(workflowId, threadId);
     if (!row) throw new NotFoundError('Transcript not found.');
     const limit = query.limit ?? THREAD_ITEMS_DEFAULT_LIMIT;
     let after = '0';
     if (query.cursor !== undefined) {
       // The cursor is an item id of this thread; its ordinal is where the page starts (keyset paging).
-      const [anchor] = await this.dataSource.query<{ ordinal: string }[]>(`SELECT ordinal FROM chat_items WHERE thread_id = $1 AND id = $2`, [threadId, query.cursor]);
-      if (!anchor) throw new ValidationFailedError({ cursor: ['is not a cursor of this transcript'] });
-      after = anchor.ordinal;
+      const anchor = await this.repo.itemOrdinal(threadId, query.cursor);
+      if (anchor === null) throw new ValidationFailedError({ cursor: ['is not a cursor of this transcript'] });
+      after = anchor;
     }
-    const rows = await this.dataSource.query<{ id: string; data: Record<string, unknown>; workflow_version: number | null }[]>(
-      `SELECT i.id, i.data, i.workflow_version FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
-        WHERE t.workflow_id = $1 AND i.thread_id = $2 AND NOT i.hidden AND i.ordinal > $3 ORDER BY i.ordinal LIMIT $4`,
-      [workflowId, threadId, after, limit + 1],
-    );
+    const rows = await this.repo.pageItems(workflowId, threadId, after, limit + 1);
     const items = rows.slice(0, limit);
     const nextCursor = rows.length > limit ? items[items.length - 1].id : null;
-    const feedback = await this.dataSource.query<{ item_ids: string[]; kind: string; created_at: Date }[]>(
-      `SELECT item_ids, kind, created_at FROM chat_feedback WHERE workflow_id = $1 AND thread_id = $2 ORDER BY created_at, id`,
-      [workflowId, threadId],
-    );
+    const feedback = await this.repo.feedback(workflowId, threadId);
     return {
       ...this.summary(row),
       items: items.map((i) => i.data),
@@ -155,8 +110,7 @@ export class OwnerTranscriptsService {
 
   async delete(ownerId: string, workflowId: string, threadId: string): Promise<void> {
     await this.workflows.getOwned(ownerId, workflowId);
-    const result = await this.dataSource.query<[unknown[], number]>(`DELETE FROM chat_threads WHERE workflow_id = $1 AND id = $2`, [workflowId, threadId]);
-    if (result[1] === 0) throw new NotFoundError('Transcript not found.');
+    if (!(await this.repo.deleteThread(workflowId, threadId))) throw new NotFoundError('Transcript not found.');
   }
 
   /** Checks ownership before any byte of an export is written (so errors are proper 404s). */
@@ -171,16 +125,7 @@ export class OwnerTranscriptsService {
   async *exportRows(workflowId: string): AsyncGenerator<ExportRow> {
     let after = 0n;
     for (;;) {
-      const rows = await this.dataSource.query<
-        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string }[]
-      >(
-        `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
-                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at
-           FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
-          WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
-          ORDER BY i.ordinal LIMIT $3`,
-        [workflowId, after.toString(), EXPORT_BATCH],
-      );
+      const rows = await this.repo.exportBatch(workflowId, after.toString(), EXPORT_BATCH);
       for (const r of rows) {
         yield {
           threadId: r.thread_id,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { DataSource } from 'typeorm';
+import { OwnerTranscriptsRepository } from './owner-transcripts.repository';
 import { retentionConfig } from './transcript-retention.config';
 
 /**
@@ -13,7 +13,7 @@ export class TranscriptRetentionService implements OnApplicationBootstrap, OnApp
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repo: OwnerTranscriptsRepository,
     @Inject(retentionConfig.KEY) private readonly config: ConfigType<typeof retentionConfig>,
   ) {}
 
@@ -30,15 +30,7 @@ export class TranscriptRetentionService implements OnApplicationBootstrap, OnApp
 
   /** One sweep; returns how many threads were deleted. */
   async sweep(now: Date = new Date()): Promise<number> {
-    const result = await this.dataSource.query<[unknown[], number]>(
-      `DELETE FROM chat_threads t
-        USING workflows w
-        WHERE t.workflow_id = w.id
-          AND COALESCE(w.transcript_retention_days, $1::int) IS NOT NULL
-          AND t.updated_at < $2::timestamptz - make_interval(days => COALESCE(w.transcript_retention_days, $1::int))`,
-      [this.config.days, now.toISOString()],
-    );
-    const deleted = result[1] ?? 0;
+    const deleted = await this.repo.deleteExpiredThreads(this.config.days, now);
     if (deleted) this.logger.log(`retention deleted ${deleted} thread(s)`);
     return deleted;
   }
