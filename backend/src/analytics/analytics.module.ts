@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { AnalyticsController } from './analytics.controller';
+import { AnalyticsRepository } from './analytics.repository';
 import { AnalyticsService } from './analytics.service';
 
 /** Owner analytics of a workflow (issue 19): `GET /api/workflows/:id/analytics`, read from the hourly rollup. */
 @Module({
   imports: [WorkflowsModule],
   controllers: [AnalyticsController],
-  providers: [AnalyticsService],
+  providers: [AnalyticsRepository, AnalyticsService],
 })
 export class AnalyticsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { WorkflowsService } from '../workflows/workflows.service';
 import { AnalyticsRange, parseRange, quantileOf } from './analytics-range';
+import { AnalyticsRepository } from './analytics.repository';
 import type { AnalyticsFiguresDto, AnalyticsQueryDto, ThumbsDownDto, ToolAnalyticsDto, WorkflowAnalyticsDto } from './analytics.dto';
 
 /** Channels and kinds always present in the answer (0 when nothing happened), so charts keep their series. */
@@ -9,8 +9,6 @@ export const CHANNELS = ['canvas', 'page', 'embed', 'host'] as const;
 export const PEOPLE_KINDS = ['visitor', 'oauth', 'host', 'user'] as const;
 const THUMBS_DOWN_LIMIT = 10;
 const THUMBS_DOWN_TEXT = 280;
-/** Working memory of the distinct-people query (a transaction-local setting). */
-const PEOPLE_WORK_MEM = '64MB';
 
 interface RollupRow {
   b: number;
@@ -99,7 +97,7 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 @Injectable()
 export class AnalyticsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repo: AnalyticsRepository,
     private readonly workflows: WorkflowsService,
   ) {}
 
@@ -143,13 +141,7 @@ export class AnalyticsService {
    * at `from`) with timestamp arithmetic; one index range scan of the workflow's hours.
    */
   private async rollup(workflowId: string, r: AnalyticsRange): Promise<RollupRow[]> {
-    const rows = await this.dataSource.query<Array<Omit<RollupRow, 'b'> & { b: Date }>>(
-      `SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, metric, key, sum(n)::text AS n
-         FROM chat_rollup
-        WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz
-        GROUP BY 1, 2, 3`,
-      [workflowId, r.from.toISOString(), r.to.toISOString(), `${r.stepMs / 1000} seconds`],
-    );
+    const rows = await this.repo.rollup(workflowId, r.from, r.to, r.stepMs / 1000);
     return rows.map((row) => ({ ...row, b: bucketIndex(row.b, r) }));
   }
 
@@ -158,41 +150,13 @@ export class AnalyticsService {
    * sets dedupe (bucket, person) and (person) pairs by hashing, then the pairs are counted.
    */
   private async people(workflowId: string, r: AnalyticsRange): Promise<PeopleRow[]> {
-    // The dedupe hashes one entry per person and active bucket: give it room so it does not spill to disk.
-    const rows = await this.dataSource.transaction(async (em) => {
-      await em.query(`SET LOCAL work_mem = '${PEOPLE_WORK_MEM}'`);
-      return em.query<Array<Omit<PeopleRow, 'b'> & { b: Date | null }>>(
-      `SELECT b, principal_kind, count(*)::text AS people FROM (
-         SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, principal_kind, person
-           FROM chat_rollup_people
-          WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz AND n > 0
-          GROUP BY GROUPING SETS ((1, principal_kind, person), (principal_kind, person))
-       ) pairs
-       GROUP BY b, principal_kind`,
-      [workflowId, r.from.toISOString(), r.to.toISOString(), `${r.stepMs / 1000} seconds`],
-      );
-    });
+    const rows = await this.repo.people(workflowId, r.from, r.to, r.stepMs / 1000);
     return rows.map((row) => ({ ...row, b: row.b === null ? -1 : bucketIndex(row.b, r) }));
   }
 
   /** The newest thumbs-down ratings in the range with the rated answer's text (the owner's own transcripts). */
   private async thumbsDown(workflowId: string, r: AnalyticsRange): Promise<ThumbsDownDto[]> {
-    const rows = await this.dataSource.query<
-      { thread_id: string; created_at: Date; title: string | null; principal_kind: string; channel: string; item_id: string | null; item: Record<string, unknown> | null }[]
-    >(
-      `SELECT f.thread_id, f.created_at, t.title, t.principal_kind, t.channel, a.id AS item_id, a.data AS item
-         FROM chat_feedback f
-         JOIN chat_threads t ON t.id = f.thread_id AND t.workflow_id = $1
-         LEFT JOIN LATERAL (
-                SELECT i.id, i.data FROM chat_items i
-                 WHERE i.thread_id = f.thread_id AND i.id = ANY (f.item_ids) AND i.type = 'assistant_message' AND NOT i.hidden
-                 ORDER BY i.ordinal LIMIT 1
-              ) a ON true
-        WHERE f.workflow_id = $1 AND f.kind = 'negative' AND f.created_at >= $2::timestamptz AND f.created_at < $3::timestamptz
-        ORDER BY f.created_at DESC, f.id DESC
-        LIMIT ${THUMBS_DOWN_LIMIT}`,
-      [workflowId, r.from.toISOString(), r.to.toISOString()],
-    );
+    const rows = await this.repo.thumbsDown(workflowId, r.from, r.to, THUMBS_DOWN_LIMIT);
     return rows.map((row) => ({
       threadId: row.thread_id,
       itemId: row.item_id,
@@ -210,22 +174,7 @@ export class AnalyticsService {
    * fraction of items, so they are counted directly rather than rolled up).
    */
   private async tools(workflowId: string, r: AnalyticsRange): Promise<ToolAnalyticsDto> {
-    const rows = await this.dataSource.query<
-      { tool_name: string; tool_type: string; calls: string; completed: string; failed: string; denied: string; approved_n: string; denied_n: string; pending_n: string }[]
-    >(
-      `SELECT tool_name, tool_type, count(*)::text AS calls,
-              count(*) FILTER (WHERE status = 'completed')::text AS completed,
-              count(*) FILTER (WHERE status = 'failed')::text AS failed,
-              count(*) FILTER (WHERE status = 'denied')::text AS denied,
-              count(*) FILTER (WHERE approval = 'approved')::text AS approved_n,
-              count(*) FILTER (WHERE approval = 'denied')::text AS denied_n,
-              count(*) FILTER (WHERE approval = 'pending' AND status = 'pending')::text AS pending_n
-         FROM agent_tool_calls
-        WHERE workflow_id = $1 AND created_at >= $2::timestamptz AND created_at < $3::timestamptz
-        GROUP BY tool_name, tool_type
-        ORDER BY count(*) DESC, tool_name`,
-      [workflowId, r.from.toISOString(), r.to.toISOString()],
-    );
+    const rows = await this.repo.tools(workflowId, r.from, r.to);
     const approvals = { approved: 0, denied: 0, pending: 0 };
     for (const row of rows) {
       approvals.approved += Number(row.approved_n);
