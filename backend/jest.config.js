@@ -1,4 +1,4 @@
-/** Three tiers (STYLE.md 12): unit specs beside the code, integration and e2e under test/. */
+/** Three tiers (docs/architecture.md, Tests): unit specs beside the code, integration and e2e under test/. */
 const transform = {
   '^.+\\.(t|j)s$': [
     '@swc/jest',

@@ -77,7 +77,7 @@ class ProviderTimeout extends Error {}
 
 const NOT_EXECUTED = 'Not executed.';
 
-/** Per-answer caps besides `maxSteps` (WORKFLOWS §9): tool output the model receives, and tool wall time. */
+/** Per-answer caps besides `maxSteps` (docs/workflows.md, Limits): tool output the model receives, and tool wall time. */
 export const TURN_OUTPUT_LIMIT_BYTES = 256 * 1024;
 export const TURN_TOOL_TIME_LIMIT_MS = 120_000;
 

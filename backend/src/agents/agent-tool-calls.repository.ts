@@ -5,7 +5,7 @@ export type ToolType = 'http' | 'mcp' | 'client';
 export type ApprovalState = 'none' | 'pending' | 'approved' | 'denied';
 export type CallStatus = 'pending' | 'running' | 'completed' | 'failed' | 'denied';
 
-/** One row of `agent_tool_calls` (CONTRACTS §2), as the runner uses it. */
+/** One row of `agent_tool_calls` (docs/workflows.md, Records), as the runner uses it. */
 export interface ToolCallRow {
   id: string;
   workflow_id: string;

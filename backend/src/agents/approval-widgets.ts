@@ -1,6 +1,6 @@
 import type { WidgetRoot } from '../chat-protocol/types';
 
-/** The action type of the Approve / Deny buttons (CONTRACTS §3). */
+/** The action type of the Approve / Deny buttons (docs/workflows.md, Approvals). */
 export const APPROVAL_ACTION = 'parley.approval';
 
 export type ApprovalDecision = 'approve' | 'deny';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from './principal';
 import { SigningService } from './signing.service';
 
-/** Lifetime of an `X-Parley-Identity` token, seconds (CONTRACTS §4: `exp - iat ≤ 60`). */
+/** Lifetime of an `X-Parley-Identity` token, seconds (`exp - iat ≤ 60`; docs/security.md, End-user identity for tools). */
 export const IDENTITY_TOKEN_TTL_SECONDS = 60;
 
 /** The header tool servers, MCP servers and webhook engines read the identity from. */
@@ -44,7 +44,7 @@ export function identitySubjectOf(principal: Principal): IdentitySubject {
 }
 
 /**
- * Mints `X-Parley-Identity` (WORKFLOWS §5, CONTRACTS §4): an ES256 JWT signed with Parley's keys
+ * Mints `X-Parley-Identity` (docs/security.md, End-user identity for tools): an ES256 JWT signed with Parley's keys
  * (verifiable at `/.well-known/jwks.json`), `iss` = PUBLIC_BASE_URL, `aud` = the target origin,
  * 60 s lifetime, claims `wf`, `thr`, `sub`, `kind`, and `email`/`name` when known. One token per
  * outbound request: a tool cannot replay it against another origin.

@@ -56,7 +56,7 @@ export class ChatKitInvalidRequestError extends ChatKitRequestError {
 
 /**
  * The request is well-formed but this deployment or workflow does not offer the feature (no
- * transcriber, no attachment storage). 400, as the issue specifies: the client can react by
+ * transcriber, no attachment storage). 400 on purpose: the client can react by
  * hiding the feature, and a 5xx would read as an outage to monitoring and retry logic.
  */
 export class ChatKitNotSupportedError extends ChatKitRequestError {

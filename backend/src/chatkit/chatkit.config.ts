@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { IsInt, Max, Min } from 'class-validator';
 import { ConfigError, EnvVar, env, envInt, validateConfig } from '../config/env';
 
-/** Hard ceiling of a chat session JWT's lifetime (ARCHITECTURE §3): configuration may lower it, never raise it. */
+/** Hard ceiling of a chat session JWT's lifetime (docs/security.md, Tokens): configuration may lower it, never raise it. */
 export const CHAT_TOKEN_MAX_TTL_SECONDS = 300;
 
 export const CHATKIT_ENV: EnvVar[] = [
@@ -116,7 +116,7 @@ export class ChatKitConfig {
   @Max(366 * 86400)
   visitorTokenTtlSeconds: number;
 
-  /** A silent stream gets a `: keep-alive` comment after this long (ARCHITECTURE §9: 15 s); tests shorten it. */
+  /** A silent stream gets a `: keep-alive` comment after this long (15 s, docs/chatkit-protocol.md); tests shorten it. */
   @IsInt()
   @Min(1)
   keepAliveMs: number;

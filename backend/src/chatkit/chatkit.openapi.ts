@@ -2,7 +2,7 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 
 /**
  * OpenAPI description of the ChatKit protocol endpoint. The wire format is OpenAI's ChatKit
- * custom-backend protocol (see docs and CHATKIT-PROTOCOL.md); these schemas document the request
+ * custom-backend protocol (see docs/chatkit-protocol.md); these schemas document the request
  * union precisely and the answers in outline (items and widgets are open-ended JSON).
  */
 

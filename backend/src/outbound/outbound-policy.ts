@@ -37,7 +37,7 @@ const CROSS_ORIGIN_SAFE_HEADERS = new Set(['accept', 'accept-language', 'content
 const defaultResolver: Resolver = async (hostname) => (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
- * Parley's outbound policy (WORKFLOWS §9): only http(s), and unless `allowPrivate`, never a
+ * Parley's outbound policy (docs/security.md, Outbound requests): only http(s), and unless `allowPrivate`, never a
  * loopback, private, link-local, CGNAT, metadata or unspecified address — checked on the literal
  * host, on every DNS answer at connect time (so a rebinding name cannot slip past a pre-check)
  * and again on every redirect hop. Responses are capped in bytes and time.

@@ -4,7 +4,7 @@ import { OutboundPolicy } from './outbound-policy';
 import { outboundConfig } from './outbound.config';
 
 /**
- * The process-wide outbound policy (CONTRACTS §5) for tools, MCP servers, webhooks and
+ * The process-wide outbound policy (docs/security.md, Outbound requests) for tools, MCP servers, webhooks and
  * `compatible` model endpoints: `check(url)` when saving, `fetcher()` when requesting.
  */
 @Injectable()

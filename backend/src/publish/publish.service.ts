@@ -94,7 +94,7 @@ export class PublishService {
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
       await em.getRepository(PublishLinkEntity).insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
-      // The public runs an immutable snapshot of the draft from now on (WORKFLOWS §8).
+      // The public runs an immutable snapshot of the draft from now on (docs/publishing.md, Versions).
       const { version } = await this.versions.snapshotDraft(em, wf, actor.userId);
       const workflow = await this.workflows.updatePublishState(em, workflowId, {
         isPublic: true,

@@ -13,7 +13,7 @@ import { WorkflowVersionsService } from '../workflows/workflow-versions.service'
 import { WorkflowsService } from '../workflows/workflows.service';
 import { PublishService, VersionChange } from './publish.service';
 
-/** Published versions (WORKFLOWS §8): what the public runs, the draft published, rollbacks. Owner only. */
+/** Published versions (docs/publishing.md, Versions): what the public runs, the draft published, rollbacks. Owner only. */
 @ApiTags('publishing')
 @Auth('jwt')
 @Controller('api/workflows/:id/versions')

@@ -9,7 +9,7 @@ import type { WorkflowSnapshot } from '../workflows/workflows.service';
  */
 export interface ChatContext {
   /**
-   * The workflow as this principal runs it (WORKFLOWS §8): for public principals its `runner` is
+   * The workflow as this principal runs it (docs/publishing.md, Versions): for public principals its `runner` is
    * the pinned published version's, for the owner's canvas chat the draft's.
    */
   workflow: WorkflowSnapshot;

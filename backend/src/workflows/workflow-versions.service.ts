@@ -23,7 +23,7 @@ export interface SnapshotResult {
 const VERSION_CURSOR = /^[1-9][0-9]{0,9}$/;
 
 /**
- * Immutable published snapshots of a workflow's runner (WORKFLOWS §8). Writers run inside the
+ * Immutable published snapshots of a workflow's runner (docs/publishing.md, Versions). Writers run inside the
  * caller's transaction on a row-locked workflow (the publish module's transitions), so version
  * numbers are assigned without races.
  */

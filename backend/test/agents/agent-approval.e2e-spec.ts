@@ -7,7 +7,7 @@ import { FakeToolServer, startFakeToolServer } from '../fakes/fake-tool-server';
 import type { TestApp } from '../setup/test-app';
 import { create, createAgent, decide, doneItems, finalText, message, stream, TOOL_SECRET, toolCalls } from './helpers';
 
-/** Human approval (WORKFLOWS §4): cards, decisions, audit, staleness, other principals, restarts. */
+/** Human approval (docs/workflows.md, Approvals): cards, decisions, audit, staleness, other principals, restarts. */
 describe('agent runner: human approval', () => {
   let t: TestApp;
   let model: FakeOpenAI;

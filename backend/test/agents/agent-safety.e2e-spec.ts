@@ -20,7 +20,7 @@ class Capture extends Writable {
 const SECRET_PART = 'tool-secret-9c41d7e2';
 const MCP_SECRET = 'mcp-secret-e81f';
 
-/** Secrets never leave, and the outbound policy holds at run time (WORKFLOWS §2, §9). */
+/** Secrets never leave, and the outbound policy holds at run time (docs/workflows.md; docs/security.md, Outbound requests). */
 describe('agent runner: secrets and outbound safety', () => {
   let model: FakeOpenAI;
   let tools: FakeToolServer;

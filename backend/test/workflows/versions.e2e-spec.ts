@@ -15,7 +15,7 @@ function answerOf(answer: ChatKitAnswer): string {
 }
 
 /**
- * Published versions (WORKFLOWS §8): the public runs the pinned snapshot, the owner's canvas chat
+ * Published versions (docs/publishing.md, Versions): the public runs the pinned snapshot, the owner's canvas chat
  * runs the draft, publishing the draft and rolling back change what the public runs at once, and
  * each item records the version that produced it.
  */

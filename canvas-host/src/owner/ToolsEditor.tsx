@@ -137,7 +137,7 @@ export interface ToolsEditorProps {
   workflowId?: string | undefined;
 }
 
-/** Add, edit and remove an agent's tools (CONTRACTS §1), with approval, write-only headers and a connection test. */
+/** Add, edit and remove an agent's tools (docs/workflows.md), with approval, write-only headers and a connection test. */
 export function ToolsEditor({ tools, onChange, errors, workflowId }: ToolsEditorProps) {
   const update = (index: number, patch: Partial<ToolDraft>) => onChange(tools.map((tool, i) => (i === index ? { ...tool, ...patch } : tool)));
   const listErrors = errors['runner.tools'];

@@ -12,7 +12,7 @@ function runnerLabel(runner: WorkflowVersion['runner']): string {
 const when = (iso: string) => new Date(iso).toLocaleString();
 
 /**
- * Published versions (WORKFLOWS §8): what the public runs, whether the draft differs, publishing the draft and
+ * Published versions (docs/publishing.md, Versions): what the public runs, whether the draft differs, publishing the draft and
  * rolling back. The canvas chat bubble always runs the draft, so the owner tries a change there first.
  */
 export function VersionsPanel({ workflow, onChange }: { workflow: Workflow; onChange: (workflow: Workflow) => void }) {

@@ -17,7 +17,7 @@ interface RemoteBoundaryState {
 
 /**
  * Catches a failed remote load (or a crash inside the remote) and shows a visible fallback with a retry button, so a
- * broken widget never takes the host page down with it (STYLE.md item 16).
+ * broken widget never takes the host page down with it (docs/adr/0001-module-federation-vite-plugin.md).
  */
 export class RemoteBoundary extends Component<RemoteBoundaryProps, RemoteBoundaryState> {
   override state: RemoteBoundaryState = { error: undefined, failed: false };

@@ -92,7 +92,7 @@ export function LiteChat({ client, greeting, starterPrompts, blocked, describe, 
       const generation = ++streamGeneration.current;
       setRequestError(null);
       dispatch({ type: 'stream_started', ...(options.outgoing ? { outgoing: options.outgoing } : {}) });
-      // A client tool call the stream ends on: the page runs it, then the turn goes on (CHATKIT-PROTOCOL.md §8.2).
+      // A client tool call the stream ends on: the page runs it, then the turn goes on (docs/chatkit-protocol.md, Client tools).
       let toolCall: { threadId: string; call: PendingToolCall } | null = null;
       try {
         for await (const event of start(controller.signal)) {

@@ -111,7 +111,7 @@ describe('client tools in the lite renderer', () => {
   });
 });
 
-describe('approval cards in the lite renderer (CONTRACTS §3)', () => {
+describe('approval cards in the lite renderer (docs/workflows.md, Approvals)', () => {
   const approvalCard = {
     id: 'wdg1',
     thread_id: 'thr_1',

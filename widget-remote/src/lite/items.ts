@@ -6,7 +6,7 @@ export const HIDDEN_ITEM_TYPES: ReadonlySet<string> = new Set(['hidden_context_i
 const emptyPart = (): OutputText => ({ type: 'output_text', text: '', annotations: [] });
 
 /**
- * Applies one `thread.item.updated` change to an item (CHATKIT-PROTOCOL.md §4). Pure: returns a new item, or the
+ * Applies one `thread.item.updated` change to an item (docs/chatkit-protocol.md). Pure: returns a new item, or the
  * same one when the update does not apply to its type or names a part or component the item does not have.
  */
 export function applyItemUpdate(item: ThreadItem, update: ThreadItemUpdate): ThreadItem {

@@ -1,5 +1,6 @@
 /**
- * The slice of the ChatKit wire protocol the lite renderer speaks (CHATKIT-PROTOCOL.md §3–§5). Field names are the
+ * The slice of the ChatKit wire protocol the lite renderer speaks (docs/chatkit-protocol.md;
+ * the server side is backend/src/chat-protocol/types.ts). Field names are the
  * wire's snake_case. Shapes are deliberately loose where the renderer only displays data (widget trees, tasks):
  * the server is the authority, and a newer server must not crash an older widget.
  */
@@ -127,7 +128,7 @@ export type ThreadItemUpdate =
 
 export type NoticeLevel = 'info' | 'warning' | 'danger';
 
-/** The 12 `ThreadStreamEvent` types (CHATKIT-PROTOCOL.md §4). */
+/** The 12 `ThreadStreamEvent` types (docs/chatkit-protocol.md). */
 export type StreamEvent =
   | { type: 'thread.created'; thread: Thread }
   | { type: 'thread.updated'; thread: Thread }

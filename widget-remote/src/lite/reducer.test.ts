@@ -3,7 +3,7 @@ import { applyItemUpdate } from './items';
 import type { StreamEvent, StreamEventType, Thread, ThreadItem, ThreadItemUpdate } from './protocol';
 import { initialLiteState, type LiteAction, liteReducer, type LiteState } from './reducer';
 
-// Shapes from shared/conformance/chatkit (echo runner, chatkit-python 1.6.5).
+// Shapes from backend/test/chat-protocol/conformance/chatkit (echo runner, chatkit-python 1.6.5).
 const T = '2026-01-01T00:00:00Z';
 const thread = (id: string, title?: string): Thread => ({
   id,

@@ -192,7 +192,7 @@ function belongs(state: LiteState, item: ThreadItem): boolean {
   return state.activeThreadId === null || item.thread_id === undefined || item.thread_id === state.activeThreadId;
 }
 
-/** Handles each of the 12 stream event types (CHATKIT-PROTOCOL.md §4). */
+/** Handles each of the 12 stream event types (docs/chatkit-protocol.md). */
 export function applyStreamEvent(state: LiteState, event: StreamEvent): LiteState {
   switch (event.type) {
     case 'thread.created': {

@@ -118,7 +118,7 @@ export function answerEvents(threadId: string, itemId: string, answer: string) {
   ];
 }
 
-/** Events the echo runner streams for `text` (shapes from shared/conformance/chatkit/create_thread.json). */
+/** Events the echo runner streams for `text` (shapes from backend/test/chat-protocol/conformance/chatkit/create_thread.json). */
 export function echoEvents(threadId: string, text: string, options: { create?: boolean; n?: number } = {}) {
   const n = options.n ?? 1;
   const thread = { id: threadId, created_at: '2026-01-01T00:00:00Z', status: { type: 'active' }, metadata: {}, items: { data: [], has_more: false } };

@@ -1,4 +1,4 @@
-/** Largest tool output the model sees, in UTF-8 bytes (WORKFLOWS §3). */
+/** Largest tool output the model sees, in UTF-8 bytes (docs/workflows.md, Limits). */
 export const TOOL_OUTPUT_LIMIT_BYTES = 64 * 1024;
 
 /** The marker appended to a truncated output, so the model knows it saw a part. */

@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { normaliseEmail } from '../email';
 
-/** Composite field decorators: the validation rule and its OpenAPI description in one place (STYLE 7). */
+/** Composite field decorators: the validation rule and its OpenAPI description in one place. */
 
 export const EmailField = (): PropertyDecorator =>
   applyDecorators(

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import type { CookieOptions, Response } from 'express';
 import { authConfig } from '../auth.config';
 
-/** The end-user OAuth session (ARCHITECTURE §9: security scheme `oauthSession`). */
+/** The end-user OAuth session (security scheme `oauthSession`; docs/security.md, End-user OAuth sessions). */
 export const OAUTH_COOKIE = 'parley_oauth';
 /** Only API routes read the session (`/api/chatkit`, `/api/auth/session`); pages never need it. */
 export const OAUTH_COOKIE_PATH = '/api';

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Published versions (WORKFLOWS §8): immutable snapshots of a workflow's runner definition, the
+ * Published versions (docs/publishing.md, Versions): immutable snapshots of a workflow's runner definition, the
  * version the public runs (`workflows.published_version`), and the version that produced each
  * chat item (`chat_items.workflow_version`, null for the owner's draft chats and older rows).
  * Workflows that are public when this runs get version 1 = their current runner, pinned.

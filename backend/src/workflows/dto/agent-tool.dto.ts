@@ -86,7 +86,7 @@ export function isToolUrl(value: string): boolean {
 }
 
 /**
- * One tool of an `agent` runner (CONTRACTS §1): `http`, `mcp` or `client`. Fields apply per type;
+ * One tool of an `agent` runner (docs/workflows.md): `http`, `mcp` or `client`. Fields apply per type;
  * header values are secrets (write-only, `"***"` in responses).
  */
 export class AgentToolDto {

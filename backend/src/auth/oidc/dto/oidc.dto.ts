@@ -17,7 +17,7 @@ export class OidcLoginQuery {
   returnTo?: string;
 }
 
-/** `GET /api/auth/session` (ARCHITECTURE §9): the end-user OAuth session, if any. */
+/** `GET /api/auth/session` (docs/security.md, End-user OAuth sessions): the end-user OAuth session, if any. */
 export class OAuthSessionResponse {
   @ApiProperty({ description: 'Whether a valid `parley_oauth` session cookie came with the request.' })
   authenticated: boolean;
