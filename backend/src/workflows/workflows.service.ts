@@ -114,6 +114,11 @@ export class WorkflowsService {
     return row;
   }
 
+  /** Whether `ownerId` owns the workflow `id` (no row is loaded). */
+  async isOwnedBy(ownerId: string, id: string): Promise<boolean> {
+    return (await this.workflows.countBy({ id, ownerId })) > 0;
+  }
+
   /** Any workflow by id, for the chat gateway and public metadata (callers check publish state). */
   async findById(id: string): Promise<WorkflowSnapshot | null> {
     return withPublished(this.workflows.createQueryBuilder('w')).where('w.id = :id', { id }).getOne();

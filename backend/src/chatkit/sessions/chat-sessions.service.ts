@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { InvalidTokenError } from '../../auth/auth.errors';
 import { SigningService } from '../../auth/signing.service';
 import type { ChatPrincipal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { featuresConfig } from '../../config/features.config';
 import { FeatureDisabledError } from '../../publish/publish.errors';
+import { ChatSessionRow, ChatSessionsRepository } from '../../transcript/chat-sessions.repository';
 import { WorkflowsService } from '../../workflows/workflows.service';
 import { CHAT_TOKEN_MAX_TTL_SECONDS, chatkitConfig } from '../chatkit.config';
 import { ChatSessionRevokedError } from './chat-sessions.errors';
@@ -58,18 +58,6 @@ interface ChatClaims {
   sid?: unknown;
 }
 
-interface SessionRow {
-  id: string;
-  user_id: string;
-  workflow_id: string;
-  device_id: string;
-  metadata: Record<string, unknown>;
-  created_at: Date;
-  expires_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
-
 /**
  * Chat sessions, the canvas auth mode. A durable `chat_sessions` row (user, workflow, device,
  * 24 h) stands behind short ES256 JWTs (`sub`, `wf`, `sid`, `jti`, `aud=parley-chat`, ≤ 5 min)
@@ -85,7 +73,7 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly signing: SigningService,
     private readonly workflows: WorkflowsService,
-    private readonly dataSource: DataSource,
+    private readonly sessions: ChatSessionsRepository,
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
     @Inject(featuresConfig.KEY) private readonly features: ConfigType<typeof featuresConfig>,
   ) {}
@@ -115,24 +103,9 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
     this.assertEnabled();
     await this.workflows.getOwned(userId, workflowId);
     const deviceId = options.deviceId ?? DEFAULT_DEVICE_ID;
-    const [reusable] = await this.dataSource.query<SessionRow[]>(
-      `SELECT * FROM chat_sessions
-        WHERE user_id = $1 AND workflow_id = $2 AND device_id = $3 AND revoked_at IS NULL
-          AND expires_at > now() + make_interval(secs => $4)
-        ORDER BY expires_at DESC LIMIT 1`,
-      [userId, workflowId, deviceId, SESSION_REUSE_MIN_REMAINING_MS / 1000],
-    );
-    let session = reusable;
-    if (session && options.metadata !== undefined) {
-      await this.dataSource.query(`UPDATE chat_sessions SET metadata = $2 WHERE id = $1`, [session.id, JSON.stringify(options.metadata)]);
-    }
-    if (!session) {
-      [session] = await this.dataSource.query<SessionRow[]>(
-        `INSERT INTO chat_sessions (user_id, workflow_id, device_id, metadata, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING *`,
-        [userId, workflowId, deviceId, JSON.stringify(options.metadata ?? {}), this.config.chatSessionTtlSeconds],
-      );
-    }
+    let session = await this.sessions.findReusable(userId, workflowId, deviceId, SESSION_REUSE_MIN_REMAINING_MS / 1000);
+    if (session && options.metadata !== undefined) await this.sessions.updateMetadata(session.id, options.metadata);
+    session ??= await this.sessions.insert(userId, workflowId, deviceId, options.metadata ?? {}, this.config.chatSessionTtlSeconds);
     const signed = await this.signing.sign(
       { sub: userId, wf: workflowId, sid: session.id },
       { audience: CHAT_TOKEN_AUDIENCE, ttlSeconds: this.config.chatTokenTtlSeconds },
@@ -173,65 +146,39 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
   /** One indexed read per request; a bounded `last_used_at` write at most once a minute. */
   private async assertSessionActive(principal: ChatPrincipal): Promise<void> {
     if (!isUUID(principal.sessionId)) throw new ChatSessionRevokedError();
-    const [row] = await this.dataSource.query<{ active: boolean; stale: boolean }[]>(
-      `SELECT (revoked_at IS NULL AND expires_at > now()) AS active,
-              (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $4)) AS stale
-         FROM chat_sessions WHERE id = $1 AND user_id = $2 AND workflow_id = $3`,
-      [principal.sessionId, principal.userId, principal.workflowId, LAST_USED_RESOLUTION_MS / 1000],
-    );
+    const row = await this.sessions.state(principal.sessionId, principal.userId, principal.workflowId, LAST_USED_RESOLUTION_MS / 1000);
     if (!row) {
       // Sessions go with their workflow (cascade): a deleted workflow answers 404, like any missing one.
-      const [owned] = await this.dataSource.query<unknown[]>(`SELECT 1 FROM workflows WHERE id = $1 AND owner_id = $2`, [principal.workflowId, principal.userId]);
-      if (!owned) throw new NotFoundError('Workflow not found.');
+      if (!(await this.workflows.isOwnedBy(principal.userId, principal.workflowId))) throw new NotFoundError('Workflow not found.');
       throw new ChatSessionRevokedError();
     }
     if (!row.active) throw new ChatSessionRevokedError();
-    if (row.stale) {
-      await this.dataSource.query(
-        `UPDATE chat_sessions SET last_used_at = now()
-          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
-        [principal.sessionId, LAST_USED_RESOLUTION_MS / 1000],
-      );
-    }
+    if (row.stale) await this.sessions.touch(principal.sessionId, LAST_USED_RESOLUTION_MS / 1000);
   }
 
   /** The caller's sessions: active ones first (newest first), then revoked or expired ones. */
   async list(userId: string): Promise<ChatSessionView[]> {
-    const rows = await this.dataSource.query<SessionRow[]>(
-      `SELECT * FROM chat_sessions WHERE user_id = $1
-        ORDER BY (revoked_at IS NULL AND expires_at > now()) DESC, created_at DESC, id DESC
-        LIMIT 500`,
-      [userId],
-    );
+    const rows = await this.sessions.listForUser(userId);
     return rows.map(toView);
   }
 
   /** Revokes one of the caller's sessions (idempotent); another user's or an unknown one → 404. */
   async revoke(userId: string, sessionId: string): Promise<void> {
-    const result = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE chat_sessions SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2`,
-      [sessionId, userId],
-    );
-    if (!affected(result)) throw new NotFoundError('Chat session not found.');
+    if (!(await this.sessions.revoke(sessionId, userId))) throw new NotFoundError('Chat session not found.');
   }
 
   /** Revokes every active session of the caller; returns how many. */
   async revokeAll(userId: string): Promise<number> {
-    const result = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE chat_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()`,
-      [userId],
-    );
-    return affected(result);
+    return this.sessions.revokeAll(userId);
   }
 
   /** The periodic job: deletes sessions past their expiry (revoked or not); returns how many. */
   async deleteExpired(now: Date = new Date()): Promise<number> {
-    const result = await this.dataSource.query<[unknown[], number]>(`DELETE FROM chat_sessions WHERE expires_at <= $1`, [now.toISOString()]);
-    return affected(result);
+    return this.sessions.deleteExpired(now);
   }
 }
 
-function toView(row: SessionRow): ChatSessionView {
+function toView(row: ChatSessionRow): ChatSessionView {
   return {
     id: row.id,
     workflowId: row.workflow_id,
@@ -242,11 +189,6 @@ function toView(row: SessionRow): ChatSessionView {
     expiresAt: new Date(row.expires_at).toISOString(),
     revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
   };
-}
-
-/** TypeORM's Postgres driver answers UPDATE and DELETE with `[rows, rowCount]`. */
-function affected(result: unknown): number {
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }
 
 function isId(value: unknown): value is string {
