@@ -157,6 +157,8 @@
           domainKey: d.domainKey || undefined,
           chatkitScriptUrl: d.chatkitScript || undefined,
           onEvent: function (ev) {
+            // The panel's own open/close are reported by setOpen(): once per open, once per close.
+            if (ev && (ev.type === 'open' || ev.type === 'close')) return;
             emit(ev);
           },
         });
