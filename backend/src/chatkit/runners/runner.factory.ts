@@ -14,6 +14,12 @@ import { measuredRunner } from './measured-runner';
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
 
+/** Who will read a configuration problem: the workflow's owner (canvas chat) or anyone else. */
+export type RunnerAudience = 'owner' | 'public';
+
+/** What public visitors see for a provider the server cannot use: no configuration details. */
+export const PUBLIC_UNAVAILABLE = 'This chat is not available right now. Please try again later.';
+
 /** At most this many SDK clients are kept (one per endpoint + key); compatible base URLs are owner-chosen. */
 const MAX_CLIENTS = 64;
 
@@ -33,14 +39,19 @@ export class RunnerFactory {
     private readonly metrics: ParleyMetrics,
   ) {}
 
-  /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
-  create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
+  /**
+   * The runner for `definition`, reading history from `store`, with its latency and errors measured. `audience`
+   * decides what a misconfigured provider says: the owner learns which server variable is missing, public visitors
+   * only that the chat is not available right now (no configuration details).
+   */
+  create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
     if (definition.kind !== 'openai') return measuredRunner(this.echo(store), 'echo', this.metrics);
-    return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+    return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
   }
 
-  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>, audience: RunnerAudience): Runner<ChatContext> {
+    const configured = this.endpointOf(definition.provider, definition.baseUrl);
+    const endpoint = 'reason' in configured && audience === 'public' ? { reason: PUBLIC_UNAVAILABLE } : configured;
     return new OpenAIRunner<ChatContext>({
       provider: definition.provider,
       model: definition.model,
@@ -67,10 +78,10 @@ export class RunnerFactory {
   private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
     switch (provider) {
       case 'openai':
-        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key configured.' };
+        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key (set OPENAI_API_KEY in its environment).' };
         return { client: this.client(this.config.openaiBaseUrl, this.config.openaiApiKey) };
       case 'gemini':
-        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key configured.' };
+        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key (set GEMINI_API_KEY in its environment).' };
         return { client: this.client(this.config.geminiBaseUrl, this.config.geminiApiKey) };
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };

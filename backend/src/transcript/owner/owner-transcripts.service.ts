@@ -19,6 +19,10 @@ interface ThreadRow {
   item_count: number;
   positive: number;
   negative: number;
+  /** Visitors only: 1 for the workflow's first visitor (by their first conversation), 2 for the next, … */
+  visitor_number: string | null;
+  /** Signed-in people only: the email (else the name) of their latest OIDC session, when one is still stored. */
+  person: string | null;
 }
 
 export interface ExportRow {
@@ -33,6 +37,18 @@ export interface ExportRow {
   role: 'user' | 'assistant' | null;
   text: string;
   item: Record<string, unknown>;
+}
+
+/**
+ * Who wrote a conversation, as the owner reads it: "You" for the owner's own canvas chats, the email or name of a
+ * signed-in person (OpenID Connect, or a host app's user) when known, "Visitor #n" for anonymous visitors (numbered
+ * per workflow in order of their first conversation); otherwise a masked id.
+ */
+export function whoLabel(kind: string, id: string, extra: { visitorNumber?: string | number | null; person?: string | null } = {}): string {
+  if (kind === 'user' || kind === 'chat') return 'You';
+  if (kind === 'visitor' && extra.visitorNumber) return `Visitor #${extra.visitorNumber}`;
+  if (extra.person) return extra.person;
+  return maskPrincipal(kind, id);
 }
 
 /** Enough of a principal id to tell people apart in a list, never enough to act as them. */
@@ -52,6 +68,21 @@ export function textOf(item: Record<string, unknown>): string {
     .join('');
 }
 
+/** `t` is a visitor's thread: how many visitors of the workflow started before (or with) this one. */
+const VISITOR_NUMBER_SQL = `CASE WHEN t.principal_kind = 'visitor' THEN (
+    SELECT count(*)::text FROM (
+      SELECT v.principal_id, min(v.created_at) AS first FROM chat_threads v
+       WHERE v.workflow_id = t.workflow_id AND v.principal_kind = 'visitor' GROUP BY v.principal_id) f,
+      (SELECT min(m.created_at) AS first FROM chat_threads m
+        WHERE m.workflow_id = t.workflow_id AND m.principal_kind = 'visitor' AND m.principal_id = t.principal_id) me
+     WHERE f.first < me.first OR (f.first = me.first AND f.principal_id <= t.principal_id)) END`;
+
+/** `t` is a signed-in person's thread (`issuer|subject`): the email, else the name, of their latest session. */
+const PERSON_SQL = `CASE WHEN t.principal_kind = 'oauth' THEN (
+    SELECT COALESCE(s.email, s.name) FROM oauth_sessions s
+     WHERE s.issuer || '|' || s.subject = t.principal_id AND COALESCE(s.email, s.name) IS NOT NULL
+     ORDER BY s.created_at DESC LIMIT 1) END`;
+
 const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -70,7 +101,7 @@ export class OwnerTranscriptsService {
       id: row.id,
       title: row.title,
       principalKind: row.principal_kind,
-      principalLabel: maskPrincipal(row.principal_kind, row.principal_id),
+      principalLabel: whoLabel(row.principal_kind, row.principal_id, { visitorNumber: row.visitor_number, person: row.person }),
       itemCount: Number(row.item_count),
       feedback: { positive: Number(row.positive), negative: Number(row.negative) },
       createdAt: row.created_at.toISOString(),
@@ -83,7 +114,9 @@ export class OwnerTranscriptsService {
       SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
              t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
-             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
+             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative,
+             ${VISITOR_NUMBER_SQL} AS visitor_number,
+             ${PERSON_SQL} AS person
         FROM chat_threads t
        WHERE ${where}`;
   }
@@ -171,10 +204,11 @@ export class OwnerTranscriptsService {
     let after = 0n;
     for (;;) {
       const rows = await this.dataSource.query<
-        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string }[]
+        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string; visitor_number: string | null; person: string | null }[]
       >(
         `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
-                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at
+                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at,
+                ${VISITOR_NUMBER_SQL} AS visitor_number, ${PERSON_SQL} AS person
            FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
           WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
           ORDER BY i.ordinal LIMIT $3`,
@@ -185,7 +219,7 @@ export class OwnerTranscriptsService {
           threadId: r.thread_id,
           threadTitle: r.title,
           principalKind: r.principal_kind,
-          principalLabel: maskPrincipal(r.principal_kind, r.principal_id),
+          principalLabel: whoLabel(r.principal_kind, r.principal_id, { visitorNumber: r.visitor_number, person: r.person }),
           threadCreatedAt: r.thread_created_at.toISOString(),
           itemId: r.item_id,
           itemType: r.type,
