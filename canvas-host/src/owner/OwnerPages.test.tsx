@@ -125,6 +125,39 @@ describe('SessionsPage', () => {
   });
 });
 
+describe('SessionsPage labels', () => {
+  it('shows workflow names and readable device labels, never raw ids or "default"', async () => {
+    localStorage.setItem('parley.deviceId', 'web-here1234');
+    const base = { createdAt: '2030-01-01T00:00:00Z', lastUsedAt: null, expiresAt: '2030-01-01T00:05:00Z', revokedAt: null };
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/chatkit/sessions': () => ({
+          json: {
+            data: [
+              { ...base, id: 's1', workflowId: 'wf_1', deviceId: 'web-here1234', metadata: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' } },
+              { ...base, id: 's2', workflowId: 'wf_2', deviceId: 'web-other999', metadata: { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15' } },
+              { ...base, id: 's3', workflowId: 'wf_gone', deviceId: 'default', metadata: {} },
+              { ...base, id: 's4', workflowId: 'wf_1', deviceId: 'cli-laptop', metadata: {} },
+            ],
+          },
+        }),
+        'GET /api/workflows': () => ({ json: { data: [{ id: 'wf_1', name: 'Support bot' }, { id: 'wf_2', name: 'Sales bot' }], nextCursor: null } }),
+      }).fetch,
+    );
+    render(<SessionsPage />);
+    await waitFor(() => expect(screen.getAllByRole('link', { name: 'Support bot' })).toHaveLength(2));
+    const rows = screen.getAllByTestId('session-row').map((row) => Array.from(row.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent));
+    expect(rows).toEqual([
+      ['Chrome on Linux (this browser)', 'Support bot'],
+      ['Safari on macOS', 'Sales bot'],
+      ['Unnamed device', 'Deleted or unknown workflow'],
+      ['cli-laptop', 'Support bot'],
+    ]);
+    localStorage.removeItem('parley.deviceId');
+  });
+});
+
 describe('AuditPage', () => {
   it('lists events with readable actions and masked metadata', async () => {
     vi.stubGlobal(
