@@ -9,6 +9,7 @@ export type AuditAction =
   | 'workflow.publish_rotated'
   | 'workflow.publish_revoked'
   | 'workflow.login_requirement_changed'
+  | 'workflow.allowed_origins_changed'
   | 'workflow.deleted';
 
 export interface AuditRecord {

@@ -48,8 +48,9 @@ export class WorkflowsController {
     @CurrentPrincipal() user: UserPrincipal,
     @Param('id', ParseUuidPipe) id: string,
     @Body() dto: UpdateWorkflowDto,
+    @Req() req: Request,
   ): Promise<WorkflowResponseDto> {
-    return this.workflows.toResponse(await this.workflows.update(user.userId, id, dto));
+    return this.workflows.toResponse(await this.workflows.update(user.userId, id, dto, requestIdOf(req)));
   }
 
   @Delete(':id')

@@ -9,10 +9,55 @@ const ACTIONS: Record<string, string> = {
   'workflow.publish_rotated': 'Link replaced',
   'workflow.publish_revoked': 'Revoked',
   'workflow.login_requirement_changed': 'Sign-in requirement changed',
+  'workflow.allowed_origins_changed': 'Allowed sites changed',
   'workflow.deleted': 'Deleted',
 };
 
-/** Publish, rotate, revoke and login-flag events, newest first; tokens arrive masked from the server. */
+const list = (value: unknown) => (Array.isArray(value) && value.length ? value.map(String).join(', ') : 'none');
+const yesNo = (value: unknown) => (value ? 'required' : 'not required');
+
+/** One readable line per metadata fact; raw keys never reach the page. Unknown keys get a generic phrasing. */
+export function describeAuditMetadata(action: string, metadata: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    switch (key) {
+      case 'token':
+        lines.push(`Link ${String(value)}`);
+        break;
+      case 'previousToken':
+        lines.push(value ? `Replaced link ${String(value)}` : 'No previous link');
+        break;
+      case 'requireLogin':
+        lines.push(action === 'workflow.login_requirement_changed' ? `Sign-in now ${yesNo(value)}` : `Sign-in ${yesNo(value)}`);
+        break;
+      case 'previous':
+        if (action === 'workflow.login_requirement_changed') lines.push(`Before: sign-in ${yesNo(value)}`);
+        break;
+      case 'linksRevoked':
+        lines.push(`${Number(value)} link${Number(value) === 1 ? '' : 's'} stopped working`);
+        break;
+      case 'added':
+        lines.push(`Added: ${list(value)}`);
+        break;
+      case 'removed':
+        lines.push(`Removed: ${list(value)}`);
+        break;
+      case 'name':
+        lines.push(`Name: ${String(value)}`);
+        break;
+      case 'wasPublic':
+        lines.push(value ? 'It was public' : 'It was private');
+        break;
+      default: {
+        const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_.]/g, ' ').toLowerCase();
+        lines.push(`${words.charAt(0).toUpperCase()}${words.slice(1)}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      }
+    }
+  }
+  return lines;
+}
+
+/** Publish, rotate, revoke, login-flag and allowed-site events, newest first; tokens arrive masked from the server. */
 export function AuditPage({ workflowId }: { workflowId: string }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -49,14 +94,11 @@ export function AuditPage({ workflowId }: { workflowId: string }) {
               <strong>{ACTIONS[event.action] ?? event.action}</strong> <time>{formatDate(event.occurredAt)}</time>{' '}
               <span className="muted">by {event.actor.kind === 'system' ? 'Parley' : 'you'}</span>
               {Object.keys(event.metadata).length > 0 && (
-                <dl>
-                  {Object.entries(event.metadata).map(([key, value]) => (
-                    <div key={key}>
-                      <dt>{key}</dt>
-                      <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
-                    </div>
+                <ul className="audit__details">
+                  {describeAuditMetadata(event.action, event.metadata).map((line) => (
+                    <li key={line}>{line}</li>
                   ))}
-                </dl>
+                </ul>
               )}
             </li>
           ))}

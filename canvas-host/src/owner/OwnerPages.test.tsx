@@ -180,4 +180,31 @@ describe('AuditPage', () => {
     expect(events[0]!.textContent).toContain('Link replaced');
     expect(events[0]!.textContent).toContain('pub_…abcd');
   });
+
+  it('turns raw metadata keys into sentences, including allowed-site changes', async () => {
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/workflows/wf_1/audit': () => ({
+          json: {
+            data: [
+              { id: 'e3', action: 'workflow.allowed_origins_changed', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-03T00:00:00Z', metadata: { added: ['https://shop.example.com'], removed: [] } },
+              { id: 'e2', action: 'workflow.publish_revoked', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-02T00:00:00Z', metadata: { linksRevoked: 2 } },
+              { id: 'e1', action: 'workflow.published', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-01T00:00:00Z', metadata: { token: 'pub_…abcd', requireLogin: true } },
+            ],
+            nextCursor: null,
+          },
+        }),
+      }).fetch,
+    );
+    render(<AuditPage workflowId="wf_1" />);
+    const events = await screen.findAllByTestId('audit-event');
+    const text = events.map((e) => e.textContent ?? '');
+    expect(text[0]).toContain('Allowed sites changed');
+    expect(text[0]).toContain('Added: https://shop.example.com');
+    expect(text[0]).toContain('Removed: none');
+    expect(text[1]).toContain('2 links stopped working');
+    expect(text[2]).toContain('Sign-in required');
+    for (const line of text) expect(line).not.toMatch(/linksRevoked|requireLogin|previousToken/);
+  });
 });

@@ -41,7 +41,7 @@ export class AuditActorDto {
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({
-    enum: ['workflow.published', 'workflow.publish_rotated', 'workflow.publish_revoked', 'workflow.login_requirement_changed', 'workflow.deleted'],
+    enum: ['workflow.published', 'workflow.publish_rotated', 'workflow.publish_revoked', 'workflow.login_requirement_changed', 'workflow.allowed_origins_changed', 'workflow.deleted'],
   })
   action: string;
   @ApiProperty({ type: AuditActorDto }) actor: AuditActorDto;
