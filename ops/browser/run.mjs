@@ -571,6 +571,31 @@ async function main() {
     await v.close();
   });
 
+  await scenario('issue16 touch: chat controls are at least 44 px on a touch screen', async () => {
+    const token = await client.owner(`touch-owner-${Date.now()}@example.com`);
+    const wf = await client.echoWorkflow(token, 'Touch echo');
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-touch', { hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
+    cleanups.push(v.close);
+    const p = v.page;
+    await v.context.route(CHATKIT_CDN, (route) => route.abort('connectionrefused'));
+    await p.goto(pub.shareUrl);
+    await widgetReady(p);
+    await send(p, 'Tap tap');
+    await expectEcho(p, 'Tap tap');
+    assert(await p.evaluate(() => window.matchMedia('(pointer: coarse)').matches), 'the emulated screen is not a touch screen');
+    const small = await p.evaluate(() =>
+      Array.from(document.querySelectorAll('[data-testid="parley-widget"] button'))
+        .map((b) => ({ b, r: b.getBoundingClientRect() }))
+        .filter(({ r }) => r.width > 0 && r.height > 0)
+        .filter(({ r }) => r.width < 44 || r.height < 44)
+        .map(({ b, r }) => `${b.getAttribute('aria-label') || b.textContent?.trim() || b.dataset.testid} ${Math.round(r.width)}x${Math.round(r.height)}`),
+    );
+    assert(small.length === 0, `controls under 44 px: ${small.join(', ')}`);
+    await screenshot(p, 'touch-targets');
+    await v.close();
+  });
+
   // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
   await scenario('rate limit: the visitor sees a countdown', async () => {
     const limited = await startServer({
