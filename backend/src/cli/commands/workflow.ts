@@ -2,7 +2,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { components } from '../api/schema';
 import type { Api } from '../api/client';
 import type { Context } from '../context';
-import { ErrorHints } from '../errors';
+import { ErrorHints, usageError } from '../errors';
 import { parseId } from '../ids';
 import { examples, fields, Output, table, when, yesNo } from '../output';
 import { confirm } from '../prompt';
@@ -96,6 +96,7 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
     )
     .action(async (options: CreateOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
+      requireRunnerFlags(options);
       const api = ctx.authed();
       const runner: Runner = { kind: options.runner };
       if (options.provider !== undefined) runner.provider = options.provider;
@@ -234,6 +235,13 @@ function describe(wf: Workflow): string {
     ['Last rotation', wf.isPublic && !wf.publishTokenRotatedAt ? 'never' : when(wf.publishTokenRotatedAt)],
     ['Share URL', wf.shareUrl ? `${wf.shareUrl} (token not shown; \`parley workflow rotate-token\` issues a new one)` : '-'],
     ['Runner', runner],
+    ...(wf.runner.kind === 'echo'
+      ? []
+      : ([
+          ['Base URL', wf.runner.baseUrl ?? '(provider default)'],
+          ['Temperature', wf.runner.temperature === undefined ? '(provider default)' : String(wf.runner.temperature)],
+          ['Instructions', wf.runner.instructions ? indentLines(wf.runner.instructions) : '-'],
+        ] as [string, string][])),
     ['Allowed origins', wf.allowedOrigins.length ? wf.allowedOrigins.join(', ') : '(global allowlist)'],
     ['Description', wf.description || '-'],
     ['Created', when(wf.createdAt)],
@@ -245,6 +253,22 @@ function describe(wf: Workflow): string {
 function printLink(out: Output, link: IssuedLink, headline: string): void {
   out.result(link, () => `${headline}\n\n${fields([['Share link', link.shareUrl], ['Token', link.publishToken]])}`);
   out.warn('the token and the share link are shown only this once; store them now. `parley workflow show` will not print them again.');
+}
+
+/** Flags the chosen runner cannot do without, named as flags (not as the API's `runner.model` field). */
+function requireRunnerFlags(options: CreateOptions): void {
+  if (options.runner !== 'openai') return;
+  if (!options.model?.trim()) {
+    throw usageError('--runner openai needs --model.', 'name the model, e.g. --model gpt-4o-mini (and --provider openai|gemini|compatible)');
+  }
+  if (options.provider === 'compatible' && !options.baseUrl?.trim()) {
+    throw usageError('--provider compatible needs --base-url.', 'give the endpoint, e.g. --base-url http://127.0.0.1:8080/v1');
+  }
+}
+
+/** Multi-line values (instructions) line up under their label. */
+function indentLines(text: string): string {
+  return text.replace(/\r?\n/g, `\n${' '.repeat(18)}`);
 }
 
 function parseTemperature(value: string): number {
