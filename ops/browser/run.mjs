@@ -447,7 +447,8 @@ async function main() {
     const rotated = await client.call('POST', `/api/workflows/${wf.id}/publish/rotate`, { token, body: { requireLogin: false } });
     const newUrl = rotated.shareUrl;
     assert(newUrl && newUrl !== first.shareUrl, 'rotation returned no new link');
-    await send(p, 'With the old link').catch(() => {});
+    await p.getByTestId('parley-composer').fill('With the old link');
+    await p.getByTestId('parley-send').click();
     await p.locator('[data-testid="parley-screen"][data-kind="link_rotated"]').waitFor({ timeout: T.long });
     // The visitor pastes the new link into the address bar of the same tab: only the fragment changes.
     await p.goto(newUrl);
