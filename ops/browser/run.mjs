@@ -399,14 +399,26 @@ async function main() {
     await v.close();
   });
 
-  // Issue 16: what a newcomer hit. Each scenario is self-contained (its own owner and workflow).
+  // Issue 16: what a newcomer hit. Each scenario is self-contained (its own workflow), on a server of its own whose
+  // per-IP budgets leave room for the many owners and pages these scenarios create (the main server's would answer
+  // 429 by now); started on first use, so `--only` runs without them do not pay for it.
+  let issue16 = null;
+  const i16 = async () => {
+    if (!issue16) {
+      const srv = await startServer({ name: 'server-issue16', log, env: { RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_IP: '1000' } });
+      cleanups.push(srv.stop);
+      const c = api(srv.base);
+      issue16 = { base: srv.base, client: c, owner: await c.owner(`issue16-owner-${Date.now()}@example.com`) };
+    }
+    return issue16;
+  };
   const FAKE_CHATKIT = `customElements.define('openai-chatkit', class extends HTMLElement {
     setOptions() { this.setAttribute('data-fake-chatkit', 'ready'); this.textContent = 'Fake ChatKit'; }
   });`;
   const CHATKIT_CDN = 'https://cdn.platform.openai.com/deployments/chatkit/chatkit.js';
 
   await scenario('issue16 bug 1: reloading the public page keeps the chat; the token never reaches the server', async () => {
-    const token = await client.owner(`reload-owner-${Date.now()}@example.com`);
+    const { client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'Reload echo');
     const pub = await client.publish(token, wf.id, false);
     const v = await newBrowser('visitor-reload');
@@ -436,7 +448,7 @@ async function main() {
   });
 
   await scenario('issue16 bug 2: a new link pasted into the same tab is taken, stripped and used', async () => {
-    const token = await client.owner(`paste-owner-${Date.now()}@example.com`);
+    const { client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'Paste echo');
     const first = await client.publish(token, wf.id, false);
     const v = await newBrowser('visitor-paste');
@@ -463,7 +475,7 @@ async function main() {
   });
 
   await scenario('issue16 bug 3: an embed on an unlisted origin says "not available on this site"; /api/config is readable', async () => {
-    const token = await client.owner(`unlisted-owner-${Date.now()}@example.com`);
+    const { base, client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'Listed elsewhere', { allowedOrigins: ['https://shop.example.com'] });
     const pub = await client.publish(token, wf.id, false);
     stat.setPage(
@@ -494,7 +506,7 @@ async function main() {
   });
 
   await scenario("issue16 bug 4: listing an embed origin keeps the owner's own share page working", async () => {
-    const token = await client.owner(`listed-owner-${Date.now()}@example.com`);
+    const { client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'Listed embed', { allowedOrigins: [stat.origin] });
     const pub = await client.publish(token, wf.id, false);
     const v = await newBrowser('visitor-listed');
@@ -510,7 +522,7 @@ async function main() {
   });
 
   await scenario('issue16 bug 5: the CSP lets the configured ChatKit script load; the notice only on a real failure', async () => {
-    const token = await client.owner(`chatkit-owner-${Date.now()}@example.com`);
+    const { client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'ChatKit echo');
     const pub = await client.publish(token, wf.id, false);
     const v = await newBrowser('visitor-chatkit');
@@ -542,7 +554,7 @@ async function main() {
   });
 
   await scenario('issue16 bug 6: the embed reports one open per open', async () => {
-    const token = await client.owner(`telemetry-owner-${Date.now()}@example.com`);
+    const { base, client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'Telemetry echo', { allowedOrigins: [stat.origin] });
     const pub = await client.publish(token, wf.id, false);
     stat.setPage(
@@ -571,7 +583,7 @@ async function main() {
   });
 
   await scenario('issue16 touch: chat controls are at least 44 px on a touch screen', async () => {
-    const token = await client.owner(`touch-owner-${Date.now()}@example.com`);
+    const { client, owner: token } = await i16();
     const wf = await client.echoWorkflow(token, 'Touch echo');
     const pub = await client.publish(token, wf.id, false);
     const v = await newBrowser('visitor-touch', { hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
