@@ -180,7 +180,7 @@ async function main() {
     await send(vp, 'Anonymous hello');
     await expectEcho(vp, 'Anonymous hello');
     await screenshot(vp, 'public-chat-echo');
-    // Reopen the link (the token lives in memory only, so a bare reload has none): the visitor token kept in
+    // Reopen the link (a new page load, like a new tab): the visitor token kept in
     // localStorage brings back this browser's own conversation.
     await vp.goto('about:blank');
     await vp.goto(shareUrl);
