@@ -82,6 +82,21 @@ describe('App', () => {
     expect(screen.getByTestId('signed-in-user').textContent).toBe('ada@example.com');
   });
 
+  it("titles a workflow's page with its name once loaded", async () => {
+    window.history.replaceState(null, '', '/workflows/wf_1');
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/config': () => ({ json: runtimeConfig() }),
+        'GET /api/auth/me': () => ({ json: { user: { id: 'u1', email: 'ada@example.com', name: 'Ada', createdAt: '' } } }),
+        'GET /api/workflows/wf_1': () => ({ json: workflow() }),
+      }).fetch,
+    );
+    render(<App />);
+    await screen.findByTestId('workflow-form');
+    await waitFor(() => expect(document.title).toBe('Support bot · Parley'));
+  });
+
   it('loads the code-split public page on /chat/:workflowId', async () => {
     window.history.replaceState(null, '', '/chat/wf_42');
     vi.stubGlobal('fetch', fakeApi({}).fetch);
