@@ -78,16 +78,6 @@ function keep(workflowId: string, token: string, storage: TabStorage | null): st
   return token;
 }
 
-/** Forgets this tab's token for the workflow (a link that can no longer work). */
-export function dropShareToken(workflowId: string, storage: TabStorage | null = safeSessionStorage()): void {
-  if (held?.workflowId === workflowId) held = null;
-  try {
-    storage?.removeItem(shareTokenStorageKey(workflowId));
-  } catch {
-    // Nothing kept.
-  }
-}
-
 /** Test seam. */
 export function forgetShareToken(): void {
   held = null;
