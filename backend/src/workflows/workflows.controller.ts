@@ -48,9 +48,8 @@ export class WorkflowsController {
     @CurrentPrincipal() user: UserPrincipal,
     @Param('id', ParseUuidPipe) id: string,
     @Body() dto: UpdateWorkflowDto,
-    @Req() req: Request,
   ): Promise<WorkflowResponseDto> {
-    return this.workflows.toResponse(await this.workflows.update(user.userId, id, dto, requestIdOf(req)));
+    return this.workflows.toResponse(await this.workflows.update(user.userId, id, dto));
   }
 
   @Delete(':id')

@@ -102,30 +102,31 @@ export class WorkflowsService {
     return this.workflows.findOneBy({ id });
   }
 
-  async update(ownerId: string, id: string, dto: UpdateWorkflowDto, requestId?: string): Promise<WorkflowSnapshot> {
+  async update(ownerId: string, id: string, dto: UpdateWorkflowDto): Promise<WorkflowSnapshot> {
     return this.dataSource.transaction(async (em) => {
       const row = await this.lockOwned(em, ownerId, id);
       if (dto.name !== undefined) row.name = dto.name;
+      await this.auditAllowedOrigins(em, ownerId, row, dto.allowedOrigins);
       if (dto.description !== undefined) row.description = dto.description;
       if (dto.runner !== undefined) row.runner = toRunnerDefinition(dto.runner);
-      if (dto.allowedOrigins !== undefined) {
-        // Who may embed the public chat is a security setting: every change is audited.
-        const added = dto.allowedOrigins.filter((o) => !row.allowedOrigins.includes(o));
-        const removed = row.allowedOrigins.filter((o) => !dto.allowedOrigins!.includes(o));
-        if (added.length || removed.length) {
-          await this.audit.record(em, {
-            action: 'workflow.allowed_origins_changed',
-            actor: { kind: 'user', id: ownerId },
-            workflowId: row.id,
-            ownerId,
-            requestId,
-            metadata: { added, removed },
-          });
-        }
-        row.allowedOrigins = dto.allowedOrigins;
-      }
+      if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
       if (dto.transcriptRetentionDays !== undefined) row.transcriptRetentionDays = dto.transcriptRetentionDays;
       return em.getRepository(WorkflowEntity).save(row);
+    });
+  }
+
+  /** Who may embed the public chat is a security setting: every real change of the list is audited (added, removed). */
+  private async auditAllowedOrigins(em: EntityManager, ownerId: string, row: WorkflowEntity, next: string[] | undefined): Promise<void> {
+    if (next === undefined) return;
+    const added = next.filter((o) => !row.allowedOrigins.includes(o));
+    const removed = row.allowedOrigins.filter((o) => !next.includes(o));
+    if (!added.length && !removed.length) return;
+    await this.audit.record(em, {
+      action: 'workflow.allowed_origins_changed',
+      actor: { kind: 'user', id: ownerId },
+      workflowId: row.id,
+      ownerId,
+      metadata: { added, removed },
     });
   }
 
