@@ -399,6 +399,49 @@ async function main() {
     await v.close();
   });
 
+  // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
+  await scenario('rate limit: the visitor sees a countdown', async () => {
+    const limited = await startServer({
+      name: 'server-ratelimited',
+      log,
+      env: { RATE_LIMIT_PER_PRINCIPAL: '4', RATE_LIMIT_WINDOW: '60' },
+    });
+    cleanups.push(limited.stop);
+    const c = api(limited.base);
+    const token = await c.owner(`rl-owner-${Date.now()}@example.com`);
+    const wf = await c.echoWorkflow(token, 'Busy echo');
+    const pub = await c.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-ratelimit');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(pub.shareUrl);
+    const banner = p.getByTestId('parley-rate-limit');
+    for (let i = 1; i <= 8 && !(await banner.isVisible().catch(() => false)); i++) {
+      const composer = p.getByTestId('parley-composer');
+      await composer.waitFor({ timeout: T.long });
+      await composer.fill(`message ${i}`);
+      const sendButton = p.getByTestId('parley-send');
+      if (await sendButton.isDisabled()) break;
+      await sendButton.click();
+      await Promise.race([
+        banner.waitFor({ timeout: T.long }),
+        p.locator('[data-testid="parley-message"][data-role="assistant"]', { hasText: `message ${i}` }).first().waitFor({ timeout: T.long }),
+      ]).catch(() => {});
+    }
+    await banner.waitFor({ timeout: T.long });
+    const seconds = Number((await p.getByTestId('parley-countdown').innerText()).replace(/\D+/g, ''));
+    assert(seconds > 0 && seconds <= 60, `countdown shows ${seconds}`);
+    await screenshot(p, 'rate-limited');
+    // It counts down.
+    await p.waitForFunction(
+      (s) => Number(document.querySelector('[data-testid="parley-countdown"]')?.textContent?.replace(/\D+/g, '')) < s,
+      seconds,
+      { timeout: 5000 },
+    );
+    await v.close();
+    await limited.stop();
+  });
+
   // Issue 16: what a newcomer hit. Each scenario is self-contained (its own workflow), on a server of its own whose
   // per-IP budgets leave room for the many owners and pages these scenarios create (the main server's would answer
   // 429 by now); started on first use, so `--only` runs without them do not pay for it.
@@ -605,49 +648,6 @@ async function main() {
     assert(small.length === 0, `controls under 44 px: ${small.join(', ')}`);
     await screenshot(p, 'touch-targets');
     await v.close();
-  });
-
-  // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
-  await scenario('rate limit: the visitor sees a countdown', async () => {
-    const limited = await startServer({
-      name: 'server-ratelimited',
-      log,
-      env: { RATE_LIMIT_PER_PRINCIPAL: '4', RATE_LIMIT_WINDOW: '60' },
-    });
-    cleanups.push(limited.stop);
-    const c = api(limited.base);
-    const token = await c.owner(`rl-owner-${Date.now()}@example.com`);
-    const wf = await c.echoWorkflow(token, 'Busy echo');
-    const pub = await c.publish(token, wf.id, false);
-    const v = await newBrowser('visitor-ratelimit');
-    cleanups.push(v.close);
-    const p = v.page;
-    await p.goto(pub.shareUrl);
-    const banner = p.getByTestId('parley-rate-limit');
-    for (let i = 1; i <= 8 && !(await banner.isVisible().catch(() => false)); i++) {
-      const composer = p.getByTestId('parley-composer');
-      await composer.waitFor({ timeout: T.long });
-      await composer.fill(`message ${i}`);
-      const sendButton = p.getByTestId('parley-send');
-      if (await sendButton.isDisabled()) break;
-      await sendButton.click();
-      await Promise.race([
-        banner.waitFor({ timeout: T.long }),
-        p.locator('[data-testid="parley-message"][data-role="assistant"]', { hasText: `message ${i}` }).first().waitFor({ timeout: T.long }),
-      ]).catch(() => {});
-    }
-    await banner.waitFor({ timeout: T.long });
-    const seconds = Number((await p.getByTestId('parley-countdown').innerText()).replace(/\D+/g, ''));
-    assert(seconds > 0 && seconds <= 60, `countdown shows ${seconds}`);
-    await screenshot(p, 'rate-limited');
-    // It counts down.
-    await p.waitForFunction(
-      (s) => Number(document.querySelector('[data-testid="parley-countdown"]')?.textContent?.replace(/\D+/g, '')) < s,
-      seconds,
-      { timeout: 5000 },
-    );
-    await v.close();
-    await limited.stop();
   });
 }
 
