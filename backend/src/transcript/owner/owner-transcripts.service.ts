@@ -19,8 +19,6 @@ interface ThreadRow {
   item_count: number;
   positive: number;
   negative: number;
-  /** Visitors only: 1 for the workflow's first visitor (by their first conversation), 2 for the next, … */
-  visitor_number: string | null;
   /** Signed-in people only: the email (else the name) of their latest OIDC session, when one is still stored. */
   person: string | null;
 }
@@ -68,19 +66,11 @@ export function textOf(item: Record<string, unknown>): string {
     .join('');
 }
 
-/** `t` is a visitor's thread: how many visitors of the workflow started before (or with) this one. */
-const VISITOR_NUMBER_SQL = `CASE WHEN t.principal_kind = 'visitor' THEN (
-    SELECT count(*)::text FROM (
-      SELECT v.principal_id, min(v.created_at) AS first FROM chat_threads v
-       WHERE v.workflow_id = t.workflow_id AND v.principal_kind = 'visitor' GROUP BY v.principal_id) f,
-      (SELECT min(m.created_at) AS first FROM chat_threads m
-        WHERE m.workflow_id = t.workflow_id AND m.principal_kind = 'visitor' AND m.principal_id = t.principal_id) me
-     WHERE f.first < me.first OR (f.first = me.first AND f.principal_id <= t.principal_id)) END`;
-
-/** `t` is a signed-in person's thread (`issuer|subject`): the email, else the name, of their latest session. */
+/** `t` is a signed-in person's thread (`issuer|subject`, issuers being URLs): the email, else the name, of their latest session (by the identity index). */
 const PERSON_SQL = `CASE WHEN t.principal_kind = 'oauth' THEN (
     SELECT COALESCE(s.email, s.name) FROM oauth_sessions s
-     WHERE s.issuer || '|' || s.subject = t.principal_id AND COALESCE(s.email, s.name) IS NOT NULL
+     WHERE s.issuer = split_part(t.principal_id, '|', 1) AND s.subject = substr(t.principal_id, strpos(t.principal_id, '|') + 1)
+       AND COALESCE(s.email, s.name) IS NOT NULL
      ORDER BY s.created_at DESC LIMIT 1) END`;
 
 const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -96,12 +86,32 @@ export class OwnerTranscriptsService {
     private readonly workflows: WorkflowsService,
   ) {}
 
-  private summary(row: ThreadRow): TranscriptSummaryDto {
+  /**
+   * "Visitor #n": 1 for the workflow's first visitor (by their first conversation), 2 for the next, … One pass over
+   * the workflow's visitor threads, for the visitors asked about (all of them when `visitorIds` is omitted).
+   */
+  private async visitorNumbers(workflowId: string, visitorIds?: string[]): Promise<Map<string, string>> {
+    if (visitorIds && visitorIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ principal_id: string; n: string }[]>(
+      `SELECT principal_id, n FROM (
+         SELECT principal_id, row_number() OVER (ORDER BY min(created_at), principal_id)::text AS n
+           FROM chat_threads WHERE workflow_id = $1 AND principal_kind = 'visitor' GROUP BY principal_id) numbered
+        ${visitorIds ? 'WHERE principal_id = ANY($2)' : ''}`,
+      visitorIds ? [workflowId, visitorIds] : [workflowId],
+    );
+    return new Map(rows.map((r) => [r.principal_id, r.n]));
+  }
+
+  private async numbersFor(workflowId: string, rows: { principal_kind: string; principal_id: string }[]): Promise<Map<string, string>> {
+    return this.visitorNumbers(workflowId, [...new Set(rows.filter((r) => r.principal_kind === 'visitor').map((r) => r.principal_id))]);
+  }
+
+  private summary(row: ThreadRow, numbers: Map<string, string>): TranscriptSummaryDto {
     return {
       id: row.id,
       title: row.title,
       principalKind: row.principal_kind,
-      principalLabel: whoLabel(row.principal_kind, row.principal_id, { visitorNumber: row.visitor_number, person: row.person }),
+      principalLabel: whoLabel(row.principal_kind, row.principal_id, { visitorNumber: numbers.get(row.principal_id), person: row.person }),
       itemCount: Number(row.item_count),
       feedback: { positive: Number(row.positive), negative: Number(row.negative) },
       createdAt: row.created_at.toISOString(),
@@ -115,7 +125,6 @@ export class OwnerTranscriptsService {
              t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative,
-             ${VISITOR_NUMBER_SQL} AS visitor_number,
              ${PERSON_SQL} AS person
         FROM chat_threads t
        WHERE ${where}`;
@@ -151,7 +160,8 @@ export class OwnerTranscriptsService {
       params,
     );
     const page = rows.slice(0, limit);
-    return { data: page.map((r) => this.summary(r)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+    const numbers = await this.numbersFor(workflowId, page);
+    return { data: page.map((r) => this.summary(r, numbers)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
   async get(ownerId: string, workflowId: string, threadId: string, query: TranscriptItemsQueryDto = {}): Promise<TranscriptDetailDto> {
@@ -178,7 +188,7 @@ export class OwnerTranscriptsService {
       [workflowId, threadId],
     );
     return {
-      ...this.summary(row),
+      ...this.summary(row, await this.numbersFor(workflowId, [row])),
       items: items.map((i) => i.data),
       nextCursor,
       feedbackEntries: feedback.map((f) => ({ itemIds: f.item_ids, kind: f.kind, createdAt: f.created_at.toISOString() })),
@@ -201,14 +211,16 @@ export class OwnerTranscriptsService {
    * batches so an export of any size streams with bounded memory.
    */
   async *exportRows(workflowId: string): AsyncGenerator<ExportRow> {
+    // Every visitor of the workflow numbered once (one entry per visitor, not per item).
+    const numbers = await this.visitorNumbers(workflowId);
     let after = 0n;
     for (;;) {
       const rows = await this.dataSource.query<
-        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string; visitor_number: string | null; person: string | null }[]
+        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string; person: string | null }[]
       >(
         `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
                 t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at,
-                ${VISITOR_NUMBER_SQL} AS visitor_number, ${PERSON_SQL} AS person
+                ${PERSON_SQL} AS person
            FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
           WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
           ORDER BY i.ordinal LIMIT $3`,
@@ -219,7 +231,7 @@ export class OwnerTranscriptsService {
           threadId: r.thread_id,
           threadTitle: r.title,
           principalKind: r.principal_kind,
-          principalLabel: whoLabel(r.principal_kind, r.principal_id, { visitorNumber: r.visitor_number, person: r.person }),
+          principalLabel: whoLabel(r.principal_kind, r.principal_id, { visitorNumber: numbers.get(r.principal_id), person: r.person }),
           threadCreatedAt: r.thread_created_at.toISOString(),
           itemId: r.item_id,
           itemType: r.type,
