@@ -5,11 +5,13 @@ import { AuthModule } from '../auth/auth.module';
 import { appConfig } from '../config/app.config';
 import { featuresConfig } from '../config/features.config';
 import { PublishModule } from '../publish/publish.module';
+import { RateLimitModule } from '../ratelimit/ratelimit.module';
 import { TranscriptModule } from '../transcript/transcript.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { AttachmentUrls } from './attachments/attachment-urls';
 import { ChatAttachmentsController } from './attachments/chat-attachments.controller';
 import { ChatAttachmentsService } from './attachments/chat-attachments.service';
+import { PendingAttachmentsSweeper } from './attachments/pending-attachments.sweeper';
 import { chatkitConfig } from './chatkit.config';
 import { ChatKitController } from './chatkit.controller';
 import { ChatKitService } from './chatkit.service';
@@ -44,12 +46,14 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     WorkflowsModule,
     TranscriptModule,
     PublishModule,
+    RateLimitModule,
   ],
   controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],
   providers: [
     ChatKitService,
     ChatKitStore,
     ChatAttachmentsService,
+    PendingAttachmentsSweeper,
     AttachmentUrls,
     ChatContextResolver,
     RunnerFactory,

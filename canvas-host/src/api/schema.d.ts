@@ -131,7 +131,7 @@ export interface paths {
         };
         /**
          * Start owner sign-in with OpenID Connect ("Sign in with SSO")
-         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it links to the owner account with that email or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A provider that does not verify emails gets 403 `oidc_email_unverified` at the callback.
+         * @description Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a verified email (`email_verified: true`); it signs in to the owner account with that email when that email is verified, or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. A password account whose email was never verified is connected only when this sign-in is started by its holder, signed in (access cookie or Bearer access JWT); otherwise the callback answers 409 `oidc_account_unverified` (an HTML page). A provider that does not verify emails gets 403 `oidc_email_unverified`.
          */
         get: operations["OidcController_ownerLogin"];
         put?: never;
@@ -361,7 +361,7 @@ export interface paths {
         get?: never;
         /**
          * Upload the bytes of a two-phase attachment (the `upload_descriptor` of `attachments.create`)
-         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment).
+         * @description Raw bytes, or multipart/form-data with a `file` field. The size must equal the declared one and the bytes must be what the declared type says (checked by content): image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/markdown, text/csv, application/json. Limit: `CHATKIT_UPLOAD_LIMIT`. Authenticated like `POST /api/chatkit` (chat JWT, or share link + the visitor token that created the attachment). Write-once: after a complete upload, or once the attachment is in a message, further uploads answer 409 `attachment_immutable`.
          */
         put: operations["ChatAttachmentsController_upload"];
         post?: never;
@@ -612,7 +612,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise the route is open and should not be reachable through the public proxy. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
+         * @description Send `Authorization: Bearer <METRICS_TOKEN>`. Production refuses to start without `METRICS_TOKEN`; outside production an unset token leaves the route open. Keep it off the public proxy either way. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.
          */
         get: operations["MetricsController_scrape"];
         put?: never;
@@ -763,7 +763,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -1101,6 +1101,33 @@ export interface operations {
                     "application/json": components["schemas"]["JwksDto"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     AuthController_login: {
@@ -1124,7 +1151,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1135,6 +1162,24 @@ export interface operations {
             };
             /** @description `invalid_credentials` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1153,6 +1198,15 @@ export interface operations {
             };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1187,8 +1241,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1233,8 +1305,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1278,8 +1368,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1340,6 +1448,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `oidc_account_unverified` (owner sign-in): the verified email belongs to a password account whose email was never verified; nothing is linked. An HTML page for the browser explains how to connect the accounts or recover. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -1349,7 +1475,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1415,7 +1541,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1481,7 +1607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1527,8 +1653,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1559,7 +1703,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserEnvelope"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1570,6 +1714,24 @@ export interface operations {
             };
             /** @description `email_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1595,6 +1757,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     OAuthSessionController_get: {
@@ -1613,6 +1784,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthSessionResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1642,8 +1840,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1688,8 +1904,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1720,7 +1954,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedPersonalTokenResponse"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1747,8 +1981,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1812,8 +2082,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2153,6 +2441,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2162,7 +2459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `service_unavailable` */
+            /** @description `service_unavailable`, `rate_limit_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2225,8 +2522,32 @@ export interface operations {
                     "image/webp": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": components["schemas"]["ErrorResponse"];
+                    "image/jpeg": components["schemas"]["ErrorResponse"];
+                    "image/png": components["schemas"]["ErrorResponse"];
+                    "image/webp": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": components["schemas"]["ErrorResponse"];
+                    "image/jpeg": components["schemas"]["ErrorResponse"];
+                    "image/png": components["schemas"]["ErrorResponse"];
+                    "image/webp": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2274,8 +2595,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2320,8 +2659,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2384,8 +2741,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2453,6 +2828,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `attachment_immutable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `payload_too_large` */
             413: {
                 headers: {
@@ -2471,8 +2855,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2497,6 +2899,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuntimeConfigDto"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2549,8 +2978,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2581,7 +3028,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2608,8 +3055,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2674,8 +3157,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2738,8 +3239,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2772,7 +3291,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2808,8 +3327,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2878,8 +3433,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2912,7 +3485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatSessionResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2948,8 +3521,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2987,8 +3596,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3021,7 +3648,7 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedLinkDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,8 +3693,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3100,7 +3763,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowResponseDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3145,8 +3808,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3220,8 +3919,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3254,7 +3971,7 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedLinkDto"];
                 };
             };
-            /** @description `validation_failed` */
+            /** @description `validation_failed`, `invalid_json` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3299,8 +4016,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3376,8 +4129,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3445,8 +4216,28 @@ export interface operations {
                     "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3518,8 +4309,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3583,8 +4392,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3609,6 +4436,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LivenessDto"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3640,8 +4476,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description `internal_error` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3666,6 +4520,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             503: {
