@@ -44,7 +44,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     for (const [name, value] of Object.entries(rendered.headers ?? {})) res.setHeader(name, value);
     if (wantsErrorPage(req)) {
-      res.status(status).type('html').send(browserErrorPage({ code: rendered.code, message: rendered.message, requestId: requestIdOf(req, res) }));
+      res.status(status).type('html').send(browserErrorPage({ code: rendered.code, message: rendered.message, requestId: requestIdOf(req, res), details: rendered.details }));
       return;
     }
     res.status(status).json({

@@ -24,11 +24,26 @@ const TITLES: Record<string, string> = {
 const escape = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
-/** The page: what happened (the error's own message), a reference for support, and links back. */
-export function browserErrorPage(error: { code: string; message: string; requestId: string }): string {
+/** Where "back" goes: the page the sign-in started from when the error knows it (a web URL or a path here). */
+function backTo(details: Record<string, unknown> | undefined): string | null {
+  const returnTo = details?.returnTo;
+  if (typeof returnTo !== 'string' || returnTo.length > 2048) return null;
+  if (returnTo.startsWith('/') && !returnTo.startsWith('//')) return returnTo;
+  try {
+    const url = new URL(returnTo);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The page: what happened (the error's own message), a reference for support, and a link back. */
+export function browserErrorPage(error: { code: string; message: string; requestId: string; details?: Record<string, unknown> }): string {
   const title = TITLES[error.code] ?? 'Sign-in did not work';
-  const back =
-    error.code === 'oidc_email_unverified'
+  const page = backTo(error.details);
+  const back = page
+    ? `<a class="primary" href="${escape(page)}">Go back</a>`
+    : error.code === 'oidc_email_unverified'
       ? '<a class="primary" href="/login">Back to sign-in</a>'
       : '<a class="primary" href="/">Back to Parley</a>';
   return `<!doctype html>
