@@ -186,9 +186,12 @@ describe('the parley CLI (built, run as a child process against the e2e server)'
       expect(text.stdout).toMatch(/Created workflow "Second" \([0-9a-f-]{36}\)/);
 
       // A missing flag is named as the flag, before any request (not as the API's `runner.model` field).
-      const invalid = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai']);
+      const invalid = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'openai']);
       expect(failure(invalid)).toEqual({ code: 2, stdout: '' });
       expect(invalid.stderr).toContain('--runner openai needs --model');
+      const noProvider = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--model', 'gpt-4o-mini']);
+      expect(failure(noProvider)).toEqual({ code: 2, stdout: '' });
+      expect(noProvider.stderr).toContain('--runner openai needs --provider');
       expect(invalid.stderr).not.toMatch(/runner\.model|validation_failed/);
       const noBase = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'compatible', '--model', 'm']);
       expect(failure(noBase)).toEqual({ code: 2, stdout: '' });

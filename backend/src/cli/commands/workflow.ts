@@ -258,8 +258,11 @@ function printLink(out: Output, link: IssuedLink, headline: string): void {
 /** Flags the chosen runner cannot do without, named as flags (not as the API's `runner.model` field). */
 function requireRunnerFlags(options: CreateOptions): void {
   if (options.runner !== 'openai') return;
+  if (!options.provider) {
+    throw usageError('--runner openai needs --provider.', 'choose the provider: --provider openai, gemini or compatible (with --base-url)');
+  }
   if (!options.model?.trim()) {
-    throw usageError('--runner openai needs --model.', 'name the model, e.g. --model gpt-4o-mini (and --provider openai|gemini|compatible)');
+    throw usageError('--runner openai needs --model.', 'name the model, e.g. --model gpt-4o-mini');
   }
   if (options.provider === 'compatible' && !options.baseUrl?.trim()) {
     throw usageError('--provider compatible needs --base-url.', 'give the endpoint, e.g. --base-url http://127.0.0.1:8080/v1');
