@@ -10,11 +10,16 @@ export type AuditAction =
   | 'workflow.publish_revoked'
   | 'workflow.login_requirement_changed'
   | 'workflow.allowed_origins_changed'
-  | 'workflow.deleted';
+  | 'workflow.version_published'
+  | 'workflow.version_rolled_back'
+  | 'workflow.deleted'
+  | 'agent.tool_call.approved'
+  | 'agent.tool_call.denied';
 
 export interface AuditRecord {
   action: AuditAction;
-  actor: { kind: 'user' | 'system'; id: string | null };
+  /** `user` (owner), `system`, or the chat principal kind that acted (`chat`, `visitor`, `oauth`, `host`…). */
+  actor: { kind: 'user' | 'system' | (string & {}); id: string | null };
   workflowId?: string | null;
   /** The owner whose account the row belongs to (deleted with the account). */
   ownerId?: string | null;

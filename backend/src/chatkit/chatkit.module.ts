@@ -1,7 +1,9 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
+import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
+import { OutboundModule } from '../outbound/outbound.module';
 import { appConfig } from '../config/app.config';
 import { featuresConfig } from '../config/features.config';
 import { PublishModule } from '../publish/publish.module';
@@ -46,6 +48,8 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     WorkflowsModule,
     TranscriptModule,
     PublishModule,
+    AgentsModule,
+    OutboundModule,
     RateLimitModule,
   ],
   controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],

@@ -1,14 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { WorkflowVersionEntity } from './entities/workflow-version.entity';
+import { OutboundModule } from '../outbound/outbound.module';
+import { SecretsModule } from '../secrets/secrets.module';
+import { RunnerDefinitions } from './runner-definitions';
 import { WorkflowEntity } from './entities/workflow.entity';
+import { WorkflowVersionsService } from './workflow-versions.service';
 import { WorkflowsController } from './workflows.controller';
 import { WorkflowsService } from './workflows.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WorkflowEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([WorkflowEntity, WorkflowVersionEntity]), AuditModule, OutboundModule, SecretsModule],
   controllers: [WorkflowsController],
-  providers: [WorkflowsService],
-  exports: [WorkflowsService],
+  providers: [WorkflowsService, WorkflowVersionsService, RunnerDefinitions],
+  exports: [WorkflowsService, WorkflowVersionsService, RunnerDefinitions],
 })
 export class WorkflowsModule {}

@@ -33,4 +33,19 @@ describe('a model workflow whose provider has no API key on the server', () => {
     expect(answer.text).toContain('not available right now');
     expect(answer.text).not.toMatch(/API_KEY|API key|configured/i);
   });
+
+  it('says the same for an agent runner: the variable to the owner, nothing to visitors', async () => {
+    const owner = await createOwner(t.app, 'keyless-agent');
+    const res = await request(t.app.getHttpServer())
+      .post('/api/workflows')
+      .set('Authorization', owner.auth)
+      .send({ name: 'Agent', runner: { kind: 'agent', provider: 'openai', model: 'gpt-4o-mini', tools: [] } })
+      .expect(201);
+    const workflowId = res.body.id as string;
+    expect((await chatkit(t.baseUrl, await chatToken(t, owner, workflowId), create('hello'))).text).toContain('OPENAI_API_KEY');
+    const published = await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish`).set('Authorization', owner.auth).send({ requireLogin: false }).expect(201);
+    const visitor = await chatkit(t.baseUrl, null, create('hello'), { 'x-parley-publish-token': published.body.publishToken as string });
+    expect(visitor.text).toContain('not available right now');
+    expect(visitor.text).not.toMatch(/API_KEY|API key|configured/i);
+  });
 });

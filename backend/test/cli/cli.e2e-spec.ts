@@ -185,14 +185,18 @@ describe('the parley CLI (built, run as a child process against the e2e server)'
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/Created workflow "Second" \([0-9a-f-]{36}\)/);
 
-      // A missing flag is named as the flag, before any request (not as the API's `runner.model` field).
-      const invalid = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'openai']);
+      // A missing required flag is named before anything is sent; what only the API knows comes from it.
+      const invalid = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai']);
       expect(failure(invalid)).toEqual({ code: 2, stdout: '' });
-      expect(invalid.stderr).toContain('--runner openai needs --model');
-      const noProvider = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--model', 'gpt-4o-mini']);
-      expect(failure(noProvider)).toEqual({ code: 2, stdout: '' });
-      expect(noProvider.stderr).toContain('--runner openai needs --provider');
-      expect(invalid.stderr).not.toMatch(/runner\.model|validation_failed/);
+      expect(invalid.stderr).toContain('--runner openai needs --provider <openai|gemini|compatible>');
+      const refused = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'openai', '--model', 'm', '--temperature', '1', '--base-url', 'not a url']);
+      expect(failure(refused)).toEqual({ code: 2, stdout: '' });
+      expect(refused.stderr).toContain('validation_failed');
+      expect(refused.stderr).toMatch(/runner\.baseUrl/);
+      const noModel = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'openai']);
+      expect(failure(noModel)).toEqual({ code: 2, stdout: '' });
+      expect(noModel.stderr).toContain('--runner openai needs --model');
+      expect(noModel.stderr).not.toMatch(/runner\.model|validation_failed/);
       const noBase = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'compatible', '--model', 'm']);
       expect(failure(noBase)).toEqual({ code: 2, stdout: '' });
       expect(noBase.stderr).toContain('--provider compatible needs --base-url');
@@ -207,7 +211,7 @@ describe('the parley CLI (built, run as a child process against the e2e server)'
       const show = await cli(['workflow', 'show', json(created).id]);
       expect(show.stdout).toMatch(/Runner:\s+openai \(compatible, local-model\)/);
       expect(show.stdout).toMatch(/Base URL:\s+http:\/\/127\.0\.0\.1:8080\/v1/);
-      expect(show.stdout).toMatch(/Instructions:\s+Be brief\.\n\s{18}Answer in French\./);
+      expect(show.stdout).toMatch(/Instructions:\s+Be brief\.\n {20}Answer in French\./);
       // Not one of the two the list test below expects.
       await api(`/api/workflows/${json(created).id}`, storedConfig().token!, { method: 'DELETE' });
     });

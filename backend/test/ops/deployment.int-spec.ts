@@ -18,6 +18,7 @@ import { loadRateLimitConfig } from '../../src/ratelimit/ratelimit.config';
 import { loadRetentionConfig } from '../../src/transcript/owner/transcript-retention.config';
 import { loadWebConfig, webConfig } from '../../src/web/web.config';
 import { createTestApp, TestApp } from '../setup/test-app';
+import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import {
   children,
   composeSeconds,
@@ -63,6 +64,7 @@ const LOADERS: Record<string, (source: NodeJS.ProcessEnv) => unknown> = {
   runners: loadRunnersConfig,
   rateLimit: loadRateLimitConfig,
   operations: loadOperationsConfig,
+  outbound: loadOutboundConfig,
 };
 const loadAll = (source: NodeJS.ProcessEnv): void => Object.values(LOADERS).forEach((load) => load(source));
 

@@ -531,6 +531,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/tools/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test an agent tool’s connection (MCP: list its tools); nothing is called with arguments */
+        post: operations["AgentToolsController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/transcripts": {
         parameters: {
             query?: never;
@@ -581,6 +598,41 @@ export interface paths {
         post?: never;
         /** Delete a thread with its items, attachments and feedback */
         delete: operations["OwnerTranscriptsController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the published versions, newest first (`published` marks the one the public runs) */
+        get: operations["VersionsController_list"];
+        put?: never;
+        /** Publish the draft as a new version (the workflow must be public); the public runs it from the next request */
+        post: operations["VersionsController_publishDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/versions/{version}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back: the public runs this earlier version again (the draft is kept) */
+        post: operations["VersionsController_rollback"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -644,6 +696,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentToolDto: {
+            /** @description mcp tools only: the server tools offered to the model (default: all) */
+            allowedTools?: string[];
+            /**
+             * @description `always`: a person approves each call in the chat (default `never`)
+             * @enum {string}
+             */
+            approval?: "never" | "always";
+            /** @description mcp tools only: approval per server tool name */
+            approvalOverrides?: {
+                [key: string]: "never" | "always";
+            };
+            description?: string;
+            /**
+             * @description Secret header values: write-only, shown as "***"; sending "***" keeps the stored value (http and mcp tools)
+             * @example {
+             *       "Authorization": "***"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * @description http tools only (required)
+             * @enum {string}
+             */
+            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            /**
+             * @description Unique in the workflow; the name the model calls (MCP tools keep their server names).
+             * @example lookup_order
+             */
+            name: string;
+            /** @description JSON Schema (type object) of the arguments (http and client tools) */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description http tools only: per-call timeout in ms (default 10000) */
+            timeoutMs?: number;
+            /** @enum {string} */
+            type: "http" | "mcp" | "client";
+            /**
+             * @description http: the endpoint, `{param}` path placeholders filled from the arguments; mcp: the Streamable HTTP endpoint (required for both)
+             * @example https://api.example.com/orders/{orderId}
+             */
+            url?: string;
+        };
         AuditActorDto: {
             id: string | null;
             /** @enum {string} */
@@ -651,7 +749,7 @@ export interface components {
         };
         AuditEventDto: {
             /** @enum {string} */
-            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.allowed_origins_changed" | "workflow.deleted";
+            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.allowed_origins_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "agent.tool_call.approved" | "agent.tool_call.denied";
             actor: components["schemas"]["AuditActorDto"];
             /** Format: uuid */
             id: string;
@@ -736,7 +834,7 @@ export interface components {
              */
             allowedOrigins?: string[];
             /** @default  */
-            description: string;
+            description?: string;
             /** @example Support assistant */
             name: string;
             /**
@@ -744,7 +842,7 @@ export interface components {
              *       "kind": "echo"
              *     }
              */
-            runner: components["schemas"]["RunnerDto"];
+            runner?: components["schemas"]["RunnerDto"];
             /** @description Keep transcripts this many days; null = the server default */
             transcriptRetentionDays?: number | null;
         };
@@ -763,7 +861,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -813,6 +911,10 @@ export interface components {
         };
         JwksDto: {
             keys: components["schemas"]["JwkDto"][];
+        };
+        ListedToolDto: {
+            description?: string;
+            name: string;
         };
         LivenessDto: {
             /** @example ok */
@@ -870,7 +972,7 @@ export interface components {
              * @description Visitors must sign in with OpenID Connect
              * @default false
              */
-            requireLogin: boolean;
+            requireLogin?: boolean;
         };
         ReadinessDto: {
             /** @enum {string} */
@@ -909,24 +1011,28 @@ export interface components {
              * @example http://127.0.0.1:8080/v1
              */
             baseUrl?: string;
-            /** @description System instructions (openai runners only) */
+            /** @description System instructions (openai and agent runners) */
             instructions?: string;
             /**
              * @example echo
              * @enum {string}
              */
-            kind: "echo" | "openai";
+            kind: "echo" | "openai" | "agent";
+            /** @description agent runners only: tool steps per answer (default 8) */
+            maxSteps?: number;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @example gpt-4o-mini
              */
             model?: string;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @enum {string}
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
+            /** @description agent runners only (required, may be empty) */
+            tools?: components["schemas"]["AgentToolDto"][];
         };
         RuntimeConfigDto: {
             chatkit: components["schemas"]["ChatKitRuntimeDto"];
@@ -952,6 +1058,21 @@ export interface components {
             expiresIn: number;
             user: components["schemas"]["UserResponse"];
         };
+        ToolTestDto: {
+            /** @description A tool definition; "***" header values are filled from the stored tool with the same name */
+            tool: components["schemas"]["AgentToolDto"];
+        };
+        ToolTestResultDto: {
+            /** @description When ok is false: outbound_url_refused, tool_schema_invalid, tool_unreachable, tool_timeout… */
+            code?: string;
+            message?: string;
+            /** @description Whether the tool could be reached */
+            ok: boolean;
+            /** @description http tools: the status of a HEAD request to the URL */
+            status?: number;
+            /** @description mcp tools: what the server lists (after allowedTools) */
+            tools?: components["schemas"]["ListedToolDto"][];
+        };
         TranscriptDetailDto: {
             /** Format: date-time */
             createdAt: string;
@@ -962,6 +1083,10 @@ export interface components {
             id: string;
             /** @description Visible items (hidden context excluded) */
             itemCount: number;
+            /** @description Item id → the published workflow version that produced it (null: the owner's draft, or written before versions existed) */
+            itemVersions: {
+                [key: string]: number | null;
+            };
             /** @description ChatKit thread items in order: one page (`limit`, from `cursor`) */
             items: {
                 [key: string]: unknown;
@@ -1018,7 +1143,7 @@ export interface components {
              */
             allowedOrigins?: string[];
             /** @default  */
-            description: string;
+            description?: string;
             /** @example Support assistant */
             name?: string;
             /**
@@ -1026,7 +1151,7 @@ export interface components {
              *       "kind": "echo"
              *     }
              */
-            runner: components["schemas"]["RunnerDto"];
+            runner?: components["schemas"]["RunnerDto"];
             /** @description Keep transcripts this many days; null = the server default */
             transcriptRetentionDays?: number | null;
         };
@@ -1043,6 +1168,10 @@ export interface components {
             /** @example Ada */
             name: string | null;
         };
+        VersionChangeDto: {
+            version: components["schemas"]["WorkflowVersionDto"];
+            workflow: components["schemas"]["WorkflowResponseDto"];
+        };
         WorkflowPageDto: {
             data: components["schemas"]["WorkflowResponseDto"][];
             nextCursor: string | null;
@@ -1052,6 +1181,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             description: string;
+            /** @description The draft runner differs from the published version (publish it with `POST …/versions`); false while private */
+            draftDiffers: boolean;
             /** Format: uuid */
             id: string;
             isPublic: boolean;
@@ -1064,6 +1195,8 @@ export interface components {
             publishedAt: string | null;
             /** Format: uuid */
             publishedBy: string | null;
+            /** @description The published version the public runs (share links, embeds); null while private */
+            publishedVersion: number | null;
             requireLogin: boolean;
             runner: components["schemas"]["RunnerDto"];
             /**
@@ -1074,6 +1207,22 @@ export interface components {
             transcriptRetentionDays: number | null;
             /** Format: date-time */
             updatedAt: string;
+        };
+        WorkflowVersionDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** @description This is the version the public runs */
+            published: boolean;
+            /** @description The runner as it was published (tool header values shown as `***`) */
+            runner: components["schemas"]["RunnerDto"];
+            /** @example 3 */
+            version: number;
+        };
+        WorkflowVersionPageDto: {
+            data: components["schemas"]["WorkflowVersionDto"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -4063,6 +4212,112 @@ export interface operations {
             };
         };
     };
+    AgentToolsController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTestResultDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     OwnerTranscriptsController_list: {
         parameters: {
             query?: {
@@ -4385,6 +4640,281 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VersionsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionPageDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VersionsController_publishDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionChangeDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `feature_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `publish_invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VersionsController_rollback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionChangeDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `publish_invalid_state` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,7 +10,21 @@ const ACTIONS: Record<string, string> = {
   'workflow.publish_revoked': 'Revoked',
   'workflow.login_requirement_changed': 'Sign-in requirement changed',
   'workflow.allowed_origins_changed': 'Allowed sites changed',
+  'workflow.version_published': 'Version published',
+  'workflow.version_rolled_back': 'Rolled back',
   'workflow.deleted': 'Deleted',
+  'agent.tool_call.approved': 'Tool call approved',
+  'agent.tool_call.denied': 'Tool call denied',
+};
+
+/** Who acted, as the owner reads it. */
+const ACTORS: Record<string, string> = {
+  user: 'you',
+  system: 'Parley',
+  chat: 'you',
+  visitor: 'a visitor',
+  oauth: 'a signed-in visitor',
+  host: 'a user of your app',
 };
 
 const list = (value: unknown) => (Array.isArray(value) && value.length ? value.map(String).join(', ') : 'none');
@@ -48,6 +62,22 @@ export function describeAuditMetadata(action: string, metadata: Record<string, u
       case 'wasPublic':
         lines.push(value ? 'It was public' : 'It was private');
         break;
+      case 'version':
+        lines.push(`Version ${String(value)}`);
+        break;
+      case 'previousVersion':
+        lines.push(value === null || value === undefined ? 'No version was published before' : `Before: version ${String(value)}`);
+        break;
+      case 'created':
+        if (value) lines.push('A new version was created from the draft');
+        break;
+      case 'tool':
+        lines.push(`Tool: ${String(value)}`);
+        break;
+      case 'threadId':
+      case 'callId':
+      case 'toolType':
+        break; // identifiers: in the JSON export, not worth a sentence here
       default: {
         const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_.]/g, ' ').toLowerCase();
         lines.push(`${words.charAt(0).toUpperCase()}${words.slice(1)}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -57,7 +87,7 @@ export function describeAuditMetadata(action: string, metadata: Record<string, u
   return lines;
 }
 
-/** Publish, rotate, revoke, login-flag and allowed-site events, newest first; tokens arrive masked from the server. */
+/** The workflow's audit events (publishing, versions, allowed sites, tool approvals), newest first; tokens arrive masked. */
 export function AuditPage({ workflowId }: { workflowId: string }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -92,7 +122,7 @@ export function AuditPage({ workflowId }: { workflowId: string }) {
           {events.map((event) => (
             <li key={event.id} data-testid="audit-event" data-action={event.action}>
               <strong>{ACTIONS[event.action] ?? event.action}</strong> <time>{formatDate(event.occurredAt)}</time>{' '}
-              <span className="muted">by {event.actor.kind === 'system' ? 'Parley' : 'you'}</span>
+              <span className="muted">by {ACTORS[event.actor.kind] ?? event.actor.kind}</span>
               {Object.keys(event.metadata).length > 0 && (
                 <ul className="audit__details">
                   {describeAuditMetadata(event.action, event.metadata).map((line) => (

@@ -72,6 +72,7 @@ describe('TranscriptsPage', () => {
               { id: 'u1', type: 'user_message', created_at: '2030-01-01T10:00:00Z', content: [{ type: 'input_text', text: 'Hello' }] },
               { id: 'a1', type: 'assistant_message', created_at: '2030-01-01T10:00:01Z', content: [{ type: 'output_text', text: 'Echo: Hello' }] },
             ],
+            itemVersions: { u1: 2, a1: null },
           },
         }),
       }).fetch,
@@ -80,6 +81,8 @@ describe('TranscriptsPage', () => {
     const list = await screen.findByTestId('transcript-items');
     expect(Array.from(list.querySelectorAll('.transcript__text')).map((n) => n.textContent)).toEqual(['Hello', 'Echo: Hello']);
     expect(screen.getByText(/You \(canvas\)/)).toBeTruthy();
+    // The version that produced each item: a published one, or the owner's draft.
+    expect(screen.getAllByTestId('item-version').map((n) => n.textContent)).toEqual(['v2', 'draft']);
   });
 
   it('shows a long thread a page at a time', async () => {
@@ -206,5 +209,32 @@ describe('AuditPage', () => {
     expect(text[1]).toContain('2 links stopped working');
     expect(text[2]).toContain('Sign-in required');
     for (const line of text) expect(line).not.toMatch(/linksRevoked|requireLogin|previousToken/);
+  });
+
+  it('describes version and tool-approval events, and who acted', async () => {
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/workflows/wf_1/audit': () => ({
+          json: {
+            data: [
+              { id: 'e2', action: 'agent.tool_call.approved', actor: { kind: 'visitor', id: 'vis_1' }, occurredAt: '2030-01-02T00:00:00Z', metadata: { threadId: 'thr_1', callId: 'c1', tool: 'refund_order', toolType: 'http' } },
+              { id: 'e1', action: 'workflow.version_published', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-01T00:00:00Z', metadata: { version: 2, previousVersion: 1, created: true } },
+            ],
+            nextCursor: null,
+          },
+        }),
+      }).fetch,
+    );
+    render(<AuditPage workflowId="wf_1" />);
+    const [approved, published] = (await screen.findAllByTestId('audit-event')).map((e) => e.textContent ?? '');
+    expect(approved).toContain('Tool call approved');
+    expect(approved).toContain('by a visitor');
+    expect(approved).toContain('Tool: refund_order');
+    expect(approved).not.toMatch(/thr_1|callId|toolType/);
+    expect(published).toContain('Version published');
+    expect(published).toContain('Version 2');
+    expect(published).toContain('Before: version 1');
+    expect(published).toContain('by you');
   });
 });

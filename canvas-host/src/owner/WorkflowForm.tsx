@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { CreateWorkflowBody, RunnerKind, RunnerProvider, Workflow } from '../api/types';
 import { ErrorAlert, Field } from '../ui/components';
+import { draftFromTool, type ToolDraft, toolBody, toolProblems, ToolsEditor } from './ToolsEditor';
 
 export interface WorkflowFormState {
   name: string;
@@ -12,6 +13,9 @@ export interface WorkflowFormState {
   instructions: string;
   baseUrl: string;
   temperature: string;
+  /** Agent runners: most model turns per answer (empty: the server's default, 8). */
+  maxSteps: string;
+  tools: ToolDraft[];
   /** One origin per line. */
   allowedOrigins: string;
 }
@@ -25,6 +29,8 @@ export const emptyWorkflowForm: WorkflowFormState = {
   instructions: '',
   baseUrl: '',
   temperature: '',
+  maxSteps: '',
+  tools: [],
   allowedOrigins: '',
 };
 
@@ -39,6 +45,8 @@ export function formFromWorkflow(workflow: Workflow): WorkflowFormState {
     instructions: runner.instructions ?? '',
     baseUrl: runner.baseUrl ?? '',
     temperature: runner.temperature === undefined ? '' : String(runner.temperature),
+    maxSteps: runner.kind === 'agent' && runner.maxSteps !== undefined ? String(runner.maxSteps) : '',
+    tools: (runner.tools ?? []).map(draftFromTool),
     allowedOrigins: workflow.allowedOrigins.join('\n'),
   };
 }
@@ -61,19 +69,38 @@ export function parseOrigins(text: string): { origins: string[]; invalid: string
   return { origins, invalid };
 }
 
-/** The request body for create and update: openai-only fields are sent only for the openai runner. */
+/** Problems the form finds before sending, keyed like the API's field paths. */
+export function formProblems(state: WorkflowFormState): Record<string, string[]> {
+  if (state.runnerKind !== 'agent') return {};
+  const problems = toolProblems(state.tools);
+  const steps = state.maxSteps.trim();
+  if (steps && !(/^\d+$/.test(steps) && Number(steps) >= 1 && Number(steps) <= 25)) problems['runner.maxSteps'] = ['A whole number from 1 to 25.'];
+  return problems;
+}
+
+/**
+ * The request body for create and update: model fields only for the openai and agent runners, tools and steps only
+ * for agents. Call only when `formProblems` found nothing.
+ */
 export function workflowBody(state: WorkflowFormState): CreateWorkflowBody {
+  const model = {
+    provider: state.provider,
+    model: state.model.trim(),
+    ...(state.instructions.trim() ? { instructions: state.instructions } : {}),
+    ...(state.baseUrl.trim() ? { baseUrl: state.baseUrl.trim() } : {}),
+    ...(state.temperature.trim() !== '' ? { temperature: Number(state.temperature) } : {}),
+  };
   const runner =
     state.runnerKind === 'echo'
       ? { kind: 'echo' as const }
-      : {
-          kind: 'openai' as const,
-          provider: state.provider,
-          model: state.model.trim(),
-          ...(state.instructions.trim() ? { instructions: state.instructions } : {}),
-          ...(state.baseUrl.trim() ? { baseUrl: state.baseUrl.trim() } : {}),
-          ...(state.temperature.trim() !== '' ? { temperature: Number(state.temperature) } : {}),
-        };
+      : state.runnerKind === 'openai'
+        ? { kind: 'openai' as const, ...model }
+        : {
+            kind: 'agent' as const,
+            ...model,
+            ...(state.maxSteps.trim() ? { maxSteps: Number(state.maxSteps) } : {}),
+            tools: state.tools.map(toolBody),
+          };
   return {
     name: state.name.trim(),
     description: state.description,
@@ -100,10 +127,16 @@ export interface WorkflowFormProps {
   initial: WorkflowFormState;
   submitLabel: string;
   onSubmit: (body: CreateWorkflowBody) => Promise<void>;
+  /** The saved workflow, for testing its tools; absent while creating. */
+  workflowId?: string;
 }
 
-/** Name, description, runner (echo or an OpenAI-compatible model) and the origins allowed to embed the chat. */
-export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormProps) {
+/**
+ * Name, description, runner (echo, an OpenAI-compatible model, or an agent with tools) and the origins allowed to
+ * embed the chat. Field errors of the API (`details.fields`, also carried by the tool error codes) show next to their
+ * fields.
+ */
+export function WorkflowForm({ initial, submitLabel, onSubmit, workflowId }: WorkflowFormProps) {
   const [state, setState] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -112,13 +145,17 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
     setSaved(false);
     setState((current) => ({ ...current, [key]: value }));
   };
-  const server = error instanceof ApiError ? error.fields : {};
+  const [checked, setChecked] = useState<Record<string, string[]>>({});
+  const server = { ...(error instanceof ApiError ? error.fields : {}), ...checked };
   const { invalid } = parseOrigins(state.allowedOrigins);
   const originErrors = invalid.length ? [`Not an origin: ${invalid.join(', ')} (use https://host or https://host:port).`] : undefined;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (invalid.length) return;
+    const problems = formProblems(state);
+    setChecked(problems);
+    if (Object.keys(problems).length) return;
     setBusy(true);
     setError(null);
     try {
@@ -149,7 +186,11 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
           <input type="radio" name="runner" value="openai" checked={state.runnerKind === 'openai'} onChange={() => set('runnerKind', 'openai')} />{' '}
           Model (OpenAI-compatible)
         </label>
-        {state.runnerKind === 'openai' && (
+        <label>
+          <input type="radio" name="runner" value="agent" checked={state.runnerKind === 'agent'} onChange={() => set('runnerKind', 'agent')} /> Agent (a
+          model that calls tools)
+        </label>
+        {state.runnerKind !== 'echo' && (
           <div className="stack">
             <Field label="Provider" hint={apiKeyHint(state.provider)} errors={server['runner.provider']}>
               {(props) => (
@@ -180,6 +221,14 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
                 <input {...props} type="number" min={0} max={2} step={0.1} value={state.temperature} onChange={(e) => set('temperature', e.target.value)} />
               )}
             </Field>
+            {state.runnerKind === 'agent' && (
+              <>
+                <Field label="Max steps" hint="Model turns per answer, 1 to 25; empty: 8." errors={server['runner.maxSteps']}>
+                  {(props) => <input {...props} inputMode="numeric" value={state.maxSteps} onChange={(e) => set('maxSteps', e.target.value)} />}
+                </Field>
+                <ToolsEditor tools={state.tools} onChange={(tools) => set('tools', tools)} errors={server} workflowId={workflowId} />
+              </>
+            )}
           </div>
         )}
       </fieldset>

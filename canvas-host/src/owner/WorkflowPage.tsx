@@ -6,6 +6,7 @@ import { paths } from '../routes';
 import { Link, navigate } from '../router';
 import { ConfirmButton, ErrorAlert, Loading } from '../ui/components';
 import { PublishPanel } from './PublishPanel';
+import { VersionsPanel } from './VersionsPanel';
 import { emptyWorkflowForm, formFromWorkflow, WorkflowForm } from './WorkflowForm';
 
 export type WorkflowTab = 'settings' | 'transcripts' | 'audit';
@@ -89,12 +90,14 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
       <h1 id="workflow-title">{workflow.name}</h1>
       <WorkflowTabs workflowId={workflow.id} current="settings" />
       <PublishPanel workflow={workflow} onChange={setWorkflow} />
+      <VersionsPanel workflow={workflow} onChange={setWorkflow} />
       <section className="panel" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
         <WorkflowForm
           key={workflow.id}
           initial={formFromWorkflow(workflow)}
           submitLabel="Save changes"
+          workflowId={workflow.id}
           onSubmit={async (body) => setWorkflow(await workflowsApi.update(workflow.id, body))}
         />
       </section>

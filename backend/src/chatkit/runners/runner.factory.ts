@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import OpenAI from 'openai';
+import { AgentRunner } from '../../agents/agent-runner';
+import { AgentRuntime } from '../../agents/agent-runtime';
 import { ParleyMetrics } from '../../metrics/parley-metrics';
+import { OutboundService } from '../../outbound/outbound.service';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
 import type { ChatContext } from '../context/chat-context';
 import { EchoRunner } from '../protocol/echo-runner';
@@ -37,6 +40,8 @@ export class RunnerFactory {
   constructor(
     @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
     private readonly metrics: ParleyMetrics,
+    private readonly outbound: OutboundService,
+    private readonly agents: AgentRuntime,
   ) {}
 
   /**
@@ -45,13 +50,28 @@ export class RunnerFactory {
    * only that the chat is not available right now (no configuration details).
    */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
-    if (definition.kind !== 'openai') return measuredRunner(this.echo(store), 'echo', this.metrics);
-    return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
+    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
+    if (definition.kind === 'agent') return measuredRunner(this.agent(definition, store, audience), 'agent', this.metrics);
+    return measuredRunner(this.echo(store), 'echo', this.metrics);
+  }
+
+  private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>, audience: RunnerAudience): Runner<ChatContext> {
+    const endpoint = this.endpointFor(definition.provider, definition.baseUrl, audience);
+    // Dictation works as for an `openai` runner of the same provider.
+    const speech = this.model({ kind: 'openai', provider: definition.provider, model: definition.model, baseUrl: definition.baseUrl }, store, audience) as OpenAIRunner<ChatContext>;
+    return new AgentRunner({
+      definition,
+      transcribe: (audio) => speech.transcribe(audio),
+      client: 'client' in endpoint ? endpoint.client : null,
+      unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
+      timeoutMs: this.config.timeoutMs,
+      store,
+      runtime: this.agents,
+    });
   }
 
   private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>, audience: RunnerAudience): Runner<ChatContext> {
-    const configured = this.endpointOf(definition.provider, definition.baseUrl);
-    const endpoint = 'reason' in configured && audience === 'public' ? { reason: PUBLIC_UNAVAILABLE } : configured;
+    const endpoint = this.endpointFor(definition.provider, definition.baseUrl, audience);
     return new OpenAIRunner<ChatContext>({
       provider: definition.provider,
       model: definition.model,
@@ -75,6 +95,12 @@ export class RunnerFactory {
     return runner;
   }
 
+  /** The provider endpoint, or why there is none, worded for `audience` (public visitors get no configuration details). */
+  private endpointFor(provider: OpenAIProvider, workflowBaseUrl: string | undefined, audience: RunnerAudience): { client: OpenAI } | { reason: string } {
+    const endpoint = this.endpointOf(provider, workflowBaseUrl);
+    return 'reason' in endpoint && audience === 'public' ? { reason: PUBLIC_UNAVAILABLE } : endpoint;
+  }
+
   private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
     switch (provider) {
       case 'openai':
@@ -86,12 +112,13 @@ export class RunnerFactory {
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };
         // Local OpenAI-compatible servers often need no key; the SDK insists on a non-empty one.
-        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed') };
+        // Owner-chosen URL: requests go through the outbound policy (private targets, redirects).
+        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed', true) };
     }
   }
 
-  private client(baseURL: string, apiKey: string): OpenAI {
-    const key = `${baseURL}\n${apiKey}`;
+  private client(baseURL: string, apiKey: string, ownerChosen = false): OpenAI {
+    const key = `${baseURL}\n${apiKey}\n${ownerChosen}`;
     let client = this.clients.get(key);
     if (client) {
       // Refresh recency for the small LRU.
@@ -109,6 +136,8 @@ export class RunnerFactory {
       // The chat's retry button is the retry: hidden upstream retries multiply latency and cost.
       maxRetries: 0,
       timeout: this.config.timeoutMs,
+      // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
+      ...(ownerChosen ? { fetch: this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) } : {}),
     });
     this.clients.set(key, client);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);

@@ -18,50 +18,72 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOrigin, OnlyForKind } from '../../common/http/validators';
+import { DEFAULT_MAX_STEPS, MAX_MAX_STEPS } from '../runner-definition';
+import { AgentToolDto, MAX_TOOLS } from './agent-tool.dto';
 
-export const RUNNER_KINDS = ['echo', 'openai'] as const;
+export const RUNNER_KINDS = ['echo', 'openai', 'agent'] as const;
 export const RUNNER_PROVIDERS = ['openai', 'gemini', 'compatible'] as const;
 
-/** `{kind:'echo'}` or `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}`. */
+/**
+ * `{kind:'echo'}`, `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}` or
+ * `{kind:'agent', …the openai fields, maxSteps?, tools}` (docs/workflows.md).
+ */
 export class RunnerDto {
   @ApiProperty({ enum: RUNNER_KINDS, example: 'echo' })
   @IsIn(RUNNER_KINDS)
   kind: (typeof RUNNER_KINDS)[number];
 
-  @ApiPropertyOptional({ enum: RUNNER_PROVIDERS, description: 'openai runners only' })
-  @OnlyForKind(['openai'])
-  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.provider !== undefined)
+  @ApiPropertyOptional({ enum: RUNNER_PROVIDERS, description: 'openai and agent runners' })
+  @OnlyForKind(['openai', 'agent'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.kind === 'agent' || o.provider !== undefined)
   @IsIn(RUNNER_PROVIDERS)
   provider?: (typeof RUNNER_PROVIDERS)[number];
 
-  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'openai runners only' })
-  @OnlyForKind(['openai'])
-  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.model !== undefined)
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'openai and agent runners' })
+  @OnlyForKind(['openai', 'agent'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.kind === 'agent' || o.model !== undefined)
   @IsString()
   @Length(1, 200)
   model?: string;
 
-  @ApiPropertyOptional({ maxLength: 20000, description: 'System instructions (openai runners only)' })
-  @OnlyForKind(['openai'])
+  @ApiPropertyOptional({ maxLength: 20000, description: 'System instructions (openai and agent runners)' })
+  @OnlyForKind(['openai', 'agent'])
   @ValidateIf((o: RunnerDto) => o.instructions !== undefined)
   @IsString()
   @MaxLength(20000)
   instructions?: string;
 
   @ApiPropertyOptional({ example: 'http://127.0.0.1:8080/v1', description: 'Required for provider `compatible`' })
-  @OnlyForKind(['openai'])
+  @OnlyForKind(['openai', 'agent'])
   @ValidateIf((o: RunnerDto) => o.baseUrl !== undefined || o.provider === 'compatible')
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(500)
   baseUrl?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 2 })
-  @OnlyForKind(['openai'])
+  @OnlyForKind(['openai', 'agent'])
   @ValidateIf((o: RunnerDto) => o.temperature !== undefined)
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(2)
   temperature?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MAX_STEPS, description: `agent runners only: tool steps per answer (default ${DEFAULT_MAX_STEPS})` })
+  @OnlyForKind(['agent'])
+  @ValidateIf((o: RunnerDto) => o.maxSteps !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MAX_STEPS)
+  maxSteps?: number;
+
+  @ApiPropertyOptional({ type: [AgentToolDto], maxItems: MAX_TOOLS, description: 'agent runners only (required, may be empty)' })
+  @OnlyForKind(['agent'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'agent' || o.tools !== undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_TOOLS)
+  @ValidateNested({ each: true })
+  @Type(() => AgentToolDto)
+  tools?: AgentToolDto[];
 }
 
 /** Optional but not nullable: an explicit `null` is validated (and refused), never stored. */
@@ -128,6 +150,10 @@ export class WorkflowResponseDto {
   @ApiProperty() description: string;
   @ApiProperty({ type: RunnerDto }) runner: RunnerDto;
   @ApiProperty({ type: [String] }) allowedOrigins: string[];
+  @ApiProperty({ type: Number, nullable: true, description: 'The published version the public runs (share links, embeds); null while private' })
+  publishedVersion: number | null;
+  @ApiProperty({ description: 'The draft runner differs from the published version (publish it with `POST …/versions`); false while private' })
+  draftDiffers: boolean;
   @ApiProperty() isPublic: boolean;
   @ApiProperty() requireLogin: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishedAt: string | null;

@@ -1,15 +1,7 @@
+import type { RunnerDefinition } from '../runner-definition';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type RunnerDefinition =
-  | { kind: 'echo' }
-  | {
-      kind: 'openai';
-      provider: 'openai' | 'gemini' | 'compatible';
-      model: string;
-      instructions?: string;
-      baseUrl?: string;
-      temperature?: number;
-    };
+export type { RunnerDefinition } from '../runner-definition';
 
 /** A workflow and its publish status (the share-link rows live in the publish module). */
 @Entity({ name: 'workflows' })
@@ -50,6 +42,13 @@ export class WorkflowEntity {
   /** Days to keep this workflow's transcripts; null = the global TRANSCRIPT_RETENTION_DAYS. */
   @Column({ name: 'transcript_retention_days', type: 'integer', nullable: true })
   transcriptRetentionDays: number | null;
+
+  /** The version the public runs (share links, embeds, host sessions); null while private. */
+  @Column({ name: 'published_version', type: 'integer', nullable: true })
+  publishedVersion: number | null;
+
+  /** The pinned version row, joined by the service's reads (not a column); absent when not loaded. */
+  published?: { version: number; runner: RunnerDefinition } | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
