@@ -6,6 +6,7 @@ import request from 'supertest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadAuthConfig } from '../../src/auth/auth.config';
 import { loadOidcConfig } from '../../src/auth/oidc/oidc.config';
+import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import { loadChatKitConfig } from '../../src/chatkit/chatkit.config';
 import { loadRunnersConfig } from '../../src/chatkit/runners/runners.config';
 import { loadAppConfig, parseTrustProxy } from '../../src/config/app.config';
@@ -18,7 +19,6 @@ import { loadRateLimitConfig } from '../../src/ratelimit/ratelimit.config';
 import { loadRetentionConfig } from '../../src/transcript/owner/transcript-retention.config';
 import { loadWebConfig, webConfig } from '../../src/web/web.config';
 import { createTestApp, TestApp } from '../setup/test-app';
-import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import {
   children,
   composeSeconds,
