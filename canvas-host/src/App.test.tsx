@@ -33,7 +33,7 @@ describe('matchRoute', () => {
     expect(pageTitle(matchRoute('/workflows/wf_1/transcripts'))).toBe('Transcripts · Parley');
     expect(pageTitle(matchRoute('/sessions'))).toBe('Chat sessions · Parley');
     expect(pageTitle(matchRoute('/nope'))).toBe('Page not found · Parley');
-    const titles = ['/', '/login', '/register', '/workflows/new', '/workflows/a', '/workflows/a/transcripts', '/workflows/a/transcripts/b', '/workflows/a/audit', '/sessions'].map((p) => pageTitle(matchRoute(p)));
+    const titles = ['/', '/login', '/register', '/workflows/new', '/workflows/a', '/workflows/a/transcripts', '/workflows/a/transcripts/b', '/workflows/a/audit', '/workflows/a/activity', '/sessions'].map((p) => pageTitle(matchRoute(p)));
     expect(new Set(titles).size).toBe(titles.length);
   });
 

@@ -79,6 +79,7 @@ const TITLES: Record<Route['name'], string> = {
   transcripts: 'Transcripts',
   transcript: 'Conversation',
   audit: 'Audit trail',
+  activity: 'Activity',
   sessions: 'Chat sessions',
   publicChat: 'Chat',
   notFound: 'Page not found',
