@@ -42,7 +42,7 @@ export class ChatKitService {
   ) {
     this.processor = new ChatKitProcessor<ChatContext>({
       store: transcript,
-      runners: (ctx) => runners.create(ctx.workflow.runner, transcript),
+      runners: (ctx) => runners.create(ctx.workflow.runner, transcript, ctx.principal.kind === 'chat' || ctx.principal.kind === 'user' ? 'owner' : 'public'),
       attachments: {
         prepare: (params, ctx) => this.acceptAttachment(params, ctx),
         uploadUrl: (id) => urls.uploadUrl(id),

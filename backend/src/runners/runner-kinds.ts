@@ -9,7 +9,10 @@ import type { OpenAIProvider } from './openai-runner';
 /** A runner kind, as in a workflow's runner definition (`{kind: 'agent', …}`). */
 export type RunnerKindName = RunnerDefinition['kind'];
 
-/** What the runner factory lends to builders: the model endpoints and clients it manages. */
+/**
+ * What the runner factory lends to builders for one request: the model endpoints and clients it
+ * manages, with configuration problems worded for the request's audience (owner or public).
+ */
 export interface ModelEndpoints {
   /** An SDK client for `provider` (server-held keys only), or why there is none. */
   endpoint(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string };

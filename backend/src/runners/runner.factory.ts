@@ -17,6 +17,12 @@ import { ModelEndpoints, RunnerBuilder, RunnerKind, RunnerKindName } from './run
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
 
+/** Who will read a configuration problem: the workflow's owner (canvas chat) or anyone else. */
+export type RunnerAudience = 'owner' | 'public';
+
+/** What public visitors see for a provider the server cannot use: no configuration details. */
+export const PUBLIC_UNAVAILABLE = 'This chat is not available right now. Please try again later.';
+
 /** At most this many SDK clients are kept (one per endpoint + key); compatible base URLs are owner-chosen. */
 const MAX_CLIENTS = 64;
 
@@ -27,7 +33,7 @@ const MAX_CLIENTS = 64;
  * the provider their module marks `@RunnerKind(kind)` (runner-kinds.ts).
  */
 @Injectable()
-export class RunnerFactory implements ModelEndpoints {
+export class RunnerFactory {
   private readonly logger = new Logger('Runners');
   private readonly clients = new Map<string, OpenAI>();
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
@@ -41,24 +47,25 @@ export class RunnerFactory implements ModelEndpoints {
 
   private builders: Map<RunnerKindName, RunnerBuilder> | null = null;
 
-  /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
-  create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+  /**
+   * The runner for `definition`, reading history from `store`, with its latency and errors measured. `audience`
+   * decides what a misconfigured provider says: the owner learns which server variable is missing, public visitors
+   * only that the chat is not available right now (no configuration details).
+   */
+  create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
+    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
     const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
-    if (builder) return measuredRunner(builder.create(definition as never, store, this), definition.kind, this.metrics);
+    if (builder) return measuredRunner(builder.create(definition as never, store, this.endpointsFor(audience)), definition.kind, this.metrics);
     return measuredRunner(this.echo(store), 'echo', this.metrics);
   }
 
-  get timeoutMs(): number {
-    return this.config.timeoutMs;
-  }
-
-  openai(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    return this.model(definition, store);
-  }
-
-  endpoint(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
-    return this.endpointOf(provider, workflowBaseUrl);
+  /** What builders of other kinds get: this factory's endpoints and clients, worded for `audience`. */
+  private endpointsFor(audience: RunnerAudience): ModelEndpoints {
+    return {
+      endpoint: (provider, workflowBaseUrl) => this.endpointFor(provider, workflowBaseUrl, audience),
+      openai: (definition, store) => this.model(definition, store, audience),
+      timeoutMs: this.config.timeoutMs,
+    };
   }
 
   private builder(kind: RunnerKindName): RunnerBuilder | undefined {
@@ -75,8 +82,8 @@ export class RunnerFactory implements ModelEndpoints {
     return this.builders.get(kind);
   }
 
-  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>, audience: RunnerAudience): Runner<ChatContext> {
+    const endpoint = this.endpointFor(definition.provider, definition.baseUrl, audience);
     return new OpenAIRunner<ChatContext>({
       provider: definition.provider,
       model: definition.model,
@@ -100,13 +107,19 @@ export class RunnerFactory implements ModelEndpoints {
     return runner;
   }
 
+  /** The provider endpoint, or why there is none, worded for `audience` (public visitors get no configuration details). */
+  private endpointFor(provider: OpenAIProvider, workflowBaseUrl: string | undefined, audience: RunnerAudience): { client: OpenAI } | { reason: string } {
+    const endpoint = this.endpointOf(provider, workflowBaseUrl);
+    return 'reason' in endpoint && audience === 'public' ? { reason: PUBLIC_UNAVAILABLE } : endpoint;
+  }
+
   private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
     switch (provider) {
       case 'openai':
-        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key configured.' };
+        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key (set OPENAI_API_KEY in its environment).' };
         return { client: this.client(this.config.openaiBaseUrl, this.config.openaiApiKey) };
       case 'gemini':
-        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key configured.' };
+        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key (set GEMINI_API_KEY in its environment).' };
         return { client: this.client(this.config.geminiBaseUrl, this.config.geminiApiKey) };
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };

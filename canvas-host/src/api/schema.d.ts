@@ -808,7 +808,7 @@ export interface components {
         };
         AuditEventDto: {
             /** @enum {string} */
-            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "agent.tool_call.approved" | "agent.tool_call.denied";
+            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.allowed_origins_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "agent.tool_call.approved" | "agent.tool_call.denied";
             actor: components["schemas"]["AuditActorDto"];
             /** Format: uuid */
             id: string;
@@ -1230,8 +1230,8 @@ export interface components {
             /** @enum {string} */
             principalKind: "user" | "visitor" | "oauth";
             /**
-             * @description Masked principal id: enough to tell people apart, not to impersonate them
-             * @example vis_…9f3a
+             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; else a masked id
+             * @example Visitor #3
              */
             principalLabel: string;
             title: string | null;
@@ -1260,8 +1260,8 @@ export interface components {
             /** @enum {string} */
             principalKind: "user" | "visitor" | "oauth";
             /**
-             * @description Masked principal id: enough to tell people apart, not to impersonate them
-             * @example vis_…9f3a
+             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; else a masked id
+             * @example Visitor #3
              */
             principalLabel: string;
             title: string | null;

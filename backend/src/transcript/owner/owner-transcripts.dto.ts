@@ -78,7 +78,7 @@ export class TranscriptSummaryDto {
   @ApiProperty({ example: 'thr_1a2b3c4d5e6f7a8b' }) id: string;
   @ApiProperty({ type: String, nullable: true }) title: string | null;
   @ApiProperty({ enum: PRINCIPAL_KINDS }) principalKind: TranscriptPrincipalKind;
-  @ApiProperty({ example: 'vis_…9f3a', description: 'Masked principal id: enough to tell people apart, not to impersonate them' })
+  @ApiProperty({ example: 'Visitor #3', description: 'Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; else a masked id' })
   principalLabel: string;
   @ApiProperty({ description: 'Visible items (hidden context excluded)' }) itemCount: number;
   @ApiProperty({ type: FeedbackCountsDto }) feedback: FeedbackCountsDto;

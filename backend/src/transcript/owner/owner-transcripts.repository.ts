@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TranscriptPrincipalKind } from './owner-transcripts.dto';
 
+/** `t` is a signed-in person's thread (`issuer|subject`, issuers being URLs): the email, else the name, of their latest session (by the identity index). */
+const PERSON_SQL = `CASE WHEN t.principal_kind = 'oauth' THEN (
+    SELECT COALESCE(s.email, s.name) FROM oauth_sessions s
+     WHERE s.issuer = split_part(t.principal_id, '|', 1) AND s.subject = substr(t.principal_id, strpos(t.principal_id, '|') + 1)
+       AND COALESCE(s.email, s.name) IS NOT NULL
+     ORDER BY s.created_at DESC LIMIT 1) END`;
+
 export interface OwnerThreadRow {
   id: string;
   ordinal: string;
@@ -13,6 +20,8 @@ export interface OwnerThreadRow {
   item_count: number;
   positive: number;
   negative: number;
+  /** Signed-in people only: the email (else the name) of their latest OIDC session, when one is still stored. */
+  person: string | null;
 }
 
 /** Filters of the owner's transcript list; every one optional. */
@@ -37,6 +46,7 @@ export interface OwnerExportRow {
   principal_id: string;
   thread_created_at: Date;
   item_id: string;
+  person: string | null;
 }
 
 /** The SQL of the owner's transcript views (list, detail, delete, export); every query bound to one workflow. */
@@ -44,12 +54,27 @@ export interface OwnerExportRow {
 export class OwnerTranscriptsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Visitor numbers of the workflow (1 for the first visitor by their first conversation, 2 for
+   * the next, …), for the visitors asked about (all of them when `visitorIds` is omitted).
+   */
+  async visitorNumbers(workflowId: string, visitorIds?: string[]): Promise<{ principal_id: string; n: string }[]> {
+    return this.dataSource.query<{ principal_id: string; n: string }[]>(
+      `SELECT principal_id, n FROM (
+         SELECT principal_id, row_number() OVER (ORDER BY min(created_at), principal_id)::text AS n
+           FROM chat_threads WHERE workflow_id = $1 AND principal_kind = 'visitor' GROUP BY principal_id) numbered
+        ${visitorIds ? 'WHERE principal_id = ANY($2)' : ''}`,
+      visitorIds ? [workflowId, visitorIds] : [workflowId],
+    );
+  }
+
   private threadSelect(where: string): string {
     return `
       SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
              t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
-             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
+             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative,
+             ${PERSON_SQL} AS person
         FROM chat_threads t
        WHERE ${where}`;
   }
@@ -118,7 +143,8 @@ export class OwnerTranscriptsRepository {
   exportBatch(workflowId: string, after: string, take: number): Promise<OwnerExportRow[]> {
     return this.dataSource.query<OwnerExportRow[]>(
       `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
-                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at
+                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at,
+                ${PERSON_SQL} AS person
            FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
           WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
           ORDER BY i.ordinal LIMIT $3`,

@@ -22,6 +22,18 @@ export interface ExportRow {
   item: Record<string, unknown>;
 }
 
+/**
+ * Who wrote a conversation, as the owner reads it: "You" for the owner's own canvas chats, the email or name of a
+ * signed-in person (OpenID Connect, or a host app's user) when known, "Visitor #n" for anonymous visitors (numbered
+ * per workflow in order of their first conversation); otherwise a masked id.
+ */
+export function whoLabel(kind: string, id: string, extra: { visitorNumber?: string | number | null; person?: string | null } = {}): string {
+  if (kind === 'user' || kind === 'chat') return 'You';
+  if (kind === 'visitor' && extra.visitorNumber) return `Visitor #${extra.visitorNumber}`;
+  if (extra.person) return extra.person;
+  return maskPrincipal(kind, id);
+}
+
 /** Enough of a principal id to tell people apart in a list, never enough to act as them. */
 export function maskPrincipal(kind: string, id: string): string {
   const prefix = kind === 'visitor' ? 'vis_' : kind === 'oauth' ? 'sub_' : 'usr_';
@@ -52,12 +64,26 @@ export class OwnerTranscriptsService {
     private readonly workflows: WorkflowsService,
   ) {}
 
-  private summary(row: OwnerThreadRow): TranscriptSummaryDto {
+  /**
+   * "Visitor #n": 1 for the workflow's first visitor (by their first conversation), 2 for the next, … One pass over
+   * the workflow's visitor threads, for the visitors asked about (all of them when `visitorIds` is omitted).
+   */
+  private async visitorNumbers(workflowId: string, visitorIds?: string[]): Promise<Map<string, string>> {
+    if (visitorIds && visitorIds.length === 0) return new Map();
+    const rows = await this.repo.visitorNumbers(workflowId, visitorIds);
+    return new Map(rows.map((r) => [r.principal_id, r.n]));
+  }
+
+  private async numbersFor(workflowId: string, rows: { principal_kind: string; principal_id: string }[]): Promise<Map<string, string>> {
+    return this.visitorNumbers(workflowId, [...new Set(rows.filter((r) => r.principal_kind === 'visitor').map((r) => r.principal_id))]);
+  }
+
+  private summary(row: OwnerThreadRow, numbers: Map<string, string>): TranscriptSummaryDto {
     return {
       id: row.id,
       title: row.title,
       principalKind: row.principal_kind,
-      principalLabel: maskPrincipal(row.principal_kind, row.principal_id),
+      principalLabel: whoLabel(row.principal_kind, row.principal_id, { visitorNumber: numbers.get(row.principal_id), person: row.person }),
       itemCount: Number(row.item_count),
       feedback: { positive: Number(row.positive), negative: Number(row.negative) },
       createdAt: row.created_at.toISOString(),
@@ -80,7 +106,8 @@ export class OwnerTranscriptsService {
       limit + 1,
     );
     const page = rows.slice(0, limit);
-    return { data: page.map((r) => this.summary(r)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+    const numbers = await this.numbersFor(workflowId, page);
+    return { data: page.map((r) => this.summary(r, numbers)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
   async get(ownerId: string, workflowId: string, threadId: string, query: TranscriptItemsQueryDto = {}): Promise<TranscriptDetailDto> {
@@ -100,7 +127,7 @@ export class OwnerTranscriptsService {
     const nextCursor = rows.length > limit ? items[items.length - 1].id : null;
     const feedback = await this.repo.feedback(workflowId, threadId);
     return {
-      ...this.summary(row),
+      ...this.summary(row, await this.numbersFor(workflowId, [row])),
       items: items.map((i) => i.data),
       itemVersions: Object.fromEntries(items.map((i) => [i.id, i.workflow_version])),
       nextCursor,
@@ -123,6 +150,8 @@ export class OwnerTranscriptsService {
    * batches so an export of any size streams with bounded memory.
    */
   async *exportRows(workflowId: string): AsyncGenerator<ExportRow> {
+    // Every visitor of the workflow numbered once (one entry per visitor, not per item).
+    const numbers = await this.visitorNumbers(workflowId);
     let after = 0n;
     for (;;) {
       const rows = await this.repo.exportBatch(workflowId, after.toString(), EXPORT_BATCH);
@@ -131,7 +160,7 @@ export class OwnerTranscriptsService {
           threadId: r.thread_id,
           threadTitle: r.title,
           principalKind: r.principal_kind,
-          principalLabel: maskPrincipal(r.principal_kind, r.principal_id),
+          principalLabel: whoLabel(r.principal_kind, r.principal_id, { visitorNumber: numbers.get(r.principal_id), person: r.person }),
           threadCreatedAt: r.thread_created_at.toISOString(),
           itemId: r.item_id,
           itemType: r.type,
