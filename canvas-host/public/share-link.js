@@ -2,7 +2,7 @@
 // Parley: moves a share link's token (`/chat/<id>#token=pub_…`, or `?token=`) out of the address bar as soon as the
 // page is parsed, and into memory for the app (src/public/shareToken.ts takes it from there). A classic script on
 // purpose: the app's module entry waits for Module Federation to negotiate the shared React (~200 ms), and the
-// token must not sit in the address bar that long (ARCHITECTURE.md §3).
+// token must not sit in the address bar that long (docs/adr/0005-share-token-per-tab.md).
 (function () {
   var match = /^\/chat\/([^/]+)\/?$/.exec(window.location.pathname);
   if (!match) return;

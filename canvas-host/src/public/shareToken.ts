@@ -1,7 +1,7 @@
 /**
  * The share-link token (`pub_…`) lives in the URL fragment (`/chat/<id>#token=…`, or `?token=` as a fallback). It
  * is removed from the address bar at once, so it is not left in history, bookmarks, screen shares or Referer headers
- * (ARCHITECTURE.md §3). `public/share-link.js` does that before the app has even loaded and hands the token over in
+ * (docs/adr/0005-share-token-per-tab.md). `public/share-link.js` does that before the app has even loaded and hands the token over in
  * `window.__parleyShareLink`; this module takes it from there (or reads the URL itself when that script did not run,
  * e.g. in tests, or when a new link is pasted into the same tab — a `hashchange`).
  *

@@ -25,7 +25,7 @@ export function isPublicConfigRoute(req: { path: string }): boolean {
 }
 
 /**
- * CORS for every route (ARCHITECTURE §9). `/api/config`: any origin, no credentials. Elsewhere: the global allowlist (`CORS_ORIGINS`).
+ * CORS for every route (docs/embedding.md, Allowed origins and CORS). `/api/config`: any origin, no credentials. Elsewhere: the global allowlist (`CORS_ORIGINS`).
  * On the ChatKit routes: a preflight is answered for any origin; a real request gets
  * `Access-Control-Allow-Origin` from the global allowlist here, and the public-access verifier
  * then overrides it with the workflow's `allowedOrigins` once the share link names the workflow.

@@ -28,7 +28,7 @@ export const VISITOR_RESPONSE_HEADER = 'X-Parley-Visitor';
  * the request before the rate limiter keys its buckets. In order:
  *
  * 1. publishing switched off → 403 `feature_disabled`;
- * 2. the share link, always against the database (ARCHITECTURE §9 verdict order):
+ * 2. the share link, always against the database (the verdict order of docs/embedding.md, section 2):
  *    `publish_token_invalid`, `workflow_not_published`, `publish_token_rotated`, then the
  *    `X-Parley-Workflow` hint → `workflow_mismatch`;
  * 3. the workflow's `allowedOrigins` (when set; Parley's own public origin always counts as
