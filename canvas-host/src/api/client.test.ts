@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { error, fakeApi } from '../test/fakeApi';
 import { api, ApiError, apiUrl, errorMessage, onSignedOut } from './client';
-import type { components } from './schema';
+import type { components } from '@parley/api-types';
 import type { ApiErrorBody, RequestOf, ResponseOf, Workflow } from './types';
 
 afterEach(() => vi.unstubAllGlobals());

@@ -1,8 +1,8 @@
-import type { components, paths } from './schema';
+import type { components, paths } from '@parley/api-types';
 
 /**
- * REST types for the canvas host. `schema.d.ts` is generated from docs/openapi.json (`npm run gen:api -w
- * canvas-host`); nothing here repeats what it has. The OpenAPI document is still growing, so each type below is
+ * REST types for the canvas host. `@parley/api-types` is generated from docs/openapi.json (`npm run gen:api` at
+ * the repository root); nothing here repeats what it has. The OpenAPI document is still growing, so each type below is
  * keyed by the route that returns it: while `docs/openapi.json` lacks the route, the minimal hand-written fallback
  * applies (marked REGENERATE); once the route is in the document and `gen:api` has run, the generated type takes
  * over by itself and any drift from the fallback shows up as a type error here or in the pages.

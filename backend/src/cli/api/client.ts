@@ -1,6 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { apiError, ErrorHints, networkError } from '../errors';
-import type { paths } from './schema';
+import type { paths } from '@parley/api-types';
 
 /** A typed client for the REST contract (`docs/openapi.json` → `schema.d.ts`). */
 export type ApiClient = Client<paths>;

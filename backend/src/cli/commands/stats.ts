@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { components } from '../api/schema';
+import type { components } from '@parley/api-types';
 import type { Context } from '../context';
 import { parseId } from '../ids';
 import { examples, table } from '../output';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import type { components } from '../api/schema';
+import type { components } from '@parley/api-types';
 import type { Api } from '../api/client';
 import type { Context } from '../context';
 import { ErrorHints, usageError } from '../errors';

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BACKEND = join(__dirname, '..', '..', '..');
+const BACKEND = join(__dirname, '..', '..');
 const OPENAPI = join(BACKEND, '..', 'docs', 'openapi.json');
-const SCHEMA = join(__dirname, 'schema.d.ts');
+const SCHEMA = join(BACKEND, '..', 'packages', 'api-types', 'schema.d.ts');
 
 /*
- * Regenerates the CLI's API types in memory with openapi-typescript's Node API, with the options
- * `npm run gen:cli-api` passes to its CLI (`--default-non-nullable false`: a documented default
+ * Regenerates the REST types (`@parley/api-types`, used by the CLI and the owner app) in memory with
+ * openapi-typescript's Node API, with the options `npm run gen:api` passes to its CLI (`--default-non-nullable false`: a documented default
  * does not make a request field required). openapi-typescript pulls ESM-only packages, which
  * jest's CommonJS sandbox cannot load, so it runs in a plain Node child process.
  */
@@ -19,7 +19,7 @@ const spec = JSON.parse(readFileSync(process.argv[1], 'utf8'));
 process.stdout.write(COMMENT_HEADER + astToString(await openapiTS(spec, { defaultNonNullable: false })));
 `;
 
-describe('CLI API types (src/cli/api/schema.d.ts)', () => {
+describe('REST API types (packages/api-types/schema.d.ts)', () => {
   it('match docs/openapi.json', () => {
     const generated = spawnSync(process.execPath, ['--input-type=module', '-e', GENERATE, OPENAPI], {
       cwd: BACKEND,
@@ -34,7 +34,7 @@ describe('CLI API types (src/cli/api/schema.d.ts)', () => {
       const found = a.findIndex((text, i) => text !== b[i]);
       const line = found === -1 ? Math.min(a.length, b.length) : found;
       throw new Error(
-        `src/cli/api/schema.d.ts is stale: run \`npm run gen:cli-api\` in backend/ after \`npm run openapi\`.\n` +
+        `packages/api-types/schema.d.ts is stale: run \`npm run openapi && npm run gen:api\` at the repository root.\n` +
           `First difference at line ${line + 1}:\n  committed: ${a[line]}\n  generated: ${b[line]}`,
       );
     }
