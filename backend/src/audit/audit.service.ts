@@ -9,7 +9,11 @@ export type AuditAction =
   | 'workflow.publish_rotated'
   | 'workflow.publish_revoked'
   | 'workflow.login_requirement_changed'
-  | 'workflow.deleted';
+  | 'workflow.deleted'
+  | 'workflow.server_key_created'
+  | 'workflow.server_key_revoked'
+  | 'workflow.host_session_revoked'
+  | 'workflow.webhook_secret_rotated';
 
 export interface AuditRecord {
   action: AuditAction;

@@ -20,6 +20,7 @@ import { ChatKitBodyParser } from './http/chatkit-body';
 import { RunnerFactory } from './runners/runner.factory';
 import { runnersConfig } from './runners/runners.config';
 import { ChatSessionStrategy } from './sessions/chat-session.strategy';
+import { HostChatStrategy } from './sessions/host-session.strategy';
 import { ChatSessionsAdminController, ChatSessionsController } from './sessions/chat-sessions.controller';
 import { PublishTokenVerifier } from './public/publish-token.verifier';
 import { OAuthChatStrategy, VisitorChatStrategy } from './public/public-principal.strategies';
@@ -61,6 +62,7 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     PublishTokenVerifier,
     VisitorChatStrategy,
     OAuthChatStrategy,
+    HostChatStrategy,
     ChatStreams,
   ],
   exports: [ChatSessionsService],

@@ -46,7 +46,7 @@ export class ChatContextResolver {
     if (hint !== undefined && (typeof hint !== 'string' || hint.toLowerCase() !== workflowId.toLowerCase())) throw new WorkflowMismatchError();
     const workflow = await this.workflow(workflowId);
     if (!workflow) throw new NotFoundError('Workflow not found.');
-    await strategy.authorize?.(principal, workflow);
+    await strategy.authorize?.(principal, workflow, req);
     return { workflow, scope: { workflowId: workflow.id, principal: transcriptPrincipal }, principal, requestId: requestIdOf(req) };
   }
 

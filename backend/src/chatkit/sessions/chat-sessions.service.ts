@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { InvalidTokenError } from '../../auth/auth.errors';
+import { unverifiedTokenKind } from '../../auth/guards/credentials';
 import { SigningService } from '../../auth/keys/signing.service';
 import type { ChatPrincipal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
@@ -56,6 +57,8 @@ interface ChatClaims {
   sub?: unknown;
   wf?: unknown;
   sid?: unknown;
+  /** Set on other kinds of chat JWT (end-user `host` tokens); canvas tokens have none. */
+  kind?: unknown;
 }
 
 interface SessionRow {
@@ -159,8 +162,11 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
     if (cached && cached.expiresAtMs > Date.now()) return { ...cached.principal };
     if (cached) this.verified.delete(token);
 
+    // End-user (host) tokens share the audience; refuse them before spending a signature check.
+    if (unverifiedTokenKind(token) !== undefined) throw new InvalidTokenError();
     const claims = await this.signing.verify<ChatClaims>(token, { audience: CHAT_TOKEN_AUDIENCE });
     const { sub, wf, sid, jti } = claims;
+    if (claims.kind !== undefined) throw new InvalidTokenError();
     if (!isId(sub) || !isId(wf) || !isUUID(wf) || !isId(sid) || !isId(jti)) throw new InvalidTokenError();
     // Refuse tokens minted (or forged with a stolen key) for longer than a chat session may live.
     if (claims.exp - claims.iat > CHAT_TOKEN_MAX_TTL_SECONDS) throw new InvalidTokenError();

@@ -41,7 +41,17 @@ export class AuditActorDto {
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({
-    enum: ['workflow.published', 'workflow.publish_rotated', 'workflow.publish_revoked', 'workflow.login_requirement_changed', 'workflow.deleted'],
+    enum: [
+      'workflow.published',
+      'workflow.publish_rotated',
+      'workflow.publish_revoked',
+      'workflow.login_requirement_changed',
+      'workflow.deleted',
+      'workflow.server_key_created',
+      'workflow.server_key_revoked',
+      'workflow.host_session_revoked',
+      'workflow.webhook_secret_rotated',
+    ],
   })
   action: string;
   @ApiProperty({ type: AuditActorDto }) actor: AuditActorDto;

@@ -14,6 +14,8 @@ interface ThreadRow {
   title: string | null;
   principal_kind: TranscriptPrincipalKind;
   principal_id: string;
+  host_email: string | null;
+  host_name: string | null;
   created_at: Date;
   updated_at: Date;
   item_count: number;
@@ -26,6 +28,8 @@ export interface ExportRow {
   threadTitle: string | null;
   principalKind: string;
   principalLabel: string;
+  /** Host-app end users: the host's id, email and name; null for other principals. */
+  hostUser: HostUserLabel | null;
   threadCreatedAt: string;
   itemId: string;
   itemType: string;
@@ -33,6 +37,23 @@ export interface ExportRow {
   role: 'user' | 'assistant' | null;
   text: string;
   item: Record<string, unknown>;
+}
+
+export interface HostUserLabel {
+  id: string;
+  email: string | null;
+  name: string | null;
+}
+
+/**
+ * How the owner sees who wrote a thread. Host-app end users are shown as the host identified them
+ * (`Ada <ada@example.com> (user_42)`): that id is the host's own, not a Parley credential. Every
+ * other principal is masked: enough to tell people apart in a list, never enough to act as them.
+ */
+export function principalLabelOf(kind: string, id: string, host?: { email: string | null; name: string | null }): string {
+  if (kind !== 'host') return maskPrincipal(kind, id);
+  const parts = [host?.name, host?.email ? `<${host.email}>` : null, `(${id})`].filter(Boolean);
+  return parts.length > 1 ? parts.join(' ') : id;
 }
 
 /** Enough of a principal id to tell people apart in a list, never enough to act as them. */
@@ -70,7 +91,8 @@ export class OwnerTranscriptsService {
       id: row.id,
       title: row.title,
       principalKind: row.principal_kind,
-      principalLabel: maskPrincipal(row.principal_kind, row.principal_id),
+      principalLabel: principalLabelOf(row.principal_kind, row.principal_id, { email: row.host_email, name: row.host_name }),
+      hostUser: row.principal_kind === 'host' ? { id: row.principal_id, email: row.host_email, name: row.host_name } : null,
       itemCount: Number(row.item_count),
       feedback: { positive: Number(row.positive), negative: Number(row.negative) },
       createdAt: row.created_at.toISOString(),
@@ -81,10 +103,12 @@ export class OwnerTranscriptsService {
   private threadSelect(where: string): string {
     return `
       SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
+             hu.email AS host_email, hu.name AS host_name,
              t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
         FROM chat_threads t
+        LEFT JOIN host_users hu ON t.principal_kind = 'host' AND hu.workflow_id = t.workflow_id AND hu.host_user_id = t.principal_id
        WHERE ${where}`;
   }
 
@@ -171,11 +195,13 @@ export class OwnerTranscriptsService {
     let after = 0n;
     for (;;) {
       const rows = await this.dataSource.query<
-        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string }[]
+        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string; host_email: string | null; host_name: string | null }[]
       >(
         `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
-                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at
+                t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at,
+                hu.email AS host_email, hu.name AS host_name
            FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
+           LEFT JOIN host_users hu ON t.principal_kind = 'host' AND hu.workflow_id = t.workflow_id AND hu.host_user_id = t.principal_id
           WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
           ORDER BY i.ordinal LIMIT $3`,
         [workflowId, after.toString(), EXPORT_BATCH],
@@ -185,7 +211,8 @@ export class OwnerTranscriptsService {
           threadId: r.thread_id,
           threadTitle: r.title,
           principalKind: r.principal_kind,
-          principalLabel: maskPrincipal(r.principal_kind, r.principal_id),
+          principalLabel: principalLabelOf(r.principal_kind, r.principal_id, { email: r.host_email, name: r.host_name }),
+          hostUser: r.principal_kind === 'host' ? { id: r.principal_id, email: r.host_email, name: r.host_name } : null,
           threadCreatedAt: r.thread_created_at.toISOString(),
           itemId: r.item_id,
           itemType: r.type,
