@@ -35,6 +35,14 @@ const VERIFIED_CACHE_SIZE = 10_000;
 const HOST_USER_ID = /^[\x21-\x7e\u00a0-\uffff][\x20-\x7e\u00a0-\uffff]{0,199}$/u;
 const DEVICE_ID = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;
 
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /** The host's user as it sent it (after checks). */
 export interface HostUser {
   id: string;
@@ -98,7 +106,7 @@ export function parseHostUser(value: unknown): HostUser {
   const fields: Record<string, string[]> = {};
   if (typeof id !== 'string' || !HOST_USER_ID.test(id)) fields['user.id'] = ['user.id must be a string of 1 to 200 printable characters'];
   if (email !== undefined && email !== null && (typeof email !== 'string' || email.length > 254 || !isEmail(email))) fields['user.email'] = ['user.email must be an email address'];
-  if (name !== undefined && name !== null && (typeof name !== 'string' || name.trim() === '' || name.length > 200 || /[\x00-\x1f\x7f]/.test(name))) {
+  if (name !== undefined && name !== null && (typeof name !== 'string' || name.trim() === '' || name.length > 200 || hasControlCharacter(name))) {
     fields['user.name'] = ['user.name must be 1 to 200 characters without control characters'];
   }
   for (const key of Object.keys(rest)) fields[`user.${key}`] = ['is not an accepted property'];
