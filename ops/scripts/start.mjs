@@ -50,6 +50,11 @@ for (const t of targets) {
 }
 
 process.chdir(root);
+// Development talks to local tool servers, MCP servers and model fakes on loopback
+// (docs/workflows.md); production never defaults to that (OUTBOUND_ALLOW_PRIVATE in README).
+if ((process.env.NODE_ENV || 'development') === 'development' && process.env.OUTBOUND_ALLOW_PRIVATE === undefined) {
+  process.env.OUTBOUND_ALLOW_PRIVATE = 'true';
+}
 await startDevIdpIfWanted();
 require(pathToFileURL(join(root, 'backend/dist/main.js')).pathname);
 

@@ -36,6 +36,7 @@ import { oidcConfig } from './oidc/oidc.config';
 import { OidcController } from './oidc/oidc.controller';
 import { OidcService } from './oidc/oidc.service';
 import { OidcProviderClient } from './oidc/oidc-provider.client';
+import { IdentityTokenService } from './identity/identity-token.service';
 
 /**
  * Owner accounts, tokens and the global deny-by-default guard — exported, and registered by
@@ -57,6 +58,7 @@ import { OidcProviderClient } from './oidc/oidc-provider.client';
   ],
   controllers: [AuthController, PersonalTokensController, JwksController, OidcController, OAuthSessionController],
   providers: [
+    IdentityTokenService,
     GlobalAuthGuard,
     VerifierRegistry,
     RouteAuthInspector,
@@ -84,6 +86,8 @@ import { OidcProviderClient } from './oidc/oidc-provider.client';
     OAuthSessionVerifier,
   ],
   exports: [
+    // Signs X-Parley-Identity for tools, MCP servers and webhook engines.
+    IdentityTokenService,
     GlobalAuthGuard,
     AuthService,
     UsersService,

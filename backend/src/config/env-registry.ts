@@ -9,6 +9,7 @@ import { RATE_LIMIT_ENV } from '../ratelimit/ratelimit.config';
 import { WEB_ENV } from '../web/web.config';
 import { RETENTION_ENV } from '../transcript/owner/transcript-retention.config';
 import { OPERATIONS_ENV } from '../operations/operations.config';
+import { OUTBOUND_ENV } from '../outbound/outbound.config';
 import type { EnvVar } from './env';
 
 /** Every documented environment variable, grouped by module; `.env.example` is checked against it. */
@@ -24,4 +25,5 @@ export const ENV_REGISTRY: Record<string, EnvVar[]> = {
   runners: RUNNERS_ENV,
   rateLimit: RATE_LIMIT_ENV,
   operations: OPERATIONS_ENV,
+  outbound: OUTBOUND_ENV,
 };

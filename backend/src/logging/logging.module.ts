@@ -21,6 +21,16 @@ export const REDACTED_PATHS = [
   '*.accessToken',
   '*.refreshToken',
   '*.publishToken',
+  // Identity tokens minted for tools, and owner secrets of tool definitions (write-only values).
+  'req.headers["x-parley-identity"]',
+  '*.headers["x-parley-identity"]',
+  '*.headers["X-Parley-Identity"]',
+  'runner.tools[*].headers',
+  '*.runner.tools[*].headers',
+  'tools[*].headers',
+  '*.tools[*].headers',
+  'tool.headers',
+  '*.tool.headers',
 ];
 
 @Module({

@@ -57,6 +57,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // One connection on the embedded engine (see buildDataSourceOptions); a real pool on PostgreSQL.
     DATABASE_POOL_SIZE: process.env.PARLEY_TEST_DB_KIND === 'embedded' ? '1' : '4',
     PUBLIC_BASE_URL: 'http://localhost:3000',
+    // Tool servers, MCP servers and model fakes run on loopback; SSRF tests turn this off.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     ...options.env,
   });
   try {

@@ -1,0 +1,133 @@
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OutboundPolicy } from './outbound-policy';
+import { OutboundResponseTooLargeError, OutboundUrlRefusedError } from './outbound.errors';
+
+/** A real loopback server whose routes redirect, echo headers or stream a big body. */
+async function startServer(): Promise<{ url: string; port: number; seen: Array<{ path: string; headers: Record<string, unknown> }>; close(): Promise<void> }> {
+  const seen: Array<{ path: string; headers: Record<string, unknown> }> = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    seen.push({ path: url.pathname, headers: { ...req.headers } });
+    if (url.pathname === '/redirect') {
+      res.writeHead(Number(url.searchParams.get('status') ?? 302), { location: url.searchParams.get('to') ?? '/' }).end();
+    } else if (url.pathname === '/loop') {
+      res.writeHead(302, { location: '/loop' }).end();
+    } else if (url.pathname === '/big') {
+      res.writeHead(200, { 'content-type': 'text/plain', ...(url.searchParams.has('declared') ? { 'content-length': '10000' } : {}) });
+      res.end('x'.repeat(10_000));
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: url.pathname, method: req.method }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, port, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('OutboundPolicy', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let other: Awaited<ReturnType<typeof startServer>>;
+  const policies: OutboundPolicy[] = [];
+  const policy = (options: ConstructorParameters<typeof OutboundPolicy>[0]): OutboundPolicy => {
+    const p = new OutboundPolicy(options);
+    policies.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    server = await startServer();
+    other = await startServer();
+  });
+  afterAll(async () => {
+    await Promise.all(policies.map((p) => p.close()));
+    await server.close();
+    await other.close();
+  });
+
+  describe('check (save time)', () => {
+    const strict = () => policy({ allowPrivate: false });
+
+    it('refuses literal loopback, private, link-local and mapped addresses', async () => {
+      for (const url of ['http://127.0.0.1/', 'http://10.0.0.1/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/', 'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/']) {
+        await expect(strict().check(url)).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      }
+    });
+
+    it('refuses a name that really resolves to loopback (localhost, system DNS)', async () => {
+      await expect(strict().check('http://localhost:1234/')).rejects.toMatchObject({ code: 'outbound_url_refused', details: { host: 'localhost' } });
+    });
+
+    it('refuses a name when any of its addresses is private, and accepts public answers', async () => {
+      const answers: Record<string, string[]> = { 'mixed.example': ['93.184.216.34', '10.0.0.7'], 'public.example': ['93.184.216.34'] };
+      const p = policy({ allowPrivate: false, resolver: async (host) => answers[host] ?? [] });
+      await expect(p.check('https://mixed.example/tool')).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      await expect(p.check('https://nothing.example/')).rejects.toThrow(/does not resolve/);
+      await expect(p.check('https://public.example/tool')).resolves.toBeInstanceOf(URL);
+    });
+
+    it('refuses other schemes and credentials in the URL whatever the mode', async () => {
+      const open = policy({ allowPrivate: true });
+      await expect(open.check('file:///etc/passwd')).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      await expect(open.check('ftp://example.com/')).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      await expect(open.check('http://user:pw@example.com/')).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      await expect(open.check('http://127.0.0.1/')).resolves.toBeInstanceOf(URL);
+    });
+  });
+
+  describe('request (run time)', () => {
+    it('refuses a loopback server when private targets are off, by literal and by name', async () => {
+      const p = policy({ allowPrivate: false });
+      await expect(p.request(`${server.url}/x`)).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      await expect(p.request(`http://localhost:${server.port}/x`)).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      expect(server.seen.filter((s) => s.path === '/x')).toHaveLength(0);
+    });
+
+    it('re-checks every redirect hop: an allowed host cannot bounce to metadata or loopback', async () => {
+      const p = policy({ allowPrivate: false, allowHosts: [`127.0.0.1:${server.port}`] });
+      await expect(p.request(`${server.url}/ok`).then((r) => r.json())).resolves.toEqual({ path: '/ok', method: 'GET' });
+      const toMetadata = `${server.url}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`;
+      await expect(p.request(toMetadata)).rejects.toMatchObject({ code: 'outbound_url_refused', details: { host: '169.254.169.254' } });
+      const toLocalhost = `${server.url}/redirect?to=${encodeURIComponent(`http://localhost:${other.port}/secret`)}`;
+      await expect(p.request(toLocalhost)).rejects.toBeInstanceOf(OutboundUrlRefusedError);
+      expect(other.seen.filter((s) => s.path === '/secret')).toHaveLength(0);
+    });
+
+    it('follows at most maxRedirects', async () => {
+      const p = policy({ allowPrivate: true, maxRedirects: 3 });
+      await expect(p.request(`${server.url}/loop`)).rejects.toThrow(/more than 3 redirects/);
+    });
+
+    it('drops secret headers when a redirect changes origin, and turns a 303 POST into a GET', async () => {
+      const p = policy({ allowPrivate: true });
+      const to = encodeURIComponent(`${other.url}/landing`);
+      const res = await p.request(`${server.url}/redirect?status=303&to=${to}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret-1', 'x-api-key': 'secret-2', 'content-type': 'application/json', accept: 'application/json' },
+        body: '{}',
+      });
+      expect(await res.json()).toEqual({ path: '/landing', method: 'GET' });
+      const landing = other.seen.find((s) => s.path === '/landing')!;
+      expect(landing.headers.authorization).toBeUndefined();
+      expect(landing.headers['x-api-key']).toBeUndefined();
+      expect(landing.headers.accept).toBe('application/json');
+    });
+
+    it('caps the response body', async () => {
+      const p = policy({ allowPrivate: true, maxResponseBytes: 4096 });
+      // Streamed without a length: the body fails once it passes the cap.
+      await expect(p.request(`${server.url}/big`).then((r) => r.text())).rejects.toBeInstanceOf(OutboundResponseTooLargeError);
+      // Declared too long: refused before reading.
+      await expect(p.request(`${server.url}/big?declared=1`)).rejects.toBeInstanceOf(OutboundResponseTooLargeError);
+      const roomy = await p.request(`${server.url}/big`, {}, { maxResponseBytes: 20_000 });
+      expect((await roomy.text()).length).toBe(10_000);
+    });
+
+    it('honours the caller’s AbortSignal', async () => {
+      const p = policy({ allowPrivate: true });
+      const controller = new AbortController();
+      controller.abort();
+      await expect(p.request(`${server.url}/ok`, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    });
+  });
+});
