@@ -12,7 +12,7 @@ describe('IdentityTokenService', () => {
   afterAll(() => t?.close());
 
   async function verify(token: string, audience: string) {
-    const jwks = createLocalJWKSet(await (await fetch(`${t.baseUrl}/.well-known/jwks.json`)).json());
+    const jwks = createLocalJWKSet((await (await fetch(`${t.baseUrl}/.well-known/jwks.json`)).json()) as Parameters<typeof createLocalJWKSet>[0]);
     return jwtVerify(token, jwks, { issuer: 'http://localhost:3000', audience, algorithms: ['ES256'] });
   }
 
