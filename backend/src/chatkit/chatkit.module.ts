@@ -4,7 +4,9 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { appConfig } from '../config/app.config';
 import { featuresConfig } from '../config/features.config';
+import { OutboundModule } from '../outbound/outbound.module';
 import { PublishModule } from '../publish/publish.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { TranscriptModule } from '../transcript/transcript.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { AttachmentUrls } from './attachments/attachment-urls';
@@ -45,6 +47,8 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     WorkflowsModule,
     TranscriptModule,
     PublishModule,
+    OutboundModule,
+    WebhooksModule,
   ],
   controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],
   providers: [

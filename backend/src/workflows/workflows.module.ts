@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { OutboundModule } from '../outbound/outbound.module';
+import { SecretsModule } from '../secrets/secrets.module';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { WorkflowsController } from './workflows.controller';
+import { WebhookDefinitions } from './webhook-definition';
 import { WorkflowsService } from './workflows.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WorkflowEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([WorkflowEntity]), AuditModule, OutboundModule, SecretsModule],
   controllers: [WorkflowsController],
-  providers: [WorkflowsService],
+  providers: [WorkflowsService, WebhookDefinitions],
   exports: [WorkflowsService],
 })
 export class WorkflowsModule {}

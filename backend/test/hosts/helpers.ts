@@ -27,3 +27,40 @@ export async function mintSession(t: TestApp, key: string, workflowId: string, u
   if (res.status !== 200) throw new Error(`mint answered ${res.status}: ${JSON.stringify(body)}`);
   return body;
 }
+
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+/** ops/examples/webhook-engine/server.mjs, run as its README says (a child process). */
+export const WEBHOOK_ENGINE = path.resolve(__dirname, '../../../ops/examples/webhook-engine/server.mjs');
+
+export interface EngineProcess {
+  url: string;
+  log(): Promise<{ verdict: string; identity: boolean; aborted: boolean; user: string | null; kind: string | null; text: string; historyLength: number; authorization: string | null }[]>;
+  close(): Promise<void>;
+}
+
+/** Starts the example engine with `secret` on a free loopback port. */
+export async function startEngine(secret: string): Promise<EngineProcess> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [WEBHOOK_ENGINE], { env: { ...process.env, WEBHOOK_SECRET: secret, PORT: '0' }, stdio: 'pipe' });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`engine exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    log: async () => (await fetch(new URL('/_log', url))).json() as never,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

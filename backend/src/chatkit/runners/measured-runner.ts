@@ -2,8 +2,8 @@ import type { ParleyMetrics } from '../../metrics/parley-metrics';
 import type { Runner } from '../protocol/runner';
 import type { ThreadStreamEvent } from '../protocol/types';
 
-/** The runner label: `echo`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
-export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible';
+/** The runner label: `echo`, `webhook`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
+export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'webhook';
 
 /**
  * Wraps a runner's streaming calls to record latency (first event, whole run) and failures —

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import OpenAI from 'openai';
+import { IdentityTokenService } from '../../auth/identity/identity-token.service';
 import { ParleyMetrics } from '../../metrics/parley-metrics';
+import { OutboundService } from '../../outbound/outbound.service';
+import { WebhookSecretsService } from '../../webhooks/webhook-secrets.service';
+import { WEBHOOK_TIMEOUT_DEFAULT_MS } from '../../workflows/webhook-definition';
+import { WorkflowsService } from '../../workflows/workflows.service';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
 import type { ChatContext } from '../context/chat-context';
 import { EchoRunner } from '../protocol/echo-runner';
@@ -10,6 +15,10 @@ import type { ChatStore } from '../protocol/store';
 import { OpenAIProvider, OpenAIRunner } from './openai-runner';
 import { runnersConfig } from './runners.config';
 import { measuredRunner } from './measured-runner';
+import { WebhookRunner } from './webhook-runner';
+
+/** The whole exchange with a webhook engine, streamed answer included, never lasts longer than this. */
+const WEBHOOK_EXCHANGE_MAX_MS = 300_000;
 
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
@@ -31,10 +40,15 @@ export class RunnerFactory {
   constructor(
     @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
     private readonly metrics: ParleyMetrics,
+    private readonly outbound: OutboundService,
+    private readonly identity: IdentityTokenService,
+    private readonly webhookSecrets: WebhookSecretsService,
+    private readonly workflows: WorkflowsService,
   ) {}
 
   /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics);
     if (definition.kind !== 'openai') return measuredRunner(this.echo(store), 'echo', this.metrics);
     return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
   }
@@ -52,6 +66,20 @@ export class RunnerFactory {
       transcribeModel: this.config.transcribeModel,
       store,
       onError: (error) => this.logger.warn({ err: describe(error) }, 'Model provider request failed'),
+    });
+  }
+
+  private webhook(definition: Extract<RunnerDefinition, { kind: 'webhook' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    return new WebhookRunner<ChatContext>({
+      url: definition.url,
+      headers: this.workflows.webhookHeaders(definition),
+      timeoutMs: definition.timeoutMs ?? WEBHOOK_TIMEOUT_DEFAULT_MS,
+      secret: (ctx) => this.webhookSecrets.secretFor(ctx.workflow.id),
+      identity: (request) => this.identity.mint(request),
+      fetch: (url, init) => this.outbound.request(url, init, { timeoutMs: WEBHOOK_EXCHANGE_MAX_MS }),
+      who: (ctx) => ({ workflowId: ctx.workflow.id, principal: ctx.principal }),
+      store,
+      onError: (reason, detail) => this.logger.warn({ ...detail, reason }, 'Webhook engine request failed'),
     });
   }
 

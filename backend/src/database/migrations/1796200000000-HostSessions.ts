@@ -9,7 +9,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   transcript viewer and exports;
  * - `webhook_secrets`: the per-workflow signing secret of the `webhook` runner, encrypted (Parley
  *   must sign with it, so a hash will not do);
- * - `host` becomes a transcript principal kind.
+ * - `host` becomes a transcript principal kind;
+ * - `webhook` becomes a runner kind. The agent-core migration (1796000000000) widens the same check
+ *   to `echo, openai, agent, webhook`; this one sets that exact list, so either order is consistent.
  */
 export class HostSessions1796200000000 implements MigrationInterface {
   name = 'HostSessions1796200000000';
@@ -69,9 +71,19 @@ export class HostSessions1796200000000 implements MigrationInterface {
         `ALTER TABLE ${table} ADD CONSTRAINT ${table}_principal_kind_check CHECK (principal_kind IN ('user', 'visitor', 'oauth', 'host'))`,
       );
     }
+    await queryRunner.query(`ALTER TABLE workflows DROP CONSTRAINT workflows_runner_check`);
+    await queryRunner.query(`ALTER TABLE workflows ADD CONSTRAINT workflows_runner_check CHECK (runner->>'kind' IN ('echo', 'openai', 'agent', 'webhook'))`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // With the agent-core migration applied, `agent` and `webhook` are its kinds and stay; without
+    // it, webhook workflows fall back to the echo runner and the check returns to `echo, openai`.
+    const [{ agent }] = await queryRunner.query(`SELECT to_regclass('agent_tool_calls') IS NOT NULL AS agent`);
+    if (!agent) {
+      await queryRunner.query(`UPDATE workflows SET runner = '{"kind":"echo"}'::jsonb WHERE runner->>'kind' NOT IN ('echo', 'openai')`);
+      await queryRunner.query(`ALTER TABLE workflows DROP CONSTRAINT workflows_runner_check`);
+      await queryRunner.query(`ALTER TABLE workflows ADD CONSTRAINT workflows_runner_check CHECK (runner->>'kind' IN ('echo', 'openai'))`);
+    }
     // Host users' transcripts cannot exist without the kind: they go with it.
     await queryRunner.query(`DELETE FROM chat_attachments WHERE principal_kind = 'host'`);
     await queryRunner.query(`DELETE FROM chat_threads WHERE principal_kind = 'host'`);

@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -18,11 +19,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOrigin, OnlyForKind } from '../../common/http/validators';
+import { WEBHOOK_TIMEOUT_DEFAULT_MS, WEBHOOK_TIMEOUT_MAX_MS } from '../webhook-definition';
 
-export const RUNNER_KINDS = ['echo', 'openai'] as const;
+export const RUNNER_KINDS = ['echo', 'openai', 'webhook'] as const;
 export const RUNNER_PROVIDERS = ['openai', 'gemini', 'compatible'] as const;
 
-/** `{kind:'echo'}` or `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}`. */
+/** `{kind:'echo'}`, `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}` or `{kind:'webhook', url, headers?, timeoutMs?}`. */
 export class RunnerDto {
   @ApiProperty({ enum: RUNNER_KINDS, example: 'echo' })
   @IsIn(RUNNER_KINDS)
@@ -62,6 +64,32 @@ export class RunnerDto {
   @Min(0)
   @Max(2)
   temperature?: number;
+
+  @ApiPropertyOptional({ example: 'https://engine.example.com/parley', description: 'webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)' })
+  @OnlyForKind(['webhook'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'webhook' || o.url !== undefined)
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(2000)
+  url?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { Authorization: '***' },
+    description: 'webhook runners: extra request headers. Values are secrets: write-only, encrypted at rest, always shown as `"***"`; sending `"***"` keeps the stored value.',
+  })
+  @OnlyForKind(['webhook'])
+  @ValidateIf((o: RunnerDto) => o.headers !== undefined)
+  @IsObject()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({ minimum: 1000, maximum: WEBHOOK_TIMEOUT_MAX_MS, default: WEBHOOK_TIMEOUT_DEFAULT_MS, description: 'webhook runners: longest wait for the engine\'s answer to start and between streamed lines' })
+  @OnlyForKind(['webhook'])
+  @ValidateIf((o: RunnerDto) => o.timeoutMs !== undefined)
+  @IsInt()
+  @Min(1000)
+  @Max(WEBHOOK_TIMEOUT_MAX_MS)
+  timeoutMs?: number;
 }
 
 /** Optional but not nullable: an explicit `null` is validated (and refused), never stored. */

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { WebhookRunnerDefinition } from '../webhook-definition';
 
 export type RunnerDefinition =
   | { kind: 'echo' }
@@ -9,7 +10,8 @@ export type RunnerDefinition =
       instructions?: string;
       baseUrl?: string;
       temperature?: number;
-    };
+    }
+  | WebhookRunnerDefinition;
 
 /** A workflow and its publish status (the share-link rows live in the publish module). */
 @Entity({ name: 'workflows' })
