@@ -462,6 +462,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/end-user-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the end-user (host) sessions of your workflow: user id, email, name, device, last used */
+        get: operations["HostSessionsController_list"];
+        put?: never;
+        /**
+         * Mint an end-user session for a signed-in user of your app (server key; call it again to refresh)
+         * @description Your backend calls this with `Authorization: Bearer wsk_…` for the user it has signed in, and hands `client_secret` to the widget (`auth: {kind: "hostSession", getClientSecret}`). The user's threads follow them across devices; another user never sees them. Browsers are refused (`server_key_from_browser`).
+         */
+        post: operations["HostSessionsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/end-user-sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an end-user session: its client secrets fail at once and its live streams end */
+        delete: operations["HostSessionsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/public": {
         parameters: {
             query?: never;
@@ -531,6 +569,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/server-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List this workflow’s server keys (prefix, name, created, last used; never the keys) */
+        get: operations["ServerKeysController_list"];
+        put?: never;
+        /**
+         * Create a server key for this workflow (shown once)
+         * @description Your backend sends it as `Authorization: Bearer wsk_…` to mint end-user sessions. Never put it in a page: browsers are refused.
+         */
+        post: operations["ServerKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/server-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a server key; it fails at once with `server_key_revoked` */
+        delete: operations["ServerKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/transcripts": {
         parameters: {
             query?: never;
@@ -581,6 +657,27 @@ export interface paths {
         post?: never;
         /** Delete a thread with its items, attachments and feedback */
         delete: operations["OwnerTranscriptsController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the workflow has a webhook signing secret (never the secret) */
+        get: operations["WebhookSecretsController_status"];
+        put?: never;
+        /**
+         * Create or rotate the webhook signing secret (shown once)
+         * @description Parley signs each request to the workflow's engine with `X-Parley-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. Calling it again rotates the secret at once.
+         */
+        post: operations["WebhookSecretsController_rotate"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -640,6 +737,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chatkit/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hosted-ChatKit compatible: create a session (`{user: "<id>", workflow: {id}}`)
+         * @description The same as `POST /api/workflows/:id/end-user-sessions` in the shape of OpenAI's `client.beta.chatkit.sessions.create`.
+         */
+        post: operations["HostedChatKitCompatController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chatkit/sessions/{sessionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hosted-ChatKit compatible: cancel a session (its client secrets stop working, its live streams end) */
+        post: operations["HostedChatKitCompatController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -651,7 +785,7 @@ export interface components {
         };
         AuditEventDto: {
             /** @enum {string} */
-            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.deleted";
+            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.deleted" | "workflow.server_key_created" | "workflow.server_key_revoked" | "workflow.host_session_revoked" | "workflow.webhook_secret_rotated";
             actor: components["schemas"]["AuditActorDto"];
             /** Format: uuid */
             id: string;
@@ -707,6 +841,69 @@ export interface components {
             /** @description Chat session JWT (ES256, `aud=parley-chat`) for `Authorization: Bearer` on `/api/chatkit`. */
             token: string;
         };
+        CompatChatSessionDto: {
+            chatkit_configuration: {
+                [key: string]: unknown;
+            };
+            client_secret: string;
+            /** @description Unix seconds */
+            expires_at: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Parley's per-principal request limit per minute. */
+            max_requests_per_1_minute: number;
+            /** @enum {string} */
+            object: "chatkit.session";
+            rate_limits: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "active" | "cancelled";
+            user: string;
+            workflow: components["schemas"]["CompatWorkflowDto"];
+        };
+        CompatCreateSessionDto: {
+            /** @description Accepted and ignored (configure the chat in Parley). */
+            chatkit_configuration?: Record<string, never>;
+            /** @description Accepted and ignored: client secrets live at most 5 minutes; mint again to refresh. */
+            expires_after?: Record<string, never>;
+            /** @description Accepted and ignored: Parley's rate limits apply. */
+            rate_limits?: Record<string, never>;
+            /**
+             * @description Your id of the end user (hosted ChatKit: a string).
+             * @example user_1234
+             */
+            user: Record<string, never>;
+            workflow: components["schemas"]["CompatWorkflowParamDto"];
+        };
+        CompatWorkflowDto: {
+            id: string;
+            state_variables: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @example {
+             *       "enabled": false
+             *     }
+             */
+            tracing: {
+                [key: string]: unknown;
+            };
+            version: string | null;
+        };
+        CompatWorkflowParamDto: {
+            /**
+             * Format: uuid
+             * @description The Parley workflow id (the one the server key belongs to).
+             */
+            id: string;
+            /** @description Accepted and ignored. */
+            state_variables?: Record<string, never>;
+            /** @description Accepted and ignored. */
+            tracing?: Record<string, never>;
+            /** @description Accepted and ignored (the published version answers). */
+            version?: Record<string, never>;
+        };
         CreateChatSessionDto: {
             /**
              * @description The device (browser, app install) the session is for; one reusable session per device and workflow. Default `default`.
@@ -718,6 +915,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        CreateEndUserSessionDto: {
+            /** @description The device (browser, app install) of the session; one reusable session per user, device and workflow. Default `default`. */
+            deviceId?: string;
+            user: components["schemas"]["HostUserDto"];
+        };
         CreatePersonalTokenDto: {
             /**
              * Format: date-time
@@ -725,6 +927,10 @@ export interface components {
              */
             expiresAt?: string;
             /** @description What the token is for, e.g. "CI deploy". */
+            name: string;
+        };
+        CreateServerKeyDto: {
+            /** @description What the key is for, e.g. "production backend". */
             name: string;
         };
         CreateWorkflowDto: {
@@ -762,8 +968,34 @@ export interface components {
              */
             token: string;
         };
+        CreatedServerKeyDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `wsk_` + 43 base64url characters. Shown only in this response; store it on your server now.
+             * @example wsk_…
+             */
+            key: string;
+            name: string;
+        };
+        EndUserSessionDto: {
+            /** @description Chat JWT of kind `host` (≤ 5 min) for the browser: the widget sends it as `Authorization: Bearer` to `/api/chatkit`. */
+            client_secret: string;
+            /**
+             * @description Unix time (seconds) when `client_secret` stops being accepted; mint a new one before (the same call).
+             * @example 1796200300
+             */
+            expires_at: number;
+            /**
+             * Format: uuid
+             * @description The durable session (reused for the same user, device and workflow); the owner can revoke it.
+             */
+            session_id: string;
+        };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "host_user_invalid" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "server_key_invalid" | "server_key_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "server_key_from_browser" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -781,6 +1013,51 @@ export interface components {
         FeedbackCountsDto: {
             negative: number;
             positive: number;
+        };
+        HostSessionDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @example default */
+            deviceId: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The host user as your host app last described them. */
+            user: components["schemas"]["HostSessionUserDto"];
+        };
+        HostSessionListDto: {
+            /** @description Active sessions first, newest first (at most 500). */
+            data: components["schemas"]["HostSessionDto"][];
+        };
+        HostSessionUserDto: {
+            email: string | null;
+            id: string;
+            name: string | null;
+        };
+        HostUserDto: {
+            /**
+             * @description Shown to the workflow owner and passed to engines in the identity token.
+             * @example ada@example.com
+             */
+            email?: string | null;
+            /**
+             * @description Your stable id of the signed-in user (1–200 printable characters); namespaced per workflow.
+             * @example user_1234
+             */
+            id: string;
+            /** @example Ada Lovelace */
+            name?: string | null;
+        };
+        HostUserLabelDto: {
+            email: string | null;
+            /** @description The host app's own user id */
+            id: string;
+            name: string | null;
         };
         IssuedLinkDto: {
             /**
@@ -909,13 +1186,22 @@ export interface components {
              * @example http://127.0.0.1:8080/v1
              */
             baseUrl?: string;
+            /**
+             * @description webhook runners: extra request headers. Values are secrets: write-only, encrypted at rest, always shown as `"***"`; sending `"***"` keeps the stored value.
+             * @example {
+             *       "Authorization": "***"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
             /** @description System instructions (openai runners only) */
             instructions?: string;
             /**
              * @example echo
              * @enum {string}
              */
-            kind: "echo" | "openai";
+            kind: "echo" | "openai" | "webhook";
             /**
              * @description openai runners only
              * @example gpt-4o-mini
@@ -927,6 +1213,16 @@ export interface components {
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
+            /**
+             * @description webhook runners: longest wait for the engine's answer to start and between streamed lines
+             * @default 30000
+             */
+            timeoutMs: number;
+            /**
+             * @description webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)
+             * @example https://engine.example.com/parley
+             */
+            url?: string;
         };
         RuntimeConfigDto: {
             chatkit: components["schemas"]["ChatKitRuntimeDto"];
@@ -941,6 +1237,29 @@ export interface components {
             canvasChat: boolean;
             /** @description Public share-link chats */
             publicChat: boolean;
+        };
+        ServerKeyDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute.
+             */
+            lastUsedAt: string | null;
+            name: string;
+            /**
+             * @description The first characters of the key, to recognise it (never the key).
+             * @example wsk_AbCd
+             */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        ServerKeyListDto: {
+            /** @description Live keys first, newest first; revoked keys stay listed. */
+            keys: components["schemas"]["ServerKeyDto"][];
         };
         SessionResponse: {
             /** @description ES256 JWT (`aud=parley-api`); also set as the HttpOnly `parley_access` cookie. */
@@ -958,6 +1277,8 @@ export interface components {
             feedback: components["schemas"]["FeedbackCountsDto"];
             /** @description Every feedback entry of the thread (on every page) */
             feedbackEntries: components["schemas"]["TranscriptFeedbackDto"][];
+            /** @description Host-app end users (`principalKind` `host`): the host's id, email and name */
+            hostUser: components["schemas"]["HostUserLabelDto"] | null;
             /** @example thr_1a2b3c4d5e6f7a8b */
             id: string;
             /** @description Visible items (hidden context excluded) */
@@ -969,9 +1290,9 @@ export interface components {
             /** @description Pass as `cursor` for the next page of items; null on the last page */
             nextCursor: string | null;
             /** @enum {string} */
-            principalKind: "user" | "visitor" | "oauth";
+            principalKind: "user" | "visitor" | "oauth" | "host";
             /**
-             * @description Masked principal id: enough to tell people apart, not to impersonate them
+             * @description Masked principal id: enough to tell people apart, not to impersonate them; host-app users are labelled with the host's name, email and id
              * @example vis_…9f3a
              */
             principalLabel: string;
@@ -994,14 +1315,16 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             feedback: components["schemas"]["FeedbackCountsDto"];
+            /** @description Host-app end users (`principalKind` `host`): the host's id, email and name */
+            hostUser: components["schemas"]["HostUserLabelDto"] | null;
             /** @example thr_1a2b3c4d5e6f7a8b */
             id: string;
             /** @description Visible items (hidden context excluded) */
             itemCount: number;
             /** @enum {string} */
-            principalKind: "user" | "visitor" | "oauth";
+            principalKind: "user" | "visitor" | "oauth" | "host";
             /**
-             * @description Masked principal id: enough to tell people apart, not to impersonate them
+             * @description Masked principal id: enough to tell people apart, not to impersonate them; host-app users are labelled with the host's name, email and id
              * @example vis_…9f3a
              */
             principalLabel: string;
@@ -1042,6 +1365,20 @@ export interface components {
             id: string;
             /** @example Ada */
             name: string | null;
+        };
+        WebhookSecretDto: {
+            /**
+             * @description `whsec_` + 43 base64url characters. Shown only in this response: configure your engine's verifier with it now.
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        WebhookSecretStatusDto: {
+            configured: boolean;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            rotatedAt: string | null;
         };
         WorkflowPageDto: {
             data: components["schemas"]["WorkflowResponseDto"][];
@@ -2959,6 +3296,211 @@ export interface operations {
             };
         };
     };
+    HostSessionsController_list: {
+        parameters: {
+            query?: {
+                /** @description Only the sessions of this host user id */
+                userId?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostSessionListDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HostSessionsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEndUserSessionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndUserSessionDto"];
+                };
+            };
+            /** @description `validation_failed`, `host_user_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_invalid`, `server_key_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_from_browser`, `workflow_mismatch`, `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HostSessionsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when it already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     PublishController_publicMetadata: {
         parameters: {
             query?: never;
@@ -3310,6 +3852,208 @@ export interface operations {
             };
         };
     };
+    ServerKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerKeyListDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServerKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServerKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedServerKeyDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServerKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when it already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     OwnerTranscriptsController_list: {
         parameters: {
             query?: {
@@ -3317,8 +4061,8 @@ export interface operations {
                 from?: string;
                 /** @description Threads created before */
                 to?: string;
-                /** @description `user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats */
-                principalKind?: "user" | "visitor" | "oauth";
+                /** @description `user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats, `host` = end users of a host app (end-user sessions) */
+                principalKind?: "user" | "visitor" | "oauth" | "host";
                 /** @description Case-insensitive text search over user and assistant messages */
                 q?: string;
                 limit?: number;
@@ -3594,6 +4338,138 @@ export interface operations {
             };
         };
     };
+    WebhookSecretsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretStatusDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    WebhookSecretsController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     HealthController_liveness: {
         parameters: {
             query?: never;
@@ -3674,6 +4550,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+        };
+    };
+    HostedChatKitCompatController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompatCreateSessionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatChatSessionDto"];
+                };
+            };
+            /** @description `validation_failed`, `host_user_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_invalid`, `server_key_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_from_browser`, `workflow_mismatch` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HostedChatKitCompatController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatChatSessionDto"];
+                };
+            };
+            /** @description `host_user_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_invalid`, `server_key_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_from_browser`, `workflow_mismatch` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
