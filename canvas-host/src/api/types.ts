@@ -182,3 +182,30 @@ export type OidcSession = ResponseOf<
   'get',
   { authenticated: false } | { authenticated: true; subject: string; email?: string; name?: string; expiresAt: string }
 >;
+
+/** Host-app integration (WORKFLOWS §6–7): server keys, end-user sessions, the webhook signing secret. */
+export type ServerKeyList = ResponseOf<'/api/workflows/{id}/server-keys', 'get', { keys: ServerKeyFallback[] }>;
+export type ServerKey = ServerKeyList['keys'][number];
+export type CreatedServerKey = ResponseOf<'/api/workflows/{id}/server-keys', 'post', { id: string; name: string; key: string; createdAt: string }>;
+export type HostSessionList = ResponseOf<'/api/workflows/{id}/end-user-sessions', 'get', { data: HostSessionFallback[] }>;
+export type HostSession = HostSessionList['data'][number];
+export type WebhookSecret = ResponseOf<'/api/workflows/{id}/webhook-secret', 'post', { secret: string }>;
+
+interface ServerKeyFallback {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+interface HostSessionFallback {
+  id: string;
+  user: { id: string; email: string | null; name: string | null };
+  deviceId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+  revokedAt: string | null;
+}

@@ -1213,10 +1213,7 @@ export interface components {
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
-            /**
-             * @description webhook runners: longest wait for the engine's answer to start and between streamed lines
-             * @default 30000
-             */
+            /** @description webhook runners: longest wait (ms) for the engine's answer to start and between streamed lines; default 30000 */
             timeoutMs?: number;
             /**
              * @description webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)

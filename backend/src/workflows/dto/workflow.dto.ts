@@ -83,7 +83,7 @@ export class RunnerDto {
   @IsObject()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({ minimum: 1000, maximum: WEBHOOK_TIMEOUT_MAX_MS, default: WEBHOOK_TIMEOUT_DEFAULT_MS, description: 'webhook runners: longest wait for the engine\'s answer to start and between streamed lines' })
+  @ApiPropertyOptional({ minimum: 1000, maximum: WEBHOOK_TIMEOUT_MAX_MS, description: `webhook runners: longest wait (ms) for the engine's answer to start and between streamed lines; default ${WEBHOOK_TIMEOUT_DEFAULT_MS}` })
   @OnlyForKind(['webhook'])
   @ValidateIf((o: RunnerDto) => o.timeoutMs !== undefined)
   @IsInt()
