@@ -75,16 +75,24 @@ async function main() {
   await api(app.origin, 'PATCH', `/api/workflows/${hook}`, { token: owner.accessToken, body: { runner: { kind: 'webhook', url: engine.url } } });
   await new Promise((r) => setTimeout(r, 1100)); // the gateway reuses a workflow read for 1 s
   const { token } = await chatSession(app.origin, owner.accessToken, hook);
+  // The same turn answered by the echo runner: what a ChatKit turn costs without any engine.
+  const echoWf = await createWorkflow(app.origin, owner.accessToken, { kind: 'echo' }, 'echo');
+  const { token: echoToken } = await chatSession(app.origin, owner.accessToken, echoWf);
   const engineUrl = new URL(engine.url);
+  let calls = 0;
   const direct = () => {
-    const raw = JSON.stringify({ workflowId: hook, thread: { id: 'thr_bench', title: null }, input: { id: 'msg', type: 'user_message', content: [{ type: 'input_text', text: 'hello engine' }] }, history: [], identity: { wf: hook, thr: 'thr_bench', sub: 'bench', kind: 'chat' } });
+    // A fresh body each time (as Parley's are: new thread and message ids): the engine refuses a repeated signature.
+    calls += 1;
+    const raw = JSON.stringify({ workflowId: hook, thread: { id: `thr_bench_${calls}`, title: null }, input: { id: `msg_${calls}`, type: 'user_message', content: [{ type: 'input_text', text: 'hello engine' }] }, history: [], identity: { wf: hook, thr: 'thr_bench', sub: 'bench', kind: 'chat' } });
     const t = Math.floor(Date.now() / 1000);
     const signature = `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex')}`;
     return request(agent, engineUrl.origin, { method: 'POST', path: engineUrl.pathname, headers: { 'x-parley-signature': signature }, body: raw });
   };
   const viaParley = () =>
     request(agent, app.origin, { method: 'POST', path: '/api/chatkit', headers: { authorization: `Bearer ${token}` }, body: { type: 'threads.create', params: { input: chatMessage('hello engine') } } });
-  const times = { direct: [], parley: [] };
+  const viaEcho = () =>
+    request(agent, app.origin, { method: 'POST', path: '/api/chatkit', headers: { authorization: `Bearer ${echoToken}` }, body: { type: 'threads.create', params: { input: chatMessage('hello engine') } } });
+  const times = { direct: [], parley: [], echo: [] };
   for (let i = 0; i < 10; i += 1) await Promise.all([direct(), viaParley()].map((p) => p)); // warm-up
   for (let round = 0; round < ROUNDS; round += 1) {
     for (let i = 0; i < TURNS; i += 1) {
@@ -94,10 +102,14 @@ async function main() {
       const p = await viaParley();
       if (p.status !== 200 || !p.text.includes('assistant_message') || p.text.includes('"type":"error"')) throw new Error(`Parley answered ${p.status}: ${p.text.slice(0, 300)}`);
       times.parley.push(p.ms);
+      const e = await viaEcho();
+      if (e.status !== 200) throw new Error(`echo answered ${e.status}`);
+      times.echo.push(e.ms);
     }
   }
   const d = summarize(times.direct);
   const p = summarize(times.parley);
+  const e = summarize(times.echo);
   await engine.close();
 
   console.log(`\nHost sessions and webhook overhead — ${new Date().toISOString()}, ${pg.version}, load ${loadavgText()}\n`);
@@ -116,6 +128,8 @@ async function main() {
         ['direct signed call of the example engine', d.n, fmt(d.p50, 2), fmt(d.p95, 2), fmt(d.p99, 2)],
         ['through Parley (webhook runner)', p.n, fmt(p.p50, 2), fmt(p.p95, 2), fmt(p.p99, 2)],
         ['added by Parley', '', fmt(p.p50 - d.p50, 2), fmt(p.p95 - d.p95, 2), fmt(p.p99 - d.p99, 2)],
+        ['for reference: the same turn, echo runner (no engine)', e.n, fmt(e.p50, 2), fmt(e.p95, 2), fmt(e.p99, 2)],
+        ['webhook runner vs echo runner (the runner\'s own cost + the engine)', '', fmt(p.p50 - e.p50, 2), fmt(p.p95 - e.p95, 2), fmt(p.p99 - e.p99, 2)],
       ],
       'lrrrr',
     ),
