@@ -73,6 +73,8 @@ export interface HostPrincipal {
   kind: 'host';
   workflowId: string;
   hostUserId: string;
+  /** `<workflowId>:<hostUserId>`: the namespaced id tools and engines see as `sub` (X-Parley-Identity). */
+  id: string;
   /** The durable end-user session (`sid`), revocable by the owner. */
   sessionId: string;
   /** The JWT's `jti`. */

@@ -224,6 +224,7 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
       kind: 'host',
       workflowId: wf,
       hostUserId: sub.slice(prefix.length),
+      id: sub,
       sessionId: sid,
       tokenId: jti,
       email: typeof email === 'string' ? email : null,

@@ -1,5 +1,6 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { chatkit, chatToken, createChatApp } from '../chatkit/helpers';
 import { findInDatabase } from '../factories/db-scan';
@@ -124,6 +125,12 @@ describe('webhook runner (external engines)', () => {
       await new Promise((r) => setTimeout(r, 1100));
     }
     const [{ body, headers }] = captured;
+    // X-Parley-Identity: an ES256 JWT for the engine's origin, verifiable against Parley's JWKS, with the body's claims.
+    const jwks = createLocalJWKSet((await (await fetch(`${t.baseUrl}/.well-known/jwks.json`)).json()) as Parameters<typeof createLocalJWKSet>[0]);
+    const { payload } = await jwtVerify(headers['x-parley-identity'], jwks, { audience: new URL(recorderUrl).origin, algorithms: ['ES256'] });
+    const sent = JSON.parse(body) as { identity: Record<string, unknown>; history: unknown[]; thread: { id: string } };
+    expect(payload).toMatchObject({ ...sent.identity, sub: owner.id, kind: 'chat', wf: workflowId, thr: sent.thread.id });
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(60);
     const send = (signature: string, raw = body) =>
       fetch(engine.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-parley-signature': signature }, body: raw });
     // The genuine request is accepted once…

@@ -64,12 +64,6 @@ export function identityClaimsOf(workflowId: string, threadId: string, subject: 
   return claims;
 }
 
-/** The end-user subject of a principal; host users get their workflow-namespaced id. */
-export function webhookSubjectOf(principal: Principal): IdentitySubject {
-  if (principal.kind === 'host') return { kind: 'host', sub: `${principal.workflowId}:${principal.hostUserId}`, email: principal.email, name: principal.name };
-  return identitySubjectOf(principal);
-}
-
 /**
  * The `webhook` runner (WORKFLOWS §7): each turn is one signed POST to the owner's engine, whose
  * answer — JSON `{text}`, or an SSE / NDJSON stream of `{type:'text', delta}`,
@@ -108,7 +102,8 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
     const { workflowId, principal } = this.options.who(ctx);
     const secret = await this.options.secret(ctx);
     if (!secret) throw new ChatKitCustomStreamError('This assistant is not set up yet: its owner has not created the webhook signing secret.', false);
-    const subject = webhookSubjectOf(principal);
+    // Host users describe themselves: `id` is their workflow-namespaced id, with email and name.
+    const subject = identitySubjectOf(principal);
     const history = await this.history(thread, userMessage, ctx);
     const raw = JSON.stringify({
       workflowId,
