@@ -102,7 +102,7 @@ interface AuditEventFallback {
 }
 
 /** Principal kinds a transcript thread can belong to (ARCHITECTURE.md §3). */
-export type PrincipalKind = 'chat' | 'visitor' | 'oauth';
+export type PrincipalKind = 'chat' | 'visitor' | 'oauth' | 'host';
 
 interface TranscriptThreadFallback {
   id: string;

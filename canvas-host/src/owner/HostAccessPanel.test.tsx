@@ -55,3 +55,12 @@ describe('HostAccessPanel', () => {
     expect(((await screen.findByTestId('webhook-secret-value')) as HTMLInputElement).value).toBe('whsec_' + 's'.repeat(43));
   });
 });
+
+describe('transcript labels', () => {
+  it("marks host-app users and keeps the host's label; other principals keep theirs", async () => {
+    const { principalLabel } = await import('./TranscriptsPage');
+    expect(principalLabel({ principalKind: 'host', principalLabel: 'Ada <ada@example.com> (user_7)' })).toBe('Ada <ada@example.com> (user_7) · app user');
+    expect(principalLabel({ principalKind: 'visitor', principalLabel: 'vis_…9f3a' })).toBe('vis_…9f3a');
+    expect(principalLabel({ principalKind: 'host' })).toBe('User of your app');
+  });
+});
