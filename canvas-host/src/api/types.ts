@@ -51,7 +51,7 @@ interface UserFallback {
   createdAt: string;
 }
 
-export type RunnerKind = 'echo' | 'openai';
+export type RunnerKind = 'echo' | 'openai' | 'webhook';
 export type RunnerProvider = 'openai' | 'gemini' | 'compatible';
 
 interface RunnerFallback {

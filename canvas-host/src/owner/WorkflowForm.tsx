@@ -12,6 +12,12 @@ export interface WorkflowFormState {
   instructions: string;
   baseUrl: string;
   temperature: string;
+  /** Webhook runner: the engine's URL. */
+  webhookUrl: string;
+  /** Webhook runner: `Name: value` per line; stored values come back as `***` and are kept when sent as `***`. */
+  webhookHeaders: string;
+  /** Webhook runner: milliseconds, empty for the default. */
+  webhookTimeoutMs: string;
   /** One origin per line. */
   allowedOrigins: string;
 }
@@ -25,6 +31,9 @@ export const emptyWorkflowForm: WorkflowFormState = {
   instructions: '',
   baseUrl: '',
   temperature: '',
+  webhookUrl: '',
+  webhookHeaders: '',
+  webhookTimeoutMs: '',
   allowedOrigins: '',
 };
 
@@ -39,6 +48,11 @@ export function formFromWorkflow(workflow: Workflow): WorkflowFormState {
     instructions: runner.instructions ?? '',
     baseUrl: runner.baseUrl ?? '',
     temperature: runner.temperature === undefined ? '' : String(runner.temperature),
+    webhookUrl: runner.url ?? '',
+    webhookHeaders: Object.entries(runner.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    webhookTimeoutMs: runner.timeoutMs === undefined ? '' : String(runner.timeoutMs),
     allowedOrigins: workflow.allowedOrigins.join('\n'),
   };
 }
@@ -66,7 +80,14 @@ export function workflowBody(state: WorkflowFormState): CreateWorkflowBody {
   const runner =
     state.runnerKind === 'echo'
       ? { kind: 'echo' as const }
-      : {
+      : state.runnerKind === 'webhook'
+        ? {
+            kind: 'webhook' as const,
+            url: state.webhookUrl.trim(),
+            headers: parseHeaders(state.webhookHeaders),
+            ...(state.webhookTimeoutMs.trim() !== '' ? { timeoutMs: Number(state.webhookTimeoutMs) } : {}),
+          }
+        : {
           kind: 'openai' as const,
           provider: state.provider,
           model: state.model.trim(),
@@ -80,6 +101,17 @@ export function workflowBody(state: WorkflowFormState): CreateWorkflowBody {
     runner,
     allowedOrigins: parseOrigins(state.allowedOrigins).origins,
   } as CreateWorkflowBody;
+}
+
+/** `Name: value` lines → headers (a value of `***` keeps the stored one). */
+export function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 export interface WorkflowFormProps {
@@ -135,6 +167,23 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
           <input type="radio" name="runner" value="openai" checked={state.runnerKind === 'openai'} onChange={() => set('runnerKind', 'openai')} />{' '}
           Model (OpenAI-compatible)
         </label>
+        <label>
+          <input type="radio" name="runner" value="webhook" checked={state.runnerKind === 'webhook'} onChange={() => set('runnerKind', 'webhook')} />{' '}
+          Your own engine (webhook)
+        </label>
+        {state.runnerKind === 'webhook' && (
+          <div className="stack">
+            <Field label="Engine URL" hint="Parley POSTs each turn here, signed (see docs/embedding.md)." errors={server['runner.url']}>
+              {(props) => <input {...props} type="url" required value={state.webhookUrl} onChange={(e) => set('webhookUrl', e.target.value)} />}
+            </Field>
+            <Field label="Headers" hint="One `Name: value` per line. Values are secret: stored encrypted and shown as ***; leave *** to keep one." errors={server['runner.headers']}>
+              {(props) => <textarea {...props} rows={2} value={state.webhookHeaders} onChange={(e) => set('webhookHeaders', e.target.value)} />}
+            </Field>
+            <Field label="Timeout (ms)" hint="Longest wait for the answer to start and between lines; empty for 30000." errors={server['runner.timeoutMs']}>
+              {(props) => <input {...props} inputMode="numeric" value={state.webhookTimeoutMs} onChange={(e) => set('webhookTimeoutMs', e.target.value)} />}
+            </Field>
+          </div>
+        )}
         {state.runnerKind === 'openai' && (
           <div className="stack">
             <Field label="Provider" errors={server['runner.provider']}>
