@@ -10,6 +10,11 @@
  *     so a retry of the same message streams straight through. Chunks are `w1`, ` w2`, … so the
  *     full answer is known in advance (`holdText`).
  *   - `/slow <ms> <n>` → n chunks, `ms` apart.
+ *   - tools (agent workflows, docs/workflows.md): when the request offers `tools` and the message
+ *     names one (`add_todo buy milk`, `please list_todos`), the answer is a call of that tool. Its
+ *     arguments are `/tool <name> <json>`'s JSON when given, else the text after the name fills the
+ *     tool's first required string parameter. Once the conversation ends with tool results, the
+ *     answer reports them: `<name> returned: <output>`.
  *   - anything else → `Fake: <text>` word by word, no delay.
  * Non-streaming requests get the same text in one JSON body.
  *
@@ -17,7 +22,7 @@
  * `aborts` lists streams whose client went away before the end (a killed replica), `requests`
  * counts completions.
  *
- * `node ops/faults/fake-openai.mjs [port]` runs it on its own (prints its base URL).
+ * `node ops/lib/fake-openai.mjs [port]` runs it on its own (prints its base URL).
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +40,37 @@ function lastUserText(body) {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) return content.map((part) => part?.text ?? '').join('');
   return '';
+}
+
+/** The tool call a message asks for, or null: `/tool name {json}`, or a tool named in the text. */
+export function scriptedToolCall(text, tools) {
+  if (!Array.isArray(tools) || tools.length === 0) return null;
+  const explicit = /^\/tool\s+([A-Za-z0-9_-]+)\s*([\s\S]*)$/.exec(text.trim());
+  if (explicit) return { name: explicit[1], arguments: explicit[2] || '{}' };
+  for (const tool of tools) {
+    const name = tool?.function?.name;
+    if (!name) continue;
+    const at = text.search(new RegExp(`(^|[^A-Za-z0-9_-])${name}([^A-Za-z0-9_-]|$)`));
+    if (at < 0) continue;
+    const rest = text.slice(text.indexOf(name, at) + name.length).replace(/^[\s:,-]+/, '').trim();
+    const params = tool.function.parameters ?? {};
+    const field = (params.required ?? []).find((key) => params.properties?.[key]?.type === 'string')
+      ?? (params.required ?? []).find((key) => ['integer', 'number'].includes(params.properties?.[key]?.type));
+    const args = {};
+    if (field) args[field] = ['integer', 'number'].includes(params.properties[field].type) ? Number(rest.match(/-?\d+/)?.[0] ?? 0) : rest;
+    return { name, arguments: JSON.stringify(args) };
+  }
+  return null;
+}
+
+/** `<name> returned: <output>` for the tool messages that end the conversation, or null. */
+function toolResults(messages) {
+  const trailing = [];
+  for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--) trailing.unshift(messages[i]);
+  if (trailing.length === 0) return null;
+  const names = new Map();
+  for (const message of messages) for (const call of message.tool_calls ?? []) names.set(call.id, call.function?.name);
+  return trailing.map((m) => `${names.get(m.tool_call_id) ?? 'tool'} returned: ${String(m.content).slice(0, 500)}`).join('\n');
 }
 
 function chunk(id, model, delta, finish = null) {
@@ -98,7 +134,19 @@ export async function startFakeOpenAI({ port = 0 } = {}) {
 
     let plan; // [{ words, delayMs }] with an optional hold between the two halves
     let tag = null;
-    if (command === '/hold') {
+    const results = toolResults(body.messages ?? []);
+    const call = results === null ? scriptedToolCall(text, body.tools) : null;
+    if (call && body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(chunk(id, model, { role: 'assistant', content: null }));
+      res.write(chunk(id, model, { tool_calls: [{ index: 0, id: `call_${requests}`, type: 'function', function: { name: call.name, arguments: call.arguments } }] }));
+      res.write(chunk(id, model, {}, 'tool_calls'));
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    if (results !== null) {
+      plan = { first: results.split(' '), second: [], delayMs: 0 };
+    } else if (command === '/hold') {
       tag = args[0] ?? 'default';
       const before = Number(args[1] ?? 5);
       const after = Number(args[2] ?? 5);

@@ -13,11 +13,14 @@ export type AuditAction =
   | 'workflow.server_key_created'
   | 'workflow.server_key_revoked'
   | 'workflow.host_session_revoked'
-  | 'workflow.webhook_secret_rotated';
+  | 'workflow.webhook_secret_rotated'
+  | 'agent.tool_call.approved'
+  | 'agent.tool_call.denied';
 
 export interface AuditRecord {
   action: AuditAction;
-  actor: { kind: 'user' | 'system'; id: string | null };
+  /** `user` (owner), `system`, or the chat principal kind that acted (`chat`, `visitor`, `oauth`, `host`…). */
+  actor: { kind: 'user' | 'system' | (string & {}); id: string | null };
   workflowId?: string | null;
   /** The owner whose account the row belongs to (deleted with the account). */
   ownerId?: string | null;

@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
+import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
 import { appConfig } from '../config/app.config';
 import { featuresConfig } from '../config/features.config';
@@ -47,6 +48,7 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     WorkflowsModule,
     TranscriptModule,
     PublishModule,
+    AgentsModule,
     OutboundModule,
     WebhooksModule,
   ],

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { OutboundModule } from '../outbound/outbound.module';
 import { SecretsModule } from '../secrets/secrets.module';
+import { RunnerDefinitions } from './runner-definitions';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { WorkflowsController } from './workflows.controller';
 import { WebhookDefinitions } from './webhook-definition';
@@ -11,7 +12,7 @@ import { WorkflowsService } from './workflows.service';
 @Module({
   imports: [TypeOrmModule.forFeature([WorkflowEntity]), AuditModule, OutboundModule, SecretsModule],
   controllers: [WorkflowsController],
-  providers: [WorkflowsService, WebhookDefinitions],
-  exports: [WorkflowsService],
+  providers: [WorkflowsService, RunnerDefinitions, WebhookDefinitions],
+  exports: [WorkflowsService, RunnerDefinitions, WebhookDefinitions],
 })
 export class WorkflowsModule {}

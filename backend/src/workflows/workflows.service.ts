@@ -6,9 +6,9 @@ import { AuditService } from '../audit/audit.service';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
 import { appConfig } from '../config/app.config';
-import { CreateWorkflowDto, RunnerDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
-import { RunnerDefinition, WorkflowEntity } from './entities/workflow.entity';
-import { WebhookDefinitions } from './webhook-definition';
+import { CreateWorkflowDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
+import { WorkflowEntity } from './entities/workflow.entity';
+import { RunnerDefinitions } from './runner-definitions';
 
 /** Publish-state columns that only the publish module changes, inside its own transaction. */
 export type PublishStatePatch = Partial<
@@ -18,15 +18,6 @@ export type PublishStatePatch = Partial<
 /** The workflow snapshot other modules work with (never the entity itself). */
 export type WorkflowSnapshot = Readonly<WorkflowEntity>;
 
-export function toRunnerDefinition(dto: RunnerDto | undefined): RunnerDefinition {
-  if (!dto || dto.kind === 'echo' || dto.kind === 'webhook') return { kind: 'echo' };
-  const def: RunnerDefinition = { kind: 'openai', provider: dto.provider!, model: dto.model! };
-  if (dto.instructions !== undefined) def.instructions = dto.instructions;
-  if (dto.baseUrl !== undefined) def.baseUrl = dto.baseUrl;
-  if (dto.temperature !== undefined) def.temperature = dto.temperature;
-  return def;
-}
-
 /** Workflow CRUD, always scoped to the owner: another owner's workflow is "not found". */
 @Injectable()
 export class WorkflowsService {
@@ -35,19 +26,8 @@ export class WorkflowsService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
-    private readonly webhooks: WebhookDefinitions,
+    private readonly definitions: RunnerDefinitions,
   ) {}
-
-  /** The definition to store: webhook runners get their URL checked and header values sealed. */
-  private async runnerOf(dto: RunnerDto | undefined, previous?: RunnerDefinition): Promise<RunnerDefinition> {
-    if (dto?.kind === 'webhook') return this.webhooks.toDefinition(dto, previous);
-    return toRunnerDefinition(dto);
-  }
-
-  /** Plain header values of a webhook runner, for its outbound request only. */
-  webhookHeaders(definition: RunnerDefinition): Record<string, string> {
-    return definition.kind === 'webhook' ? this.webhooks.openHeaders(definition) : {};
-  }
 
   toResponse(w: WorkflowSnapshot): WorkflowResponseDto {
     return {
@@ -55,7 +35,7 @@ export class WorkflowsService {
       ownerId: w.ownerId,
       name: w.name,
       description: w.description,
-      runner: (w.runner.kind === 'webhook' ? this.webhooks.present(w.runner) : w.runner) as RunnerDto,
+      runner: this.definitions.present(w.runner),
       allowedOrigins: w.allowedOrigins,
       isPublic: w.isPublic,
       requireLogin: w.requireLogin,
@@ -79,7 +59,7 @@ export class WorkflowsService {
       ownerId,
       name: dto.name,
       description: dto.description ?? '',
-      runner: await this.runnerOf(dto.runner),
+      runner: await this.definitions.toDefinition(dto.runner),
       allowedOrigins: dto.allowedOrigins ?? [],
       transcriptRetentionDays: dto.transcriptRetentionDays ?? null,
     });
@@ -120,7 +100,7 @@ export class WorkflowsService {
       const row = await this.lockOwned(em, ownerId, id);
       if (dto.name !== undefined) row.name = dto.name;
       if (dto.description !== undefined) row.description = dto.description;
-      if (dto.runner !== undefined) row.runner = await this.runnerOf(dto.runner, row.runner);
+      if (dto.runner !== undefined) row.runner = await this.definitions.toDefinition(dto.runner, row.runner);
       if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
       if (dto.transcriptRetentionDays !== undefined) row.transcriptRetentionDays = dto.transcriptRetentionDays;
       return em.getRepository(WorkflowEntity).save(row);

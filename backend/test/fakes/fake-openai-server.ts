@@ -13,6 +13,10 @@ import type { AddressInfo } from 'node:net';
  *   - `/slow <ms> <n>` → n word chunks, `ms` apart;
  *   - `/stall` → headers and one chunk, then silence until the client gives up;
  *   - `/mid-error` → two chunks, then an error frame;
+ *   - `/tool <name> <arguments>` → one streamed tool call (`arguments` sent verbatim, so invalid
+ *     JSON can be scripted); `/tools [{"name", "arguments"}, …]` → parallel calls; once the
+ *     conversation ends with tool results, the answer is `Tool results: <name>=<output>; …`;
+ *   - `/loop <name> <arguments>` → calls the tool again after every result (maxSteps);
  *   - anything else → `Fake: <text>` streamed word by word.
  * - `POST …/audio/transcriptions` (multipart) → `{text}` describing what it received.
  *
@@ -42,6 +46,32 @@ export interface FakeOpenAI {
 
 /** The text of the newest user message of a Chat Completions body. */
 function lastUserText(body: { messages?: Array<{ role: string; content: unknown }> }): string {
+  return userText(body);
+}
+
+/** Tool calls scripted by the last user message, or null. */
+function scriptedCalls(text: string): Array<{ name: string; arguments: string }> | null {
+  const trimmed = text.trim();
+  const single = /^\/(?:tool|loop)\s+([A-Za-z0-9_-]+)\s*([\s\S]*)$/.exec(trimmed);
+  if (single) return [{ name: single[1], arguments: single[2] || '{}' }];
+  if (trimmed.startsWith('/tools ')) {
+    const list = JSON.parse(trimmed.slice(7)) as Array<{ name: string; arguments: unknown }>;
+    return list.map((c) => ({ name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments) }));
+  }
+  return null;
+}
+
+/** `Tool results: name=output; …` for the trailing tool messages (names from the assistant's tool_calls). */
+function toolResultsText(messages: Array<{ role: string; content: unknown; tool_call_id?: string; tool_calls?: Array<{ id: string; function: { name: string } }> }>): string | null {
+  const trailing: Array<{ tool_call_id?: string; content: unknown }> = [];
+  for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--) trailing.unshift(messages[i]);
+  if (trailing.length === 0) return null;
+  const names = new Map<string, string>();
+  for (const m of messages) for (const call of m.tool_calls ?? []) names.set(call.id, call.function.name);
+  return `Tool results: ${trailing.map((m) => `${names.get(m.tool_call_id ?? '') ?? '?'}=${String(m.content).slice(0, 300)}`).join('; ')}`;
+}
+
+function userText(body: { messages?: Array<{ role: string; content: unknown }> }): string {
   const users = (body.messages ?? []).filter((message) => message.role === 'user');
   const content = users[users.length - 1]?.content;
   if (typeof content === 'string') return content;
@@ -96,9 +126,26 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   }
 
   async function completion(body: { model: string; stream?: boolean; messages?: Array<{ role: string; content: unknown }> }, res: ServerResponse): Promise<void> {
-    const text = lastUserText(body);
+    let text = lastUserText(body);
     const [command, ...args] = text.trim().split(/\s+/);
     const id = `chatcmpl-${requests.length}`;
+    const results = toolResultsText((body.messages ?? []) as Parameters<typeof toolResultsText>[0]);
+    const calls = scriptedCalls(text);
+    if (calls && body.stream && (results === null || command === '/loop')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(chunk(id, body.model, { role: 'assistant', content: null }));
+      for (const [index, call] of calls.entries()) {
+        const callId = `call_${requests.length}_${index}`;
+        const half = Math.floor(call.arguments.length / 2);
+        // Arguments arrive in two pieces, as real providers split them.
+        res.write(chunk(id, body.model, { tool_calls: [{ index, id: callId, type: 'function', function: { name: call.name, arguments: call.arguments.slice(0, half) } }] }));
+        res.write(chunk(id, body.model, { tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] }));
+      }
+      res.write(chunk(id, body.model, {}, 'tool_calls'));
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    if (results !== null) text = results;
     if (command === '/status') {
       const status = Number(args[0] ?? 500);
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_fake' });
@@ -111,7 +158,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       delayMs = Number(args[0] ?? 100);
       words = Array.from({ length: Number(args[1] ?? 50) }, (_, n) => `w${n + 1}`);
     } else {
-      words = `Fake: ${text}`.split(' ');
+      words = (results !== null ? text : `Fake: ${text}`).split(' ');
     }
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });

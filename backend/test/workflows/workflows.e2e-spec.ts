@@ -147,7 +147,7 @@ describe('workflows API', () => {
       ['missing name', {}, { name: expect.arrayContaining(['name should not be null or undefined']) }],
       ['unknown runner kind', { name: 'x', runner: { kind: 'magic' } }, { 'runner.kind': [expect.stringContaining('kind must be one of')] }],
       ['openai without model', { name: 'x', runner: { kind: 'openai', provider: 'openai' } }, { 'runner.model': expect.any(Array) }],
-      ['echo with a model', { name: 'x', runner: { kind: 'echo', model: 'gpt' } }, { 'runner.model': expect.arrayContaining(['model applies only to openai runners']) }],
+      ['echo with a model', { name: 'x', runner: { kind: 'echo', model: 'gpt' } }, { 'runner.model': expect.arrayContaining(['model applies only to openai/agent runners']) }],
       ['compatible without baseUrl', { name: 'x', runner: { kind: 'openai', provider: 'compatible', model: 'm' } }, { 'runner.baseUrl': expect.any(Array) }],
       ['temperature out of range', { name: 'x', runner: { kind: 'openai', provider: 'openai', model: 'm', temperature: 3 } }, { 'runner.temperature': ['temperature must not be greater than 2'] }],
       ['origin with a path', { name: 'x', allowedOrigins: ['https://app.example.com/page'] }, { allowedOrigins: [expect.stringContaining('exact origins')] }],

@@ -177,6 +177,7 @@ export class ChatKitProcessor<Ctx> {
         }
         const runner = await this.options.runners(ctx, thread);
         const action = request.params.action;
+        await runner.prepareAction?.(thread, action, sender, ctx);
         return this.runnerStream(thread, runner, ctx, signal, () => runner.action(thread, action, sender, ctx, signal));
       }
       default:

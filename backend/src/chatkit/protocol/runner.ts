@@ -28,6 +28,12 @@ export interface Runner<Ctx> {
   /** Answers `userMessage`, or continues after a tool output / structured input when it is null. */
   respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent>;
 
+  /**
+   * Optional check of a `threads.custom_action` before its stream opens: throw a request error
+   * (or a host domain error) to answer with a plain 4xx instead of an in-band `error` event.
+   */
+  prepareAction?(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx): Promise<void>;
+
   /** Reacts to `threads.custom_action`; `sender` is the widget that dispatched it, if any. */
   action(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent>;
 

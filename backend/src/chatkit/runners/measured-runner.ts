@@ -2,8 +2,8 @@ import type { ParleyMetrics } from '../../metrics/parley-metrics';
 import type { Runner } from '../protocol/runner';
 import type { ThreadStreamEvent } from '../protocol/types';
 
-/** The runner label: `echo`, `webhook`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
-export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'webhook';
+/** The runner label: `echo`, `agent`, `webhook`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
+export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent' | 'webhook';
 
 /**
  * Wraps a runner's streaming calls to record latency (first event, whole run) and failures —
@@ -19,6 +19,7 @@ export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, met
     action: (thread, action, sender, ctx, signal) => measure(() => runner.action(thread, action, sender, ctx, signal)),
     syncAction: (thread, action, sender, ctx) => runner.syncAction(thread, action, sender, ctx),
   };
+  if (runner.prepareAction) wrapped.prepareAction = (thread, action, sender, ctx) => runner.prepareAction!(thread, action, sender, ctx);
   if (runner.transcribe) wrapped.transcribe = (audio, ctx) => runner.transcribe!(audio, ctx);
   if (runner.streamOptions) wrapped.streamOptions = (thread, ctx) => runner.streamOptions!(thread, ctx);
   return wrapped;

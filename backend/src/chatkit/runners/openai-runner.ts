@@ -191,7 +191,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
 }
 
 /** A user-facing description of an upstream failure that reveals nothing the provider said. */
-function safeMessage(error: unknown, timedOut: boolean): string {
+export function safeMessage(error: unknown, timedOut: boolean): string {
   if (timedOut || error instanceof APIConnectionTimeoutError) return 'The model provider did not respond in time. Please try again.';
   if (error instanceof APIConnectionError) return 'The model provider could not be reached. Please try again.';
   if (error instanceof APIError && typeof error.status === 'number') {
@@ -203,12 +203,12 @@ function safeMessage(error: unknown, timedOut: boolean): string {
 }
 
 /** T of the echo runner: the message's `input_text` parts, concatenated. */
-function textOf(message: UserMessageItem): string {
+export function textOf(message: UserMessageItem): string {
   return message.content.map((part) => (part.type === 'input_text' ? part.text : '')).join('');
 }
 
 /** One history item as a chat message; items a text model cannot use (widgets, tool calls…) are skipped. */
-function toMessage(item: ThreadItem): ChatCompletionMessageParam | null {
+export function toMessage(item: ThreadItem): ChatCompletionMessageParam | null {
   switch (item.type) {
     case 'user_message': {
       const text = textOf(item);

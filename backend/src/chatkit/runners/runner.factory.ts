@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import OpenAI from 'openai';
+import { AgentRunner } from '../../agents/agent-runner';
+import { AgentRuntime } from '../../agents/agent-runtime';
 import { IdentityTokenService } from '../../auth/identity/identity-token.service';
 import { ParleyMetrics } from '../../metrics/parley-metrics';
 import { OutboundService } from '../../outbound/outbound.service';
 import { WebhookSecretsService } from '../../webhooks/webhook-secrets.service';
-import { WEBHOOK_TIMEOUT_DEFAULT_MS } from '../../workflows/webhook-definition';
-import { WorkflowsService } from '../../workflows/workflows.service';
+import { WEBHOOK_TIMEOUT_DEFAULT_MS, WebhookDefinitions } from '../../workflows/webhook-definition';
 import type { WorkflowSnapshot } from '../../workflows/workflows.service';
 import type { ChatContext } from '../context/chat-context';
 import { EchoRunner } from '../protocol/echo-runner';
@@ -41,16 +42,30 @@ export class RunnerFactory {
     @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
     private readonly metrics: ParleyMetrics,
     private readonly outbound: OutboundService,
+    private readonly agents: AgentRuntime,
     private readonly identity: IdentityTokenService,
     private readonly webhookSecrets: WebhookSecretsService,
-    private readonly workflows: WorkflowsService,
+    private readonly webhookDefinitions: WebhookDefinitions,
   ) {}
 
   /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
     if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics);
-    if (definition.kind !== 'openai') return measuredRunner(this.echo(store), 'echo', this.metrics);
-    return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+    if (definition.kind === 'agent') return measuredRunner(this.agent(definition, store), 'agent', this.metrics);
+    return measuredRunner(this.echo(store), 'echo', this.metrics);
+  }
+
+  private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+    return new AgentRunner({
+      definition,
+      client: 'client' in endpoint ? endpoint.client : null,
+      unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
+      timeoutMs: this.config.timeoutMs,
+      store,
+      runtime: this.agents,
+    });
   }
 
   private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
@@ -72,7 +87,7 @@ export class RunnerFactory {
   private webhook(definition: Extract<RunnerDefinition, { kind: 'webhook' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
     return new WebhookRunner<ChatContext>({
       url: definition.url,
-      headers: this.workflows.webhookHeaders(definition),
+      headers: this.webhookDefinitions.openHeaders(definition),
       timeoutMs: definition.timeoutMs ?? WEBHOOK_TIMEOUT_DEFAULT_MS,
       secret: (ctx) => this.webhookSecrets.secretFor(ctx.workflow.id),
       identity: (request) => this.identity.mint(request),
@@ -103,12 +118,13 @@ export class RunnerFactory {
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };
         // Local OpenAI-compatible servers often need no key; the SDK insists on a non-empty one.
-        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed') };
+        // Owner-chosen URL: requests go through the outbound policy (private targets, redirects).
+        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed', true) };
     }
   }
 
-  private client(baseURL: string, apiKey: string): OpenAI {
-    const key = `${baseURL}\n${apiKey}`;
+  private client(baseURL: string, apiKey: string, ownerChosen = false): OpenAI {
+    const key = `${baseURL}\n${apiKey}\n${ownerChosen}`;
     let client = this.clients.get(key);
     if (client) {
       // Refresh recency for the small LRU.
@@ -126,6 +142,8 @@ export class RunnerFactory {
       // The chat's retry button is the retry: hidden upstream retries multiply latency and cost.
       maxRetries: 0,
       timeout: this.config.timeoutMs,
+      // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
+      ...(ownerChosen ? { fetch: this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) } : {}),
     });
     this.clients.set(key, client);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);

@@ -607,6 +607,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/tools/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test an agent tool’s connection (MCP: list its tools); nothing is called with arguments */
+        post: operations["AgentToolsController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/transcripts": {
         parameters: {
             query?: never;
@@ -778,6 +795,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentToolDto: {
+            /** @description mcp tools only: the server tools offered to the model (default: all) */
+            allowedTools?: string[];
+            /**
+             * @description `always`: a person approves each call in the chat (default `never`)
+             * @enum {string}
+             */
+            approval?: "never" | "always";
+            /** @description mcp tools only: approval per server tool name */
+            approvalOverrides?: {
+                [key: string]: "never" | "always";
+            };
+            description?: string;
+            /**
+             * @description Secret header values: write-only, shown as "***"; sending "***" keeps the stored value (http and mcp tools)
+             * @example {
+             *       "Authorization": "***"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * @description http tools only (required)
+             * @enum {string}
+             */
+            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+            /**
+             * @description Unique in the workflow; the name the model calls (MCP tools keep their server names).
+             * @example lookup_order
+             */
+            name: string;
+            /** @description JSON Schema (type object) of the arguments (http and client tools) */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description http tools only: per-call timeout in ms (default 10000) */
+            timeoutMs?: number;
+            /** @enum {string} */
+            type: "http" | "mcp" | "client";
+            /**
+             * @description http: the endpoint, `{param}` path placeholders filled from the arguments; mcp: the Streamable HTTP endpoint (required for both)
+             * @example https://api.example.com/orders/{orderId}
+             */
+            url?: string;
+        };
         AuditActorDto: {
             id: string | null;
             /** @enum {string} */
@@ -1091,6 +1154,10 @@ export interface components {
         JwksDto: {
             keys: components["schemas"]["JwkDto"][];
         };
+        ListedToolDto: {
+            description?: string;
+            name: string;
+        };
         LivenessDto: {
             /** @example ok */
             status: string;
@@ -1195,26 +1262,30 @@ export interface components {
             headers?: {
                 [key: string]: string;
             };
-            /** @description System instructions (openai runners only) */
+            /** @description System instructions (openai and agent runners) */
             instructions?: string;
             /**
              * @example echo
              * @enum {string}
              */
-            kind: "echo" | "openai" | "webhook";
+            kind: "echo" | "openai" | "agent" | "webhook";
+            /** @description agent runners only: tool steps per answer (default 8) */
+            maxSteps?: number;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @example gpt-4o-mini
              */
             model?: string;
             /**
-             * @description openai runners only
+             * @description openai and agent runners
              * @enum {string}
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
             /** @description webhook runners: longest wait (ms) for the engine's answer to start and between streamed lines; default 30000 */
             timeoutMs?: number;
+            /** @description agent runners only (required, may be empty) */
+            tools?: components["schemas"]["AgentToolDto"][];
             /**
              * @description webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)
              * @example https://engine.example.com/parley
@@ -1267,6 +1338,21 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["UserResponse"];
+        };
+        ToolTestDto: {
+            /** @description A tool definition; "***" header values are filled from the stored tool with the same name */
+            tool: components["schemas"]["AgentToolDto"];
+        };
+        ToolTestResultDto: {
+            /** @description When ok is false: outbound_url_refused, tool_schema_invalid, tool_unreachable, tool_timeout… */
+            code?: string;
+            message?: string;
+            /** @description Whether the tool could be reached */
+            ok: boolean;
+            /** @description http tools: the status of a HEAD request to the URL */
+            status?: number;
+            /** @description mcp tools: what the server lists (after allowedTools) */
+            tools?: components["schemas"]["ListedToolDto"][];
         };
         TranscriptDetailDto: {
             /** Format: date-time */
@@ -4003,6 +4089,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AgentToolsController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTestResultDto"];
+                };
             };
             /** @description `validation_failed` */
             400: {

@@ -20,50 +20,73 @@ import {
 } from 'class-validator';
 import { IsOrigin, OnlyForKind } from '../../common/http/validators';
 import { WEBHOOK_TIMEOUT_DEFAULT_MS, WEBHOOK_TIMEOUT_MAX_MS } from '../webhook-definition';
+import { DEFAULT_MAX_STEPS, MAX_MAX_STEPS } from '../runner-definition';
+import { AgentToolDto, MAX_TOOLS } from './agent-tool.dto';
 
-export const RUNNER_KINDS = ['echo', 'openai', 'webhook'] as const;
+export const RUNNER_KINDS = ['echo', 'openai', 'agent', 'webhook'] as const;
 export const RUNNER_PROVIDERS = ['openai', 'gemini', 'compatible'] as const;
 
-/** `{kind:'echo'}`, `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}` or `{kind:'webhook', url, headers?, timeoutMs?}`. */
+/**
+ * `{kind:'echo'}`, `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}`,
+ * `{kind:'agent', …the openai fields, maxSteps?, tools}` (docs/workflows.md) or
+ * `{kind:'webhook', url, headers?, timeoutMs?}` (docs/embedding.md).
+ */
 export class RunnerDto {
   @ApiProperty({ enum: RUNNER_KINDS, example: 'echo' })
   @IsIn(RUNNER_KINDS)
   kind: (typeof RUNNER_KINDS)[number];
 
-  @ApiPropertyOptional({ enum: RUNNER_PROVIDERS, description: 'openai runners only' })
-  @OnlyForKind(['openai'])
-  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.provider !== undefined)
+  @ApiPropertyOptional({ enum: RUNNER_PROVIDERS, description: 'openai and agent runners' })
+  @OnlyForKind(['openai', 'agent'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.kind === 'agent' || o.provider !== undefined)
   @IsIn(RUNNER_PROVIDERS)
   provider?: (typeof RUNNER_PROVIDERS)[number];
 
-  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'openai runners only' })
-  @OnlyForKind(['openai'])
-  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.model !== undefined)
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'openai and agent runners' })
+  @OnlyForKind(['openai', 'agent'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'openai' || o.kind === 'agent' || o.model !== undefined)
   @IsString()
   @Length(1, 200)
   model?: string;
 
-  @ApiPropertyOptional({ maxLength: 20000, description: 'System instructions (openai runners only)' })
-  @OnlyForKind(['openai'])
+  @ApiPropertyOptional({ maxLength: 20000, description: 'System instructions (openai and agent runners)' })
+  @OnlyForKind(['openai', 'agent'])
   @ValidateIf((o: RunnerDto) => o.instructions !== undefined)
   @IsString()
   @MaxLength(20000)
   instructions?: string;
 
   @ApiPropertyOptional({ example: 'http://127.0.0.1:8080/v1', description: 'Required for provider `compatible`' })
-  @OnlyForKind(['openai'])
+  @OnlyForKind(['openai', 'agent'])
   @ValidateIf((o: RunnerDto) => o.baseUrl !== undefined || o.provider === 'compatible')
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(500)
   baseUrl?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 2 })
-  @OnlyForKind(['openai'])
+  @OnlyForKind(['openai', 'agent'])
   @ValidateIf((o: RunnerDto) => o.temperature !== undefined)
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(2)
   temperature?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MAX_STEPS, description: `agent runners only: tool steps per answer (default ${DEFAULT_MAX_STEPS})` })
+  @OnlyForKind(['agent'])
+  @ValidateIf((o: RunnerDto) => o.maxSteps !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MAX_STEPS)
+  maxSteps?: number;
+
+  @ApiPropertyOptional({ type: [AgentToolDto], maxItems: MAX_TOOLS, description: 'agent runners only (required, may be empty)' })
+  @OnlyForKind(['agent'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'agent' || o.tools !== undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_TOOLS)
+  @ValidateNested({ each: true })
+  @Type(() => AgentToolDto)
+  tools?: AgentToolDto[];
 
   @ApiPropertyOptional({ example: 'https://engine.example.com/parley', description: 'webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)' })
   @OnlyForKind(['webhook'])

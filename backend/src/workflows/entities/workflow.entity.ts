@@ -1,17 +1,7 @@
+import type { RunnerDefinition } from '../runner-definition';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { WebhookRunnerDefinition } from '../webhook-definition';
 
-export type RunnerDefinition =
-  | { kind: 'echo' }
-  | {
-      kind: 'openai';
-      provider: 'openai' | 'gemini' | 'compatible';
-      model: string;
-      instructions?: string;
-      baseUrl?: string;
-      temperature?: number;
-    }
-  | WebhookRunnerDefinition;
+export type { RunnerDefinition } from '../runner-definition';
 
 /** A workflow and its publish status (the share-link rows live in the publish module). */
 @Entity({ name: 'workflows' })

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// Agent tool-call overhead: what Parley adds to a chat turn that makes one HTTP tool call.
+//
+// In one run, against the built app (`backend/dist/main.js`, its own process, embedded database
+// unless BENCH_DATABASE_URL is set), the scripted model (ops/lib/fake-openai.mjs) and a tool
+// server on loopback, each iteration measures, interleaved:
+//   direct  — a direct GET of the tool (what the tool itself costs);
+//   model   — a direct streamed completion from the fake model (what one model round costs);
+//   plain   — a chat turn without a tool call (`threads.create`, one model round);
+//   tool    — a chat turn whose model calls the tool once (two model rounds + the tool).
+// Parley's added time for the tool call = tool − plain − direct − model, per iteration; the run
+// prints its p50/p95 (the goal: p95 ≤ 5 ms, issue 14) next to the raw timings. Wall times suffer
+// on a shared machine; the run also reports the app process's CPU time per turn (from /proc,
+// embedded database included), which does not: tool − plain CPU is Parley's own work per call.
+//
+//   npm run build -w backend && node ops/bench/agent/bench.mjs
+//   BENCH_ITERATIONS=300 BENCH_TOOL_LATENCY_MS=20 node ops/bench/agent/bench.mjs
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { freePort, MAIN, ROOT } from '../../lib/common.mjs';
+import { startFakeOpenAI } from '../../lib/fake-openai.mjs';
+
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 150);
+const warmup = Number(process.env.BENCH_WARMUP ?? 20);
+const toolLatencyMs = Number(process.env.BENCH_TOOL_LATENCY_MS ?? 0);
+
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+async function startTool() {
+  const server = createServer((req, res) => {
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: req.url.split('/').pop(), stock: 12 })), toolLatencyMs);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function startApp() {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://localhost:${port}`,
+    PARLEY_DATA_DIR: ':memory:',
+    ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    SERVE_FRONTEND: 'false',
+    LOG_LEVEL: 'warn',
+    PARLEY_SECRET_KEY: randomBytes(32).toString('hex'),
+    RATE_LIMIT_PER_PRINCIPAL: '1000000',
+    RATE_LIMIT_PER_IP: '1000000',
+  };
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error('the app exited during start-up');
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (i > 300) throw new Error('the app did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { base, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
+
+/** CPU time (user + system) of a process so far, ms. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function json(url, init) {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url} → ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Times one request whose whole body is read. */
+async function timed(url, init) {
+  const started = performance.now();
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url} → ${res.status} ${text.slice(0, 200)}`);
+  return { ms: performance.now() - started, text };
+}
+
+const model = await startFakeOpenAI();
+const tool = await startTool();
+const app = await startApp();
+try {
+  await json(`${app.base}/api/auth/register`, { method: 'POST', body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password-123' }) });
+  const { accessToken } = await json(`${app.base}/api/auth/login`, { method: 'POST', body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password-123' }) });
+  const auth = { authorization: `Bearer ${accessToken}` };
+  const workflow = await json(`${app.base}/api/workflows`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({
+      name: 'bench agent',
+      runner: {
+        kind: 'agent', provider: 'compatible', model: 'fake', baseUrl: model.baseUrl,
+        tools: [{ type: 'http', name: 'get_item', method: 'GET', url: `${tool.origin}/items/{id}`, parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } }],
+      },
+    }),
+  });
+  const session = await json(`${app.base}/api/workflows/${workflow.id}/chatkit/session`, { method: 'POST', headers: auth, body: '{}' });
+  const chat = (text) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+    body: JSON.stringify({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } }),
+  });
+  const modelRequest = {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'hello there' }] }),
+  };
+
+  const samples = { direct: [], model: [], plain: [], tool: [], overhead: [] };
+  for (let i = 0; i < warmup + iterations; i++) {
+    const direct = await timed(`${tool.origin}/items/${i}`);
+    const round = await timed(`${model.baseUrl}/chat/completions`, modelRequest);
+    const plain = await timed(`${app.base}/api/chatkit`, chat('hello there'));
+    const turn = await timed(`${app.base}/api/chatkit`, chat(`/tool get_item {"id":"${i}"}`));
+    if (!turn.text.includes('get_item returned')) throw new Error(`the tool turn did not call the tool: ${turn.text.slice(-300)}`);
+    if (i < warmup) continue;
+    samples.direct.push(direct.ms);
+    samples.model.push(round.ms);
+    samples.plain.push(plain.ms);
+    samples.tool.push(turn.ms);
+    samples.overhead.push(turn.ms - plain.ms - direct.ms - round.ms);
+  }
+  // CPU phase: the same turns back to back, the app's CPU time per turn.
+  const cpuPer = async (text) => {
+    const before = cpuMs(app.pid);
+    for (let i = 0; i < iterations; i++) await timed(`${app.base}/api/chatkit`, chat(text.replace('#', String(i))));
+    return (cpuMs(app.pid) - before) / iterations;
+  };
+  const cpuPlain = await cpuPer('hello there');
+  const cpuTool = await cpuPer('/tool get_item {"id":"#"}');
+  const row = (name, values) => `${name.padEnd(28)} p50 ${percentile(values, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(2).padStart(7)} ms`;
+  console.log(`agent tool-call overhead — ${iterations} iterations (after ${warmup} warm-up), tool latency ${toolLatencyMs} ms, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}`);
+  console.log(row('direct tool call', samples.direct));
+  console.log(row('direct model round', samples.model));
+  console.log(row('chat turn, no tool', samples.plain));
+  console.log(row('chat turn, one tool call', samples.tool));
+  console.log(row('Parley overhead of the call', samples.overhead));
+  console.log(`app CPU per turn: no tool ${cpuPlain.toFixed(2)} ms, one tool call ${cpuTool.toFixed(2)} ms → ${(cpuTool - cpuPlain).toFixed(2)} ms of Parley CPU per tool call (includes the second model round)`);
+  console.log(`goal (issue 14): overhead p95 ≤ 5 ms → ${percentile(samples.overhead, 95) <= 5 ? 'met' : 'NOT met'} (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
+} finally {
+  app.stop();
+  await model.close();
+  await tool.close();
+}
+process.exit(0);
