@@ -14,6 +14,7 @@ import { ENV_REGISTRY } from '../../src/config/env-registry';
 import { loadFeaturesConfig } from '../../src/config/features.config';
 import { loadDatabaseConfig } from '../../src/database/database.config';
 import { loadOperationsConfig } from '../../src/operations/operations.config';
+import { loadOutboundConfig } from '../../src/outbound/outbound.config';
 import { loadRateLimitConfig } from '../../src/ratelimit/ratelimit.config';
 import { loadRetentionConfig } from '../../src/transcript/owner/transcript-retention.config';
 import { loadWebConfig, webConfig } from '../../src/web/web.config';
@@ -63,6 +64,7 @@ const LOADERS: Record<string, (source: NodeJS.ProcessEnv) => unknown> = {
   runners: loadRunnersConfig,
   rateLimit: loadRateLimitConfig,
   operations: loadOperationsConfig,
+  outbound: loadOutboundConfig,
 };
 const loadAll = (source: NodeJS.ProcessEnv): void => Object.values(LOADERS).forEach((load) => load(source));
 
