@@ -170,34 +170,37 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
         throw new MalformedAnswer(`unsupported content type ${type || '(none)'}`);
       }
       let done = false;
-      for await (const event of events) {
+      // One batch per network read; text deltas of one read go out as one delta (fewer events, same text).
+      batches: for await (const batch of events) {
         arm();
-        if (event.type === 'done') {
-          done = true;
-          break;
-        }
-        if (event.type === 'text') {
-          if (event.delta === '') continue;
-          if (!messageAdded) {
-            messageAdded = true;
-            yield { type: 'thread.item.added', item: structuredClone(message) };
+        for (const event of coalesce(batch)) {
+          if (event.type === 'done') {
+            done = true;
+            break batches;
           }
-          text += event.delta;
-          yield { type: 'thread.item.updated', item_id: message.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: event.delta } };
-        } else {
-          const task: Task = { type: 'custom', title: event.title, status_indicator: event.status };
-          if (!workflow) {
-            workflow = { id: this.ids('workflow'), thread_id: thread.id, created_at: this.clock().toISOString(), type: 'workflow', workflow: { type: 'custom', tasks: [task], expanded: true } };
-            yield { type: 'thread.item.added', item: structuredClone(workflow) };
-            continue;
-          }
-          const index = workflow.workflow.tasks.findIndex((t) => t.title === event.title);
-          if (index === -1) {
-            workflow.workflow.tasks.push(task);
-            yield { type: 'thread.item.updated', item_id: workflow.id, update: { type: 'workflow.task.added', task_index: workflow.workflow.tasks.length - 1, task } };
+          if (event.type === 'text') {
+            if (event.delta === '') continue;
+            if (!messageAdded) {
+              messageAdded = true;
+              yield { type: 'thread.item.added', item: structuredClone(message) };
+            }
+            text += event.delta;
+            yield { type: 'thread.item.updated', item_id: message.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: event.delta } };
           } else {
-            workflow.workflow.tasks[index] = task;
-            yield { type: 'thread.item.updated', item_id: workflow.id, update: { type: 'workflow.task.updated', task_index: index, task } };
+            const task: Task = { type: 'custom', title: event.title, status_indicator: event.status };
+            if (!workflow) {
+              workflow = { id: this.ids('workflow'), thread_id: thread.id, created_at: this.clock().toISOString(), type: 'workflow', workflow: { type: 'custom', tasks: [task], expanded: true } };
+              yield { type: 'thread.item.added', item: structuredClone(workflow) };
+              continue;
+            }
+            const index = workflow.workflow.tasks.findIndex((t) => t.title === event.title);
+            if (index === -1) {
+              workflow.workflow.tasks.push(task);
+              yield { type: 'thread.item.updated', item_id: workflow.id, update: { type: 'workflow.task.added', task_index: workflow.workflow.tasks.length - 1, task } };
+            } else {
+              workflow.workflow.tasks[index] = task;
+              yield { type: 'thread.item.updated', item_id: workflow.id, update: { type: 'workflow.task.updated', task_index: index, task } };
+            }
           }
         }
       }
@@ -271,7 +274,18 @@ export function parseEngineEvent(value: unknown): EngineEvent {
   throw new MalformedAnswer(`unknown line type ${JSON.stringify(String(v.type)).slice(0, 40)}`);
 }
 
-async function* jsonAnswer(res: Response): AsyncGenerator<EngineEvent> {
+/** Merges consecutive text deltas of one batch; order and every other line are kept. */
+export function coalesce(batch: EngineEvent[]): EngineEvent[] {
+  const out: EngineEvent[] = [];
+  for (const event of batch) {
+    const last = out[out.length - 1];
+    if (event.type === 'text' && last?.type === 'text') out[out.length - 1] = { type: 'text', delta: last.delta + event.delta };
+    else out.push(event);
+  }
+  return out;
+}
+
+async function* jsonAnswer(res: Response): AsyncGenerator<EngineEvent[]> {
   let body: unknown;
   try {
     body = JSON.parse(await res.text());
@@ -281,27 +295,26 @@ async function* jsonAnswer(res: Response): AsyncGenerator<EngineEvent> {
   }
   const text = (body as { text?: unknown } | null)?.text;
   if (typeof text !== 'string') throw new MalformedAnswer('the JSON answer has no string `text`');
-  yield { type: 'text', delta: text };
-  yield { type: 'done' };
+  yield [{ type: 'text', delta: text }, { type: 'done' }];
 }
 
-/** Complete lines of the body, bounded in length. */
-async function* lines(res: Response): AsyncGenerator<string> {
+/** The complete lines of each network read of the body (bounded in length); the rest at the end. */
+async function* lines(res: Response): AsyncGenerator<string[]> {
   if (!res.body) return;
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, newline).replace(/\r$/, '');
-      buffer = buffer.slice(newline + 1);
-      yield line;
+    const end = buffer.lastIndexOf('\n');
+    if (end !== -1) {
+      const complete = buffer.slice(0, end).split('\n').map((line) => line.replace(/\r$/, ''));
+      buffer = buffer.slice(end + 1);
+      yield complete;
     }
     if (buffer.length > MAX_LINE_BYTES) throw new MalformedAnswer('a line is too long');
   }
   buffer += decoder.decode();
-  if (buffer.trim() !== '') yield buffer.replace(/\r$/, '');
+  if (buffer.trim() !== '') yield [buffer.replace(/\r$/, '')];
 }
 
 function parseLine(line: string): EngineEvent {
@@ -314,15 +327,12 @@ function parseLine(line: string): EngineEvent {
   return parseEngineEvent(value);
 }
 
-async function* ndjsonLines(res: Response): AsyncGenerator<EngineEvent> {
-  for await (const line of lines(res)) {
-    if (line.trim() === '') continue;
-    yield parseLine(line);
-  }
+async function* ndjsonLines(res: Response): AsyncGenerator<EngineEvent[]> {
+  for await (const batch of lines(res)) yield batch.filter((line) => line.trim() !== '').map(parseLine);
 }
 
 /** SSE: `data:` lines of one event are joined; comments, `event:`, `id:` and `retry:` are ignored; `[DONE]` ends. */
-async function* sseLines(res: Response): AsyncGenerator<EngineEvent> {
+async function* sseLines(res: Response): AsyncGenerator<EngineEvent[]> {
   let data: string[] = [];
   const flush = (): EngineEvent | null => {
     if (!data.length) return null;
@@ -331,12 +341,16 @@ async function* sseLines(res: Response): AsyncGenerator<EngineEvent> {
     if (payload.trim() === '[DONE]') return { type: 'done' };
     return parseLine(payload);
   };
-  for await (const line of lines(res)) {
-    if (line === '') {
-      const event = flush();
-      if (event) yield event;
-    } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  for await (const batch of lines(res)) {
+    const events: EngineEvent[] = [];
+    for (const line of batch) {
+      if (line === '') {
+        const event = flush();
+        if (event) events.push(event);
+      } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+    yield events;
   }
   const event = flush();
-  if (event) yield event;
+  if (event) yield [event];
 }
