@@ -61,6 +61,8 @@ describe('App', () => {
     expect(api.called('POST /api/auth/login')[0]!.body).toEqual({ email: 'ada@example.com', password: 'correct horse battery' });
     expect(api.called('POST /api/auth/login')[0]!.init.credentials).toBe('include');
     expect(screen.getByTestId('signed-in-user').textContent).toBe('ada@example.com');
+    // Signed in with a password, the owner can connect SSO to this account (starting SSO while signed in).
+    expect((screen.getByTestId('sso-connect') as HTMLAnchorElement).getAttribute('href')).toMatch(/^\/api\/auth\/oidc\/owner\/login\?returnTo=%2F/);
   });
 
   it('loads the code-split public page on /chat/:workflowId', async () => {

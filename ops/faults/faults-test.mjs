@@ -89,6 +89,7 @@ function baseEnv(databaseUrl, redisUrl) {
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: redisUrl,
     PARLEY_SECRET_KEY: randomBytes(32).toString('base64url'),
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     PUBLIC_BASE_URL: 'http://localhost:3000',
     SERVE_FRONTEND: 'false',
     RATE_LIMIT_WINDOW: '60',

@@ -8,10 +8,11 @@ import { Auth, CurrentPrincipal } from './auth.decorators';
 import { UnauthenticatedError } from './auth.errors';
 import { AuthService, OwnerSession } from './auth.service';
 import { LoginDto, RegisterDto, SessionResponse, toUserResponse, UserEnvelope } from './dto/auth.dto';
-import { cookieOf } from './guards/credentials';
+import { accessTokenOf, cookieOf } from './guards/credentials';
 import { CsrfPolicy } from './guards/csrf.policy';
 import { UserPrincipal } from './principal';
 import { AuthRateLimitGuard } from './rate-limit/auth-rate-limit.guard';
+import { PERSONAL_TOKEN_PREFIX } from './tokens/personal-tokens.service';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -81,8 +82,9 @@ export class AuthController {
   @ApiErrors('csrf_failed')
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = cookieOf(req, REFRESH_COOKIE);
-    if (token) this.csrf.assertAllowed(req);
-    await this.auth.logout(token);
+    const access = accessTokenOf(req);
+    if (token || access?.source === 'cookie') this.csrf.assertAllowed(req);
+    await this.auth.logout(token, access && !access.token.startsWith(PERSONAL_TOKEN_PREFIX) ? access.token : undefined);
     this.cookies.clearSession(res);
   }
 

@@ -25,6 +25,7 @@ import { PersonalTokensRepository } from './tokens/personal-tokens.repository';
 import { PersonalTokensService } from './tokens/personal-tokens.service';
 import { RefreshTokensRepository } from './tokens/refresh-tokens.repository';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
+import { RevokedAccessTokensRepository } from './tokens/revoked-access-tokens.repository';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 import { OAuthSessionController } from './oidc/oauth-session.controller';
@@ -75,6 +76,7 @@ import { IdentityTokenService } from './identity/identity-token.service';
     SigningService,
     RefreshTokensService,
     RefreshTokensRepository,
+    RevokedAccessTokensRepository,
     PersonalTokensService,
     PersonalTokensRepository,
     // OpenID Connect (relying party) and the end-user OAuth session.

@@ -1,11 +1,13 @@
+import { isUUID } from 'class-validator';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { authConfig } from './auth.config';
-import { InvalidCredentialsError, InvalidTokenError } from './auth.errors';
+import { ExpiredTokenError, InvalidCredentialsError, InvalidTokenError } from './auth.errors';
 import { UserEntity } from './entities/user.entity';
 import { ACCESS_TOKEN_AUDIENCE, SigningService } from './keys/signing.service';
 import { PasswordHasher } from './passwords/password-hasher';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
+import { RevokedAccessTokensRepository } from './tokens/revoked-access-tokens.repository';
 import { UsersService } from './users.service';
 
 /** A signed-in owner session: what login, refresh (and OIDC login) hand out. */
@@ -26,6 +28,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly signing: SigningService,
     private readonly refreshTokens: RefreshTokensService,
+    private readonly revokedAccessTokens: RevokedAccessTokensRepository,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -58,9 +61,37 @@ export class AuthService {
     return this.session(user, refresh.token, refresh.expiresAt);
   }
 
-  /** Ends the session family of a refresh token, if any. Access tokens expire on their own (15 min). */
-  async logout(refreshToken: string | undefined): Promise<void> {
+  /**
+   * Ends the session family of a refresh token, if any, and puts the presented access JWT's `jti`
+   * on the denylist until it expires. An access token that does not verify is ignored: logout is
+   * idempotent and must work with whatever a browser still holds.
+   */
+  async logout(refreshToken: string | undefined, accessToken?: string): Promise<void> {
     if (refreshToken) await this.refreshTokens.revokeFamilyOf(refreshToken);
+    if (!accessToken) return;
+    const claims = await this.verifiedAccessClaims(accessToken);
+    if (typeof claims?.jti === 'string' && isUUID(claims.jti)) await this.revokedAccessTokens.revoke(claims.jti, new Date(claims.exp * 1000));
+  }
+
+  /**
+   * The owner an access JWT (not a personal token) belongs to, or null when it does not verify,
+   * was revoked or its account is gone. For routes that are public but act on a signed-in owner
+   * when there is one (connecting SSO to a password account).
+   */
+  async ownerOfAccessToken(accessToken: string): Promise<UserEntity | null> {
+    const claims = await this.verifiedAccessClaims(accessToken);
+    if (!claims || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return null;
+    if (!isUUID(claims.sub) || !isUUID(claims.jti)) return null;
+    return this.users.findForAccessToken(claims.sub, claims.jti);
+  }
+
+  private async verifiedAccessClaims(token: string): Promise<{ sub?: string; jti?: string; exp: number } | null> {
+    try {
+      return await this.signing.verify(token, { audience: ACCESS_TOKEN_AUDIENCE });
+    } catch (err) {
+      if (err instanceof InvalidTokenError || err instanceof ExpiredTokenError) return null;
+      throw err;
+    }
   }
 
   async me(userId: string): Promise<UserEntity> {

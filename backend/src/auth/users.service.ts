@@ -20,6 +20,11 @@ export class UsersService {
     return this.users.findById(id);
   }
 
+  /** The account of an access JWT (`sub`, `jti`), or null when it is gone or the token was revoked by logout. */
+  findForAccessToken(id: string, jti: string): Promise<UserEntity | null> {
+    return this.users.findForAccessToken(id, jti);
+  }
+
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findByEmail(normaliseEmail(email));
   }
@@ -29,15 +34,28 @@ export class UsersService {
     return this.users.findByEmailWithPassword(normaliseEmail(email));
   }
 
-  /** Creates an account; `passwordHash` null means OIDC-only. Throws `email_taken`. */
-  async create(input: { email: string; name?: string | null; passwordHash: string | null }): Promise<UserEntity> {
+  /**
+   * Creates an account; `passwordHash` null means OIDC-only, `emailVerified` that the email was
+   * proven (an OIDC provider's `email_verified`). Throws `email_taken`.
+   */
+  async create(input: { email: string; name?: string | null; passwordHash: string | null; emailVerified?: boolean }): Promise<UserEntity> {
     try {
-      return await this.users.insert({ email: normaliseEmail(input.email), name: input.name ?? null, passwordHash: input.passwordHash });
+      return await this.users.insert({
+        email: normaliseEmail(input.email),
+        name: input.name ?? null,
+        passwordHash: input.passwordHash,
+        emailVerifiedAt: input.emailVerified ? new Date() : null,
+      });
     } catch (err) {
       // The unique index decides, so two concurrent registrations cannot both succeed.
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new EmailTakenError();
       throw err;
     }
+  }
+
+  /** Marks the account's email as proven (SSO connected by the password holder). */
+  markEmailVerified(id: string): Promise<void> {
+    return this.users.markEmailVerified(id);
   }
 
   /**

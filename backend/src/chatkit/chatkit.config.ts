@@ -19,6 +19,24 @@ export const CHATKIT_ENV: EnvVar[] = [
     default: '10mb',
   },
   {
+    name: 'CHATKIT_PENDING_ATTACHMENTS_PER_PRINCIPAL',
+    description: 'Attachments one principal (visitor, chat user, OIDC user) may hold that are not yet sent in a message; more answer 429 `attachment_quota_exceeded`.',
+    example: '20',
+    default: '20',
+  },
+  {
+    name: 'CHATKIT_PENDING_ATTACHMENTS_PER_WORKFLOW',
+    description: 'Attachments not yet sent in a message, all principals of one workflow together.',
+    example: '1000',
+    default: '1000',
+  },
+  {
+    name: 'CHATKIT_PENDING_ATTACHMENT_TTL',
+    description: 'Seconds after which an attachment never sent in a message is deleted (with its bytes, if uploaded).',
+    example: '3600',
+    default: '3600',
+  },
+  {
     name: 'CHATKIT_PREVIEW_URL_TTL',
     description: 'Lifetime, in seconds, of the signed image preview URLs handed to the chat client (regenerated on every load).',
     example: '900',
@@ -63,6 +81,20 @@ export class ChatKitConfig {
   @Min(30)
   @Max(86400)
   previewUrlTtlSeconds: number;
+
+  @IsInt()
+  @Min(1)
+  pendingAttachmentsPerPrincipal: number;
+
+  @IsInt()
+  @Min(1)
+  pendingAttachmentsPerWorkflow: number;
+
+  /** Unsent attachments older than this are swept (and no longer count against the quotas). */
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86400)
+  pendingAttachmentTtlSeconds: number;
 
   @IsInt()
   @Min(30)
@@ -112,6 +144,9 @@ export function loadChatKitConfig(source: NodeJS.ProcessEnv = process.env): Chat
       bodyLimitBytes: parseByteSize('CHATKIT_BODY_LIMIT', env('CHATKIT_BODY_LIMIT', source) ?? '10mb'),
       uploadLimitBytes: parseByteSize('CHATKIT_UPLOAD_LIMIT', env('CHATKIT_UPLOAD_LIMIT', source) ?? '10mb'),
       previewUrlTtlSeconds: envInt('CHATKIT_PREVIEW_URL_TTL', 900, source),
+      pendingAttachmentsPerPrincipal: envInt('CHATKIT_PENDING_ATTACHMENTS_PER_PRINCIPAL', 20, source),
+      pendingAttachmentsPerWorkflow: envInt('CHATKIT_PENDING_ATTACHMENTS_PER_WORKFLOW', 1000, source),
+      pendingAttachmentTtlSeconds: envInt('CHATKIT_PENDING_ATTACHMENT_TTL', 3600, source),
       chatTokenTtlSeconds: ttl,
       chatSessionTtlSeconds: envInt('CHAT_SESSION_TTL', 86400, source),
       chatSessionCleanupSeconds: envInt('CHAT_SESSION_CLEANUP_INTERVAL', 3600, source),

@@ -8,11 +8,13 @@ import { featuresConfig } from '../config/features.config';
 import { OutboundModule } from '../outbound/outbound.module';
 import { PublishModule } from '../publish/publish.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { RateLimitModule } from '../ratelimit/ratelimit.module';
 import { TranscriptModule } from '../transcript/transcript.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { AttachmentUrls } from './attachments/attachment-urls';
 import { ChatAttachmentsController } from './attachments/chat-attachments.controller';
 import { ChatAttachmentsService } from './attachments/chat-attachments.service';
+import { PendingAttachmentsSweeper } from './attachments/pending-attachments.sweeper';
 import { chatkitConfig } from './chatkit.config';
 import { ChatKitController } from './chatkit.controller';
 import { ChatKitService } from './chatkit.service';
@@ -51,12 +53,14 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     AgentsModule,
     OutboundModule,
     WebhooksModule,
+    RateLimitModule,
   ],
   controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],
   providers: [
     ChatKitService,
     ChatKitStore,
     ChatAttachmentsService,
+    PendingAttachmentsSweeper,
     AttachmentUrls,
     ChatContextResolver,
     RunnerFactory,

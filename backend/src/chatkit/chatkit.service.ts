@@ -6,6 +6,8 @@ import { DomainError } from '../common/errors/domain-error';
 import { assignLogFields } from '../logging/log-fields';
 import { chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';
 import { ParleyMetrics } from '../metrics/parley-metrics';
+import { RateLimitCounter } from '../ratelimit/ratelimit.counter';
+import { TranscriptService } from '../transcript/transcript.service';
 import { AttachmentUrls } from './attachments/attachment-urls';
 import { ALLOWED_ATTACHMENT_TYPES, allowedType } from './attachments/mime-sniff';
 import { chatkitConfig } from './chatkit.config';
@@ -13,6 +15,7 @@ import { toDomainError } from './chatkit.errors';
 import { ChatKitStore } from './chatkit.store';
 import type { ChatContext } from './context/chat-context';
 import { writeEventStream } from './http/sse-writer';
+import { ChatKitCancelledError } from './protocol/errors';
 import { ChatKitProcessor } from './protocol/processor';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from './protocol/request-validation';
 import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from './protocol/types';
@@ -36,12 +39,14 @@ export class ChatKitService {
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
     private readonly streams: ChatStreams,
     private readonly metrics: ParleyMetrics,
+    private readonly rateLimits: RateLimitCounter,
+    private readonly transcript: TranscriptService,
   ) {
     this.processor = new ChatKitProcessor<ChatContext>({
       store,
       runners: (ctx) => runners.create(ctx.workflow.runner, store),
       attachments: {
-        prepare: (params) => this.acceptAttachment(params),
+        prepare: (params, ctx) => this.acceptAttachment(params, ctx),
         uploadUrl: (id) => urls.uploadUrl(id),
         previewUrl: (id) => urls.previewUrl(id),
       },
@@ -61,6 +66,8 @@ export class ChatKitService {
     res.on('close', () => {
       if (!res.writableFinished) cancel.abort();
     });
+    // Gone before this handler ran (it waited behind other work): `close` will not fire again.
+    if (res.destroyed || !res.socket || res.socket.destroyed) cancel.abort();
     let result;
     // Registered before any work, so a revocation or shutdown from now on reaches this stream.
     let stream: { end: AbortController; untrack: () => void } | null = null;
@@ -88,6 +95,8 @@ export class ChatKitService {
       });
     } catch (error) {
       stream?.untrack();
+      // Nobody is waiting for an answer: drop it quietly instead of reporting a failure.
+      if (error instanceof ChatKitCancelledError) return;
       throw toDomainError(error);
     }
     if (result.kind === 'json') {
@@ -117,8 +126,12 @@ export class ChatKitService {
     }
   }
 
-  /** `attachments.create` policy: an allowed type and a size the upload route will take. */
-  private acceptAttachment(params: { name: string; size: number; mime_type: string }): Record<string, unknown> {
+  /**
+   * `attachments.create` policy: an allowed type and a size the upload route will take, then the
+   * `attachments` rate limit of the principal, then the pending quotas (attachments not yet sent in a
+   * message, per principal and per workflow).
+   */
+  private async acceptAttachment(params: { name: string; size: number; mime_type: string }, ctx: ChatContext): Promise<Record<string, unknown>> {
     if (!allowedType(params.mime_type)) {
       throw new DomainError('unsupported_media_type', `Attachments of type ${params.mime_type} are not accepted.`, {
         allowed: [...ALLOWED_ATTACHMENT_TYPES],
@@ -127,6 +140,21 @@ export class ChatKitService {
     if (params.size > this.config.uploadLimitBytes) {
       throw new DomainError('payload_too_large', `Attachments may be at most ${this.config.uploadLimitBytes} bytes.`, {
         limitBytes: this.config.uploadLimitBytes,
+      });
+    }
+    await this.rateLimits.attachmentCreated(ctx.principal);
+    const pending = await this.transcript.pendingAttachmentCounts(ctx.scope, this.config.pendingAttachmentTtlSeconds);
+    if (pending.principal >= this.config.pendingAttachmentsPerPrincipal) {
+      throw new DomainError(
+        'attachment_quota_exceeded',
+        `You have ${pending.principal} attachments that were not sent yet; send or delete some first.`,
+        { scope: 'principal', limit: this.config.pendingAttachmentsPerPrincipal },
+      );
+    }
+    if (pending.workflow >= this.config.pendingAttachmentsPerWorkflow) {
+      throw new DomainError('attachment_quota_exceeded', 'This chat holds too many attachments that were not sent yet; try again later.', {
+        scope: 'workflow',
+        limit: this.config.pendingAttachmentsPerWorkflow,
       });
     }
     return { size: params.size };

@@ -31,8 +31,9 @@ export class MetricsController {
   @ApiOperation({
     summary: 'Prometheus metrics (text exposition format)',
     description:
-      'When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise the route is open and should not be ' +
-      'reachable through the public proxy. Labels never carry ids or tokens. Metric names and suggested alerts: docs/operations.md.',
+      'Send `Authorization: Bearer <METRICS_TOKEN>`. Production refuses to start without `METRICS_TOKEN`; outside production ' +
+      'an unset token leaves the route open. Keep it off the public proxy either way. Labels never carry ids or tokens. ' +
+      'Metric names and suggested alerts: docs/operations.md.',
   })
   @ApiSecurity('bearer')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } })

@@ -1,6 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
+import { METHOD_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { DiscoveryService, Reflector } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ApiErrors } from '../common/errors/api-errors.decorator';
+import type { ErrorCode } from '../common/errors/error-codes';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { SKIP_RATE_LIMIT_KEY } from '../ratelimit/ratelimit.decorators';
 
 export const OPENAPI_JSON_PATH = 'api/docs-json';
 
@@ -38,8 +44,43 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addCookieAuth('parley_oauth', { type: 'apiKey', in: 'cookie', description: 'OAuth session set after OIDC login.' }, 'oauthSession')
     .build();
+  documentImpliedErrors(app);
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
   return sortKeys(document) as OpenAPIObject;
+}
+
+/**
+ * Adds to every route the errors that layers in front of its handler can answer, so no operation
+ * documents fewer errors than it can produce:
+ * - the global rate limiter (every route without `@SkipRateLimit()`): 429 `rate_limited`, and 503
+ *   `rate_limit_unavailable` while Redis is unreachable;
+ * - the JSON body parser and validation pipe (routes reading `@Body()`): `invalid_json`,
+ *   `validation_failed`, `payload_too_large`, `unsupported_media_type`;
+ * - every route: 500 `internal_error` (written by `ApiErrors` itself).
+ * `ApiErrors` accumulates per handler, so this is idempotent and merges with each route's own codes.
+ */
+function documentImpliedErrors(app: INestApplication): void {
+  const discovery = app.get(DiscoveryService, { strict: false });
+  const reflector = app.get(Reflector, { strict: false });
+  for (const wrapper of discovery.getControllers()) {
+    const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
+    if (!controller || !wrapper.instance) continue;
+    const prototype = Object.getPrototypeOf(wrapper.instance) as object;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+      const handler = descriptor?.value as ((...args: unknown[]) => unknown) | undefined;
+      if (!descriptor || typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+      const codes: ErrorCode[] = [];
+      if (reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT_KEY, [handler, controller]) !== true) {
+        codes.push('rate_limited', 'rate_limit_unavailable');
+      }
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, unknown>;
+      if (Object.keys(args).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`))) {
+        codes.push('invalid_json', 'validation_failed', 'payload_too_large', 'unsupported_media_type');
+      }
+      ApiErrors(...codes)(prototype, name, descriptor);
+    }
+  }
 }
 
 export function setupOpenApi(app: INestApplication): void {

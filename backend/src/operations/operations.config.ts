@@ -6,8 +6,10 @@ export const OPERATIONS_ENV: EnvVar[] = [
   {
     name: 'METRICS_TOKEN',
     description:
-      'When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>` (≥ 16 characters); unset, it is open (keep it off the public proxy).',
-    example: '',
+      '`GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>` (≥ 16 characters). Required in production; ' +
+      'outside production, unset leaves the route open (keep it off the public proxy).',
+    example: 'change-me-to-a-random-metrics-token',
+    secret: true,
   },
   {
     name: 'SHUTDOWN_GRACE_SECONDS',

@@ -5,11 +5,12 @@ import type { RedisFailureMode } from './ratelimit.config';
 
 /**
  * The named limits. `ip`, `principal` and `link` are the global layers (RateLimitGuard);
- * `auth_ip` and `auth_email` are the credential limits of login and register (AuthRateLimitGuard).
+ * `auth_ip` and `auth_email` are the credential limits of login and register (AuthRateLimitGuard);
+ * `attachments` counts ChatKit `attachments.create` per principal (RateLimitCounter, from the chat service).
  * The name is what a 429 reports in `details.bucket`.
  */
-export type RateLimitBucket = 'ip' | 'principal' | 'link' | 'auth_ip' | 'auth_email';
-export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['ip', 'principal', 'link', 'auth_ip', 'auth_email'];
+export type RateLimitBucket = 'ip' | 'principal' | 'link' | 'auth_ip' | 'auth_email' | 'attachments';
+export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['ip', 'principal', 'link', 'auth_ip', 'auth_email', 'attachments'];
 
 /** IPv6 clients are grouped by /64: one subscriber usually holds a whole /64 and could rotate through it. */
 const IPV6_SUBNET_PREFIX = 64;

@@ -23,6 +23,12 @@ export const RATE_LIMIT_ENV: EnvVar[] = [
     default: '60',
   },
   {
+    name: 'RATE_LIMIT_ATTACHMENTS_PER_PRINCIPAL',
+    description: 'ChatKit `attachments.create` requests per principal per window, counted on top of the request limits.',
+    example: '20',
+    default: '20',
+  },
+  {
     name: 'RATE_LIMIT_PER_LINK',
     description: 'Requests per share link per window, all visitors together (a ceiling against floods).',
     example: '600',
@@ -74,6 +80,10 @@ export class RateLimitConfig {
   @Min(1)
   perLink: number;
 
+  @IsInt()
+  @Min(1)
+  attachmentsPerPrincipal: number;
+
   @IsOptional()
   @IsString()
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
@@ -101,6 +111,7 @@ export function loadRateLimitConfig(source: NodeJS.ProcessEnv = process.env): Ra
       perIp: envInt('RATE_LIMIT_PER_IP', 120, source),
       perPrincipal: envInt('RATE_LIMIT_PER_PRINCIPAL', 60, source),
       perLink: envInt('RATE_LIMIT_PER_LINK', 600, source),
+      attachmentsPerPrincipal: envInt('RATE_LIMIT_ATTACHMENTS_PER_PRINCIPAL', 20, source),
       redisUrl: env('REDIS_URL', source) ?? null,
       redisFailure: failure,
       redisTimeoutMs: envInt('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, source),

@@ -20,7 +20,7 @@ export interface RateLimitCounters {
 export class RateLimitMetrics {
   private readonly logger = new Logger('RateLimit');
   private readonly counters: RateLimitCounters = {
-    rejected: { ip: 0, principal: 0, link: 0, auth_ip: 0, auth_email: 0 },
+    rejected: { ip: 0, principal: 0, link: 0, auth_ip: 0, auth_email: 0, attachments: 0 },
     storeFailOpen: 0,
     storeFailClosed: 0,
   };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { rateLimitConfig } from './ratelimit.config';
+import { RateLimitCounter } from './ratelimit.counter';
 import { RateLimitGuard } from './ratelimit.guard';
 import { RateLimitMetrics } from './ratelimit.metrics';
 import { RATE_LIMIT_STORAGE, rateLimitStorageProvider } from './ratelimit.storage';
@@ -12,7 +13,7 @@ import { RATE_LIMIT_STORAGE, rateLimitStorageProvider } from './ratelimit.storag
  */
 @Module({
   imports: [ConfigModule.forFeature(rateLimitConfig)],
-  providers: [RateLimitMetrics, rateLimitStorageProvider, RateLimitGuard],
-  exports: [RateLimitMetrics, RATE_LIMIT_STORAGE, RateLimitGuard],
+  providers: [RateLimitMetrics, rateLimitStorageProvider, RateLimitGuard, RateLimitCounter],
+  exports: [RateLimitMetrics, RATE_LIMIT_STORAGE, RateLimitGuard, RateLimitCounter],
 })
 export class RateLimitModule {}

@@ -41,6 +41,7 @@ export interface AttachmentRow {
   mime_type: string;
   size: string | null;
   uploaded_at: Date | null;
+  thread_id: string | null;
 }
 
 /** Values written for a thread (the scope comes separately). */
@@ -334,7 +335,7 @@ export class TranscriptRepository {
 
   async findAttachment(scope: TranscriptScope, attachmentId: string, q?: Queryable): Promise<AttachmentRow | null> {
     const rows = await this.run<AttachmentRow>(
-      `SELECT id, data, mime_type, size, uploaded_at
+      `SELECT id, data, mime_type, size, uploaded_at, thread_id
          FROM chat_attachments
         WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4`,
       [attachmentId, ...scopeParams(scope)],
@@ -352,17 +353,69 @@ export class TranscriptRepository {
     return rows.length === 1;
   }
 
-  /** Stores uploaded bytes and the new protocol JSON (without `upload_descriptor`); false when not in scope. */
-  async storeUpload(scope: TranscriptScope, attachmentId: string, bytes: Buffer, contentType: string, data: string, q?: Queryable): Promise<boolean> {
-    const rows = await this.run<{ id: string }>(
-      `UPDATE chat_attachments
-          SET bytes = $5, content_type = $6, data = $7::json, uploaded_at = now()
-        WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
-       RETURNING id`,
+  /**
+   * Stores uploaded bytes and the new protocol JSON (without `upload_descriptor`), once: only while
+   * nothing was uploaded and no message holds the attachment. `missing` when not in scope,
+   * `immutable` when it was uploaded or sent already (two racing uploads: one wins).
+   */
+  async storeUpload(
+    scope: TranscriptScope,
+    attachmentId: string,
+    bytes: Buffer,
+    contentType: string,
+    data: string,
+    q?: Queryable,
+  ): Promise<'stored' | 'missing' | 'immutable'> {
+    const rows = await this.run<{ stored: boolean; found: boolean }>(
+      `WITH a AS (
+         SELECT id FROM chat_attachments WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
+       ), stored AS (
+         UPDATE chat_attachments c
+            SET bytes = $5, content_type = $6, data = $7::json, uploaded_at = now()
+           FROM a
+          WHERE c.id = a.id AND c.uploaded_at IS NULL AND c.thread_id IS NULL
+         RETURNING c.id
+       )
+       SELECT EXISTS (SELECT 1 FROM stored) AS stored, EXISTS (SELECT 1 FROM a) AS found`,
       [attachmentId, ...scopeParams(scope), bytes, contentType, data],
       q,
     );
-    return rows.length === 1;
+    if (rows[0]?.stored) return 'stored';
+    return rows[0]?.found ? 'immutable' : 'missing';
+  }
+
+  /**
+   * Attachments not yet sent in a message and younger than `ttlSeconds`: the caller's, and the
+   * whole workflow's (both served by indexes on the scope and on pending rows).
+   */
+  async countPendingAttachments(scope: TranscriptScope, ttlSeconds: number, q?: Queryable): Promise<{ principal: number; workflow: number }> {
+    const rows = await this.run<{ principal: number; workflow: number }>(
+      `SELECT
+         (SELECT count(*)::int FROM chat_attachments
+           WHERE workflow_id = $1 AND principal_kind = $2 AND principal_id = $3 AND thread_id IS NULL
+             AND created_at > now() - make_interval(secs => $4)) AS principal,
+         (SELECT count(*)::int FROM chat_attachments
+           WHERE workflow_id = $1 AND thread_id IS NULL AND created_at > now() - make_interval(secs => $4)) AS workflow`,
+      [...scopeParams(scope), ttlSeconds],
+      q,
+    );
+    return rows[0];
+  }
+
+  /**
+   * Deletes up to `batch` attachments never sent in a message and created before `before`, bytes
+   * included (every workflow, every principal: a maintenance sweep). Returns how many went.
+   */
+  async deleteExpiredPendingAttachments(before: Date, batch: number, q?: Queryable): Promise<number> {
+    const rows = await this.run<{ id: string }>(
+      `DELETE FROM chat_attachments
+        WHERE id IN (SELECT id FROM chat_attachments WHERE thread_id IS NULL AND created_at < $1 LIMIT $2)
+          AND thread_id IS NULL
+       RETURNING id`,
+      [before, batch],
+      q,
+    );
+    return rows.length;
   }
 
   /**
@@ -382,17 +435,37 @@ export class TranscriptRepository {
   // Feedback
   // -------------------------------------------------------------------------------------------
 
-  /** Records feedback on items of a thread in scope; false when the thread is not in scope. */
-  async insertFeedback(scope: TranscriptScope, threadId: string, itemIds: string[], kind: string, q?: Queryable): Promise<boolean> {
-    const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_feedback (thread_id, item_ids, kind, workflow_id, principal_kind, principal_id)
-       SELECT t.id, $5::text[], $6, t.workflow_id, t.principal_kind, t.principal_id
-         FROM chat_threads t
-        WHERE t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4
-       RETURNING id`,
+  /**
+   * Records feedback on items of a thread in scope, in one statement whatever the batch size: the
+   * thread must be in scope and every id an item of it, or nothing is recorded. Answers whether the
+   * thread was found and the first id that names no item (null when all do).
+   */
+  async insertFeedback(
+    scope: TranscriptScope,
+    threadId: string,
+    itemIds: string[],
+    kind: string,
+    q?: Queryable,
+  ): Promise<{ threadFound: boolean; missingItemId: string | null }> {
+    const rows = await this.run<{ found: boolean; missing: string | null }>(
+      `WITH t AS (
+         SELECT id, workflow_id, principal_kind, principal_id
+           FROM chat_threads WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
+       ), missing AS (
+         SELECT x.id, x.n
+           FROM unnest($5::text[]) WITH ORDINALITY AS x(id, n)
+          WHERE NOT EXISTS (SELECT 1 FROM chat_items i JOIN t ON i.thread_id = t.id WHERE i.id = x.id)
+       ), recorded AS (
+         INSERT INTO chat_feedback (thread_id, item_ids, kind, workflow_id, principal_kind, principal_id)
+         SELECT t.id, $5::text[], $6, t.workflow_id, t.principal_kind, t.principal_id
+           FROM t
+          WHERE NOT EXISTS (SELECT 1 FROM missing)
+         RETURNING id
+       )
+       SELECT EXISTS (SELECT 1 FROM t) AS found, (SELECT id FROM missing ORDER BY n LIMIT 1) AS missing`,
       [threadId, ...scopeParams(scope), itemIds, kind],
       q,
     );
-    return rows.length === 1;
+    return { threadFound: rows[0]?.found === true, missingItemId: rows[0]?.missing ?? null };
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error';
 import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chatkit/protocol/errors';
 import type { ChatStore } from '../chatkit/protocol/store';
 import { isHiddenItem } from '../chatkit/protocol/types';
@@ -112,7 +113,9 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
   }
 
   async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, scope: TranscriptScope): Promise<void> {
-    if (!(await this.repo.insertFeedback(scope, threadId, itemIds, kind))) throw threadNotFound(threadId);
+    const { threadFound, missingItemId } = await this.repo.insertFeedback(scope, threadId, itemIds, kind);
+    if (!threadFound) throw threadNotFound(threadId);
+    if (missingItemId !== null) throw new ChatKitNotFoundError(`Item ${missingItemId} not found.`);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -123,20 +126,43 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
   async attachmentUploadState(attachmentId: string, scope: TranscriptScope): Promise<AttachmentUploadState> {
     const row = await this.repo.findAttachment(scope, attachmentId);
     if (!row) throw attachmentNotFound(attachmentId);
-    return { id: row.id, mimeType: row.mime_type, declaredSize: row.size === null ? null : Number(row.size), uploadedAt: row.uploaded_at };
+    return {
+      id: row.id,
+      mimeType: row.mime_type,
+      declaredSize: row.size === null ? null : Number(row.size),
+      uploadedAt: row.uploaded_at,
+      threadId: row.thread_id,
+    };
   }
 
   /**
    * Stores the uploaded bytes of an attachment in scope, with the content type sniffed from them,
    * and drops its `upload_descriptor` (the upload is done). Returns the attachment as updated.
+   * Write-once: `AttachmentImmutableError` once bytes were stored or a message holds it.
    */
   async storeUpload(attachmentId: string, bytes: Buffer, contentType: string, scope: TranscriptScope): Promise<Attachment> {
     const current = await this.loadAttachment(attachmentId, scope);
     const { upload_descriptor: _done, ...uploaded } = current;
-    if (!(await this.repo.storeUpload(scope, attachmentId, bytes, contentType, JSON.stringify(uploaded)))) {
-      throw attachmentNotFound(attachmentId);
-    }
+    const outcome = await this.repo.storeUpload(scope, attachmentId, bytes, contentType, JSON.stringify(uploaded));
+    if (outcome === 'missing') throw attachmentNotFound(attachmentId);
+    if (outcome === 'immutable') throw new AttachmentImmutableError(attachmentId);
     return uploaded as Attachment;
+  }
+
+  /** How many attachments not yet in a message (and younger than `ttlSeconds`) the scope and its workflow hold. */
+  pendingAttachmentCounts(scope: TranscriptScope, ttlSeconds: number): Promise<{ principal: number; workflow: number }> {
+    return this.repo.countPendingAttachments(scope, ttlSeconds);
+  }
+
+  /** Deletes attachments never sent in a message that were created before `before`; returns how many. */
+  async deleteExpiredPendingAttachments(before: Date): Promise<number> {
+    let total = 0;
+    // Bounded statements, so one sweep never holds a huge delete.
+    for (;;) {
+      const deleted = await this.repo.deleteExpiredPendingAttachments(before, 1000);
+      total += deleted;
+      if (deleted < 1000) return total;
+    }
   }
 
   /**
@@ -146,6 +172,13 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
   async previewBytes(attachmentId: string): Promise<AttachmentPreview | null> {
     const row = await this.repo.findUploadedBytes(attachmentId);
     return row ? { bytes: row.bytes, contentType: row.content_type } : null;
+  }
+}
+
+/** An upload to an attachment that already has its bytes, or is already part of a message (409 `attachment_immutable`). */
+export class AttachmentImmutableError extends DomainError {
+  constructor(attachmentId: string) {
+    super('attachment_immutable', `Attachment ${attachmentId} was already uploaded or sent; uploads are write-once. Create a new attachment instead.`);
   }
 }
 

@@ -23,6 +23,8 @@ export interface AttachmentUploadState {
   /** Size declared by `attachments.create`, when known. */
   declaredSize: number | null;
   uploadedAt: Date | null;
+  /** The thread of the message it was sent in; null while not sent. */
+  threadId: string | null;
 }
 
 /** Uploaded bytes of an image, served through a signed preview URL. */

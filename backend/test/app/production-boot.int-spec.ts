@@ -23,4 +23,13 @@ describe('production boot', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('PARLEY_SECRET_KEY still has its example value');
   });
+
+  it('refuses to start without METRICS_TOKEN, so /metrics is never open in production', () => {
+    const r = boot({ NODE_ENV: 'production', PARLEY_SECRET_KEY: 's'.repeat(48), PUBLIC_BASE_URL: 'https://parley.example.com' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('METRICS_TOKEN is required in production');
+    const example = boot({ NODE_ENV: 'production', PARLEY_SECRET_KEY: 's'.repeat(48), PUBLIC_BASE_URL: 'https://parley.example.com', METRICS_TOKEN: 'change-me-to-a-random-metrics-token' });
+    expect(example.status).toBe(1);
+    expect(example.stderr).toContain('METRICS_TOKEN still has its example value');
+  });
 });

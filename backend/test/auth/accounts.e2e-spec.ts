@@ -157,6 +157,28 @@ describe('owner accounts', () => {
       expect(refresh.body.code).toBe('token_invalid');
     });
 
+    it('ends the access JWT at once: its jti is refused until it expires, from the cookie and as a Bearer token', async () => {
+      const s = await signUp(t.app, 'logout-jti');
+      await http().get('/api/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200);
+      await http().post('/api/auth/logout').set('Origin', ORIGIN).set('Cookie', cookieHeader(s.cookies, ACCESS_COOKIE, REFRESH_COOKIE)).expect(204);
+      for (const res of [
+        await http().get('/api/auth/me').set('Authorization', `Bearer ${s.accessToken}`),
+        await http().get('/api/auth/me').set('Cookie', cookieHeader(s.cookies, ACCESS_COOKIE)),
+      ]) {
+        expect([res.status, res.body]).toEqual([401, errorBody(401, 'token_invalid')]);
+      }
+      // A Bearer-only API client can end its token too; another session of the same owner keeps working.
+      const other = await login(t.app, s.email);
+      const api = await login(t.app, s.email);
+      await http().post('/api/auth/logout').set('Authorization', `Bearer ${api.accessToken}`).expect(204);
+      expect((await http().get('/api/auth/me').set('Authorization', `Bearer ${api.accessToken}`)).status).toBe(401);
+      await http().get('/api/auth/me').set('Authorization', `Bearer ${other.accessToken}`).expect(200);
+      // Expired rows are purged as new ones arrive: the table holds one access-token lifetime of logouts.
+      const [row] = (await t.dataSource.query(`SELECT expires_at FROM revoked_access_tokens ORDER BY expires_at DESC LIMIT 1`)) as Array<{ expires_at: Date }>;
+      expect(row.expires_at.getTime()).toBeGreaterThan(Date.now());
+      expect(row.expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 900_000 + 5_000);
+    });
+
     it('is idempotent without any cookie (no auth needed)', async () => {
       await http().post('/api/auth/logout').expect(204);
     });
@@ -167,6 +189,10 @@ describe('owner accounts', () => {
       expect(res.body).toEqual(errorBody(403, 'csrf_failed'));
       const [row] = await t.dataSource.query(`SELECT revoked_at FROM refresh_tokens WHERE user_id = $1`, [s.userId]);
       expect(row.revoked_at).toBeNull();
+      // The access cookie alone is ambient too: a foreign page cannot end (or probe) the session with it.
+      const accessOnly = await http().post('/api/auth/logout').set('Origin', 'https://evil.example').set('Cookie', cookieHeader(s.cookies, ACCESS_COOKIE)).expect(403);
+      expect(accessOnly.body).toEqual(errorBody(403, 'csrf_failed'));
+      await http().get('/api/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200);
     });
   });
 
@@ -256,7 +282,13 @@ describe('owner accounts in production', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({
-      env: { NODE_ENV: 'production', PARLEY_SECRET_KEY: 'p'.repeat(48), PUBLIC_BASE_URL: 'https://chat.example.com', CORS_ORIGINS: 'https://app.example.com' },
+      env: {
+        NODE_ENV: 'production',
+        PARLEY_SECRET_KEY: 'p'.repeat(48),
+        METRICS_TOKEN: 'm'.repeat(24),
+        PUBLIC_BASE_URL: 'https://chat.example.com',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
   });
   afterAll(() => t.close());

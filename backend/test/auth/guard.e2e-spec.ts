@@ -52,14 +52,14 @@ describe('the global guard in the application', () => {
     const me = doc.paths['/api/auth/me'].get!;
     expect(me.security).toEqual([{ bearer: [] }]);
     expect(me.summary).toBe('The signed-in owner');
-    expect(Object.keys(me.responses).sort()).toEqual(['200', '401', '403', '500']);
+    expect(Object.keys(me.responses).sort()).toEqual(['200', '401', '403', '429', '500', '503']);
     expect((me.responses['401'] as { description: string }).description).toBe('`unauthenticated`, `token_expired`, `token_invalid`');
     expect((me.responses['403'] as { description: string }).description).toBe('`forbidden`, `csrf_failed`');
 
     // Class-level @Auth plus route-level @ApiErrors accumulate.
     const revoke = doc.paths['/api/auth/tokens/{id}'].delete!;
     expect(revoke.security).toEqual([{ bearer: [] }]);
-    expect(Object.keys(revoke.responses).sort()).toEqual(['204', '400', '401', '403', '404', '500']);
+    expect(Object.keys(revoke.responses).sort()).toEqual(['204', '400', '401', '403', '404', '429', '500', '503']);
 
     const login = doc.paths['/api/auth/login'].post!;
     expect(login.security).toBeUndefined();

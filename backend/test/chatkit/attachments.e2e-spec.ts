@@ -78,6 +78,32 @@ describe('two-phase attachments and previews', () => {
     expect(stored[0]).toEqual({ bytes: PDF, content_type: 'application/pdf' });
   });
 
+  it('is write-once: a second upload after a complete one answers 409 attachment_immutable and keeps the first bytes', async () => {
+    const { body } = await create('first.png', PNG.length, 'image/png');
+    expect((await put(body.id, PNG, { 'content-type': 'image/png' })).status).toBe(200);
+    // Same size, same type, other pixels: exactly the replacement the transcript must not show.
+    const other = Buffer.from(PNG);
+    other[other.length - 20] ^= 0xff;
+    const again = await put(body.id, other, { 'content-type': 'image/png' });
+    expect([again.status, await again.json()]).toEqual([409, error(409, 'attachment_immutable')]);
+    const stored = (await t.dataSource.query(`SELECT bytes FROM chat_attachments WHERE id = $1`, [body.id])) as Array<{ bytes: Buffer }>;
+    expect(stored[0].bytes).toEqual(PNG);
+  });
+
+  it('refuses any upload once the attachment is part of a message (409), even if its bytes never came', async () => {
+    const { body } = await create('later.txt', 5, 'text/plain');
+    const sent = await chatkit(t.baseUrl, token, { type: 'threads.create', params: { input: input('see attached', [body.id]) } });
+    expect(sent.status).toBe(200);
+    const late = await put(body.id, 'hello', { 'content-type': 'text/plain' });
+    expect([late.status, await late.json()]).toEqual([409, error(409, 'attachment_immutable')]);
+    const rows = (await t.dataSource.query(`SELECT bytes FROM chat_attachments WHERE id = $1`, [body.id])) as Array<{ bytes: Buffer | null }>;
+    expect(rows[0].bytes).toBeNull();
+    // A failed upload does not count: the bytes may still come once, before sending.
+    const retry = await create('retry.txt', 2, 'text/plain');
+    expect((await put(retry.body.id, Buffer.from([0, 1]), { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await put(retry.body.id, 'ok', { 'content-type': 'text/plain' })).status).toBe(200);
+  });
+
   it('checks the type against the bytes, not the name or the header (415)', async () => {
     const { body } = await create('cat.png', PDF.length, 'image/png');
     const res = await put(body.id, PDF, { 'content-type': 'image/png' });

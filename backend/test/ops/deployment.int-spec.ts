@@ -173,8 +173,8 @@ const PROXY = only(servicesWhere((s) => (s.volumes ?? []).some((v) => typeof v =
 const FRONTEND = only(servicesWhere((s) => s.build?.target === 'static'), 'static front-end');
 const DEV_IDP = only(servicesWhere((s) => s.build?.target === 'dev-idp'), 'dev IdP');
 
-/** The variables a user of the stack sets: a secret and nothing else (every default applies). */
-const USER_VARS = { PARLEY_SECRET_KEY: fakeSecret() };
+/** The variables a user of the stack sets: the secrets and nothing else (every default applies). */
+const USER_VARS = { PARLEY_SECRET_KEY: fakeSecret(), METRICS_TOKEN: fakeSecret() };
 const resolvedEnv = (service: ComposeService, vars: Record<string, string | undefined> = USER_VARS): Record<string, string> =>
   Object.fromEntries(Object.entries(envOf(service)).map(([k, v]) => [k, interpolate(v, vars)]));
 

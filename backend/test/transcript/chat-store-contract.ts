@@ -247,8 +247,13 @@ export function describeChatStoreContract<Ctx>(name: string, create: () => Promi
       await store.deleteAttachment('atc_1', alice);
       await expect(store.loadAttachment('atc_1', alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
       await store.deleteAttachment('atc_1', alice);
-      await store.addFeedback('thr_1', ['i1'], 'positive', alice);
-      expect(await f.feedbackOf(alice)).toEqual([{ threadId: 'thr_1', itemIds: ['i1'], kind: 'positive' }]);
+      await store.addThreadItem('thr_1', message('i1'), alice);
+      await store.addThreadItem('thr_1', message('i2'), alice);
+      await store.addFeedback('thr_1', ['i1', 'i2'], 'positive', alice);
+      expect(await f.feedbackOf(alice)).toEqual([{ threadId: 'thr_1', itemIds: ['i1', 'i2'], kind: 'positive' }]);
+      // One unknown id in the batch: not found, and nothing of the batch is recorded.
+      await expect(store.addFeedback('thr_1', ['i1', 'i_unknown'], 'negative', alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
+      expect(await f.feedbackOf(alice)).toHaveLength(1);
     });
   });
 }

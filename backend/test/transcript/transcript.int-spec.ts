@@ -89,13 +89,15 @@ describe('TranscriptService on Postgres: beyond the contract', () => {
       metadata: { size: 5 },
     };
     await service.saveAttachment(attachment, alice());
-    expect(await service.attachmentUploadState('atc_u', alice())).toEqual({ id: 'atc_u', mimeType: 'text/plain', declaredSize: 5, uploadedAt: null });
+    expect(await service.attachmentUploadState('atc_u', alice())).toEqual({ id: 'atc_u', mimeType: 'text/plain', declaredSize: 5, uploadedAt: null, threadId: null });
     const uploaded = await service.storeUpload('atc_u', Buffer.from('hello'), 'text/plain', alice());
     expect(uploaded).not.toHaveProperty('upload_descriptor');
     expect(await service.loadAttachment('atc_u', alice())).toEqual(uploaded);
     expect((await service.attachmentUploadState('atc_u', alice())).uploadedAt).toBeInstanceOf(Date);
     expect(await service.previewBytes('atc_u')).toEqual({ bytes: Buffer.from('hello'), contentType: 'text/plain' });
     await expect(service.storeUpload('atc_u', Buffer.from('x'), 'text/plain', scope(wf2.workflowId, 'user', wf1.ownerId))).rejects.toThrow('not found');
+    // Write-once, also at the store: the same scope cannot replace the bytes.
+    await expect(service.storeUpload('atc_u', Buffer.from('HELLO'), 'text/plain', alice())).rejects.toThrow('write-once');
   });
 
   it('deletes transcripts with their workflow', async () => {

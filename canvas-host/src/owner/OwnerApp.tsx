@@ -81,6 +81,17 @@ export default function OwnerApp({ route }: { route: OwnerRoute }) {
         <span className="owner-nav__user" data-testid="signed-in-user">
           {auth.user.email}
         </span>
+        {runtime.status === 'ready' && runtime.config.oidcEnabled && (
+          // Starting SSO while signed in is what connects a password account to the SSO identity (docs/security.md).
+          <a
+            className="button"
+            href={authApi.ownerSsoUrl(window.location.pathname)}
+            data-testid="sso-connect"
+            title="Sign in with SSO once while signed in here, so SSO signs in to this account from now on"
+          >
+            Connect SSO
+          </a>
+        )}
         <button type="button" onClick={() => void signOut()} data-testid="sign-out">
           Sign out
         </button>

@@ -269,6 +269,7 @@ export function appEnv(dbUrl, extra = {}) {
     DATABASE_URL: dbUrl,
     DATABASE_MIGRATIONS_RUN: 'true',
     PARLEY_SECRET_KEY: SECRET_KEY,
+    METRICS_TOKEN: 'parley-bench-metrics-token',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     ...RAISED_LIMITS,
     ...extra,
@@ -312,7 +313,7 @@ export async function startApp({ dbUrl, env = {}, ipc = false, nodeArgs = [], na
  */
 export async function scrapeMetrics(origin) {
   try {
-    const res = await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${origin}/metrics`, { headers: { authorization: 'Bearer parley-bench-metrics-token' }, signal: AbortSignal.timeout(5000) });
     if (!res.ok) return null;
     const metrics = new Map();
     for (const line of (await res.text()).split('\n')) {

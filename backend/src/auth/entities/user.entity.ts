@@ -16,6 +16,14 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'text', nullable: true, select: false })
   passwordHash: string | null;
 
+  /**
+   * When Parley learned that the holder controls `email`: at creation by OIDC owner sign-in (the
+   * provider verified it), or when a password holder connected SSO while signed in. Null for
+   * password accounts nobody proved: they are never merged into an SSO identity.
+   */
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
+  emailVerifiedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

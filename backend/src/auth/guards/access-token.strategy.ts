@@ -32,7 +32,8 @@ class PerInstanceJwtStrategy extends Strategy {
 /**
  * passport-jwt strategy for owner access tokens: key looked up by header `kid`, algorithm
  * pinned to ES256, `aud=parley-api`, `iss` = PUBLIC_BASE_URL, `exp` required. The account
- * must still exist, so a deleted user's unexpired token stops working at once.
+ * must still exist and the `jti` must not have been revoked by logout, so a deleted user's or a
+ * signed-out session's unexpired token stops working at once.
  */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(PerInstanceJwtStrategy) implements OnModuleDestroy {
@@ -62,10 +63,12 @@ export class AccessTokenStrategy extends PassportStrategy(PerInstanceJwtStrategy
     passport.unuse(this.name);
   }
 
-  async validate(payload: { sub?: unknown; exp?: unknown; iat?: unknown }): Promise<UserPrincipal> {
+  async validate(payload: { sub?: unknown; jti?: unknown; exp?: unknown; iat?: unknown }): Promise<UserPrincipal> {
     assertLifetimeClaims(payload);
     if (typeof payload.sub !== 'string' || !isUUID(payload.sub)) throw new InvalidTokenError();
-    const user = await this.users.findById(payload.sub);
+    // Every access token carries a UUID `jti`; logout puts it on the denylist.
+    if (typeof payload.jti !== 'string' || !isUUID(payload.jti)) throw new InvalidTokenError();
+    const user = await this.users.findForAccessToken(payload.sub, payload.jti);
     if (!user) throw new InvalidTokenError();
     return { kind: 'user', userId: user.id, email: user.email, credential: 'access_token' };
   }

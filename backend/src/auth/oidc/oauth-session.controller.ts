@@ -29,6 +29,7 @@ export class OAuthSessionController {
       'cleared), otherwise `{authenticated: true, subject, email, name, expiresAt}`.',
   })
   @ApiOkResponse({ type: OAuthSessionResponse, description: 'The session, or `{authenticated: false}`.' })
+  @ApiErrors('service_unavailable')
   async get(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<OAuthSessionResponse> {
     try {
       return toOAuthSessionResponse(await this.sessions.fromRequest(req));

@@ -14,6 +14,11 @@ export interface OidcTransaction {
   codeVerifier: string;
   returnTo: string;
   purpose: OidcPurpose;
+  /**
+   * Owner sign-in started by an owner already signed in (with a password): the account the SSO
+   * identity may be connected to, even though its email was never verified.
+   */
+  linkUserId?: string;
   /** Epoch milliseconds after which the callback refuses it. */
   expiresAt: number;
 }

@@ -1,14 +1,19 @@
 import { Controller, Get, Query, Redirect, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
+import { requestIdOf } from '../../common/http/request-id';
 import { AuthCookies } from '../auth.cookies';
-import { cookieOf } from '../guards/credentials';
+import { AuthService } from '../auth.service';
+import { accessTokenOf, cookieOf } from '../guards/credentials';
+import { PERSONAL_TOKEN_PREFIX } from '../tokens/personal-tokens.service';
+import { accountUnverifiedPage } from './account-unverified.page';
 import { AuthRateLimitGuard } from '../rate-limit/auth-rate-limit.guard';
 import { OidcLoginQuery } from './dto/oidc.dto';
 import { OAuthSessionsService } from './oauth-sessions.service';
 import { OAUTH_COOKIE, OIDC_TRANSACTION_COOKIE, OidcCookies } from './oidc.cookies';
+import { OidcAccountUnverifiedError } from './oidc.errors';
 import { OidcService } from './oidc.service';
 import { OidcPurpose } from './oidc-transaction';
 
@@ -31,6 +36,7 @@ export class OidcController {
     private readonly sessions: OAuthSessionsService,
     private readonly cookies: OidcCookies,
     private readonly ownerCookies: AuthCookies,
+    private readonly auth: AuthService,
   ) {}
 
   @Get('login')
@@ -58,19 +64,23 @@ export class OidcController {
     summary: 'Start owner sign-in with OpenID Connect ("Sign in with SSO")',
     description:
       'Same flow as `/api/auth/oidc/login`, but the callback signs the browser in as an owner: the provider must assert a ' +
-      'verified email (`email_verified: true`); it links to the owner account with that email or creates one without a ' +
-      'password, and sets the normal `parley_access` and `parley_refresh` cookies before redirecting to `returnTo`. ' +
-      'A provider that does not verify emails gets 403 `oidc_email_unverified` at the callback.',
+      'verified email (`email_verified: true`); it signs in to the owner account with that email when that email is verified, ' +
+      'or creates one without a password, and sets the normal `parley_access` and `parley_refresh` cookies before ' +
+      'redirecting to `returnTo`. A password account whose email was never verified is connected only when this sign-in ' +
+      'is started by its holder, signed in (access cookie or Bearer access JWT); otherwise the callback answers 409 ' +
+      '`oidc_account_unverified` (an HTML page). A provider that does not verify emails gets 403 `oidc_email_unverified`.',
   })
   @ApiFoundResponse({ description: 'To the identity provider’s authorization endpoint.' })
   @ApiErrors(...LOGIN_ERRORS)
-  ownerLogin(@Query() query: OidcLoginQuery, @Res({ passthrough: true }) res: Response): Promise<RedirectTo> {
-    return this.start('owner', query.returnTo, res);
+  async ownerLogin(@Req() req: Request, @Query() query: OidcLoginQuery, @Res({ passthrough: true }) res: Response): Promise<RedirectTo> {
+    // A signed-in owner starting SSO proves the password side of a link (see OidcService.ownerSession).
+    const access = accessTokenOf(req);
+    const owner = access && !access.token.startsWith(PERSONAL_TOKEN_PREFIX) ? await this.auth.ownerOfAccessToken(access.token) : null;
+    return this.start('owner', query.returnTo, res, owner?.id);
   }
 
   @Get('callback')
   @Public()
-  @Redirect()
   @ApiOperation({
     summary: 'Finish an OpenID Connect sign-in (the registered redirect URI)',
     description:
@@ -84,8 +94,15 @@ export class OidcController {
   @ApiQuery({ name: 'iss', required: false, description: 'Issuer identifier (RFC 9207), checked when the provider sends it.' })
   @ApiQuery({ name: 'error', required: false, description: 'The provider’s error, e.g. `access_denied`.' })
   @ApiFoundResponse({ description: 'Signed in; to `returnTo`.' })
+  @ApiResponse({
+    status: 409,
+    description:
+      '`oidc_account_unverified` (owner sign-in): the verified email belongs to a password account whose email was never ' +
+      'verified; nothing is linked. An HTML page for the browser explains how to connect the accounts or recover.',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   @ApiErrors('oidc_state_mismatch', 'oidc_login_failed', 'oidc_email_unverified', 'feature_disabled', 'service_unavailable')
-  async callback(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<RedirectTo> {
+  async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     const sealed = cookieOf(req, OIDC_TRANSACTION_COOKIE);
     // One use, whatever happens next: a replayed callback finds no transaction.
@@ -93,18 +110,25 @@ export class OidcController {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     const done = await this.oidc.complete(query, sealed);
     if (done.purpose === 'owner') {
-      this.ownerCookies.setSession(res, await this.oidc.ownerSession(done.identity));
+      try {
+        this.ownerCookies.setSession(res, await this.oidc.ownerSession(done.identity, done.linkUserId));
+      } catch (err) {
+        if (!(err instanceof OidcAccountUnverifiedError)) throw err;
+        // A browser navigation: a page a person can act on, not a JSON body.
+        res.status(409).type('html').send(accountUnverifiedPage(err.email, requestIdOf(req, res)));
+        return;
+      }
     } else {
       const { token, session } = await this.sessions.create(done.identity, cookieOf(req, OAUTH_COOKIE));
       this.cookies.setSession(res, token, session.expiresAt);
     }
-    return { url: done.returnTo, statusCode: 302 };
+    res.redirect(302, done.returnTo);
   }
 
-  private async start(purpose: OidcPurpose, returnTo: string | undefined, res: Response): Promise<RedirectTo> {
+  private async start(purpose: OidcPurpose, returnTo: string | undefined, res: Response, linkUserId?: string): Promise<RedirectTo> {
     // Each start is a fresh transaction; no cache may replay one redirect (and its cookie) to another browser.
     res.setHeader('Cache-Control', 'no-store');
-    const { redirectUrl, transaction } = await this.oidc.start(purpose, returnTo);
+    const { redirectUrl, transaction } = await this.oidc.start(purpose, returnTo, linkUserId);
     this.cookies.setTransaction(res, transaction);
     return { url: redirectUrl, statusCode: 302 };
   }

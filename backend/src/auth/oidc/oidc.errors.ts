@@ -41,3 +41,18 @@ export class OidcUnavailableError extends DomainError {
     super('service_unavailable', 'The identity provider is unavailable; try again later.');
   }
 }
+
+/**
+ * 409: owner sign-in with a verified email that belongs to a password account whose email was never
+ * proven. Merging would let whoever set that password into the SSO user's account (pre-account
+ * takeover), so nothing is linked; the callback answers with an HTML page explaining the way out.
+ */
+export class OidcAccountUnverifiedError extends DomainError {
+  constructor(readonly email: string) {
+    super(
+      'oidc_account_unverified',
+      'An owner account with this email already exists with a password, and its email was never verified. ' +
+        'Sign in with the password first, then use "Sign in with SSO" to connect it.',
+    );
+  }
+}

@@ -9,7 +9,13 @@ import { UsersService } from '../users.service';
 import type { OidcIdentity } from './oauth-sessions.service';
 import { OIDC_TRANSACTION_TTL_SECONDS } from './oidc.cookies';
 import { oidcConfig } from './oidc.config';
-import { InvalidReturnToError, OidcDisabledError, OidcEmailUnverifiedError, OidcStateMismatchError } from './oidc.errors';
+import {
+  InvalidReturnToError,
+  OidcAccountUnverifiedError,
+  OidcDisabledError,
+  OidcEmailUnverifiedError,
+  OidcStateMismatchError,
+} from './oidc.errors';
 import { OidcProviderClient } from './oidc-provider.client';
 import { deriveTransactionKey, OidcPurpose, openTransaction, sealTransaction } from './oidc-transaction';
 import { resolveReturnTo } from './return-to';
@@ -17,6 +23,8 @@ import { resolveReturnTo } from './return-to';
 /** A finished code flow: who signed in, why, and where the browser goes next. */
 export interface CompletedSignIn {
   purpose: OidcPurpose;
+  /** Owner sign-in started while signed in as this owner (see `OidcTransaction.linkUserId`). */
+  linkUserId?: string;
   returnTo: string;
   identity: OidcIdentity;
 }
@@ -52,14 +60,14 @@ export class OidcService {
    * Begins a sign-in: refuses an open-redirect `returnTo` (before contacting anyone), then returns
    * the provider URL to redirect to and the sealed transaction for the `parley_oidc` cookie.
    */
-  async start(purpose: OidcPurpose, returnTo: string | undefined): Promise<{ redirectUrl: string; transaction: string }> {
+  async start(purpose: OidcPurpose, returnTo: string | undefined, linkUserId?: string): Promise<{ redirectUrl: string; transaction: string }> {
     if (!this.config.enabled) throw new OidcDisabledError();
     const target = resolveReturnTo(returnTo, this.app.publicBaseUrl, this.config.allowedReturnOrigins);
     if (!target) throw new InvalidReturnToError();
     const checks = this.provider.newChecks();
     const redirectUrl = await this.provider.authorizationUrl(checks);
     const transaction = sealTransaction(
-      { ...checks, returnTo: target, purpose, expiresAt: Date.now() + OIDC_TRANSACTION_TTL_SECONDS * 1000 },
+      { ...checks, returnTo: target, purpose, ...(linkUserId ? { linkUserId } : {}), expiresAt: Date.now() + OIDC_TRANSACTION_TTL_SECONDS * 1000 },
       this.transactionKey,
     );
     return { redirectUrl, transaction };
@@ -74,25 +82,31 @@ export class OidcService {
     // Login CSRF: a callback carrying someone else's code never matches this browser's state.
     if (!state || !sameString(state, tx.state)) throw new OidcStateMismatchError();
     const identity = await this.provider.identify(query, tx);
-    return { purpose: tx.purpose, returnTo: tx.returnTo, identity };
+    return { purpose: tx.purpose, returnTo: tx.returnTo, identity, ...(tx.linkUserId ? { linkUserId: tx.linkUserId } : {}) };
   }
 
   /**
-   * Owner sign-in: a verified email links to the owner account with that email, or creates one
-   * without a password. Only the provider's `email_verified: true` counts; an unverified email
-   * could be anyone's, and linking it would hand over that owner's account.
+   * Owner sign-in. Only the provider's `email_verified: true` counts; an unverified email could
+   * be anyone's. The verified email then
+   * - creates an owner account without a password (its email counts as verified), or
+   * - signs in to the account with that email when its email is verified (created by SSO, or a
+   *   password account whose holder connected SSO before), or
+   * - connects a password account whose email was never verified only when the sign-in was started
+   *   by that account's holder, signed in with the password (`linkUserId`): proof of both sides.
+   * Otherwise `oidc_account_unverified`: anyone can register a password account for an address they
+   * do not own, and merging it would give them the SSO user's account (pre-account takeover).
    */
-  async ownerSession(identity: OidcIdentity): Promise<OwnerSession> {
+  async ownerSession(identity: OidcIdentity, linkUserId?: string): Promise<OwnerSession> {
     if (!identity.email || !identity.emailVerified) throw new OidcEmailUnverifiedError();
-    const user = await this.linkOrCreate(identity.email, identity.name);
+    const user = await this.linkOrCreate(identity.email, identity.name, linkUserId);
     return this.auth.startSession(user);
   }
 
-  private async linkOrCreate(email: string, name: string | null): Promise<UserEntity> {
+  private async linkOrCreate(email: string, name: string | null, linkUserId: string | undefined): Promise<UserEntity> {
     const existing = await this.users.findByEmail(email);
-    if (existing) return existing;
+    if (existing) return this.linkExisting(existing, linkUserId);
     try {
-      const created = await this.users.create({ email, name, passwordHash: null });
+      const created = await this.users.create({ email, name, passwordHash: null, emailVerified: true });
       this.logger.log(`Created owner account ${created.id} from OIDC sign-in.`);
       return created;
     } catch (err) {
@@ -100,7 +114,18 @@ export class OidcService {
       if (!(err instanceof EmailTakenError)) throw err;
       const raced = await this.users.findByEmail(email);
       if (!raced) throw err;
-      return raced;
+      return this.linkExisting(raced, linkUserId);
     }
+  }
+
+  private async linkExisting(user: UserEntity, linkUserId: string | undefined): Promise<UserEntity> {
+    if (user.emailVerifiedAt) return user;
+    if (linkUserId !== user.id) {
+      this.logger.warn(`Refused SSO sign-in into owner account ${user.id}: a password account whose email was never verified.`);
+      throw new OidcAccountUnverifiedError(user.email);
+    }
+    await this.users.markEmailVerified(user.id);
+    this.logger.log(`Connected SSO to owner account ${user.id}, signed in with its password.`);
+    return { ...user, emailVerifiedAt: new Date() };
   }
 }

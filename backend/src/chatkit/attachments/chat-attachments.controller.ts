@@ -27,10 +27,11 @@ export class ChatAttachmentsController {
     description:
       `Raw bytes, or multipart/form-data with a \`file\` field. The size must equal the declared one and the bytes must be ` +
       `what the declared type says (checked by content): ${ALLOWED_ATTACHMENT_TYPES.join(', ')}. Limit: \`CHATKIT_UPLOAD_LIMIT\`. ` +
-      `Authenticated like \`POST /api/chatkit\` (chat JWT, or share link + the visitor token that created the attachment).`,
+      `Authenticated like \`POST /api/chatkit\` (chat JWT, or share link + the visitor token that created the attachment). ` +
+      `Write-once: after a complete upload, or once the attachment is in a message, further uploads answer 409 \`attachment_immutable\`.`,
   })
   @ApiOkResponse({ description: 'The attachment, without `upload_descriptor`.', schema: { type: 'object', additionalProperties: true } })
-  @ApiErrors('validation_failed', ...CHAT_ACCESS_ERRORS)
+  @ApiErrors('validation_failed', 'attachment_immutable', 'payload_too_large', 'unsupported_media_type', ...CHAT_ACCESS_ERRORS)
   async upload(@Req() req: AuthRequest, @Param('attachmentId') attachmentId: string): Promise<Attachment> {
     const ctx = await this.contexts.resolve(req);
     return this.attachments.upload(ctx, attachmentId, req.body as Buffer, req.headers['content-type']);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, NotFoundError, ValidationFailedError } from '../../common/errors/domain-error';
 import { ForbiddenError } from '../../auth/auth.errors';
-import { TranscriptService } from '../../transcript/transcript.service';
+import { AttachmentImmutableError, TranscriptService } from '../../transcript/transcript.service';
 import { toDomainError } from '../chatkit.errors';
 import { ChatKitStore } from '../chatkit.store';
 import type { ChatContext } from '../context/chat-context';
@@ -22,7 +22,8 @@ export interface PreviewContent {
 /**
  * The second phase of two-phase attachments (the bytes) and image previews. Uploads are checked
  * against what `attachments.create` declared: the size exactly, and the type by the bytes' magic
- * numbers (text must be UTF-8), never by the file name.
+ * numbers (text must be UTF-8), never by the file name. Uploads are write-once: after the first
+ * complete upload, or once a message holds the attachment, further uploads answer 409.
  */
 @Injectable()
 export class ChatAttachmentsService {
@@ -40,6 +41,8 @@ export class ChatAttachmentsService {
     } catch (error) {
       throw toDomainError(error);
     }
+    // Write-once: what the owner's transcript shows must stay what was sent (checked again atomically when storing).
+    if (state.uploadedAt !== null || state.threadId !== null) throw new AttachmentImmutableError(attachmentId);
     const boundary = multipartBoundary(contentType);
     const bytes = boundary ? multipartField(body, boundary) : body;
     if (!bytes) throw new ValidationFailedError({ file: ['multipart uploads must carry the bytes in a `file` field'] });

@@ -79,6 +79,17 @@ export class ChatKitUnknownCursorError extends Error {
   }
 }
 
+/**
+ * Thrown by `process` for a JSON request whose client already disconnected (its `signal` aborted):
+ * nobody will read the answer, so no work is done. Hosts drop it without answering.
+ */
+export class ChatKitCancelledError extends Error {
+  constructor() {
+    super('The client disconnected before the request was handled.');
+    this.name = 'ChatKitCancelledError';
+  }
+}
+
 /** Thrown inside a runner to end the stream with `{type:"error", code, allow_retry}`. */
 export class ChatKitStreamError extends Error {
   constructor(

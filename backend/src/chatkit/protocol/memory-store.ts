@@ -118,7 +118,10 @@ export class MemoryChatStore<Ctx> implements ChatStore<Ctx> {
   }
 
   async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, ctx: Ctx): Promise<void> {
-    this.threadRow(threadId, ctx);
+    const thread = this.threadRow(threadId, ctx);
+    const known = new Set(thread.items.map((row) => row.value.id));
+    const missing = itemIds.find((id) => !known.has(id));
+    if (missing !== undefined) throw new ChatKitNotFoundError(`Item ${missing} not found.`);
     this.feedback.push({ scope: this.options.scopeOf(ctx), threadId, itemIds: [...itemIds], kind });
   }
 

@@ -1,5 +1,6 @@
 import { EchoRunner } from './echo-runner';
 import {
+  ChatKitCancelledError,
   ChatKitCustomStreamError,
   ChatKitInvalidRequestError,
   ChatKitNotFoundError,
@@ -542,6 +543,30 @@ describe('ChatKitProcessor', () => {
       const { threadId } = await createThread(h, 'a');
       expect(await json(await h.processor.process({ type: 'items.feedback', params: { thread_id: threadId, item_ids: ['message_3'], kind: 'positive' } }, alice))).toEqual({});
       expect(h.store.feedback).toEqual([{ scope: 'alice', threadId, itemIds: ['message_3'], kind: 'positive' }]);
+    });
+
+    it('refuses a feedback batch naming an unknown item (404) and records none of it', async () => {
+      const h = harness();
+      const { threadId } = await createThread(h, 'a');
+      await expect(
+        h.processor.process({ type: 'items.feedback', params: { thread_id: threadId, item_ids: ['message_3', 'msg_nope'], kind: 'negative' } }, alice),
+      ).rejects.toBeInstanceOf(ChatKitNotFoundError);
+      expect(h.store.feedback).toEqual([]);
+    });
+
+    it('does no work for a JSON request whose client already left (aborted signal)', async () => {
+      const h = harness();
+      const { threadId } = await createThread(h, 'a');
+      const gone = new AbortController();
+      gone.abort();
+      await expect(
+        h.processor.process({ type: 'items.feedback', params: { thread_id: threadId, item_ids: ['message_3'], kind: 'positive' } }, alice, { signal: gone.signal }),
+      ).rejects.toBeInstanceOf(ChatKitCancelledError);
+      await expect(h.processor.process({ type: 'threads.delete', params: { thread_id: threadId } }, alice, { signal: gone.signal })).rejects.toBeInstanceOf(
+        ChatKitCancelledError,
+      );
+      expect(h.store.feedback).toEqual([]);
+      expect(await json(await h.processor.process({ type: 'threads.get_by_id', params: { thread_id: threadId } }, alice))).toMatchObject({ id: threadId });
     });
   });
 

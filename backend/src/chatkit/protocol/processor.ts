@@ -1,4 +1,5 @@
 import {
+  ChatKitCancelledError,
   ChatKitCustomStreamError,
   ChatKitInvalidRequestError,
   ChatKitNotFoundError,
@@ -110,7 +111,7 @@ export class ChatKitProcessor<Ctx> {
       case 'threads.custom_action':
         return { kind: 'stream', events: await this.prepareStream(request, ctx, signal) };
       default:
-        return { kind: 'json', body: omitNulls(await this.processJson(request, ctx)) };
+        return { kind: 'json', body: omitNulls(await this.processJson(request, ctx, signal)) };
     }
   }
 
@@ -366,7 +367,9 @@ export class ChatKitProcessor<Ctx> {
   // JSON requests
   // -------------------------------------------------------------------------------------------
 
-  private async processJson(request: ChatKitRequest, ctx: Ctx): Promise<Record<string, unknown>> {
+  private async processJson(request: ChatKitRequest, ctx: Ctx, signal: AbortSignal): Promise<Record<string, unknown>> {
+    // A client that left while its request waited (a queue of heavy requests) gets no work done for it.
+    if (signal.aborted) throw new ChatKitCancelledError();
     switch (request.type) {
       case 'threads.get_by_id': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
@@ -398,9 +401,8 @@ export class ChatKitProcessor<Ctx> {
         return { ...page, data: page.data.filter((item) => !isHiddenItem(item)).map(toItemResponse) };
       }
       case 'items.feedback': {
+        // The store checks the thread and every id and records the batch in one call (one statement on Postgres).
         const { thread_id: threadId, item_ids: itemIds, kind } = request.params;
-        await this.store.loadThread(threadId, ctx);
-        for (const itemId of itemIds) await this.store.loadItem(threadId, itemId, ctx);
         await this.store.addFeedback(threadId, itemIds, kind, ctx);
         return {};
       }

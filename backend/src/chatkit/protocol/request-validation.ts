@@ -31,6 +31,28 @@ import type {
 /** Page size used when `limit` is 0 or absent (the reference `DEFAULT_PAGE_SIZE`). */
 export const DEFAULT_PAGE_SIZE = 20;
 
+/**
+ * Input limits (docs/rate-limits.md, "Chat input limits"). The reference has none; each is far above
+ * what the ChatKit client sends, and each is checked before any work (400 `invalid_request`).
+ * Lengths are JavaScript string lengths (UTF-16 code units).
+ */
+export const CHATKIT_INPUT_LIMITS = {
+  /** `threads.update` title: shown in every `threads.list`. */
+  threadTitleLength: 512,
+  /** `attachments.create` name. */
+  attachmentNameLength: 512,
+  /** Attachments one user message may carry. */
+  messageAttachments: 20,
+  /** Content parts of one user message. */
+  messageContentParts: 100,
+  /** Text of one user message: every `input_text`/`input_tag` text plus `quoted_text`. Apart from the body limit dictation needs. */
+  messageTextLength: 100_000,
+  /** `items.feedback` ids in one request (the client sends the items of one answer). */
+  feedbackItemIds: 100,
+  /** Length of any one id a request names (ids Parley makes are far shorter). */
+  idLength: 128,
+} as const;
+
 /** Outcome of `parseChatKitRequest`. */
 export type ParseChatKitRequestResult = { ok: true; request: ChatKitRequest } | { ok: false; details: InvalidRequestDetails };
 
@@ -77,6 +99,13 @@ class Reader {
     return typeof value === 'string' ? value : this.fail(path, `must be a string, got ${describe(value)}`);
   }
 
+  /** A required string of at most `max` characters. */
+  boundedString(obj: Obj, key: string, path: string, max: number): string | undefined {
+    const value = this.string(obj, key, path);
+    if (value !== undefined && value.length > max) return this.fail(path, `must be at most ${max} characters, got ${value.length}`);
+    return value;
+  }
+
   /** A required object. */
   object(obj: Obj, key: string, path: string): Obj | undefined {
     if (!has(obj, key) || obj[key] === undefined) return this.fail(path, 'is required');
@@ -85,17 +114,22 @@ class Reader {
   }
 
   /** A required array of strings. */
-  stringArray(obj: Obj, key: string, path: string): string[] | undefined {
+  stringArray(obj: Obj, key: string, path: string, limits?: { maxItems: number; maxLength: number }): string[] | undefined {
     if (!has(obj, key) || obj[key] === undefined) return this.fail(path, 'is required');
-    return this.stringArrayValue(obj[key], path);
+    return this.stringArrayValue(obj[key], path, limits);
   }
 
-  stringArrayValue(value: unknown, path: string): string[] | undefined {
+  stringArrayValue(value: unknown, path: string, limits?: { maxItems: number; maxLength: number }): string[] | undefined {
     if (!Array.isArray(value)) return this.fail(path, `must be an array of strings, got ${describe(value)}`);
+    // Checked before looking at any element: a huge array costs nothing more than its parse.
+    if (limits && value.length > limits.maxItems) return this.fail(path, `must have at most ${limits.maxItems} entries, got ${value.length}`);
     let ok = true;
     value.forEach((element, index) => {
       if (typeof element !== 'string') {
         this.fail(`${path}.${index}`, `must be a string, got ${describe(element)}`);
+        ok = false;
+      } else if (limits && element.length > limits.maxLength) {
+        this.fail(`${path}.${index}`, `must be at most ${limits.maxLength} characters`);
         ok = false;
       }
     });
@@ -179,16 +213,28 @@ function parseUserMessageInput(reader: Reader, params: Obj, path: string): UserM
     reader.fail(`${path}.content`, 'is required');
   } else if (!Array.isArray(input.content)) {
     reader.fail(`${path}.content`, `must be an array, got ${describe(input.content)}`);
+  } else if (input.content.length > CHATKIT_INPUT_LIMITS.messageContentParts) {
+    reader.fail(`${path}.content`, `must have at most ${CHATKIT_INPUT_LIMITS.messageContentParts} parts, got ${input.content.length}`);
   } else {
     const parts = input.content.map((part, index) => parseContentPart(reader, part, `${path}.content.${index}`));
     if (parts.every((part) => part !== undefined)) content = parts as UserMessageContent[];
   }
   let attachments: string[] | undefined = [];
   if (has(input, 'attachments') && input.attachments !== undefined) {
-    attachments = reader.stringArrayValue(input.attachments, `${path}.attachments`);
+    attachments = reader.stringArrayValue(input.attachments, `${path}.attachments`, {
+      maxItems: CHATKIT_INPUT_LIMITS.messageAttachments,
+      maxLength: CHATKIT_INPUT_LIMITS.idLength,
+    });
   }
   const quotedText = reader.optionalString(input, 'quoted_text', `${path}.quoted_text`);
   const inferenceOptions = parseInferenceOptions(reader, input, `${path}.inference_options`);
+  if (content) {
+    const textLength = content.reduce((sum, part) => sum + part.text.length, quotedText?.length ?? 0);
+    if (textLength > CHATKIT_INPUT_LIMITS.messageTextLength) {
+      reader.fail(`${path}.content`, `text must be at most ${CHATKIT_INPUT_LIMITS.messageTextLength} characters in all (quoted_text included), got ${textLength}`);
+      return undefined;
+    }
+  }
   if (!content || !attachments) return undefined;
   return {
     content,
@@ -301,7 +347,7 @@ const PARSERS: Record<ChatKitRequestType, ParamsParser> = {
   'threads.list': (reader, params) => parseListParams(reader, params),
   'threads.update': (reader, params) => {
     const threadId = reader.string(params, 'thread_id', 'params.thread_id');
-    const title = reader.string(params, 'title', 'params.title');
+    const title = reader.boundedString(params, 'title', 'params.title', CHATKIT_INPUT_LIMITS.threadTitleLength);
     return threadId !== undefined && title !== undefined ? { thread_id: threadId, title } : undefined;
   },
   'threads.delete': (reader, params) => {
@@ -315,12 +361,15 @@ const PARSERS: Record<ChatKitRequestType, ParamsParser> = {
   },
   'items.feedback': (reader, params) => {
     const threadId = reader.string(params, 'thread_id', 'params.thread_id');
-    const itemIds = reader.stringArray(params, 'item_ids', 'params.item_ids');
+    const itemIds = reader.stringArray(params, 'item_ids', 'params.item_ids', {
+      maxItems: CHATKIT_INPUT_LIMITS.feedbackItemIds,
+      maxLength: CHATKIT_INPUT_LIMITS.idLength,
+    });
     const kind = reader.enumValue(params, 'kind', 'params.kind', ['positive', 'negative'] as const);
     return threadId !== undefined && itemIds && kind ? { thread_id: threadId, item_ids: itemIds, kind } : undefined;
   },
   'attachments.create': (reader, params) => {
-    const name = reader.string(params, 'name', 'params.name');
+    const name = reader.boundedString(params, 'name', 'params.name', CHATKIT_INPUT_LIMITS.attachmentNameLength);
     const size = reader.nonNegativeInteger(params, 'size', 'params.size');
     const mimeType = reader.string(params, 'mime_type', 'params.mime_type');
     return name !== undefined && size !== undefined && mimeType !== undefined ? { name, size, mime_type: mimeType } : undefined;

@@ -63,6 +63,10 @@ export interface ChatStore<Ctx> {
   /** Deletes attachment metadata; missing is a no-op. */
   deleteAttachment(attachmentId: string, ctx: Ctx): Promise<void>;
 
-  /** Records feedback on items of a thread (`items.feedback`). */
+  /**
+   * Records feedback on items of a thread (`items.feedback`): `ChatKitNotFoundError` when the
+   * thread is not in scope or any id names no item of it (then nothing is recorded). One call for
+   * the whole batch, so a database checks every id and records in one statement.
+   */
   addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, ctx: Ctx): Promise<void>;
 }
