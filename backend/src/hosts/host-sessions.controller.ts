@@ -82,7 +82,6 @@ export class HostSessionsController {
  * URL at `<parley>/v1` and using a workflow server key as its API key. See docs/embedding.md.
  */
 @ApiTags('host sessions')
-@Auth('serverKey')
 @Controller('v1/chatkit/sessions')
 export class HostedChatKitCompatController {
   constructor(
@@ -92,6 +91,7 @@ export class HostedChatKitCompatController {
 
   @Post()
   @HttpCode(200)
+  @Auth('serverKey')
   @ApiOperation({
     summary: 'Hosted-ChatKit compatible: create a session (`{user: "<id>", workflow: {id}}`)',
     description: 'The same as `POST /api/workflows/:id/end-user-sessions` in the shape of OpenAI\'s `client.beta.chatkit.sessions.create`.',
@@ -108,6 +108,7 @@ export class HostedChatKitCompatController {
 
   @Post(':sessionId/cancel')
   @HttpCode(200)
+  @Auth('serverKey')
   @ApiOperation({ summary: 'Hosted-ChatKit compatible: cancel a session (its client secrets stop working, its live streams end)' })
   @ApiOkResponse({ type: CompatChatSessionDto })
   @ApiErrors('not_found', ...SERVER_KEY_ERRORS)

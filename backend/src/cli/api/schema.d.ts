@@ -5807,7 +5807,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `server_key_invalid`, `server_key_revoked` */
+            /** @description `server_key_invalid`, `server_key_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5816,7 +5816,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `server_key_from_browser`, `workflow_mismatch` */
+            /** @description `server_key_from_browser`, `workflow_mismatch`, `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5900,7 +5900,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `server_key_invalid`, `server_key_revoked` */
+            /** @description `server_key_invalid`, `server_key_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5909,7 +5909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description `server_key_from_browser`, `workflow_mismatch` */
+            /** @description `server_key_from_browser`, `workflow_mismatch`, `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
