@@ -120,6 +120,7 @@ describe('webhook runner (external engines)', () => {
       const answer = await chatkit(t.baseUrl, await chatToken(t, owner, workflowId), say('to be replayed'));
       expect(textOf(answer.events!)).toBe('recorded');
     } finally {
+      recorder.closeAllConnections();
       recorder.close();
       await http().patch(`/api/workflows/${workflowId}`).set('Authorization', owner.auth).send({ runner: { kind: 'webhook', url: engine.url, headers: { Authorization: '***' }, timeoutMs: 1500 } }).expect(200);
       await new Promise((r) => setTimeout(r, 1100));
