@@ -7,6 +7,8 @@
 // the ones they depend on are reported as skipped failures), `--headed` is not supported (no display here).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { startFakeOpenAI } from '../lib/fake-openai.mjs';
+import { startOrderTool } from './agent-fakes.mjs';
 import { api, buildAll, newBrowser, resultsDir, startServer, startStaticServer } from './lib.mjs';
 import { startHostApp } from '../examples/host-app/server.mjs';
 
@@ -453,6 +455,188 @@ async function main() {
     await p.getByTestId('parley-widget').waitFor({ state: 'detached' });
     assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
     await v.close();
+  });
+
+  await scenario('agent: a visitor approves a tool call on the public page and sees the answer', async () => {
+    const model = await startFakeOpenAI();
+    cleanups.push(model.close);
+    const tool = await startOrderTool();
+    cleanups.push(tool.close);
+    const token = await client.owner(`agent-owner-${Date.now()}@example.com`);
+    const wf = await client.call('POST', '/api/workflows', {
+      token,
+      body: {
+        name: 'Refund desk',
+        runner: {
+          kind: 'agent',
+          provider: 'compatible',
+          model: 'fake-model',
+          baseUrl: model.baseUrl,
+          tools: [
+            {
+              type: 'http',
+              name: 'refund_order',
+              description: 'Refund an order',
+              approval: 'always',
+              method: 'POST',
+              url: `${tool.origin}/orders/{orderId}/refund`,
+              parameters: { type: 'object', properties: { orderId: { type: 'string' } }, required: ['orderId'] },
+            },
+          ],
+        },
+      },
+    });
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-agent');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(pub.shareUrl);
+    await widgetReady(p);
+    await send(p, '/tool refund_order {"orderId":"A-17"}');
+
+    // The model asked for an approval-gated tool: a card with the arguments and Approve / Deny; nothing ran yet.
+    const approve = p.getByRole('button', { name: 'Approve' });
+    await approve.waitFor({ timeout: T.long });
+    const card = p.locator('[data-testid="parley-message"][data-role="widget"]').last();
+    const cardText = await card.innerText();
+    assert(cardText.includes('refund_order') && cardText.includes('"orderId": "A-17"'), `unexpected approval card: ${cardText}`);
+    assert(await p.getByRole('button', { name: 'Deny' }).isVisible(), 'no Deny button');
+    assert(tool.requests.length === 0, 'the tool ran before anyone approved it');
+    await screenshot(p, 'agent-approval-card');
+
+    await approve.click();
+    const answer = await expectEcho(p, 'returned:');
+    const text = await answer.innerText();
+    assert(text.includes('A-17') && text.includes('42.00 EUR'), `unexpected answer: ${text}`);
+    await p.locator('[data-testid="parley-message"][data-role="widget"]', { hasText: /Approved/ }).first().waitFor({ timeout: T.long });
+    assert((await p.getByRole('button', { name: 'Approve' }).count()) === 0, 'the approval card still offers Approve');
+    assert(tool.requests.length === 1, `the tool ran ${tool.requests.length} times`);
+    const identity = tool.requests[0].headers['x-parley-identity'];
+    assert(typeof identity === 'string' && identity.split('.').length === 3, 'the tool call carried no X-Parley-Identity JWT');
+    await screenshot(p, 'agent-approved-answer');
+    await v.close();
+  });
+
+  await scenario('agent: a page that mount()s the widget runs a client tool through onClientTool', async () => {
+    const model = await startFakeOpenAI();
+    cleanups.push(model.close);
+    const token = await client.owner(`client-tool-owner-${Date.now()}@example.com`);
+    const wf = await client.call('POST', '/api/workflows', {
+      token,
+      body: {
+        name: 'Page helper',
+        allowedOrigins: [stat.origin],
+        runner: {
+          kind: 'agent',
+          provider: 'compatible',
+          model: 'fake-model',
+          baseUrl: model.baseUrl,
+          tools: [{ type: 'client', name: 'cart_size', parameters: { type: 'object', properties: { unit: { type: 'string' } } } }],
+        },
+      },
+    });
+    const pub = await client.publish(token, wf.id, false);
+    stat.setPage(
+      '/client-tool.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head>
+<body><h1>Shop</h1><ul id="cart"><li>a</li><li>b</li><li>c</li></ul><div id="chat" style="height:520px;max-width:480px"></div>
+<script type="module">
+  const container = await import(${JSON.stringify(`${base}/widget/remoteEntry.js`)});
+  await container.init({});
+  const { mount } = (await container.get('./mount'))();
+  window.toolCalls = [];
+  mount(document.getElementById('chat'), {
+    apiBaseUrl: ${JSON.stringify(base)},
+    workflowId: ${JSON.stringify(wf.id)},
+    auth: { kind: 'publishToken', token: ${JSON.stringify(pub.publishToken)} },
+    renderer: 'lite',
+    onClientTool: async (call) => {
+      window.toolCalls.push(call);
+      return { items: document.querySelectorAll('#cart li').length, unit: call.arguments.unit };
+    },
+  });
+</script></body></html>`,
+    );
+    const v = await newBrowser('client-tool');
+    cleanups.push(v.close);
+    const p = v.page;
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(`${stat.origin}/client-tool.html`);
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await send(p, '/tool cart_size {"unit":"items"}');
+    const answer = await expectEcho(p, 'returned:');
+    const text = await answer.innerText();
+    assert(text.includes('"items":3') && text.includes('"unit":"items"'), `unexpected answer: ${text}`);
+    const calls = await p.evaluate(() => window.toolCalls);
+    assert(JSON.stringify(calls) === JSON.stringify([{ name: 'cart_size', arguments: { unit: 'items' } }]), `onClientTool got ${JSON.stringify(calls)}`);
+    await p.locator('[data-testid="parley-message"][data-role="client_tool_call"]', { hasText: 'Ran “cart_size”.' }).waitFor({ timeout: T.long });
+    assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+    await screenshot(p, 'client-tool-answer');
+    await v.close();
+  });
+
+  await scenario('versions: visitors chat with the published version, the owner’s bubble with the draft; publish draft, roll back', async () => {
+    const model = await startFakeOpenAI();
+    cleanups.push(model.close);
+    const ownerEmail = `versions-owner-${Date.now()}@example.com`;
+    const token = await client.owner(ownerEmail, password);
+    const wf = await client.echoWorkflow(token, 'Versioned desk');
+    const pub = await client.publish(token, wf.id, false);
+    // A new draft: a model instead of echo. Visitors keep version 1 (echo) until it is published.
+    await client.call('PATCH', `/api/workflows/${wf.id}`, {
+      token,
+      body: { runner: { kind: 'openai', provider: 'compatible', model: 'fake-model', baseUrl: model.baseUrl } },
+    });
+
+    const b = await newBrowser('owner-versions');
+    cleanups.push(b.close);
+    const p = b.page;
+    await p.goto(`${base}/login`);
+    const form = p.getByTestId('sign-in-form');
+    await form.getByLabel('Email').fill(ownerEmail);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('signed-in-user').waitFor({ timeout: T.long });
+    await p.goto(`${base}/workflows/${wf.id}`);
+    const panel = p.getByTestId('versions-panel');
+    await panel.getByTestId('draft-differs').waitFor({ timeout: T.long });
+    assert((await panel.getByTestId('versions-status').innerText()).includes('version 1'), 'the panel does not name version 1');
+    await screenshot(p, 'versions-draft-differs');
+
+    // The owner's bubble runs the draft (the model); a visitor gets version 1 (echo).
+    await p.getByTestId('chat-bubble').click();
+    const dialog = p.getByTestId('chat-dialog');
+    await widgetReady(dialog);
+    await send(dialog, 'draft hello');
+    await expectEcho(dialog, 'Fake: draft hello');
+    await p.getByTestId('chat-dialog-close').click();
+    const v = await newBrowser('visitor-versions');
+    cleanups.push(v.close);
+    await v.page.goto(pub.shareUrl);
+    await widgetReady(v.page);
+    await send(v.page, 'public hello');
+    await expectEcho(v.page, 'Echo: public hello');
+
+    // Publish the draft from the panel: the visitor's next message gets version 2.
+    await panel.getByTestId('publish-draft').click();
+    await panel.getByTestId('publish-draft-confirm').click();
+    await panel.getByText('Published the draft as version 2.').waitFor({ timeout: T.long });
+    assert((await panel.getByTestId('draft-differs').count()) === 0, 'the draft still differs after publishing it');
+    await send(v.page, 'after publish');
+    await expectEcho(v.page, 'Fake: after publish');
+    await screenshot(p, 'versions-published');
+
+    // Roll back to version 1: echo again for the visitor, the draft is kept.
+    await panel.getByTestId('rollback-1').click();
+    await panel.getByTestId('rollback-1-confirm').click();
+    await panel.getByText('Rolled back: visitors chat with version 1.').waitFor({ timeout: T.long });
+    await panel.getByTestId('draft-differs').waitFor({ timeout: T.long });
+    await send(v.page, 'after rollback');
+    await expectEcho(v.page, 'Echo: after rollback');
+    await screenshot(p, 'versions-rolled-back');
+    await v.close();
+    await b.close();
   });
 
   // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.

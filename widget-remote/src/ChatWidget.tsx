@@ -4,7 +4,7 @@ import { createAuthFetch } from './auth/authFetch';
 import { loadChatKitScript } from './chatkit/loadScript';
 import { buildChatKitOptions } from './chatkit/options';
 import { fetchWidgetRuntimeConfig, resolveWidgetConfig, type WidgetRuntimeConfig } from './config';
-import type { ChatWidgetOptions, RendererFallbackReason, WidgetAuth } from './contract';
+import type { ChatWidgetOptions, ClientToolHandler, RendererFallbackReason, WidgetAuth } from './contract';
 import { createLiteClient } from './lite/client';
 import { LiteChat } from './lite/LiteChat';
 import { ErrorBanner, FatalScreen, RateLimitBanner, Skeleton, useCountdown } from './ui/status';
@@ -153,6 +153,15 @@ export function ChatWidget(props: ChatWidgetOptions) {
     };
   }, [renderer, ready, domainKey, chatkitScriptUrl, chatkitTimeoutMs, emit, attempt]);
 
+  // A stable handler that calls the host's latest `onClientTool`; absent when the host passes none.
+  const hasClientTool = config.onClientTool !== undefined;
+  const runHostTool = useCallback<ClientToolHandler>((call) => {
+    const handler = latest.current.onClientTool;
+    if (!handler) throw new Error('This page no longer runs client tools.');
+    return handler(call);
+  }, []);
+  const onClientTool = hasClientTool ? runHostTool : undefined;
+
   const signIn = (loginUrl: string) => {
     const handler = latest.current.onSignIn;
     if (handler) handler(loginUrl);
@@ -168,7 +177,7 @@ export function ChatWidget(props: ChatWidgetOptions) {
     body = (
       <Suspense fallback={<Skeleton label="Loading chat…" />}>
         <ChatKitRenderer
-          options={buildChatKitOptions({ ...config, domainKey: active.domainKey }, authFetch)}
+          options={buildChatKitOptions({ ...config, domainKey: active.domainKey, onClientTool }, authFetch)}
           onError={(error) => console.warn('[parley-widget] ChatKit error', error)}
         />
       </Suspense>
@@ -197,6 +206,7 @@ export function ChatWidget(props: ChatWidgetOptions) {
         starterPrompts={config.starterPrompts}
         blocked={blockedUntil !== null}
         describe={describe}
+        onClientTool={onClientTool}
       />
     );
   }

@@ -49,4 +49,11 @@ describe('resolveWidgetConfig', () => {
     expect(error).toHaveBeenCalledOnce();
     error.mockRestore();
   });
+
+  it('takes onClientTool when it is a function and refuses anything else', () => {
+    const onClientTool = () => ({ ok: true });
+    expect(resolveWidgetConfig({ ...base, onClientTool }).onClientTool).toBe(onClientTool);
+    expect(resolveWidgetConfig(base).onClientTool).toBeUndefined();
+    expect(() => resolveWidgetConfig({ ...base, onClientTool: 'run' } as unknown as ChatWidgetOptions)).toThrow('onClientTool must be a function');
+  });
 });

@@ -1,5 +1,6 @@
 import type {
   ChatWidgetOptions,
+  ClientToolHandler,
   StarterPrompt,
   WidgetAuth,
   WidgetEvent,
@@ -35,6 +36,7 @@ export interface ResolvedWidgetConfig {
   /** How long `auto` waits for the ChatKit script to define `<openai-chatkit>` before falling back to `lite`. */
   chatkitTimeoutMs: number;
   onSignIn: ((loginUrl: string) => void) | undefined;
+  onClientTool: ClientToolHandler | undefined;
   emit: (event: WidgetEvent) => void;
 }
 
@@ -85,6 +87,7 @@ export function resolveWidgetConfig(
       WIDGET_DEFAULTS.chatkitScriptUrl,
     chatkitTimeoutMs: WIDGET_DEFAULTS.chatkitTimeoutMs,
     onSignIn: typeof options.onSignIn === 'function' ? options.onSignIn : undefined,
+    onClientTool: optionalFunction(options.onClientTool, 'onClientTool'),
     emit: (event) => {
       if (!onEvent) return;
       // A host's telemetry bug must never break the chat.
@@ -162,4 +165,11 @@ function pick<T extends string>(
   // Runtime config comes from the server; an unknown value there (a newer API) falls back instead of failing.
   if (fromRuntime !== undefined && allowed.includes(fromRuntime)) return fromRuntime;
   return fallback;
+}
+
+/** An optional callback; anything else but `undefined` is a host mistake worth failing on. */
+function optionalFunction<F>(value: F | undefined, name: string): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new WidgetConfigError(`${name} must be a function`);
+  return value;
 }

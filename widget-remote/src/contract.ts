@@ -74,6 +74,21 @@ export interface StarterPrompt {
   prompt: string;
 }
 
+/** A client tool call the assistant asked this page to run (a workflow tool of type `client`). */
+export interface ClientToolCall {
+  /** The tool's name as defined in the workflow. */
+  name: string;
+  /** The arguments the model chose, validated by the server against the tool's JSON Schema. */
+  arguments: Record<string, unknown>;
+}
+
+/**
+ * Runs a client tool in the page and returns its result, which goes back to the assistant: an object as it is, any
+ * other JSON value as `{ result: value }`. A thrown error or rejected promise is sent as `{ error: message }`, so the
+ * conversation goes on.
+ */
+export type ClientToolHandler = (call: ClientToolCall) => unknown | Promise<unknown>;
+
 /** Options accepted by `<ChatWidget>` (as props) and by `mount(element, options)`. */
 export interface ChatWidgetOptions {
   /** Origin (and optional path prefix) of the Parley API, e.g. `https://parley.example.com`; `/api/…` is appended. */
@@ -103,6 +118,11 @@ export interface ChatWidgetOptions {
    */
   onSignIn?: (loginUrl: string) => void;
   onEvent?: (event: WidgetEvent) => void;
+  /**
+   * Runs the workflow's `client` tools in this page (both renderers). Without it, a client tool call is shown as
+   * something this chat cannot do and the assistant gets no answer.
+   */
+  onClientTool?: ClientToolHandler;
 }
 
 /** Removes the widget and releases what it holds. Calling it twice is harmless. */

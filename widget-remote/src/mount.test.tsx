@@ -99,4 +99,32 @@ describe('exposed modules', () => {
     expect(Object.keys(globalThis).filter((key) => !globals.has(key))).toEqual([]);
     expect(fetchSpy).not.toHaveBeenCalled();
   });
+
+  it('passes onClientTool to the renderer: a client tool call is run by the host and answered', async () => {
+    const thread = { id: 'thr_1', created_at: 'T', status: { type: 'active' }, metadata: {}, items: { data: [], has_more: false } };
+    const call = { id: 'tool1', thread_id: 'thr_1', created_at: 'T', type: 'client_tool_call', status: 'pending', call_id: 'c1', name: 'whoami', arguments: {} };
+    const server = fakeServer({
+      'threads.list': () => ({ json: { data: [], has_more: false } }),
+      'threads.create': () => ({ events: [{ type: 'thread.created', thread }, { type: 'thread.item.done', item: call }] }),
+      'threads.add_client_tool_output': () => ({ events: [] }),
+    });
+    vi.stubGlobal('fetch', server.fetch);
+    const element = document.body.appendChild(document.createElement('div'));
+    const onClientTool = vi.fn(() => ({ user: 'ada' }));
+    await act(async () => {
+      mount(element, options({ onClientTool }));
+    });
+    const composer = element.querySelector('textarea')!;
+    await act(async () => {
+      const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!;
+      setValue.call(composer, 'who am I?');
+      composer.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => {
+      composer.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    });
+    await vi.waitFor(() => expect(server.ofType('threads.add_client_tool_output')).toHaveLength(1));
+    expect(onClientTool).toHaveBeenCalledWith({ name: 'whoami', arguments: {} });
+    expect(server.ofType('threads.add_client_tool_output')[0]!.body!.params).toEqual({ thread_id: 'thr_1', result: { user: 'ada' } });
+  });
 });

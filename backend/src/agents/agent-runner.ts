@@ -9,6 +9,7 @@ import type { ChatStore } from '../chatkit/protocol/store';
 import type {
   Action,
   AssistantMessageItem,
+  AudioInput,
   ClientToolCallItem,
   JsonObject,
   SyncCustomActionResponse,
@@ -16,6 +17,7 @@ import type {
   ThreadItem,
   ThreadMetadata,
   ThreadStreamEvent,
+  TranscriptionResult,
   UserMessageItem,
   WidgetItem,
   WorkflowItem,
@@ -25,6 +27,7 @@ import { HISTORY_ITEMS, safeMessage, textOf, toMessage } from '../chatkit/runner
 import { DomainError } from '../common/errors/domain-error';
 import { AgentRunnerDefinition, ApprovalMode, DEFAULT_MAX_STEPS, ToolDefinition } from '../workflows/runner-definition';
 import { argumentProblems, schemaProblem } from '../workflows/tool-schemas';
+import { TOOL_NAME_PATTERN } from '../workflows/dto/agent-tool.dto';
 import type { AgentRuntime } from './agent-runtime';
 import { principalLabel } from './agent-runtime';
 import type { NewToolCall, ToolCallRow } from './agent-tool-calls.repository';
@@ -63,6 +66,8 @@ export interface AgentRunnerOptions {
   timeoutMs: number;
   store: ChatStore<ChatContext>;
   runtime: AgentRuntime;
+  /** Dictation, as the `openai` runner of the same provider offers it (absent: not supported). */
+  transcribe?: (audio: AudioInput) => Promise<TranscriptionResult>;
   ids?: IdGenerator;
   clock?: Clock;
 }
@@ -71,6 +76,10 @@ export interface AgentRunnerOptions {
 class ProviderTimeout extends Error {}
 
 const NOT_EXECUTED = 'Not executed.';
+
+/** Per-answer caps besides `maxSteps` (WORKFLOWS §9): tool output the model receives, and tool wall time. */
+export const TURN_OUTPUT_LIMIT_BYTES = 256 * 1024;
+export const TURN_TOOL_TIME_LIMIT_MS = 120_000;
 
 /**
  * The `agent` runner (docs/adr/0002-agent-loop.md): a model in a tool loop on Chat Completions,
@@ -89,8 +98,15 @@ export class AgentRunner implements Runner<ChatContext> {
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
   private readonly maxSteps: number;
+  /** Spent by this request (a runner serves one request). */
+  private outputBytes = 0;
+  private toolMs = 0;
+
+  /** Speech to text for `input.transcribe`, when the provider offers it. */
+  readonly transcribe?: (audio: AudioInput) => Promise<TranscriptionResult>;
 
   constructor(private readonly options: AgentRunnerOptions) {
+    if (options.transcribe) this.transcribe = options.transcribe;
     this.ids = options.ids ?? randomIdGenerator;
     this.clock = options.clock ?? systemClock;
     this.maxSteps = options.definition.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -157,6 +173,15 @@ export class AgentRunner implements Runner<ChatContext> {
       yield* this.runCalls(thread, ctx, [row], offered, signal);
       if (signal.aborted) return;
     }
+    // Another card of the same step may still wait, or another request may be finishing it: only
+    // the request that settles the step's last call takes the answer on.
+    if (!(await this.calls.claimContinuation(thread.id, row.batch_id))) {
+      const rows = (await this.calls.forThread(thread.id)).filter((r) => r.batch_id === row.batch_id);
+      // A client call of this step that waited for the decisions goes to the browser now.
+      const clientCall = rows.find((r) => r.tool_type === 'client' && r.status === 'pending' && r.item_id === null);
+      if (clientCall && !rows.some((r) => r.approval === 'pending' && r.status === 'pending')) yield* this.emitClientCall(thread, clientCall);
+      return;
+    }
     yield* this.loop(thread, ctx, signal);
   }
 
@@ -192,6 +217,10 @@ export class AgentRunner implements Runner<ChatContext> {
       if (signal.aborted) return;
       if (steps >= this.maxSteps) {
         yield* this.notice(thread, `I stopped after ${this.maxSteps} tool steps without a final answer (the workflow's limit). Ask me to continue, or narrow the request.`);
+        return;
+      }
+      if (this.toolMs >= TURN_TOOL_TIME_LIMIT_MS) {
+        yield* this.notice(thread, `I stopped: the tools of this answer ran for more than ${TURN_TOOL_TIME_LIMIT_MS / 1000} s in total. Ask me to continue.`);
         return;
       }
       offered ??= await this.toolset(thread, ctx, signal);
@@ -232,6 +261,8 @@ export class AgentRunner implements Runner<ChatContext> {
         continue;
       }
       for (const server of listed) {
+        // Function names the model APIs accept; anything else cannot be offered.
+        if (!TOOL_NAME_PATTERN.test(server.name)) continue;
         const parameters = schemaProblem(server.inputSchema) === null ? server.inputSchema : undefined;
         add({
           name: server.name,
@@ -295,7 +326,9 @@ export class AgentRunner implements Runner<ChatContext> {
         const delta = chunk.choices?.[0]?.delta;
         if (!delta) continue;
         for (const part of delta.tool_calls ?? []) {
-          const slot = (calls[part.index] ??= { id: '', name: '', arguments: '' });
+          // Some compatible providers omit `index`: a part with a new id starts a call, others continue the last.
+          const index = typeof part.index === 'number' ? part.index : part.id && !calls.some((c) => c?.id === part.id) ? calls.length : Math.max(0, calls.length - 1);
+          const slot = (calls[index] ??= { id: '', name: '', arguments: '' });
           if (part.id) slot.id = part.id;
           if (part.function?.name) slot.name += part.function.name;
           if (part.function?.arguments) slot.arguments += part.function.arguments;
@@ -440,9 +473,16 @@ export class AgentRunner implements Runner<ChatContext> {
       );
     }
     while (running.size) {
-      const { index, result, ms } = await Promise.race(running.values());
+      const settled = await Promise.race(running.values());
+      const { index, ms } = settled;
+      let { result } = settled;
       running.delete(index);
       const row = rows[index];
+      const bytes = Buffer.byteLength(result.output);
+      if (this.outputBytes + bytes > TURN_OUTPUT_LIMIT_BYTES) {
+        result = failure(`the call ran, but this answer's tool output budget (${TURN_OUTPUT_LIMIT_BYTES / 1024} KB) is used up; answer with what you have`, 'output budget used up');
+      }
+      this.outputBytes += Buffer.byteLength(result.output);
       const patch = {
         status: result.ok ? ('completed' as const) : ('failed' as const),
         output: result.output,
@@ -457,6 +497,7 @@ export class AgentRunner implements Runner<ChatContext> {
       if (signal.aborted) continue;
       yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'workflow.task.updated', task_index: index, task } };
     }
+    this.toolMs += Date.now() - started;
     // Stored even when cancelled (analytics sees the aborted calls); the item is then dropped.
     if (insertSettled) await this.calls.insertBatch(ctx.workflow.id, thread.id, rows);
     if (signal.aborted) return;
@@ -483,7 +524,7 @@ export class AgentRunner implements Runner<ChatContext> {
           return failure('client tools run in the browser', 'not a server tool');
       }
     } catch (error) {
-      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message }, tool: row.tool_name }, 'Tool call failed unexpectedly');
+      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name }, tool: row.tool_name }, 'Tool call failed unexpectedly');
       return failure('the tool failed unexpectedly', 'failed');
     }
   }

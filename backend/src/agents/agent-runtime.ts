@@ -45,13 +45,13 @@ export class AgentRuntime {
   async callHttp(tool: HttpToolDefinition, args: Record<string, unknown>, ctx: ChatContext, threadId: string, signal: AbortSignal): Promise<ToolResult> {
     const headers = this.headersOf(tool);
     if (!headers) return failure('the tool’s stored secrets cannot be read on this server (PARLEY_SECRET_KEY changed?)', 'misconfigured');
-    return callHttpTool(tool, args, { outbound: this.outbound, headers, identity: this.identity(ctx, threadId), signal });
+    return scrub(await callHttpTool(tool, args, { outbound: this.outbound, headers, identity: this.identity(ctx, threadId), signal }), headers);
   }
 
   async callMcp(tool: McpToolDefinition, name: string, args: Record<string, unknown>, ctx: ChatContext, threadId: string, signal: AbortSignal): Promise<ToolResult> {
     const headers = this.headersOf(tool);
     if (!headers) return failure('the tool’s stored secrets cannot be read on this server (PARLEY_SECRET_KEY changed?)', 'misconfigured');
-    return this.mcp.call(tool, name, args, { outbound: this.outbound, headers, identity: this.identity(ctx, threadId), signal });
+    return scrub(await this.mcp.call(tool, name, args, { outbound: this.outbound, headers, identity: this.identity(ctx, threadId), signal }), headers);
   }
 
   /** The server's tools, or an empty list (logged) when it cannot be listed now. */
@@ -61,7 +61,9 @@ export class AgentRuntime {
     try {
       return await this.mcp.list(ctx.workflow.id, tool, { outbound: this.outbound, headers, identity: this.identity(ctx, threadId), signal });
     } catch (error) {
-      this.logger.warn({ workflowId: ctx.workflow.id, tool: tool.name, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'MCP server could not be listed; its tools are left out of this turn');
+      // Never the message: a server's error text may echo what it was sent.
+      const status = /HTTP (\d{3})/.exec(String((error as Error)?.message))?.[1];
+      this.logger.warn({ workflowId: ctx.workflow.id, tool: tool.name, err: { name: (error as Error)?.name, status } }, 'MCP server could not be listed; its tools are left out of this turn');
       return [];
     }
   }
@@ -100,6 +102,17 @@ export class AgentRuntime {
       return null;
     }
   }
+}
+
+/**
+ * A result with the tool's own secret header values masked: a server that echoes its request
+ * (an error page, a debug endpoint) must not carry them to the model, the transcript or the log.
+ */
+function scrub(result: ToolResult, headers: Record<string, string>): ToolResult {
+  const secrets = Object.values(headers).filter((value) => value.length >= 4);
+  if (secrets.length === 0) return result;
+  const mask = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+  return { ...result, output: mask(result.output), ...(result.summary !== undefined ? { summary: mask(result.summary) } : {}) };
 }
 
 /** Who decided, as shown on the card and stored in `decided_by`: an email or name when known. */

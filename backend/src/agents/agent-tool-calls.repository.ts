@@ -28,6 +28,7 @@ export interface ToolCallRow {
   completed_at: Date | null;
   decided_by: string | null;
   decided_at: Date | null;
+  continued_at?: Date | null;
 }
 
 export type NewToolCall = Pick<ToolCallRow, 'call_id' | 'batch_id' | 'position' | 'tool_name' | 'tool_type' | 'tool_source' | 'arguments' | 'approval' | 'status'> &
@@ -96,6 +97,23 @@ export class AgentToolCallsRepository {
   async find(threadId: string, callId: string): Promise<ToolCallRow | null> {
     const rows = await this.dataSource.query<ToolCallRow[]>(`SELECT * FROM agent_tool_calls WHERE thread_id = $1 AND call_id = $2`, [threadId, callId]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Claims the continuation of a step whose decisions are all settled: true for exactly one
+   * caller (the row locks serialize concurrent claims; the loser sees `continued_at` set), false
+   * while a call of the step still waits or runs, or once someone else continued.
+   */
+  async claimContinuation(threadId: string, batchId: string): Promise<boolean> {
+    // TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affectedCount].
+    const [rows] = await this.dataSource.query<[Array<{ id: string }>, number]>(
+      `UPDATE agent_tool_calls SET continued_at = now()
+        WHERE thread_id = $1 AND batch_id = $2 AND continued_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM agent_tool_calls w WHERE w.thread_id = $1 AND w.batch_id = $2 AND w.status IN ('pending', 'running'))
+        RETURNING id`,
+      [threadId, batchId],
+    );
+    return rows.length > 0;
   }
 
   /** Runs `work` in a transaction with the call's row locked (decisions serialize here). */

@@ -43,7 +43,7 @@ export class AgentToolsService {
     }
     const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
     const identity = (audience: string) =>
-      this.runtime.identity({ workflow, principal: user, scope: { workflowId, principal: { kind: 'user', id: user.userId } }, requestId: '' }, 'tools-test')(audience);
+      this.runtime.identity({ workflow, workflowVersion: null, principal: user, scope: { workflowId, principal: { kind: 'user', id: user.userId } }, requestId: '' }, 'tools-test')(audience);
     switch (tool.type) {
       case 'client':
         return { ok: true };

@@ -9,6 +9,8 @@ export type AuditAction =
   | 'workflow.publish_rotated'
   | 'workflow.publish_revoked'
   | 'workflow.login_requirement_changed'
+  | 'workflow.version_published'
+  | 'workflow.version_rolled_back'
   | 'workflow.deleted'
   | 'workflow.server_key_created'
   | 'workflow.server_key_revoked'

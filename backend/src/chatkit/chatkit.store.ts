@@ -34,11 +34,11 @@ export class ChatKitStore implements ChatStore<ChatContext> {
   }
 
   addThreadItem(threadId: string, item: ThreadItem, ctx: ChatContext): Promise<void> {
-    return this.transcript.addThreadItem(threadId, item, ctx.scope);
+    return this.transcript.addThreadItem(threadId, item, ctx.scope, ctx.workflowVersion);
   }
 
   saveItem(threadId: string, item: ThreadItem, ctx: ChatContext): Promise<void> {
-    return this.transcript.saveItem(threadId, item, ctx.scope);
+    return this.transcript.saveItem(threadId, item, ctx.scope, ctx.workflowVersion);
   }
 
   async loadItem(threadId: string, itemId: string, ctx: ChatContext): Promise<ThreadItem> {

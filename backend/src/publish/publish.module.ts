@@ -7,10 +7,11 @@ import { WorkflowsModule } from '../workflows/workflows.module';
 import { PublishLinkEntity } from './entities/publish-link.entity';
 import { PublishController } from './publish.controller';
 import { PublishService } from './publish.service';
+import { VersionsController } from './versions.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PublishLinkEntity]), ConfigModule.forFeature(featuresConfig), WorkflowsModule, AuditModule],
-  controllers: [PublishController],
+  controllers: [PublishController, VersionsController],
   providers: [PublishService],
   exports: [PublishService],
 })

@@ -6,6 +6,8 @@ import { AuditAction, AuditService } from '../audit/audit.service';
 import { featuresConfig } from '../config/features.config';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { ClusterEvent, ClusterEvents } from '../operations/cluster-events';
+import { sameDefinition } from '../workflows/runner-compare';
+import { WorkflowVersionSnapshot, WorkflowVersionsService } from '../workflows/workflow-versions.service';
 import { WorkflowSnapshot, WorkflowsService } from '../workflows/workflows.service';
 import { PublishLinkEntity } from './entities/publish-link.entity';
 import {
@@ -34,7 +36,13 @@ export interface VerifiedLink {
 /** How stale `publish_links.last_used_at` may get before a request refreshes it. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-type LockedWorkflow = Pick<WorkflowSnapshot, 'id' | 'ownerId' | 'isPublic' | 'requireLogin'>;
+type LockedWorkflow = Pick<WorkflowSnapshot, 'id' | 'ownerId' | 'isPublic' | 'requireLogin' | 'runner' | 'publishedVersion'>;
+
+/** A version change: the workflow as it now is and the version the public now runs. */
+export interface VersionChange {
+  workflow: WorkflowSnapshot;
+  version: WorkflowVersionSnapshot;
+}
 
 interface Actor {
   userId: string;
@@ -52,6 +60,7 @@ export class PublishService {
     @InjectRepository(PublishLinkEntity) private readonly links: Repository<PublishLinkEntity>,
     private readonly dataSource: DataSource,
     private readonly workflows: WorkflowsService,
+    private readonly versions: WorkflowVersionsService,
     private readonly audit: AuditService,
     @Inject(featuresConfig.KEY) private readonly features: ConfigType<typeof featuresConfig>,
     private readonly cluster: ClusterEvents,
@@ -63,8 +72,10 @@ export class PublishService {
   }
 
   /** Runs one state transition inside a transaction, on the owner's row-locked workflow. */
-  private transition<T>(actor: Actor, workflowId: string, step: (em: EntityManager, wf: LockedWorkflow) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (em) => step(em, await this.workflows.lockOwned(em, actor.userId, workflowId)));
+  private async transition<T>(actor: Actor, workflowId: string, step: (em: EntityManager, wf: LockedWorkflow) => Promise<T>): Promise<T> {
+    const result = await this.dataSource.transaction(async (em) => step(em, await this.workflows.lockOwned(em, actor.userId, workflowId)));
+    this.workflows.notifyChanged(workflowId);
+    return result;
   }
 
   /** Appends the transition's audit row in the same transaction. */
@@ -83,14 +94,17 @@ export class PublishService {
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
       await em.getRepository(PublishLinkEntity).insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
+      // The public runs an immutable snapshot of the draft from now on (WORKFLOWS §8).
+      const { version } = await this.versions.snapshotDraft(em, wf, actor.userId);
       const workflow = await this.workflows.updatePublishState(em, workflowId, {
         isPublic: true,
+        publishedVersion: version,
         requireLogin,
         publishedAt: new Date(),
         publishedBy: actor.userId,
         publishTokenRotatedAt: null,
       });
-      await this.record(em, actor, wf, 'workflow.published', { token: maskedToken(tokenHash), requireLogin });
+      await this.record(em, actor, wf, 'workflow.published', { token: maskedToken(tokenHash), requireLogin, version });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
     this.metrics.publishEvents.inc({ action: 'publish' });
@@ -136,6 +150,7 @@ export class PublishService {
         isPublic: false,
         publishedAt: null,
         publishedBy: null,
+        publishedVersion: null,
       });
       await this.record(em, actor, wf, 'workflow.publish_revoked', { linksRevoked: result.affected ?? 0 });
       // Live public streams of this workflow end on every instance once this commits.
@@ -154,6 +169,40 @@ export class PublishService {
       const workflow = await this.workflows.updatePublishState(em, workflowId, { requireLogin });
       await this.record(em, actor, wf, 'workflow.login_requirement_changed', { requireLogin, previous: wf.requireLogin });
       return workflow;
+    });
+  }
+
+  /**
+   * Publishes the current draft while public: a new version (or the newest one, when it already
+   * equals the draft) becomes what the public runs. 409 when the draft is what is published.
+   */
+  async publishDraft(actor: Actor, workflowId: string): Promise<VersionChange> {
+    this.assertPublishingEnabled();
+    return this.transition(actor, workflowId, async (em, wf) => {
+      if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
+      if (wf.publishedVersion !== null) {
+        const pinned = await this.versions.get(em, workflowId, wf.publishedVersion);
+        if (sameDefinition(pinned.runner, wf.runner)) throw new PublishInvalidStateError(`The draft is already published as version ${pinned.version}.`);
+      }
+      const { version, created } = await this.versions.snapshotDraft(em, wf, actor.userId);
+      const workflow = await this.workflows.updatePublishState(em, workflowId, { publishedVersion: version });
+      await this.record(em, actor, wf, 'workflow.version_published', { version, previousVersion: wf.publishedVersion, created });
+      return { workflow, version: await this.versions.get(em, workflowId, version) };
+    });
+  }
+
+  /**
+   * Pins an earlier (or any other existing) version as what the public runs; the draft is left
+   * as it is. Allowed with publishing disabled, like revoke: it is how an owner undoes a change.
+   */
+  async rollback(actor: Actor, workflowId: string, version: number): Promise<VersionChange> {
+    return this.transition(actor, workflowId, async (em, wf) => {
+      const target = await this.versions.get(em, workflowId, version);
+      if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
+      if (wf.publishedVersion === version) throw new PublishInvalidStateError(`Version ${version} is already the published version.`);
+      const workflow = await this.workflows.updatePublishState(em, workflowId, { publishedVersion: version });
+      await this.record(em, actor, wf, 'workflow.version_rolled_back', { version, previousVersion: wf.publishedVersion });
+      return { workflow, version: target };
     });
   }
 

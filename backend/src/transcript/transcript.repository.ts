@@ -62,6 +62,8 @@ export interface ItemValues {
   hidden: boolean;
   data: string;
   createdAt: string;
+  /** The published workflow version that produced the item; null for the draft. */
+  workflowVersion: number | null;
 }
 
 export interface AttachmentValues {
@@ -245,12 +247,12 @@ export class TranscriptRepository {
   /** Inserts an item at the end of its thread; false when the thread is not in scope. A duplicate id throws. */
   async insertItem(scope: TranscriptScope, item: ItemValues, q?: Queryable): Promise<boolean> {
     const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_items (id, thread_id, type, hidden, data, created_at)
-       SELECT $5, t.id, $6, $7, $8::json, $9::timestamptz
+      `INSERT INTO chat_items (id, thread_id, type, hidden, data, created_at, workflow_version)
+       SELECT $5, t.id, $6, $7, $8::json, $9::timestamptz, $10::integer
          FROM chat_threads t
         WHERE t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4
        RETURNING id`,
-      [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt],
+      [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt, item.workflowVersion],
       q,
     );
     return rows.length === 1;
@@ -262,15 +264,15 @@ export class TranscriptRepository {
    */
   async upsertItem(scope: TranscriptScope, item: ItemValues, q?: Queryable): Promise<boolean> {
     const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_items AS i (id, thread_id, type, hidden, data, created_at)
-       SELECT $5, t.id, $6, $7, $8::json, $9::timestamptz
+      `INSERT INTO chat_items AS i (id, thread_id, type, hidden, data, created_at, workflow_version)
+       SELECT $5, t.id, $6, $7, $8::json, $9::timestamptz, $10::integer
          FROM chat_threads t
         WHERE t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4
        ON CONFLICT (id) DO UPDATE
-          SET type = excluded.type, hidden = excluded.hidden, data = excluded.data
+          SET type = excluded.type, hidden = excluded.hidden, data = excluded.data, workflow_version = excluded.workflow_version
         WHERE i.thread_id = excluded.thread_id
        RETURNING i.id`,
-      [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt],
+      [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt, item.workflowVersion],
       q,
     );
     return rows.length === 1;

@@ -61,12 +61,13 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     return toPage(items, take);
   }
 
-  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope): Promise<void> {
-    if (!(await this.repo.insertItem(scope, itemValues(threadId, item)))) throw threadNotFound(threadId);
+  /** `workflowVersion`: the published version that produced the item (null: the draft, or unknown). */
+  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope, workflowVersion: number | null = null): Promise<void> {
+    if (!(await this.repo.insertItem(scope, itemValues(threadId, item, workflowVersion)))) throw threadNotFound(threadId);
   }
 
-  async saveItem(threadId: string, item: ThreadItem, scope: TranscriptScope): Promise<void> {
-    if (!(await this.repo.upsertItem(scope, itemValues(threadId, item)))) throw threadNotFound(threadId);
+  async saveItem(threadId: string, item: ThreadItem, scope: TranscriptScope, workflowVersion: number | null = null): Promise<void> {
+    if (!(await this.repo.upsertItem(scope, itemValues(threadId, item, workflowVersion)))) throw threadNotFound(threadId);
   }
 
   async loadItem(threadId: string, itemId: string, scope: TranscriptScope): Promise<ThreadItem> {
@@ -214,6 +215,6 @@ function toThread(row: ThreadRow): ThreadMetadata {
   };
 }
 
-function itemValues(threadId: string, item: ThreadItem): ItemValues {
-  return { id: item.id, threadId, type: item.type, hidden: isHiddenItem(item), data: JSON.stringify(item), createdAt: item.created_at };
+function itemValues(threadId: string, item: ThreadItem, workflowVersion: number | null): ItemValues {
+  return { id: item.id, threadId, type: item.type, hidden: isHiddenItem(item), data: JSON.stringify(item), createdAt: item.created_at, workflowVersion };
 }

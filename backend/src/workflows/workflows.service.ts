@@ -1,26 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
 import { appConfig } from '../config/app.config';
 import { CreateWorkflowDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
+import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
+import { sameDefinition } from './runner-compare';
 import { RunnerDefinitions } from './runner-definitions';
 
 /** Publish-state columns that only the publish module changes, inside its own transaction. */
 export type PublishStatePatch = Partial<
-  Pick<WorkflowEntity, 'isPublic' | 'requireLogin' | 'publishedAt' | 'publishedBy' | 'publishTokenRotatedAt'>
+  Pick<WorkflowEntity, 'isPublic' | 'requireLogin' | 'publishedAt' | 'publishedBy' | 'publishTokenRotatedAt' | 'publishedVersion'>
 >;
 
-/** The workflow snapshot other modules work with (never the entity itself). */
+/**
+ * The workflow snapshot other modules work with (never the entity itself). Reads of this service
+ * join the pinned published version (`published`), so the chat gateway learns what the public
+ * runs from the same single statement that loads the workflow.
+ */
 export type WorkflowSnapshot = Readonly<WorkflowEntity>;
 
 /** Workflow CRUD, always scoped to the owner: another owner's workflow is "not found". */
 @Injectable()
 export class WorkflowsService {
+  private readonly changeListeners = new Set<(workflowId: string) => void>();
+
   constructor(
     @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
     private readonly dataSource: DataSource,
@@ -29,6 +37,20 @@ export class WorkflowsService {
     private readonly definitions: RunnerDefinitions,
   ) {}
 
+  /**
+   * Calls `listener` after a workflow of this instance changed (draft, publish state, version),
+   * so caches of workflow reads drop it at once rather than within their reuse window.
+   */
+  onChanged(listener: (workflowId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Tells the listeners that `workflowId` changed; callers run it after their transaction committed. */
+  notifyChanged(workflowId: string): void {
+    for (const listener of this.changeListeners) listener(workflowId);
+  }
+
   toResponse(w: WorkflowSnapshot): WorkflowResponseDto {
     return {
       id: w.id,
@@ -36,6 +58,8 @@ export class WorkflowsService {
       name: w.name,
       description: w.description,
       runner: this.definitions.present(w.runner),
+      publishedVersion: w.publishedVersion,
+      draftDiffers: w.published ? !sameDefinition(w.runner, w.published.runner) : false,
       allowedOrigins: w.allowedOrigins,
       isPublic: w.isPublic,
       requireLogin: w.requireLogin,
@@ -63,13 +87,13 @@ export class WorkflowsService {
       allowedOrigins: dto.allowedOrigins ?? [],
       transcriptRetentionDays: dto.transcriptRetentionDays ?? null,
     });
-    return this.workflows.save(row);
+    const saved = await this.workflows.save(row);
+    return { ...saved, published: null };
   }
 
   /** Newest first, keyset-paged. */
   async list(ownerId: string, limit: number, cursor?: string): Promise<Page<WorkflowSnapshot>> {
-    const qb = this.workflows
-      .createQueryBuilder('w')
+    const qb = withPublished(this.workflows.createQueryBuilder('w'))
       .where('w.owner_id = :ownerId', { ownerId })
       .orderBy('w.created_at', 'DESC')
       .addOrderBy('w.id', 'DESC')
@@ -85,26 +109,34 @@ export class WorkflowsService {
   }
 
   async getOwned(ownerId: string, id: string): Promise<WorkflowSnapshot> {
-    const row = await this.workflows.findOneBy({ id, ownerId });
+    const row = await withPublished(this.workflows.createQueryBuilder('w')).where('w.id = :id AND w.owner_id = :ownerId', { id, ownerId }).getOne();
     if (!row) throw new NotFoundError('Workflow not found.');
     return row;
   }
 
   /** Any workflow by id, for the chat gateway and public metadata (callers check publish state). */
   async findById(id: string): Promise<WorkflowSnapshot | null> {
-    return this.workflows.findOneBy({ id });
+    return withPublished(this.workflows.createQueryBuilder('w')).where('w.id = :id', { id }).getOne();
+  }
+
+  /** A workflow with its pinned version, read inside the caller's transaction. */
+  async reload(em: EntityManager, id: string): Promise<WorkflowSnapshot> {
+    return withPublished(em.getRepository(WorkflowEntity).createQueryBuilder('w')).where('w.id = :id', { id }).getOneOrFail();
   }
 
   async update(ownerId: string, id: string, dto: UpdateWorkflowDto): Promise<WorkflowSnapshot> {
-    return this.dataSource.transaction(async (em) => {
+    const updated = await this.dataSource.transaction(async (em) => {
       const row = await this.lockOwned(em, ownerId, id);
       if (dto.name !== undefined) row.name = dto.name;
       if (dto.description !== undefined) row.description = dto.description;
       if (dto.runner !== undefined) row.runner = await this.definitions.toDefinition(dto.runner, row.runner);
       if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
       if (dto.transcriptRetentionDays !== undefined) row.transcriptRetentionDays = dto.transcriptRetentionDays;
-      return em.getRepository(WorkflowEntity).save(row);
+      await em.getRepository(WorkflowEntity).save(row);
+      return this.reload(em, row.id);
     });
+    this.notifyChanged(id);
+    return updated;
   }
 
   async delete(ownerId: string, id: string, requestId?: string): Promise<void> {
@@ -120,6 +152,7 @@ export class WorkflowsService {
         metadata: { name: row.name, wasPublic: row.isPublic },
       });
     });
+    this.notifyChanged(id);
   }
 
   /** Row-locks an owned workflow inside the caller's transaction (publish state changes serialize here). */
@@ -136,6 +169,11 @@ export class WorkflowsService {
 
   async updatePublishState(em: EntityManager, id: string, patch: PublishStatePatch): Promise<WorkflowEntity> {
     await em.getRepository(WorkflowEntity).update({ id }, patch);
-    return em.getRepository(WorkflowEntity).findOneByOrFail({ id });
+    return this.reload(em, id);
   }
+}
+
+/** Adds the pinned published version (`w.published`) to a workflow query. */
+function withPublished(qb: SelectQueryBuilder<WorkflowEntity>): SelectQueryBuilder<WorkflowEntity> {
+  return qb.leftJoinAndMapOne('w.published', WorkflowVersionEntity, 'v', 'v.workflow_id = w.id AND v.version = w.published_version');
 }

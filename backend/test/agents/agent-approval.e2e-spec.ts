@@ -185,6 +185,29 @@ describe('agent runner: human approval', () => {
     expect(finalText(approved)).toMatch(/^Tool results: lookup=.*; refund=/);
   });
 
+  it('two cards of one step: the answer continues once, after the last decision, even when both land at once', async () => {
+    const script = [
+      { name: 'refund', arguments: { orderId: 'D-1' } },
+      { name: 'refund', arguments: { orderId: 'D-2' } },
+    ];
+    for (const concurrent of [false, true]) {
+      model.reset();
+      const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify(script)}`));
+      const threadId = events[0].thread.id as string;
+      const cards = doneItems(events, 'widget');
+      expect(cards).toHaveLength(2);
+      const decisions = cards.map((card: WireJson) => decide(threadId, card.id, card.widget.children[3].children[0].onClickAction.payload.callId, 'approve'));
+      const answers = concurrent
+        ? await Promise.all(decisions.map((body: unknown) => stream(t.baseUrl, token, body)))
+        : [await stream(t.baseUrl, token, decisions[0]), await stream(t.baseUrl, token, decisions[1])];
+      if (!concurrent) expect(finalText(answers[0])).toBe('');
+      const finals = answers.map(finalText).filter(Boolean);
+      expect({ concurrent, finals: finals.length }).toEqual({ concurrent, finals: 1 });
+      expect(finals[0]).toMatch(/^Tool results: refund=.*"D-1".*; refund=.*"D-2"/);
+      expect(model.requests).toHaveLength(2);
+    }
+  });
+
   it('only the thread’s principal can decide: a visitor of the published chat cannot see the owner’s thread', async () => {
     const { threadId, card, callId } = await pendingRefund('R-6');
     const published = await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish`).set('Authorization', owner.auth).send({}).expect(201);

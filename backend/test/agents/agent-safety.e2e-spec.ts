@@ -54,6 +54,7 @@ describe('agent runner: secrets and outbound safety', () => {
       const secretTools = [
         { type: 'http', name: 'lookup', method: 'GET', url: `${tools.origin}/orders/{id}`, headers: { Authorization: TOOL_SECRET } },
         { type: 'http', name: 'broken', method: 'GET', url: `${tools.origin}/fail`, headers: { Authorization: TOOL_SECRET } },
+        { type: 'http', name: 'echo', method: 'GET', url: `${tools.origin}/echo`, headers: { Authorization: TOOL_SECRET } },
         { type: 'mcp', name: 'tasks', url: mcp.url, headers: { 'X-Api-Key': MCP_SECRET } },
       ];
       const workflowId = await createAgent(t, owner, model.baseUrl, secretTools);
@@ -65,9 +66,11 @@ describe('agent runner: secrets and outbound safety', () => {
         .send({ name: 'x', runner: { kind: 'agent', provider: 'openai', model: 'm', tools: [...secretTools, { ...secretTools[0] }] } });
       expect(refused.body.code).toBe('tool_name_duplicate');
       responses.push(refused.text);
-      const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify([{ name: 'lookup', arguments: { id: 'S-1' } }, { name: 'broken', arguments: {} }, { name: 'list_tasks', arguments: {} }])}`));
+      const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify([{ name: 'lookup', arguments: { id: 'S-1' } }, { name: 'broken', arguments: {} }, { name: 'echo', arguments: {} }, { name: 'list_tasks', arguments: {} }])}`));
       responses.push(JSON.stringify(events));
-      expect(tools.requests.map((r) => r.headers.authorization)).toEqual([TOOL_SECRET, TOOL_SECRET]);
+      expect(tools.requests.map((r) => r.headers.authorization)).toEqual([TOOL_SECRET, TOOL_SECRET, TOOL_SECRET]);
+      // The echoing tool's answer reached the model with the secret masked.
+      expect(finalText(events)).toContain('"authorization":"***"');
       expect(mcp.requests.some((r) => r.headers['x-api-key'] === MCP_SECRET)).toBe(true);
       responses.push((await chatkit(t.baseUrl, token, { type: 'threads.get_by_id', params: { thread_id: events[0].thread.id } })).text);
       responses.push((await http().get(`/api/workflows/${workflowId}`).set('Authorization', owner.auth)).text);

@@ -26,7 +26,7 @@ describe('agent runner: http, mcp and client tools', () => {
     model = await startFakeOpenAI();
     mcp = await startFakeMcp();
     tools = await startFakeToolServer({ jwksUrl: () => `${baseUrl}/.well-known/jwks.json`, issuer: 'http://localhost:3000' });
-    t = await createChatApp();
+    t = await createChatApp({ env: { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'sk-agent-test' } });
     baseUrl = t.baseUrl;
     owner = await createOwner(t.app, 'agent-owner');
     workflowId = await createAgent(t, owner, model.baseUrl, [
@@ -137,6 +137,13 @@ describe('agent runner: http, mcp and client tools', () => {
     expect(finalText(events)).toMatch(/^Tool results: hang=Error/);
   });
 
+  it('caps the tool output of one answer (256 KB): the call past the budget is withheld from the model', async () => {
+    const events = await stream(t.baseUrl, token, create(`/tools ${JSON.stringify(Array.from({ length: 5 }, () => ({ name: 'big', arguments: {} })))}`));
+    const tasks = doneItems(events, 'workflow')[0].workflow.tasks as Array<{ content?: string }>;
+    expect(tasks.filter((task) => task.content === 'Error: output budget used up')).toHaveLength(1);
+    expect(tools.requests).toHaveLength(5);
+  });
+
   it('calls MCP tools listed by the server (allowedTools filter), with the identity and headers on every request', async () => {
     const events = await stream(t.baseUrl, token, create('/tool add_task {"title":"write docs"}'));
     const threadId = events[0].thread.id as string;
@@ -205,6 +212,15 @@ describe('agent runner: http, mcp and client tools', () => {
     const events = await stream(t.baseUrl, limitedToken, create('/loop add_todo {"title":"again"}'));
     expect(tools.requests).toHaveLength(2);
     expect(finalText(events)).toBe("I stopped after 2 tool steps without a final answer (the workflow's limit). Ask me to continue, or narrow the request.");
+  });
+
+  it('dictation works as for an openai runner of the same provider', async () => {
+    const audio = { type: 'input.transcribe', params: { audio_base64: Buffer.from('fake-opus-audio').toString('base64'), mime_type: 'audio/webm;codecs=opus' } };
+    const withOpenAI = await createAgent(t, owner, model.baseUrl, [], { provider: 'openai', baseUrl: undefined });
+    const heard = await chatkit(t.baseUrl, await chatToken(t, owner, withOpenAI), audio);
+    expect([heard.status, heard.body]).toEqual([200, { text: 'Heard 15 bytes of audio/webm in dictation.webm with gpt-4o-mini-transcribe' }]);
+    const refused = await chatkit(t.baseUrl, token, audio);
+    expect([refused.status, refused.body.code]).toEqual([400, 'not_supported']);
   });
 
   it('never shows a header secret in any response or transcript', async () => {

@@ -185,10 +185,14 @@ describe('the parley CLI (built, run as a child process against the e2e server)'
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/Created workflow "Second" \([0-9a-f-]{36}\)/);
 
+      // A missing required flag is named before anything is sent; what only the API knows comes from it.
       const invalid = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai']);
       expect(failure(invalid)).toEqual({ code: 2, stdout: '' });
-      expect(invalid.stderr).toContain('validation_failed');
-      expect(invalid.stderr).toMatch(/runner\.(provider|model)/);
+      expect(invalid.stderr).toContain('--runner openai needs --provider <openai|gemini|compatible>');
+      const refused = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'openai', '--model', 'm', '--temperature', '1', '--base-url', 'not a url']);
+      expect(failure(refused)).toEqual({ code: 2, stdout: '' });
+      expect(refused.stderr).toContain('validation_failed');
+      expect(refused.stderr).toMatch(/runner\.baseUrl/);
     });
 
     it('lists and shows workflows', async () => {

@@ -9,7 +9,7 @@ import { createRemoteJWKSet, JWTPayload, jwtVerify } from 'jose';
  * - `POST /todos` → echoes the JSON body with the owner;
  * - `GET /barrier/:n` → answers only once `n` barrier requests are in flight (proves concurrency);
  * - `GET /hang` → never answers (timeouts, cancellation); `GET /big` → 100 KB; `GET /fail` → 500;
- * - `GET /redirect?to=` → 302 to `to`.
+ * - `GET /redirect?to=` → 302 to `to`; `GET /echo` → the request headers (a careless debug endpoint).
  * Every request is recorded with its verified claims (or the verification error) and headers.
  */
 export interface ToolRequest {
@@ -93,6 +93,7 @@ export async function startFakeToolServer(parley: { jwksUrl: () => string; issue
         });
         return json(200, { passed: true });
       }
+      if (first === 'echo') return json(200, { headers: req.headers }); // a careless debug endpoint
       if (first === 'hang') return; // never answers
       if (first === 'big') return res.writeHead(200, { 'content-type': 'text/plain' }).end('y'.repeat(100_000));
       if (first === 'fail') return json(500, { error: 'database on fire' });

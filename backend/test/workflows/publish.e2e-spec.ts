@@ -134,7 +134,7 @@ describe('publishing', () => {
           action: 'workflow.published',
           actor: { kind: 'user', id: owner.id },
           occurredAt: expect.any(String),
-          metadata: { token: expect.stringMatching(/^pub_…[0-9a-f]{4}$/), requireLogin: false },
+          metadata: { token: expect.stringMatching(/^pub_…[0-9a-f]{4}$/), requireLogin: false, version: 1 },
         },
       ],
       nextCursor: null,

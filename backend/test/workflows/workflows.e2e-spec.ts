@@ -27,6 +27,8 @@ describe('workflows API', () => {
       description: '',
       runner: { kind: 'echo' },
       allowedOrigins: [],
+      publishedVersion: null,
+      draftDiffers: false,
       isPublic: false,
       requireLogin: false,
       publishedAt: null,

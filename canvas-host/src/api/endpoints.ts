@@ -1,5 +1,6 @@
 import { api, apiUrl } from './client';
 import type {
+  AgentTool,
   AuditPage,
   ChatSessionInfo,
   ChatSessionList,
@@ -20,9 +21,12 @@ import type {
   TranscriptDetail,
   TranscriptPage,
   UpdateWorkflowBody,
+  ToolTestResult,
   User,
+  VersionChange,
   Workflow,
   WorkflowPage,
+  WorkflowVersionPage,
 } from './types';
 
 /** `/api/...` calls of the owner app and the public page, one function per route (ARCHITECTURE.md §4). */
@@ -65,6 +69,22 @@ export const publishApi = {
   publicInfo: (workflowId: string) => api<PublicWorkflow>(`/workflows/${id(workflowId)}/public`),
   audit: (workflowId: string, cursor?: string | null) =>
     api<AuditPage>(`/workflows/${id(workflowId)}/audit`, { query: { limit: 50, cursor } }),
+};
+
+/** Published versions (WORKFLOWS §8): the public runs the published one, the canvas bubble the draft. */
+export const versionsApi = {
+  list: (workflowId: string, cursor?: string | null) =>
+    api<WorkflowVersionPage>(`/workflows/${id(workflowId)}/versions`, { query: { limit: 50, cursor } }),
+  /** Publishes the draft as a new version (the workflow must be public). */
+  publishDraft: (workflowId: string) => api<VersionChange>(`/workflows/${id(workflowId)}/versions`, { method: 'POST' }),
+  rollback: (workflowId: string, version: number) =>
+    api<VersionChange>(`/workflows/${id(workflowId)}/versions/${version}/rollback`, { method: 'POST' }),
+};
+
+export const toolsApi = {
+  /** Tries an http/mcp tool from the editor (MCP lists its tools); `***` headers are filled from the saved tool. */
+  test: (workflowId: string, tool: AgentTool) =>
+    api<ToolTestResult>(`/workflows/${id(workflowId)}/tools/test`, { method: 'POST', body: { tool } }),
 };
 
 export interface TranscriptFilters {

@@ -51,7 +51,7 @@ interface UserFallback {
   createdAt: string;
 }
 
-export type RunnerKind = 'echo' | 'openai' | 'webhook';
+export type RunnerKind = 'echo' | 'openai' | 'agent' | 'webhook';
 export type RunnerProvider = 'openai' | 'gemini' | 'compatible';
 
 interface RunnerFallback {
@@ -80,6 +80,17 @@ interface WorkflowFallback {
   createdAt: string;
   updatedAt: string;
 }
+
+interface WorkflowVersionFallback {
+  version: number;
+  runner: RunnerFallback;
+  published: boolean;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** REGENERATE: `POST /api/workflows/:id/tools/test` (CONTRACTS §1). */
+type ToolTestFallback = { ok: true; tools?: Array<{ name: string; description?: string }> } | { ok: false; code: string; message: string };
 
 interface CursorPage<T> {
   data: T[];
@@ -182,6 +193,16 @@ export type OidcSession = ResponseOf<
   'get',
   { authenticated: false } | { authenticated: true; subject: string; email?: string; name?: string; expiresAt: string }
 >;
+
+/** An agent tool as the API takes and returns it (header values come back as `***`). */
+export type AgentTool = components['schemas']['AgentToolDto'];
+export type ToolType = AgentTool['type'];
+export type HttpMethod = NonNullable<AgentTool['method']>;
+
+export type WorkflowVersionPage = ResponseOf<'/api/workflows/{id}/versions', 'get', CursorPage<WorkflowVersionFallback>>;
+export type WorkflowVersion = WorkflowVersionPage['data'][number];
+export type VersionChange = ResponseOf<'/api/workflows/{id}/versions', 'post', { workflow: Workflow; version: WorkflowVersion }>;
+export type ToolTestResult = ResponseOf<'/api/workflows/{id}/tools/test', 'post', ToolTestFallback>;
 
 /** Host-app integration (WORKFLOWS §6–7): server keys, end-user sessions, the webhook signing secret. */
 export type ServerKeyList = ResponseOf<'/api/workflows/{id}/server-keys', 'get', { keys: ServerKeyFallback[] }>;

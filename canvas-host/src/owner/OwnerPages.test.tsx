@@ -72,6 +72,7 @@ describe('TranscriptsPage', () => {
               { id: 'u1', type: 'user_message', created_at: '2030-01-01T10:00:00Z', content: [{ type: 'input_text', text: 'Hello' }] },
               { id: 'a1', type: 'assistant_message', created_at: '2030-01-01T10:00:01Z', content: [{ type: 'output_text', text: 'Echo: Hello' }] },
             ],
+            itemVersions: { u1: 2, a1: null },
           },
         }),
       }).fetch,
@@ -80,6 +81,8 @@ describe('TranscriptsPage', () => {
     const list = await screen.findByTestId('transcript-items');
     expect(Array.from(list.querySelectorAll('.transcript__text')).map((n) => n.textContent)).toEqual(['Hello', 'Echo: Hello']);
     expect(screen.getByText(/You \(canvas\)/)).toBeTruthy();
+    // The version that produced each item: a published one, or the owner's draft.
+    expect(screen.getAllByTestId('item-version').map((n) => n.textContent)).toEqual(['v2', 'draft']);
   });
 
   it('shows a long thread a page at a time', async () => {

@@ -193,6 +193,16 @@ function itemText(item: Item): string {
   return '';
 }
 
+/** Which published version produced an item; the owner's draft chats have none. */
+function VersionTag({ version }: { version: number | null | undefined }) {
+  if (version === undefined) return null;
+  return (
+    <span className="badge" data-testid="item-version" title={version === null ? 'Answered by the draft (or before versions existed)' : `Published version ${version}`}>
+      {version === null ? 'draft' : `v${version}`}
+    </span>
+  );
+}
+
 /** One conversation, read-only; long ones a page at a time ("Show more"). */
 export function TranscriptPage({ workflowId, threadId }: { workflowId: string; threadId: string }) {
   const [thread, setThread] = useState<TranscriptDetail | null>(null);
@@ -216,7 +226,7 @@ export function TranscriptPage({ workflowId, threadId }: { workflowId: string; t
     setError(null);
     try {
       const next = await transcriptsApi.thread(workflowId, threadId, thread.nextCursor);
-      setThread({ ...next, items: [...thread.items, ...next.items] });
+      setThread({ ...next, items: [...thread.items, ...next.items], itemVersions: { ...thread.itemVersions, ...next.itemVersions } });
     } catch (caught) {
       setError(caught);
     } finally {
@@ -254,7 +264,8 @@ export function TranscriptPage({ workflowId, threadId }: { workflowId: string; t
             {(thread.items as unknown as Item[]).map((item) => (
               <li key={item.id} data-role={item.type}>
                 <span className="transcript__role">{ROLES[item.type] ?? item.type}</span>{' '}
-                <time className="muted">{formatDate(item.createdAt ?? item.created_at)}</time>
+                <time className="muted">{formatDate(item.createdAt ?? item.created_at)}</time>{' '}
+                <VersionTag version={thread.itemVersions?.[item.id]} />
                 <p className="transcript__text">{itemText(item)}</p>
               </li>
             ))}

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { CreateWorkflowBody, RunnerKind, RunnerProvider, Workflow } from '../api/types';
 import { ErrorAlert, Field } from '../ui/components';
+import { draftFromTool, type ToolDraft, toolBody, toolProblems, ToolsEditor } from './ToolsEditor';
 
 export interface WorkflowFormState {
   name: string;
@@ -12,6 +13,9 @@ export interface WorkflowFormState {
   instructions: string;
   baseUrl: string;
   temperature: string;
+  /** Agent runners: most model turns per answer (empty: the server's default, 8). */
+  maxSteps: string;
+  tools: ToolDraft[];
   /** Webhook runner: the engine's URL. */
   webhookUrl: string;
   /** Webhook runner: `Name: value` per line; stored values come back as `***` and are kept when sent as `***`. */
@@ -31,6 +35,8 @@ export const emptyWorkflowForm: WorkflowFormState = {
   instructions: '',
   baseUrl: '',
   temperature: '',
+  maxSteps: '',
+  tools: [],
   webhookUrl: '',
   webhookHeaders: '',
   webhookTimeoutMs: '',
@@ -48,6 +54,8 @@ export function formFromWorkflow(workflow: Workflow): WorkflowFormState {
     instructions: runner.instructions ?? '',
     baseUrl: runner.baseUrl ?? '',
     temperature: runner.temperature === undefined ? '' : String(runner.temperature),
+    maxSteps: runner.kind === 'agent' && runner.maxSteps !== undefined ? String(runner.maxSteps) : '',
+    tools: (runner.tools ?? []).map(draftFromTool),
     webhookUrl: runner.url ?? '',
     webhookHeaders: Object.entries(runner.headers ?? {})
       .map(([name, value]) => `${name}: ${value}`)
@@ -75,26 +83,45 @@ export function parseOrigins(text: string): { origins: string[]; invalid: string
   return { origins, invalid };
 }
 
-/** The request body for create and update: openai-only fields are sent only for the openai runner. */
+/** Problems the form finds before sending, keyed like the API's field paths. */
+export function formProblems(state: WorkflowFormState): Record<string, string[]> {
+  if (state.runnerKind !== 'agent') return {};
+  const problems = toolProblems(state.tools);
+  const steps = state.maxSteps.trim();
+  if (steps && !(/^\d+$/.test(steps) && Number(steps) >= 1 && Number(steps) <= 25)) problems['runner.maxSteps'] = ['A whole number from 1 to 25.'];
+  return problems;
+}
+
+/**
+ * The request body for create and update: model fields only for the openai and agent runners, tools and steps only
+ * for agents. Call only when `formProblems` found nothing.
+ */
 export function workflowBody(state: WorkflowFormState): CreateWorkflowBody {
+  const model = {
+    provider: state.provider,
+    model: state.model.trim(),
+    ...(state.instructions.trim() ? { instructions: state.instructions } : {}),
+    ...(state.baseUrl.trim() ? { baseUrl: state.baseUrl.trim() } : {}),
+    ...(state.temperature.trim() !== '' ? { temperature: Number(state.temperature) } : {}),
+  };
   const runner =
     state.runnerKind === 'echo'
       ? { kind: 'echo' as const }
-      : state.runnerKind === 'webhook'
-        ? {
-            kind: 'webhook' as const,
-            url: state.webhookUrl.trim(),
-            headers: parseHeaders(state.webhookHeaders),
-            ...(state.webhookTimeoutMs.trim() !== '' ? { timeoutMs: Number(state.webhookTimeoutMs) } : {}),
-          }
-        : {
-          kind: 'openai' as const,
-          provider: state.provider,
-          model: state.model.trim(),
-          ...(state.instructions.trim() ? { instructions: state.instructions } : {}),
-          ...(state.baseUrl.trim() ? { baseUrl: state.baseUrl.trim() } : {}),
-          ...(state.temperature.trim() !== '' ? { temperature: Number(state.temperature) } : {}),
-        };
+      : state.runnerKind === 'openai'
+        ? { kind: 'openai' as const, ...model }
+        : state.runnerKind === 'webhook'
+          ? {
+              kind: 'webhook' as const,
+              url: state.webhookUrl.trim(),
+              headers: parseHeaders(state.webhookHeaders),
+              ...(state.webhookTimeoutMs.trim() !== '' ? { timeoutMs: Number(state.webhookTimeoutMs) } : {}),
+            }
+          : {
+              kind: 'agent' as const,
+              ...model,
+              ...(state.maxSteps.trim() ? { maxSteps: Number(state.maxSteps) } : {}),
+              tools: state.tools.map(toolBody),
+            };
   return {
     name: state.name.trim(),
     description: state.description,
@@ -118,10 +145,16 @@ export interface WorkflowFormProps {
   initial: WorkflowFormState;
   submitLabel: string;
   onSubmit: (body: CreateWorkflowBody) => Promise<void>;
+  /** The saved workflow, for testing its tools; absent while creating. */
+  workflowId?: string;
 }
 
-/** Name, description, runner (echo or an OpenAI-compatible model) and the origins allowed to embed the chat. */
-export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormProps) {
+/**
+ * Name, description, runner (echo, an OpenAI-compatible model, or an agent with tools) and the origins allowed to
+ * embed the chat. Field errors of the API (`details.fields`, also carried by the tool error codes) show next to their
+ * fields.
+ */
+export function WorkflowForm({ initial, submitLabel, onSubmit, workflowId }: WorkflowFormProps) {
   const [state, setState] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -130,13 +163,17 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
     setSaved(false);
     setState((current) => ({ ...current, [key]: value }));
   };
-  const server = error instanceof ApiError ? error.fields : {};
+  const [checked, setChecked] = useState<Record<string, string[]>>({});
+  const server = { ...(error instanceof ApiError ? error.fields : {}), ...checked };
   const { invalid } = parseOrigins(state.allowedOrigins);
   const originErrors = invalid.length ? [`Not an origin: ${invalid.join(', ')} (use https://host or https://host:port).`] : undefined;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (invalid.length) return;
+    const problems = formProblems(state);
+    setChecked(problems);
+    if (Object.keys(problems).length) return;
     setBusy(true);
     setError(null);
     try {
@@ -168,6 +205,10 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
           Model (OpenAI-compatible)
         </label>
         <label>
+          <input type="radio" name="runner" value="agent" checked={state.runnerKind === 'agent'} onChange={() => set('runnerKind', 'agent')} /> Agent (a
+          model that calls tools)
+        </label>
+        <label>
           <input type="radio" name="runner" value="webhook" checked={state.runnerKind === 'webhook'} onChange={() => set('runnerKind', 'webhook')} />{' '}
           Your own engine (webhook)
         </label>
@@ -184,7 +225,7 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
             </Field>
           </div>
         )}
-        {state.runnerKind === 'openai' && (
+        {state.runnerKind !== 'echo' && state.runnerKind !== 'webhook' && (
           <div className="stack">
             <Field label="Provider" errors={server['runner.provider']}>
               {(props) => (
@@ -215,6 +256,14 @@ export function WorkflowForm({ initial, submitLabel, onSubmit }: WorkflowFormPro
                 <input {...props} type="number" min={0} max={2} step={0.1} value={state.temperature} onChange={(e) => set('temperature', e.target.value)} />
               )}
             </Field>
+            {state.runnerKind === 'agent' && (
+              <>
+                <Field label="Max steps" hint="Model turns per answer, 1 to 25; empty: 8." errors={server['runner.maxSteps']}>
+                  {(props) => <input {...props} inputMode="numeric" value={state.maxSteps} onChange={(e) => set('maxSteps', e.target.value)} />}
+                </Field>
+                <ToolsEditor tools={state.tools} onChange={(tools) => set('tools', tools)} errors={server} workflowId={workflowId} />
+              </>
+            )}
           </div>
         )}
       </fieldset>

@@ -7,6 +7,7 @@ import { Link, navigate } from '../router';
 import { ConfirmButton, ErrorAlert, Loading } from '../ui/components';
 import { HostAccessPanel } from './HostAccessPanel';
 import { PublishPanel } from './PublishPanel';
+import { VersionsPanel } from './VersionsPanel';
 import { emptyWorkflowForm, formFromWorkflow, WorkflowForm } from './WorkflowForm';
 
 export type WorkflowTab = 'settings' | 'transcripts' | 'audit';
@@ -85,6 +86,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
       <h1 id="workflow-title">{workflow.name}</h1>
       <WorkflowTabs workflowId={workflow.id} current="settings" />
       <PublishPanel workflow={workflow} onChange={setWorkflow} />
+      <VersionsPanel workflow={workflow} onChange={setWorkflow} />
       <HostAccessPanel workflow={workflow} />
       <section className="panel" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
@@ -92,6 +94,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
           key={workflow.id}
           initial={formFromWorkflow(workflow)}
           submitLabel="Save changes"
+          workflowId={workflow.id}
           onSubmit={async (body) => setWorkflow(await workflowsApi.update(workflow.id, body))}
         />
       </section>

@@ -58,7 +58,7 @@ export function WorkflowsPage() {
                 <td>
                   <Link to={paths.workflow(workflow.id)}>{workflow.name}</Link>
                 </td>
-                <td>{workflow.runner.kind === 'echo' ? 'Echo' : `${workflow.runner.provider ?? 'openai'} · ${workflow.runner.model ?? ''}`}</td>
+                <td>{workflow.runner.kind === 'echo' ? 'Echo' : `${workflow.runner.kind === 'agent' ? 'Agent · ' : ''}${workflow.runner.provider ?? 'openai'} · ${workflow.runner.model ?? ''}`}</td>
                 <td>
                   <span className={`badge ${workflow.isPublic ? 'badge--public' : ''}`} data-testid="workflow-status">
                     {publishStatus(workflow)}

@@ -44,4 +44,29 @@ describe('buildChatKitOptions', () => {
     expect(buildChatKitOptions(system, authFetch, () => true).theme).toMatchObject({ colorScheme: 'dark' });
     expect(buildChatKitOptions(system, authFetch, () => false).theme).toMatchObject({ colorScheme: 'light' });
   });
+
+  it('wires onClientTool through ChatKit’s option: {name, params} in, the host’s {name, arguments} call, an object out', async () => {
+    expect(buildChatKitOptions({ ...config, domainKey: 'dk' }, authFetch).onClientTool).toBeUndefined();
+    const seen: unknown[] = [];
+    const options = buildChatKitOptions(
+      {
+        ...config,
+        domainKey: 'dk',
+        onClientTool: (call) => {
+          seen.push(call);
+          if (call.name === 'fail') throw new Error('nope');
+          return call.name === 'count' ? 3 : { ok: true };
+        },
+      },
+      authFetch,
+    );
+    expect(await options.onClientTool!({ name: 'open_page', params: { path: '/a' } })).toEqual({ ok: true });
+    expect(await options.onClientTool!({ name: 'count', params: {} })).toEqual({ result: 3 });
+    expect(await options.onClientTool!({ name: 'fail', params: {} })).toEqual({ error: 'nope' });
+    expect(seen).toEqual([
+      { name: 'open_page', arguments: { path: '/a' } },
+      { name: 'count', arguments: {} },
+      { name: 'fail', arguments: {} },
+    ]);
+  });
 });

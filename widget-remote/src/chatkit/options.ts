@@ -1,11 +1,13 @@
 import type { ChatKitOptions, ColorScheme } from '@openai/chatkit-react';
 import type { ResolvedWidgetConfig } from '../config';
+import { runClientTool } from '../clientTools';
+import type { ClientToolHandler } from '../contract';
 
 /** The ChatKit options the widget needs from its config; the domain key must be known by now. */
 export type ChatKitConfig = Pick<
   ResolvedWidgetConfig,
   'apiBaseUrl' | 'theme' | 'title' | 'greeting' | 'starterPrompts'
-> & { domainKey: string };
+> & { domainKey: string; onClientTool?: ClientToolHandler | undefined };
 
 /**
  * The configuration handed to `<openai-chatkit>` (pure, so tests check it without the web component): Parley's
@@ -35,7 +37,13 @@ export function buildChatKitOptions(
     threadItemActions: { feedback: true, retry: true },
     composer: { placeholder: 'Message', attachments: { enabled: false } },
     thread: { autoScroll: true },
+    ...(config.onClientTool ? { onClientTool: clientToolAdapter(config.onClientTool) } : {}),
   };
+}
+
+/** ChatKit hands client tools `{name, params}`; the widget's contract says `{name, arguments}`. */
+function clientToolAdapter(handler: ClientToolHandler): NonNullable<ChatKitOptions['onClientTool']> {
+  return ({ name, params }) => runClientTool(handler, { name, arguments: params });
 }
 
 function colorScheme(theme: ResolvedWidgetConfig['theme'], prefersDark: () => boolean): ColorScheme {

@@ -9,7 +9,8 @@ import {
   useState,
 } from 'react';
 import { type ApiErrorInfo, type ErrorView, isAbortError, WidgetApiError } from '../api/errors';
-import type { StarterPrompt } from '../contract';
+import { runClientTool } from '../clientTools';
+import type { ClientToolHandler, StarterPrompt } from '../contract';
 import { ErrorBanner, Skeleton } from '../ui/status';
 import type { FeedbackKind, LiteClient } from './client';
 import { itemText } from './items';
@@ -24,6 +25,8 @@ export interface LiteChatProps {
   /** The chat is rate limited: sending waits until the host's countdown ends. */
   blocked: boolean;
   describe: (info: ApiErrorInfo) => ErrorView;
+  /** Runs `client_tool_call`s that arrive while streaming; without it they are shown as unsupported. */
+  onClientTool?: ClientToolHandler | undefined;
 }
 
 interface RequestError {
@@ -35,7 +38,7 @@ interface RequestError {
  * The built-in renderer: speaks the ChatKit protocol itself (thread list, streamed answers, retry, stop, feedback,
  * widget buttons) with plain DOM, for browsers that cannot load OpenAI's ChatKit script.
  */
-export function LiteChat({ client, greeting, starterPrompts, blocked, describe }: LiteChatProps) {
+export function LiteChat({ client, greeting, starterPrompts, blocked, describe, onClientTool }: LiteChatProps) {
   const [state, dispatch] = useReducer(liteReducer, initialLiteState);
   const [draft, setDraft] = useState('');
   const [historyOpen, setHistoryOpen] = useState(false);
@@ -49,6 +52,10 @@ export function LiteChat({ client, greeting, starterPrompts, blocked, describe }
   const streamAbort = useRef<AbortController | null>(null);
   const threadAbort = useRef<AbortController | null>(null);
   const streamGeneration = useRef(0);
+  const clientToolRef = useRef(onClientTool);
+  clientToolRef.current = onClientTool;
+  /** Set once per render below: answers a client tool call a finished stream left pending. */
+  const answerToolRef = useRef<(threadId: string, call: PendingToolCall) => void>(() => {});
   const historyId = useId();
   const composerId = useId();
 
@@ -85,12 +92,20 @@ export function LiteChat({ client, greeting, starterPrompts, blocked, describe }
       const generation = ++streamGeneration.current;
       setRequestError(null);
       dispatch({ type: 'stream_started', ...(options.outgoing ? { outgoing: options.outgoing } : {}) });
+      // A client tool call the stream ends on: the page runs it, then the turn goes on (CHATKIT-PROTOCOL.md §8.2).
+      let toolCall: { threadId: string; call: PendingToolCall } | null = null;
       try {
         for await (const event of start(controller.signal)) {
           if (generation !== streamGeneration.current) break;
           dispatch({ type: 'stream_event', event });
+          if (event.type === 'thread.item.done' && event.item.type === 'client_tool_call' && event.item.status === 'pending') {
+            toolCall = { threadId: event.item.thread_id, call: event.item };
+          } else if (event.type === 'thread.item.done' || event.type === 'thread.item.added') {
+            toolCall = null;
+          }
         }
       } catch (error) {
+        toolCall = null;
         if (generation === streamGeneration.current && !isAbortError(error)) {
           options.onFail?.();
           fail(error, options.retry);
@@ -100,8 +115,11 @@ export function LiteChat({ client, greeting, starterPrompts, blocked, describe }
         if (generation === streamGeneration.current) {
           streamAbort.current = null;
           dispatch({ type: 'stream_finished' });
+        } else {
+          toolCall = null;
         }
       }
+      if (toolCall && !controller.signal.aborted && clientToolRef.current) answerToolRef.current(toolCall.threadId, toolCall.call);
     },
     [fail],
   );
@@ -201,6 +219,21 @@ export function LiteChat({ client, greeting, starterPrompts, blocked, describe }
       retry: () => runAction(itemId, action),
     });
   };
+
+  const answerTool = (threadId: string, call: PendingToolCall) => {
+    const handler = clientToolRef.current;
+    if (!handler) return;
+    let result: Record<string, unknown> | null = null;
+    const start = async function* (signal: AbortSignal): AsyncGenerator<StreamEvent> {
+      // Run the tool once, even when sending its output has to be retried.
+      result ??= await runClientTool(handler, { name: call.name, arguments: asArguments(call.arguments) });
+      if (signal.aborted) return;
+      dispatch({ type: 'client_tool_answered', itemId: call.id, output: result });
+      yield* client.addClientToolOutput(threadId, result, signal);
+    };
+    void runStream(start, { retry: () => void runStream(start) });
+  };
+  answerToolRef.current = answerTool;
 
   const giveFeedback = async (itemId: string, kind: FeedbackKind) => {
     const threadId = stateRef.current.activeThreadId;
@@ -419,6 +452,7 @@ export function LiteChat({ client, greeting, starterPrompts, blocked, describe }
               onRetry={() => lastUser && retryFrom(lastUser.id)}
               onFeedback={(kind) => void giveFeedback(item.id, kind)}
               onAction={(action) => runAction(item.id, action)}
+              canRunTools={onClientTool !== undefined}
             />
           ))}
         {state.outgoing !== null && (
@@ -501,9 +535,11 @@ interface MessageProps {
   onRetry: () => void;
   onFeedback: (kind: FeedbackKind) => void;
   onAction: (action: ActionConfig) => void;
+  /** The host passed `onClientTool`. */
+  canRunTools: boolean;
 }
 
-function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeedback, onAction }: MessageProps) {
+function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeedback, onAction, canRunTools }: MessageProps) {
   const common = {
     'data-testid': 'parley-message',
     'data-role': item.type === 'user_message' ? 'user' : item.type === 'assistant_message' ? 'assistant' : item.type,
@@ -565,10 +601,14 @@ function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeed
     case 'workflow':
       return (
         <details className="pw-msg pw-workflow" {...common} open={pending}>
-          <summary>{item.workflow.summary?.title ?? (pending ? 'Working…' : 'Steps')}</summary>
+          <summary>{item.workflow.summary?.title ?? (pending ? 'Working…' : stepsSummary(item.workflow.tasks))}</summary>
           <ul>
             {item.workflow.tasks.map((task, index) => (
-              <li key={index}>{task.title ?? task.content ?? task.type}</li>
+              <li key={index} data-testid="parley-task" data-status={task.status_indicator ?? 'none'}>
+                {task.status_indicator === 'loading' ? '… ' : task.status_indicator === 'complete' ? '✓ ' : ''}
+                {task.title ?? task.type}
+                {task.title && task.content ? <span className="pw-muted"> — {task.content}</span> : !task.title && task.content ? task.content : null}
+              </li>
             ))}
           </ul>
         </details>
@@ -586,12 +626,19 @@ function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeed
         </article>
       );
     case 'client_tool_call':
+      return (
+        <p className="pw-msg pw-muted" data-status={item.status} {...common}>
+          {item.status === 'completed'
+            ? `Ran “${item.name}”.`
+            : canRunTools
+              ? `Running “${item.name}”…`
+              : `The assistant asked to run “${item.name}”, which this chat cannot do.`}
+        </p>
+      );
     case 'structured_input':
       return (
         <p className="pw-msg pw-muted" {...common}>
-          {item.type === 'structured_input'
-            ? item.inputs.map((input) => input.question).join(' ')
-            : `The assistant asked to run “${item.name}”, which this chat cannot do.`}
+          {item.inputs.map((input) => input.question).join(' ')}
         </p>
       );
     default:
@@ -606,6 +653,20 @@ function Thumb({ down = false }: { down?: boolean }) {
       <path d="M7 10v11H3V10h4zm0 0l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7" />
     </svg>
   );
+}
+
+/** "Used refund_order" / "Used 3 tools": what a finished workflow item did, at a glance. */
+function stepsSummary(tasks: ReadonlyArray<{ title?: string }>): string {
+  const titles = tasks.map((t) => t.title).filter((t): t is string => !!t);
+  if (titles.length === 0) return 'Steps';
+  return titles.length === 1 ? `Used ${titles[0]}` : `Used ${titles.length} tools`;
+}
+
+type PendingToolCall = Extract<ThreadItem, { type: 'client_tool_call' }>;
+
+/** Tool arguments as the contract promises them: an object (a model's odd value is wrapped, never dropped). */
+function asArguments(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
 }
 
 function findLastIndex<T>(list: readonly T[], test: (value: T) => boolean): number {

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { ActionConfig, WidgetNode } from './protocol';
 
 const CONTAINERS = new Set(['Card', 'ListView', 'Basic', 'Box', 'Row', 'Col', 'Form', 'ListViewItem', 'Transition']);
-const TEXTS = new Set(['Text', 'Caption', 'Markdown', 'Label']);
+const TEXTS = new Set(['Text', 'Caption', 'Label']);
 
 export interface WidgetViewProps {
   node: WidgetNode;
@@ -30,6 +30,7 @@ export function WidgetView({ node, disabled, onAction }: WidgetViewProps): React
     );
   }
   if (TEXTS.has(node.type)) return <p className="pw-w-text">{text('value')}</p>;
+  if (node.type === 'Markdown') return <MarkdownText value={text('value')} />;
   switch (node.type) {
     case 'Title':
       return <p className="pw-w-title">{text('value')}</p>;
@@ -46,7 +47,7 @@ export function WidgetView({ node, disabled, onAction }: WidgetViewProps): React
       return (
         <button
           type="button"
-          className="pw-w-button"
+          className={node.style === 'primary' ? 'pw-w-button pw-primary' : 'pw-w-button'}
           data-testid="parley-widget-button"
           disabled={disabled || !usable}
           onClick={() => usable && onAction(action)}
@@ -58,4 +59,27 @@ export function WidgetView({ node, disabled, onAction }: WidgetViewProps): React
     default:
       return children ? <div className="pw-w">{children}</div> : null;
   }
+}
+
+/**
+ * Markdown as plain text, except fenced code blocks, which keep their line breaks and indentation (an approval card
+ * shows the tool's arguments pretty-printed in one). Never HTML: the text is rendered, not parsed as markup.
+ */
+export function MarkdownText({ value }: { value: string }): ReactNode {
+  const parts = value.split(/^```[^\n]*\n?/m);
+  return (
+    <div className="pw-w-markdown">
+      {parts.map((part, index) =>
+        index % 2 === 1 ? (
+          <pre key={index} className="pw-w-code">
+            <code>{part.replace(/\n$/, '')}</code>
+          </pre>
+        ) : part.trim() ? (
+          <p key={index} className="pw-w-text">
+            {part.trim()}
+          </p>
+        ) : null,
+      )}
+    </div>
+  );
 }

@@ -76,6 +76,9 @@ export function createLiteClient(
       stream('threads.add_user_message', { thread_id: threadId, input }, signal),
     retryAfterItem: (threadId: string, userItemId: string, signal?: AbortSignal) =>
       stream('threads.retry_after_item', { thread_id: threadId, item_id: userItemId }, signal),
+    /** Answers the thread's pending client tool call and streams the assistant's continuation. */
+    addClientToolOutput: (threadId: string, result: unknown, signal?: AbortSignal) =>
+      stream('threads.add_client_tool_output', { thread_id: threadId, result }, signal),
     customAction: (
       threadId: string,
       itemId: string | undefined,

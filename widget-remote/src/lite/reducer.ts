@@ -80,7 +80,9 @@ export type LiteAction =
   | { type: 'retry_from'; itemId: string }
   | { type: 'feedback_given'; itemId: string; kind: FeedbackKind }
   | { type: 'thread_deleted'; threadId: string }
-  | { type: 'notice_dismissed'; id: number };
+  | { type: 'notice_dismissed'; id: number }
+  /** The page ran a client tool: the server saves the output without an event, so the view marks it itself. */
+  | { type: 'client_tool_answered'; itemId: string; output: unknown };
 
 const withoutItems = ({ items: _items, ...meta }: Thread): ThreadMeta => meta;
 
@@ -154,6 +156,15 @@ export function liteReducer(state: LiteState, action: LiteAction): LiteState {
       if (state.activeThreadId !== action.threadId) return { ...state, threads };
       return { ...resetConversation(state), threads, activeThreadId: null, thread: null, threadStatus: 'idle' };
     }
+    case 'client_tool_answered':
+      return {
+        ...state,
+        items: state.items.map((item) =>
+          item.id === action.itemId && item.type === 'client_tool_call'
+            ? { ...item, status: 'completed' as const, output: action.output }
+            : item,
+        ),
+      };
     case 'notice_dismissed':
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
   }

@@ -48,7 +48,7 @@ display:flex;flex-direction:column;gap:8px;height:100%;min-height:320px;box-sizi
 @media (prefers-reduced-motion:reduce){.parley-widget .pw-skeleton span{animation:none}}
 .parley-widget .pw-w{display:flex;flex-direction:column;gap:6px}
 .parley-widget .pw-w-row{flex-direction:row;flex-wrap:wrap}
-.parley-widget .pw-w-title{font-weight:600;margin:0}.parley-widget .pw-w-text{margin:0}
+.parley-widget .pw-w-title{font-weight:600;margin:0}.parley-widget .pw-w-text{margin:0;white-space:pre-wrap}.parley-widget .pw-w-code{margin:4px 0;padding:6px 8px;overflow:auto;max-height:240px;border-radius:6px;background:rgba(127,127,127,.12);font:12px/1.4 ui-monospace,monospace}
 .parley-widget .pw-w-badge{border:1px solid var(--pw-line);border-radius:999px;padding:0 8px;align-self:flex-start}
 .parley-widget .pw-w-image{max-width:100%;border-radius:8px}
 .parley-widget .pw-chatkit{display:block;flex:1;min-height:0;width:100%}

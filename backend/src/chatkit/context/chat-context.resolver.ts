@@ -34,25 +34,38 @@ export class ChatContextResolver {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly workflows: WorkflowsService,
-  ) {}
+  ) {
+    // A change made through this instance (a new draft, a published version, a rollback) applies
+    // to its next chat request; other instances see it within WORKFLOW_REUSE_MS.
+    workflows.onChanged((id) => this.recent.delete(id));
+  }
 
   async resolve(req: AuthRequest): Promise<ChatContext> {
     const principal = req.principal;
     if (!principal) throw new UnauthenticatedError();
     const strategy = this.strategyFor(principal.kind);
     if (!strategy) throw new ForbiddenError('This credential cannot be used to chat.');
-    const { workflowId, transcriptPrincipal } = await strategy.resolve(principal, req);
+    const { workflowId, transcriptPrincipal, runs } = await strategy.resolve(principal, req);
     const hint = req.headers[WORKFLOW_HEADER];
     if (hint !== undefined && (typeof hint !== 'string' || hint.toLowerCase() !== workflowId.toLowerCase())) throw new WorkflowMismatchError();
-    const workflow = await this.workflow(workflowId);
+    let workflow = await this.workflow(workflowId);
+    // A public principal runs the pinned version. A reused read without one may predate a publish
+    // made on another instance within the reuse window: read again rather than run the draft.
+    if (workflow && runs !== 'draft' && !workflow.published) workflow = await this.workflow(workflowId, { fresh: true });
     if (!workflow) throw new NotFoundError('Workflow not found.');
     await strategy.authorize?.(principal, workflow, req);
-    return { workflow, scope: { workflowId: workflow.id, principal: transcriptPrincipal }, principal, requestId: requestIdOf(req) };
+    const scope = { workflowId: workflow.id, principal: transcriptPrincipal };
+    // Still no pinned version: the workflow is private (public credentials were refused before
+    // this) or was made public without one, which the versions migration rules out; the draft
+    // answers, unversioned.
+    const published = runs === 'draft' ? null : workflow.published;
+    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req) };
+    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req) };
   }
 
-  private async workflow(id: string): Promise<WorkflowSnapshot | null> {
+  private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {
     const hit = this.recent.get(id);
-    if (hit && Date.now() - hit.readAt < WORKFLOW_REUSE_MS) return hit.workflow;
+    if (hit && !options.fresh && Date.now() - hit.readAt < WORKFLOW_REUSE_MS) return hit.workflow;
     const workflow = await this.workflows.findById(id);
     this.recent.delete(id);
     if (workflow) {

@@ -11,7 +11,13 @@ import type { WorkflowSnapshot } from '../../workflows/workflows.service';
  * parsing or lookup, and passed as the protocol core's context to every store and runner call.
  */
 export interface ChatContext {
+  /**
+   * The workflow as this principal runs it (WORKFLOWS §8): for public principals its `runner` is
+   * the pinned published version's, for the owner's canvas chat the draft's.
+   */
   workflow: WorkflowSnapshot;
+  /** The published version that answers, recorded on every item written; null when the draft answers. */
+  workflowVersion: number | null;
   scope: TranscriptScope;
   principal: Principal;
   requestId: string;
@@ -38,6 +44,11 @@ export interface ChatPrincipalResolution {
   workflowId: string;
   /** Whose transcript the requests read and write. */
   transcriptPrincipal: TranscriptPrincipal;
+  /**
+   * Which definition answers: the pinned published version (the default, for everything the
+   * public reaches) or the owner's draft (the owner trying a change in the canvas).
+   */
+  runs?: 'published' | 'draft';
 }
 
 /**

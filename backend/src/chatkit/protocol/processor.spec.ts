@@ -41,6 +41,7 @@ function scriptedRunner(echo: EchoRunner<Ctx>, script: Partial<Runner<Ctx>> & { 
     action: script.action ?? ((thread, action, sender, ctx, signal) => echo.action(thread, action, sender, ctx, signal)),
     syncAction: script.syncAction ?? ((thread, action, sender, ctx) => echo.syncAction(thread, action, sender, ctx)),
     ...(script.transcribe ? { transcribe: script.transcribe } : {}),
+    ...(script.prepareAction ? { prepareAction: script.prepareAction } : {}),
   };
 }
 
@@ -475,6 +476,26 @@ describe('ChatKitProcessor', () => {
       );
       expect(types(events)).toEqual(['stream_options', 'progress_update']);
       expect(seen).toEqual([[{ type: 'a', payload: { k: 1 } }, expect.objectContaining({ id: 'message_3', type: 'widget' })]]);
+    });
+
+    it('lets the runner refuse an action before the stream opens (prepareAction), and never calls action then', async () => {
+      let acted = false;
+      const h = harness({
+        prepareAction: async (_thread, action, sender) => {
+          if (action.type === 'refused') throw new ChatKitInvalidRequestError(`no ${action.type} from ${sender?.id}`);
+        },
+        action: async function* () {
+          acted = true;
+          yield { type: 'progress_update', text: 'ok' };
+        },
+      });
+      const { threadId } = await createThread(h, '/widget');
+      await expect(h.processor.process({ type: 'threads.custom_action', params: { thread_id: threadId, item_id: 'message_3', action: { type: 'refused' } } }, alice)).rejects.toThrow(
+        'no refused from message_3',
+      );
+      expect(acted).toBe(false);
+      const events = await collect(await h.processor.process({ type: 'threads.custom_action', params: { thread_id: threadId, item_id: 'message_3', action: { type: 'fine' } } }, alice));
+      expect(types(events)).toEqual(['stream_options', 'progress_update']);
     });
 
     it('sync: persists the updated item (Parley deviation) and returns it; {} without one', async () => {

@@ -58,8 +58,11 @@ export class RunnerFactory {
 
   private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
     const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+    // Dictation works as for an `openai` runner of the same provider.
+    const speech = this.model({ kind: 'openai', provider: definition.provider, model: definition.model, baseUrl: definition.baseUrl }, store) as OpenAIRunner<ChatContext>;
     return new AgentRunner({
       definition,
+      transcribe: (audio) => speech.transcribe(audio),
       client: 'client' in endpoint ? endpoint.client : null,
       unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
       timeoutMs: this.config.timeoutMs,

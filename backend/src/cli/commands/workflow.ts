@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { components } from '../api/schema';
 import type { Api } from '../api/client';
 import type { Context } from '../context';
-import { ErrorHints } from '../errors';
+import { ErrorHints, usageError } from '../errors';
 import { parseId } from '../ids';
 import { examples, fields, Output, table, when, yesNo } from '../output';
 import { confirm } from '../prompt';
@@ -10,21 +11,52 @@ import { registerWorkflowKeyCommands } from './workflow-keys';
 
 type Workflow = components['schemas']['WorkflowResponseDto'];
 type IssuedLink = components['schemas']['IssuedLinkDto'];
+type Version = components['schemas']['WorkflowVersionDto'];
 type Runner = components['schemas']['RunnerDto'];
+type Tool = NonNullable<Runner['tools']>[number];
+
+const RUNNER_KINDS = ['echo', 'openai', 'agent'] as const satisfies readonly Runner['kind'][];
+type RunnerKind = (typeof RUNNER_KINDS)[number];
 
 const ID = '6f1c1d3e-2b6a-4f0e-9f55-0b8f0e2f6c1a';
 const NOT_PUBLIC: ErrorHints = { conflict: 'the workflow is not public; publish it first with `parley workflow publish <id>`' };
 
-interface CreateOptions {
-  name: string;
-  description?: string;
-  runner: Runner['kind'];
+/** Runner flags shared by `create` and `update`. */
+interface RunnerOptions {
+  runner?: RunnerKind;
   provider?: Runner['provider'];
   model?: string;
   instructions?: string;
   baseUrl?: string;
   temperature?: number;
+  toolsFile?: string;
+  maxSteps?: number;
+}
+
+interface CreateOptions extends RunnerOptions {
+  name: string;
+  description?: string;
   allowedOrigin: string[];
+}
+
+interface UpdateOptions extends RunnerOptions {
+  name?: string;
+  description?: string;
+  allowedOrigin?: string[];
+}
+
+/** Adds the runner flags to `create` or `update`. */
+function withRunnerOptions(cmd: Command, defaultKind?: RunnerKind): Command {
+  const kind = new Option('--runner <kind>', 'how the assistant answers: echo, openai (one model call) or agent (a model with tools)').choices(RUNNER_KINDS);
+  return cmd
+    .addOption(defaultKind ? kind.default(defaultKind) : kind)
+    .addOption(new Option('--provider <provider>', 'openai/agent runner: model provider').choices(['openai', 'gemini', 'compatible']))
+    .option('--model <model>', 'openai/agent runner: model name, e.g. gpt-4o-mini')
+    .option('--instructions <text>', 'openai/agent runner: system instructions')
+    .option('--base-url <url>', 'openai/agent runner: endpoint (required for provider "compatible")')
+    .option('--temperature <number>', 'openai/agent runner: sampling temperature 0–2', parseTemperature)
+    .option('--tools-file <path>', 'agent runner: JSON file with the tools (an array, or {"tools": [...]}); see docs/cli.md')
+    .option('--max-steps <n>', 'agent runner: most model calls per turn, 1–25 (default 8)', parseMaxSteps);
 }
 
 /** `parley workflow …`: list, show, create and the publish lifecycle. */
@@ -76,40 +108,147 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
       ctx.out.result(wf, () => describe(wf));
     });
 
-  workflow
-    .command('create')
-    .description('create a workflow (echo runner unless told otherwise)')
-    .requiredOption('--name <name>', 'display name')
-    .option('--description <text>', 'description (never shown on the public page)')
-    .addOption(new Option('--runner <kind>', 'how the assistant answers').choices(['echo', 'openai']).default('echo'))
-    .addOption(new Option('--provider <provider>', 'openai runner: model provider').choices(['openai', 'gemini', 'compatible']))
-    .option('--model <model>', 'openai runner: model name, e.g. gpt-4o-mini')
-    .option('--instructions <text>', 'openai runner: system instructions')
-    .option('--base-url <url>', 'openai runner: endpoint (required for provider "compatible")')
-    .option('--temperature <number>', 'openai runner: sampling temperature 0–2', parseTemperature)
+  withRunnerOptions(
+    workflow
+      .command('create')
+      .description('create a workflow (echo runner unless told otherwise)')
+      .requiredOption('--name <name>', 'display name')
+      .option('--description <text>', 'description (never shown on the public page)'),
+    'echo',
+  )
     .option('--allowed-origin <origin>', 'origin allowed to embed the public chat (repeatable)', (value: string, all: string[]) => [...all, value], [])
     .addHelpText(
       'after',
       examples([
         ['a deterministic echo workflow', 'parley workflow create --name "Support"'],
         ['an OpenAI-backed one', 'parley workflow create --name "Helpdesk" --runner openai --provider openai --model gpt-4o-mini --instructions "Be brief."'],
+        ['an agent with tools', 'parley workflow create --name "Orders" --runner agent --provider openai --model gpt-4o-mini --tools-file tools.json --max-steps 6'],
       ]),
     )
     .action(async (options: CreateOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
+      const runner = buildRunner({ kind: options.runner ?? 'echo' }, options);
       const api = ctx.authed();
-      const runner: Runner = { kind: options.runner };
-      if (options.provider !== undefined) runner.provider = options.provider;
-      if (options.model !== undefined) runner.model = options.model;
-      if (options.instructions !== undefined) runner.instructions = options.instructions;
-      if (options.baseUrl !== undefined) runner.baseUrl = options.baseUrl;
-      if (options.temperature !== undefined) runner.temperature = options.temperature;
       const wf = await api.call(
         api.client.POST('/api/workflows', {
           body: { name: options.name, description: options.description ?? '', runner, allowedOrigins: options.allowedOrigin },
         }),
       );
       ctx.out.result(wf, () => `Created workflow "${wf.name}" (${wf.id}).\nPublish it with \`parley workflow publish ${wf.id}\`.`);
+    });
+
+  withRunnerOptions(
+    workflow
+      .command('update')
+      .description('change a workflow\'s draft: name, description, runner, tools, allowed origins (the public keeps its published version)')
+      .argument('<id>', 'workflow id')
+      .option('--name <name>', 'display name')
+      .option('--description <text>', 'description'),
+  )
+    .option('--allowed-origin <origin>', 'origin allowed to embed the public chat (repeatable; replaces the list)', (value: string, all: string[] = []) => [...all, value])
+    .addHelpText(
+      'after',
+      examples([
+        ['replace the tools of an agent, keeping everything else', `parley workflow update ${ID} --tools-file tools.json`],
+        ['turn an echo workflow into an agent', `parley workflow update ${ID} --runner agent --provider openai --model gpt-4o-mini --tools-file tools.json`],
+        ['then let the public run the new draft', `parley workflow publish-draft ${ID} --yes`],
+      ]),
+    )
+    .action(async (rawId: string, options: UpdateOptions, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const id = parseId(rawId, 'workflow', 'parley workflow list');
+      const body: { name?: string; description?: string; runner?: Runner; allowedOrigins?: string[] } = {};
+      if (options.name !== undefined) body.name = options.name;
+      if (options.description !== undefined) body.description = options.description;
+      if (options.allowedOrigin !== undefined) body.allowedOrigins = options.allowedOrigin;
+      const api = ctx.authed();
+      if (touchesRunner(options)) {
+        // Flags change the current runner; `--runner` with another kind starts a new one. Header
+        // values come back as "***", which the API reads as "keep the stored secret".
+        const current = (await getWorkflow(api, id)).runner;
+        const base: Runner = options.runner === undefined || options.runner === current.kind ? { ...current } : { kind: options.runner };
+        body.runner = buildRunner(base, options);
+      }
+      if (!Object.keys(body).length) throw usageError('nothing to change', 'pass at least one of --name, --description, --allowed-origin or a runner flag (see --help)');
+      const wf = await api.call(api.client.PATCH('/api/workflows/{id}', { params: { path: { id } }, body }));
+      ctx.out.result(wf, () =>
+        wf.draftDiffers
+          ? `Updated the draft of "${wf.name}" (${id}). The public still runs version ${wf.publishedVersion}; publish the draft with \`parley workflow publish-draft ${id}\`.`
+          : `Updated "${wf.name}" (${id}).`,
+      );
+    });
+
+  workflow
+    .command('versions')
+    .description('list the published versions of a workflow (newest first) and whether the draft differs')
+    .argument('<id>', 'workflow id')
+    .addHelpText('after', examples([['the version the public runs', `parley workflow versions ${ID} --json | jq '.versions[] | select(.published) | .version'`]]))
+    .action(async (rawId: string, _options: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const id = parseId(rawId, 'workflow', 'parley workflow list');
+      const api = ctx.authed();
+      const wf = await getWorkflow(api, id);
+      const versions = await listVersions(api, id);
+      ctx.out.result({ publishedVersion: wf.publishedVersion, draftDiffers: wf.draftDiffers, versions }, () => {
+        if (!versions.length) return `"${wf.name}" has no published versions yet. Publish it with \`parley workflow publish ${id}\`.`;
+        const status =
+          wf.publishedVersion === null
+            ? 'The workflow is private: no version is published.'
+            : wf.draftDiffers
+              ? `The public runs version ${wf.publishedVersion}; the draft differs (\`parley workflow publish-draft ${id}\` publishes it).`
+              : `The public runs version ${wf.publishedVersion}, which equals the draft.`;
+        return `${table(
+          ['VERSION', 'PUBLISHED', 'RUNNER', 'CREATED'],
+          versions.map((v) => [String(v.version), v.published ? 'yes (public runs it)' : '-', runnerLabel(v.runner), when(v.createdAt)]),
+        )}\n\n${status}`;
+      });
+    });
+
+  workflow
+    .command('publish-draft')
+    .description('publish the draft of a public workflow as a new version; the public runs it from the next message')
+    .argument('<id>', 'workflow id')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText('after', examples([['publish the draft from a script', `parley workflow publish-draft ${ID} --yes --json | jq .version.version`]]))
+    .action(async (rawId: string, options: { yes?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const id = parseId(rawId, 'workflow', 'parley workflow list');
+      const api = ctx.authed();
+      await confirm(ctx.io, options.yes, async () => {
+        const wf = await getWorkflow(api, id);
+        return `Publish the draft of "${wf.name}" (${id})? Everyone chatting through its share link gets it from their next message.`;
+      });
+      const change = await api.call(api.client.POST('/api/workflows/{id}/versions', { params: { path: { id } } }), {
+        conflict: `the draft is already the published version, or the workflow is not public (publish it first with \`parley workflow publish ${id}\`)`,
+      });
+      ctx.out.result(change, () => `Published the draft of "${change.workflow.name}" (${id}) as version ${change.version.version}.`);
+    });
+
+  workflow
+    .command('rollback')
+    .description('make the public run an earlier published version again (the draft is kept)')
+    .argument('<id>', 'workflow id')
+    .argument('<version>', 'version number (see `parley workflow versions <id>`)', parseVersion)
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText('after', examples([['go back to version 2', `parley workflow rollback ${ID} 2 --yes`]]))
+    .action(async (rawId: string, version: number, options: { yes?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const id = parseId(rawId, 'workflow', 'parley workflow list');
+      const api = ctx.authed();
+      await confirm(ctx.io, options.yes, async () => {
+        const wf = await getWorkflow(api, id);
+        return `Roll "${wf.name}" (${id}) back to version ${version}? Everyone chatting through its share link gets it from their next message.`;
+      });
+      const change = await api.call(
+        api.client.POST('/api/workflows/{id}/versions/{version}/rollback', { params: { path: { id, version } } }),
+        {
+          notFound: `no such workflow or version; \`parley workflow versions ${id}\` lists the versions`,
+          conflict: `version ${version} is already published, or the workflow is not public`,
+        },
+      );
+      ctx.out.result(change, () =>
+        `Rolled "${change.workflow.name}" (${id}) back: the public runs version ${change.version.version}.${change.workflow.draftDiffers ? ' The draft is unchanged and differs from it.' : ''}`,
+      );
     });
 
   workflow
@@ -225,8 +364,90 @@ function getWorkflow(api: Api, id: string): Promise<Workflow> {
   return api.call(api.client.GET('/api/workflows/{id}', { params: { path: { id } } }));
 }
 
+async function listVersions(api: Api, id: string): Promise<Version[]> {
+  const all: Version[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.call(api.client.GET('/api/workflows/{id}/versions', { params: { path: { id }, query: { limit: 100, cursor } } }));
+    all.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
+/** `echo`, `openai (openai, gpt-4o-mini)`, `agent (openai, gpt-4o-mini, 3 tools)`. */
+function runnerLabel(runner: Runner): string {
+  if (runner.kind === 'echo') return 'echo';
+  const parts = [runner.provider, runner.model];
+  if (runner.kind === 'agent') parts.push(`${runner.tools?.length ?? 0} tool${runner.tools?.length === 1 ? '' : 's'}`);
+  return `${runner.kind} (${parts.filter(Boolean).join(', ')})`;
+}
+
+function touchesRunner(o: RunnerOptions): boolean {
+  return [o.runner, o.provider, o.model, o.instructions, o.baseUrl, o.temperature, o.toolsFile, o.maxSteps].some((v) => v !== undefined);
+}
+
+/**
+ * Applies the runner flags to `base` and checks what the API would refuse anyway, with a message
+ * naming the flag: a model runner needs a provider and a model, tools and steps belong to agents.
+ */
+function buildRunner(base: Runner, o: RunnerOptions): Runner {
+  const runner: Runner = { ...base };
+  if (runner.kind === 'echo') {
+    const stray = (
+      [
+        ['--provider', o.provider],
+        ['--model', o.model],
+        ['--instructions', o.instructions],
+        ['--base-url', o.baseUrl],
+        ['--temperature', o.temperature],
+        ['--tools-file', o.toolsFile],
+        ['--max-steps', o.maxSteps],
+      ] as const
+    ).find(([, v]) => v !== undefined);
+    if (stray) throw usageError(`${stray[0]} does not apply to the echo runner`, 'add --runner openai or --runner agent');
+    return { kind: 'echo' };
+  }
+  if (o.provider !== undefined) runner.provider = o.provider;
+  if (o.model !== undefined) runner.model = o.model;
+  if (o.instructions !== undefined) runner.instructions = o.instructions;
+  if (o.baseUrl !== undefined) runner.baseUrl = o.baseUrl;
+  if (o.temperature !== undefined) runner.temperature = o.temperature;
+  if (runner.kind === 'openai') {
+    if (o.toolsFile !== undefined) throw usageError('--tools-file applies only to agent runners', 'use --runner agent');
+    if (o.maxSteps !== undefined) throw usageError('--max-steps applies only to agent runners', 'use --runner agent');
+  } else {
+    if (o.toolsFile !== undefined) runner.tools = readTools(o.toolsFile);
+    if (o.maxSteps !== undefined) runner.maxSteps = o.maxSteps;
+    runner.tools ??= [];
+  }
+  if (!runner.provider) throw usageError(`--runner ${runner.kind} needs --provider <openai|gemini|compatible>`, 'e.g. --provider openai');
+  if (!runner.model) throw usageError(`--runner ${runner.kind} needs --model <model>`, 'e.g. --model gpt-4o-mini');
+  if (runner.provider === 'compatible' && !runner.baseUrl) throw usageError('--provider compatible needs --base-url <url>', 'e.g. --base-url http://127.0.0.1:8080/v1');
+  return runner;
+}
+
+/** The tools of a `--tools-file`: a JSON array of tool definitions, or an object with `tools`. */
+function readTools(path: string): Tool[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw usageError(`cannot read --tools-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw usageError(`--tools-file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const tools = Array.isArray(parsed) ? parsed : (parsed as { tools?: unknown } | null)?.tools;
+  if (!Array.isArray(tools)) throw usageError(`--tools-file ${path} must hold a JSON array of tools or an object {"tools": [...]}`);
+  return tools as Tool[];
+}
+
 function describe(wf: Workflow): string {
-  const runner = wf.runner.kind === 'echo' ? 'echo' : `${wf.runner.kind} (${[wf.runner.provider, wf.runner.model].filter(Boolean).join(', ')})`;
+  const runner = runnerLabel(wf.runner);
   return fields([
     ['Name', wf.name],
     ['ID', wf.id],
@@ -237,6 +458,10 @@ function describe(wf: Workflow): string {
     ['Last rotation', wf.isPublic && !wf.publishTokenRotatedAt ? 'never' : when(wf.publishTokenRotatedAt)],
     ['Share URL', wf.shareUrl ? `${wf.shareUrl} (token not shown; \`parley workflow rotate-token\` issues a new one)` : '-'],
     ['Runner', runner],
+    [
+      'Published version',
+      wf.publishedVersion === null ? '-' : `${wf.publishedVersion}${wf.draftDiffers ? ' (the draft differs: `parley workflow publish-draft` publishes it)' : ' (equals the draft)'}`,
+    ],
     ['Allowed origins', wf.allowedOrigins.length ? wf.allowedOrigins.join(', ') : '(global allowlist)'],
     ['Description', wf.description || '-'],
     ['Created', when(wf.createdAt)],
@@ -248,6 +473,17 @@ function describe(wf: Workflow): string {
 function printLink(out: Output, link: IssuedLink, headline: string): void {
   out.result(link, () => `${headline}\n\n${fields([['Share link', link.shareUrl], ['Token', link.publishToken]])}`);
   out.warn('the token and the share link are shown only this once; store them now. `parley workflow show` will not print them again.');
+}
+
+function parseMaxSteps(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 25) throw new InvalidArgumentError('expected a whole number from 1 to 25');
+  return n;
+}
+
+function parseVersion(value: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new InvalidArgumentError('expected a version number (1, 2, …)');
+  return Number(value);
 }
 
 function parseTemperature(value: string): number {

@@ -108,6 +108,12 @@ export class TranscriptFeedbackDto {
 export class TranscriptDetailDto extends TranscriptSummaryDto {
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'ChatKit thread items in order: one page (`limit`, from `cursor`)' })
   items: Record<string, unknown>[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', nullable: true },
+    description: 'Item id → the published workflow version that produced it (null: the owner\'s draft, or written before versions existed)',
+  })
+  itemVersions: Record<string, number | null>;
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page of items; null on the last page' })
   nextCursor: string | null;
   @ApiProperty({ type: [TranscriptFeedbackDto], description: 'Every feedback entry of the thread (on every page)' }) feedbackEntries: TranscriptFeedbackDto[];

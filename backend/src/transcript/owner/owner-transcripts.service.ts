@@ -157,8 +157,8 @@ export class OwnerTranscriptsService {
       if (!anchor) throw new ValidationFailedError({ cursor: ['is not a cursor of this transcript'] });
       after = anchor.ordinal;
     }
-    const rows = await this.dataSource.query<{ id: string; data: Record<string, unknown> }[]>(
-      `SELECT i.id, i.data FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
+    const rows = await this.dataSource.query<{ id: string; data: Record<string, unknown>; workflow_version: number | null }[]>(
+      `SELECT i.id, i.data, i.workflow_version FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
         WHERE t.workflow_id = $1 AND i.thread_id = $2 AND NOT i.hidden AND i.ordinal > $3 ORDER BY i.ordinal LIMIT $4`,
       [workflowId, threadId, after, limit + 1],
     );
@@ -171,6 +171,7 @@ export class OwnerTranscriptsService {
     return {
       ...this.summary(row),
       items: items.map((i) => i.data),
+      itemVersions: Object.fromEntries(items.map((i) => [i.id, i.workflow_version])),
       nextCursor,
       feedbackEntries: feedback.map((f) => ({ itemIds: f.item_ids, kind: f.kind, createdAt: f.created_at.toISOString() })),
     };

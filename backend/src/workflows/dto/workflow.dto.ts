@@ -179,6 +179,10 @@ export class WorkflowResponseDto {
   @ApiProperty() description: string;
   @ApiProperty({ type: RunnerDto }) runner: RunnerDto;
   @ApiProperty({ type: [String] }) allowedOrigins: string[];
+  @ApiProperty({ type: Number, nullable: true, description: 'The published version the public runs (share links, embeds); null while private' })
+  publishedVersion: number | null;
+  @ApiProperty({ description: 'The draft runner differs from the published version (publish it with `POST …/versions`); false while private' })
+  draftDiffers: boolean;
   @ApiProperty() isPublic: boolean;
   @ApiProperty() requireLogin: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) publishedAt: string | null;

@@ -43,6 +43,13 @@ export class WorkflowEntity {
   @Column({ name: 'transcript_retention_days', type: 'integer', nullable: true })
   transcriptRetentionDays: number | null;
 
+  /** The version the public runs (share links, embeds, host sessions); null while private. */
+  @Column({ name: 'published_version', type: 'integer', nullable: true })
+  publishedVersion: number | null;
+
+  /** The pinned version row, joined by the service's reads (not a column); absent when not loaded. */
+  published?: { version: number; runner: RunnerDefinition } | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
