@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { AuthModule } from './auth/auth.module';
 import { GlobalAuthGuard } from './auth/guards/auth.guard';
@@ -33,6 +34,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
     ChatKitModule,
     HostsModule,
     OwnerTranscriptsModule,
+    AnalyticsModule,
     HealthModule,
     WebModule,
   ],

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'transcripts'; workflowId: string }
   | { name: 'transcript'; workflowId: string; threadId: string }
   | { name: 'audit'; workflowId: string }
+  | { name: 'activity'; workflowId: string }
   | { name: 'sessions' }
   | { name: 'publicChat'; workflowId: string }
   | { name: 'notFound' };
@@ -45,6 +46,7 @@ export function matchRoute(pathname: string): Route {
     return threadId === undefined ? { name: 'transcripts', workflowId } : { name: 'transcript', workflowId, threadId };
   }
   if (sub === 'audit' && threadId === undefined) return { name: 'audit', workflowId };
+  if (sub === 'activity' && threadId === undefined) return { name: 'activity', workflowId };
   return { name: 'notFound' };
 }
 
@@ -63,6 +65,7 @@ export const paths = {
   transcript: (workflowId: string, threadId: string) =>
     `/workflows/${encodeURIComponent(workflowId)}/transcripts/${encodeURIComponent(threadId)}`,
   audit: (workflowId: string) => `/workflows/${encodeURIComponent(workflowId)}/audit`,
+  activity: (workflowId: string) => `/workflows/${encodeURIComponent(workflowId)}/activity`,
   sessions: () => '/sessions',
   publicChat: (workflowId: string) => `/chat/${encodeURIComponent(workflowId)}`,
 };

@@ -640,6 +640,68 @@ async function main() {
   });
 
   // Rate limits: a second server whose per-principal budget is tiny, so a visitor hits it within a few messages.
+  await scenario('activity tab: charts and their table alternative for a seeded workflow', async () => {
+    // Seeded through the real API: a visitor on the share-link page chats twice and rates an answer down.
+    const analystEmail = `analyst-${Date.now()}@example.com`;
+    const token = await client.owner(analystEmail, password);
+    const wf = await client.echoWorkflow(token, 'Activity echo');
+    const { publishToken } = await client.publish(token, wf.id);
+    const chat = async (body, visitorToken) => {
+      const r = await fetch(`${base}/api/chatkit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: base, 'x-parley-publish-token': publishToken, ...(visitorToken ? { 'x-parley-visitor': visitorToken } : {}) },
+        body: JSON.stringify(body),
+      });
+      const text = await r.text();
+      assert(r.ok, `chatkit ${body.type} → ${r.status} ${text.slice(0, 200)}`);
+      const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+      return { events, visitor: r.headers.get('x-parley-visitor') ?? visitorToken };
+    };
+    const input = (text) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
+    const first = await chat({ type: 'threads.create', params: { input: input('Where is my parcel?') } });
+    const threadId = first.events[0].thread.id;
+    const answer = first.events.find((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message').item.id;
+    await chat({ type: 'threads.add_user_message', params: { thread_id: threadId, input: input('Still waiting') } }, first.visitor);
+    await chat({ type: 'items.feedback', params: { thread_id: threadId, item_ids: [answer], kind: 'negative' } }, first.visitor);
+
+    const analyst = await newBrowser('analyst');
+    cleanups.push(analyst.close);
+    const ap = analyst.page;
+    const requests = requestLog(ap);
+    await ap.goto(`${base}/login`);
+    const form = ap.getByTestId('sign-in-form');
+    await form.getByLabel('Email').fill(analystEmail);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await ap.getByTestId('signed-in-user').waitFor({ timeout: T.long });
+    await ap.goto(`${base}/workflows/${wf.id}/activity`);
+    const totals = ap.getByTestId('activity-totals');
+    await totals.waitFor({ timeout: T.long });
+    const text = await totals.innerText();
+    assert(/Conversations\s*1/.test(text) && /Messages\s*2/.test(text) && /People\s*1/.test(text), `unexpected totals: ${text}`);
+    // Every chart is drawn (uPlot renders a canvas), uPlot arrived as its own lazy chunk.
+    for (const id of ['conversations', 'messages', 'feedback', 'errors', 'ttft']) {
+      await ap.getByTestId(`plot-${id}`).locator('canvas').first().waitFor({ timeout: T.long });
+    }
+    assert(requests.some((u) => /uPlot|uplot/i.test(u)), 'uPlot was not loaded as a separate chunk');
+    await screenshot(ap, 'activity-charts');
+    // The table alternative of the messages chart holds the two messages from the share-link page.
+    const toggle = ap.getByTestId('toggle-messages');
+    await toggle.click();
+    assert((await toggle.getAttribute('aria-pressed')) === 'true', 'toggle not pressed');
+    const table = ap.getByTestId('table-messages');
+    await table.waitFor();
+    const header = await table.locator('thead').innerText();
+    assert(header.includes('Share-link page'), `table header: ${header}`);
+    const cells = await table.locator('tbody td').allInnerTexts();
+    assert(cells.map(Number).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) === 2, `table cells: ${cells.join(',')}`);
+    await screenshot(ap, 'activity-table');
+    // The thumbs-down answer links to its transcript.
+    const link = ap.getByTestId('thumbs-down').getByRole('link').first();
+    assert((await link.getAttribute('href')) === `/workflows/${wf.id}/transcripts/${threadId}`, 'thumbs-down link');
+    await analyst.close();
+  });
+
   await scenario('rate limit: the visitor sees a countdown', async () => {
     const limited = await startServer({
       name: 'server-ratelimited',

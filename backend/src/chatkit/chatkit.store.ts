@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TranscriptService } from '../transcript/transcript.service';
 import { AttachmentUrls } from './attachments/attachment-urls';
-import type { ChatContext } from './context/chat-context';
-import type { ChatStore } from './protocol/store';
+import { type ChatContext, channelOf } from './context/chat-context';
+import type { ChatStore, ItemFacts } from './protocol/store';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from './protocol/types';
 
 /**
@@ -21,7 +21,7 @@ export class ChatKitStore implements ChatStore<ChatContext> {
   }
 
   saveThread(thread: ThreadMetadata, ctx: ChatContext): Promise<void> {
-    return this.transcript.saveThread(thread, ctx.scope);
+    return this.transcript.saveThread(thread, ctx.scope, ctx.channel ?? channelOf(ctx.principal.kind, undefined, ''));
   }
 
   loadThreads(limit: number, after: string | undefined, order: Order, ctx: ChatContext): Promise<Page<ThreadMetadata>> {
@@ -33,8 +33,8 @@ export class ChatKitStore implements ChatStore<ChatContext> {
     return { ...page, data: page.data.map((item) => this.presentItem(item)) };
   }
 
-  addThreadItem(threadId: string, item: ThreadItem, ctx: ChatContext): Promise<void> {
-    return this.transcript.addThreadItem(threadId, item, ctx.scope, ctx.workflowVersion);
+  addThreadItem(threadId: string, item: ThreadItem, ctx: ChatContext, facts?: ItemFacts): Promise<void> {
+    return this.transcript.addThreadItem(threadId, item, ctx.scope, { ...facts, workflowVersion: ctx.workflowVersion });
   }
 
   saveItem(threadId: string, item: ThreadItem, ctx: ChatContext): Promise<void> {
@@ -71,6 +71,10 @@ export class ChatKitStore implements ChatStore<ChatContext> {
 
   addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, ctx: ChatContext): Promise<void> {
     return this.transcript.addFeedback(threadId, itemIds, kind, ctx.scope);
+  }
+
+  recordAnswerError(threadId: string, code: string, ctx: ChatContext): Promise<void> {
+    return this.transcript.recordAnswerError(threadId, code, ctx.scope);
   }
 
   /** An attachment with a freshly signed preview URL when it is an image. */

@@ -47,6 +47,8 @@ export interface AttachmentRow {
 /** Values written for a thread (the scope comes separately). */
 export interface ThreadValues {
   id: string;
+  /** How the conversation came in; written on insert only. */
+  channel: string;
   title: string | null;
   status: unknown;
   allowedImageDomains: string[] | null;
@@ -64,6 +66,8 @@ export interface ItemValues {
   createdAt: string;
   /** The published workflow version that produced the item; null for the draft. */
   workflowVersion: number | null;
+  /** Time to first token of the answer this item starts (insert only). */
+  ttftMs?: number | null;
 }
 
 export interface AttachmentValues {
@@ -138,8 +142,8 @@ export class TranscriptRepository {
    */
   async upsertThread(scope: TranscriptScope, thread: ThreadValues, q?: Queryable): Promise<boolean> {
     const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::text[], $8::jsonb, $9::timestamptz)
+      `INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at, channel)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::text[], $8::jsonb, $9::timestamptz, $10)
        ON CONFLICT (id) DO UPDATE
           SET title = excluded.title, status = excluded.status, allowed_image_domains = excluded.allowed_image_domains,
               metadata = excluded.metadata, updated_at = now()
@@ -153,6 +157,7 @@ export class TranscriptRepository {
         thread.allowedImageDomains,
         JSON.stringify(thread.metadata ?? {}),
         thread.createdAt,
+        thread.channel,
       ],
       q,
     );
@@ -247,12 +252,12 @@ export class TranscriptRepository {
   /** Inserts an item at the end of its thread; false when the thread is not in scope. A duplicate id throws. */
   async insertItem(scope: TranscriptScope, item: ItemValues, q?: Queryable): Promise<boolean> {
     const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_items (id, thread_id, type, hidden, data, created_at, workflow_version)
-       SELECT $5, t.id, $6, $7, $8::json, $9::timestamptz, $10::integer
+      `INSERT INTO chat_items (id, thread_id, type, hidden, data, created_at, workflow_version, ttft_ms)
+       SELECT $5, t.id, $6, $7, $8::json, $9::timestamptz, $10::integer, $11::int
          FROM chat_threads t
         WHERE t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4
        RETURNING id`,
-      [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt, item.workflowVersion],
+      [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt, item.workflowVersion, item.ttftMs ?? null],
       q,
     );
     return rows.length === 1;
@@ -469,5 +474,23 @@ export class TranscriptRepository {
       q,
     );
     return { threadFound: rows[0]?.found === true, missingItemId: rows[0]?.missing ?? null };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Answer errors (owner analytics)
+  // -------------------------------------------------------------------------------------------
+
+  /** Records that an answer of a thread in scope ended in an error event; false when not in scope. */
+  async insertAnswerError(scope: TranscriptScope, threadId: string, code: string, q?: Queryable): Promise<boolean> {
+    const rows = await this.run<{ id: string }>(
+      `INSERT INTO chat_answer_errors (thread_id, workflow_id, code)
+       SELECT t.id, t.workflow_id, $5
+         FROM chat_threads t
+        WHERE t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4
+       RETURNING id`,
+      [threadId, ...scopeParams(scope), code],
+      q,
+    );
+    return rows.length === 1;
   }
 }

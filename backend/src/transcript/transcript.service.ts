@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
 import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chatkit/protocol/errors';
-import type { ChatStore } from '../chatkit/protocol/store';
+import type { ChatStore, ItemFacts } from '../chatkit/protocol/store';
 import { isHiddenItem } from '../chatkit/protocol/types';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chatkit/protocol/types';
 import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
@@ -29,8 +29,10 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     return toThread(row);
   }
 
-  async saveThread(thread: ThreadMetadata, scope: TranscriptScope): Promise<void> {
+  /** Upserts the thread; `channel` is recorded when the thread is created (never changed after). */
+  async saveThread(thread: ThreadMetadata, scope: TranscriptScope, channel = 'api'): Promise<void> {
     const saved = await this.repo.upsertThread(scope, {
+      channel,
       id: thread.id,
       title: thread.title ?? null,
       status: thread.status,
@@ -61,9 +63,9 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     return toPage(items, take);
   }
 
-  /** `workflowVersion`: the published version that produced the item (null: the draft, or unknown). */
-  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope, workflowVersion: number | null = null): Promise<void> {
-    if (!(await this.repo.insertItem(scope, itemValues(threadId, item, workflowVersion)))) throw threadNotFound(threadId);
+  /** `facts.workflowVersion`: the published version that produced the item (null or absent: the draft, or unknown). */
+  async addThreadItem(threadId: string, item: ThreadItem, scope: TranscriptScope, facts?: ItemFacts & { workflowVersion?: number | null }): Promise<void> {
+    if (!(await this.repo.insertItem(scope, itemValues(threadId, item, facts?.workflowVersion ?? null, facts)))) throw threadNotFound(threadId);
   }
 
   async saveItem(threadId: string, item: ThreadItem, scope: TranscriptScope, workflowVersion: number | null = null): Promise<void> {
@@ -117,6 +119,11 @@ export class TranscriptService implements ChatStore<TranscriptScope> {
     const { threadFound, missingItemId } = await this.repo.insertFeedback(scope, threadId, itemIds, kind);
     if (!threadFound) throw threadNotFound(threadId);
     if (missingItemId !== null) throw new ChatKitNotFoundError(`Item ${missingItemId} not found.`);
+  }
+
+  /** Notes an answer of the thread that ended in an error event (a thread outside the scope: nothing). */
+  async recordAnswerError(threadId: string, code: string, scope: TranscriptScope): Promise<void> {
+    await this.repo.insertAnswerError(scope, threadId, code.slice(0, 64) || 'unknown');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -215,6 +222,16 @@ function toThread(row: ThreadRow): ThreadMetadata {
   };
 }
 
-function itemValues(threadId: string, item: ThreadItem, workflowVersion: number | null): ItemValues {
-  return { id: item.id, threadId, type: item.type, hidden: isHiddenItem(item), data: JSON.stringify(item), createdAt: item.created_at, workflowVersion };
+function itemValues(threadId: string, item: ThreadItem, workflowVersion: number | null, facts?: ItemFacts): ItemValues {
+  const ttft = facts?.ttftMs;
+  return {
+    id: item.id,
+    threadId,
+    type: item.type,
+    hidden: isHiddenItem(item),
+    data: JSON.stringify(item),
+    createdAt: item.created_at,
+    workflowVersion,
+    ttftMs: typeof ttft === 'number' && Number.isFinite(ttft) && ttft >= 0 ? Math.min(Math.round(ttft), 2_147_483_647) : null,
+  };
 }

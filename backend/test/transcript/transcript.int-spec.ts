@@ -32,7 +32,7 @@ afterAll(() => t.close());
 const scope = (workflowId: string, kind: TranscriptScope['principal']['kind'], id: string): TranscriptScope => ({ workflowId, principal: { kind, id } });
 
 describeChatStoreContract<TranscriptScope>('TranscriptService on Postgres', async () => {
-  await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback`);
+  await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback, chat_answer_errors, chat_rollup, chat_rollup_people CASCADE`);
   const alice = scope(wf1.workflowId, 'user', wf1.ownerId);
   return {
     store: service,
@@ -58,7 +58,7 @@ describe('TranscriptService on Postgres: beyond the contract', () => {
   const alice = () => scope(wf1.workflowId, 'user', wf1.ownerId);
 
   beforeEach(async () => {
-    await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback`);
+    await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback, chat_answer_errors, chat_rollup, chat_rollup_people CASCADE`);
   });
 
   it('marks hidden items in their own column and keeps them out of nothing the store returns', async () => {
@@ -118,7 +118,7 @@ describe('transcript query plans', () => {
   const repo = () => t.app.get(TranscriptRepository);
 
   beforeAll(async () => {
-    await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback`);
+    await t.dataSource.query(`TRUNCATE agent_tool_calls, chat_threads, chat_items, chat_attachments, chat_feedback, chat_answer_errors, chat_rollup, chat_rollup_people CASCADE`);
     // 200 principals × 5 threads × 40 items = 1000 threads, 40 000 items, spread over two workflows.
     await t.dataSource.query(
       `INSERT INTO chat_threads (id, workflow_id, principal_kind, principal_id)

@@ -22,6 +22,7 @@ import type {
   TranscriptPage,
   UpdateWorkflowBody,
   ToolTestResult,
+  WorkflowAnalytics,
   User,
   VersionChange,
   Workflow,
@@ -108,6 +109,12 @@ export const transcriptsApi = {
   /** A download link (cookie-authenticated GET). */
   exportUrl: (workflowId: string, format: ExportFormat) =>
     apiUrl(`/workflows/${id(workflowId)}/transcripts/export`, { format }),
+};
+
+export const analyticsApi = {
+  /** Counts per bucket (`GET /workflows/:id/analytics`). */
+  get: (workflowId: string, query: { from: string; to: string; granularity: 'hour' | 'day' | 'week' }) =>
+    api<WorkflowAnalytics>(`/workflows/${id(workflowId)}/analytics`, { query }),
 };
 
 export const chatSessionsApi = {

@@ -180,6 +180,9 @@ export type ChatSessionToken = ResponseOf<
 export type ChatSessionList = ResponseOf<'/api/chatkit/sessions', 'get', { data: ChatSessionInfoFallback[] }>;
 export type ChatSessionInfo = ChatSessionList['data'][number];
 
+export type WorkflowAnalytics = ResponseOf<'/api/workflows/{id}/analytics', 'get', never>;
+export type AnalyticsBucket = WorkflowAnalytics['buckets'][number];
+
 export type TranscriptPage = ResponseOf<'/api/workflows/{id}/transcripts', 'get', CursorPage<TranscriptThreadFallback>>;
 export type TranscriptThread = TranscriptPage['data'][number];
 export type TranscriptDetail = ResponseOf<

@@ -6,6 +6,7 @@ import { useRuntimeConfig } from '../config/runtimeConfig';
 import { type OwnerRoute, paths, workflowIdOf } from '../routes';
 import { Link, navigate } from '../router';
 import { ErrorAlert, Loading } from '../ui/components';
+import { ActivityPage } from './ActivityPage';
 import { AuditPage } from './AuditPage';
 import { AuthPage } from './AuthPage';
 import { WorkflowChat } from './ChatBubble';
@@ -119,6 +120,8 @@ function OwnerPage({ route }: { route: OwnerRoute }) {
       return <TranscriptPage workflowId={route.workflowId} threadId={route.threadId} />;
     case 'audit':
       return <AuditPage workflowId={route.workflowId} />;
+    case 'activity':
+      return <ActivityPage workflowId={route.workflowId} />;
     case 'sessions':
       return <SessionsPage />;
     case 'signIn':

@@ -10,7 +10,7 @@ import { PublishPanel } from './PublishPanel';
 import { VersionsPanel } from './VersionsPanel';
 import { emptyWorkflowForm, formFromWorkflow, WorkflowForm } from './WorkflowForm';
 
-export type WorkflowTab = 'settings' | 'transcripts' | 'audit';
+export type WorkflowTab = 'settings' | 'activity' | 'transcripts' | 'audit';
 
 /** The sub-navigation shared by a workflow's pages. */
 export function WorkflowTabs({ workflowId, current }: { workflowId: string; current: WorkflowTab }) {
@@ -22,6 +22,7 @@ export function WorkflowTabs({ workflowId, current }: { workflowId: string; curr
   return (
     <nav className="tabs" aria-label="Workflow">
       {tab('settings', paths.workflow(workflowId), 'Settings & sharing')}
+      {tab('activity', paths.activity(workflowId), 'Activity')}
       {tab('transcripts', paths.transcripts(workflowId), 'Transcripts')}
       {tab('audit', paths.audit(workflowId), 'Audit trail')}
     </nav>

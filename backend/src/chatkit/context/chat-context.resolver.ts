@@ -1,13 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { requestIdOf } from '../../common/http/request-id';
 import { ForbiddenError, UnauthenticatedError } from '../../auth/auth.errors';
 import type { AuthRequest } from '../../auth/guards/credentials';
 import type { PrincipalKind } from '../../auth/principal';
+import { appConfig } from '../../config/app.config';
 import { WorkflowMismatchError } from '../../publish/publish.errors';
 import { WorkflowSnapshot, WorkflowsService } from '../../workflows/workflows.service';
-import { ChatContext, ChatPrincipalStrategy, ChatPrincipalStrategyFor } from './chat-context';
+import { ChatContext, ChatPrincipalStrategy, ChatPrincipalStrategyFor, channelOf } from './chat-context';
 
 /** Optional header naming the workflow the caller means; any auth mode must agree with it. */
 export const WORKFLOW_HEADER = 'x-parley-workflow';
@@ -30,11 +32,14 @@ const WORKFLOW_REUSE_ENTRIES = 1000;
 export class ChatContextResolver {
   private strategies: Map<PrincipalKind, ChatPrincipalStrategy> | null = null;
   private readonly recent = new Map<string, { workflow: WorkflowSnapshot; readAt: number }>();
+  private readonly ownOrigin: string;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly workflows: WorkflowsService,
+    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
   ) {
+    this.ownOrigin = originOf(app.publicBaseUrl);
     // A change made through this instance (a new draft, a published version, a rollback) applies
     // to its next chat request; other instances see it within WORKFLOW_REUSE_MS.
     workflows.onChanged((id) => this.recent.delete(id));
@@ -55,12 +60,14 @@ export class ChatContextResolver {
     if (!workflow) throw new NotFoundError('Workflow not found.');
     await strategy.authorize?.(principal, workflow, req);
     const scope = { workflowId: workflow.id, principal: transcriptPrincipal };
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const channel = channelOf(principal.kind, origin, this.ownOrigin);
     // Still no pinned version: the workflow is private (public credentials were refused before
     // this) or was made public without one, which the versions migration rules out; the draft
     // answers, unversioned.
     const published = runs === 'draft' ? null : workflow.published;
-    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req) };
-    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req) };
+    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req), channel };
+    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req), channel };
   }
 
   private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {
@@ -89,5 +96,13 @@ export class ChatContextResolver {
       found.set(kind, wrapper.instance as ChatPrincipalStrategy);
     }
     return found;
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }

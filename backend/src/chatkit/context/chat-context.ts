@@ -21,6 +21,14 @@ export interface ChatContext {
   scope: TranscriptScope;
   principal: Principal;
   requestId: string;
+  /**
+   * How the conversation came in, recorded on threads it creates (owner analytics): `canvas`
+   * (the owner's chat), `page` (the share-link page on Parley's own origin), `embed` (a public
+   * principal from another origin), `host` (a host-app session), `api` (a public principal
+   * without an Origin header). Contexts built outside the gateway may leave it out: the
+   * principal kind decides then (`channelOf` without an Origin).
+   */
+  channel?: string;
 }
 
 /** Errors any ChatKit route can answer while resolving who is calling and for which workflow. */
@@ -67,4 +75,12 @@ export interface ChatPrincipalStrategy<P extends Principal = Principal> {
 }
 
 /** Marks a provider as the chat strategy of one principal kind. */
+/** The channel of a request: see `ChatContext.channel`. */
+export function channelOf(principalKind: string, origin: string | undefined, ownOrigin: string): string {
+  if (principalKind === 'chat' || principalKind === 'user') return 'canvas';
+  if (principalKind === 'host') return 'host';
+  if (!origin) return 'api';
+  return origin.toLowerCase() === ownOrigin.toLowerCase() ? 'page' : 'embed';
+}
+
 export const ChatPrincipalStrategyFor = DiscoveryService.createDecorator<PrincipalKind>();

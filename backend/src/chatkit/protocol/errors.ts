@@ -109,6 +109,8 @@ export class ChatKitCustomStreamError extends Error {
   constructor(
     message: string,
     readonly allowRetry: boolean = false,
+    /** Why, as a short code for analytics (`rate_limited`, `provider_timeout`…); never sent to the client. */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'ChatKitCustomStreamError';

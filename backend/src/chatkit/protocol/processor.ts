@@ -60,6 +60,8 @@ export interface ChatKitProcessorOptions<Ctx> {
   attachments?: ChatKitAttachmentOptions<Ctx>;
   /** Called with exceptions turned into in-band `error` events, so the host can log them. */
   onStreamError?(error: unknown): void;
+  /** Monotonic milliseconds for answer timings (time to first token); default `performance.now`. */
+  monotonicMs?: () => number;
 }
 
 /** Per-call options of `process`. */
@@ -91,11 +93,13 @@ export class ChatKitProcessor<Ctx> {
   private readonly store: ChatStore<Ctx>;
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
+  private readonly monotonicMs: () => number;
 
   constructor(private readonly options: ChatKitProcessorOptions<Ctx>) {
     this.store = options.store;
     this.ids = options.ids ?? randomIdGenerator;
     this.clock = options.clock ?? systemClock;
+    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
   }
 
   /** Validates `body` (parsed JSON) and handles it for the principal `ctx`. */
@@ -276,6 +280,7 @@ export class ChatKitProcessor<Ctx> {
 
     let snapshot = snapshotOf(thread);
     const pending = new Map<string, ThreadItem>();
+    const answer: AnswerTiming = { startedAt: this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined;
     let finished = false;
     try {
@@ -285,7 +290,9 @@ export class ChatKitProcessor<Ctx> {
           const step = await nextUnlessAborted(iterator, signal);
           if (step.done) break;
           const event = step.value;
-          await this.persistEvent(thread.id, event, pending, ctx);
+          if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
+          if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
+          await this.persistEvent(thread.id, event, pending, ctx, answer);
           if (signal.aborted) throw ABORTED;
           if (!(event.type === 'thread.item.done' && isHiddenItem(event.item))) yield toEventResponse(event);
           if (!sameThread(thread, snapshot)) {
@@ -297,7 +304,9 @@ export class ChatKitProcessor<Ctx> {
       } catch (error) {
         if (error === ABORTED) throw error;
         this.options.onStreamError?.(error);
-        yield errorEventFor(error);
+        const event = errorEventFor(error);
+        await this.recordError(thread.id, error instanceof ChatKitCustomStreamError && error.reason ? error.reason : event.code, answer, ctx);
+        yield event;
       }
       finished = true;
       if (!sameThread(thread, snapshot)) {
@@ -315,7 +324,18 @@ export class ChatKitProcessor<Ctx> {
     }
   }
 
-  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+  /** Notes the first error of an answer with the store (analytics); never fails the stream. */
+  private async recordError(threadId: string, code: string, answer: AnswerTiming, ctx: Ctx): Promise<void> {
+    if (answer.errored || !this.store.recordAnswerError) return;
+    answer.errored = true;
+    try {
+      await this.store.recordAnswerError(threadId, code, ctx);
+    } catch (error) {
+      this.options.onStreamError?.(error);
+    }
+  }
+
+  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx, answer?: AnswerTiming): Promise<void> {
     switch (event.type) {
       case 'thread.item.added':
         pending.set(event.item.id, structuredClone(event.item));
@@ -324,7 +344,14 @@ export class ChatKitProcessor<Ctx> {
         applyPendingUpdate(pending, event);
         return;
       case 'thread.item.done':
-        await this.store.addThreadItem(threadId, event.item, ctx);
+        if (answer && !answer.recorded && event.item.type === 'assistant_message') {
+          // The answer's first assistant message carries its time to first token.
+          answer.recorded = true;
+          const firstText = answer.firstTextAt ?? this.monotonicMs();
+          await this.store.addThreadItem(threadId, event.item, ctx, { ttftMs: Math.max(0, Math.round(firstText - answer.startedAt)) });
+        } else {
+          await this.store.addThreadItem(threadId, event.item, ctx);
+        }
         pending.delete(event.item.id);
         return;
       case 'thread.item.replaced':
@@ -560,6 +587,26 @@ function applyPendingUpdate(pending: Map<string, ThreadItem>, event: StreamEvent
     if (update.type === 'workflow.task.updated') item.workflow.tasks[update.task_index] = structuredClone(update.task);
     else if (update.type === 'workflow.task.added') item.workflow.tasks.push(structuredClone(update.task));
   }
+}
+
+/** Timing and outcome of one answer (a runner stream), for the store's analytics facts. */
+interface AnswerTiming {
+  startedAt: number;
+  /** When the first text of an assistant message arrived. */
+  firstTextAt: number | null;
+  /** Whether the answer's first assistant message was stored (with its TTFT). */
+  recorded: boolean;
+  /** Whether an error of this answer was recorded. */
+  errored: boolean;
+}
+
+/** Whether an event brings the first visible text of an answer. */
+function carriesText(event: ThreadStreamEvent): boolean {
+  if (event.type === 'thread.item.updated') return event.update.type === 'assistant_message.content_part.text_delta' && event.update.delta !== '';
+  if (event.type === 'thread.item.added' || event.type === 'thread.item.done') {
+    return event.item.type === 'assistant_message' && event.item.content.some((part) => part.text !== '');
+  }
+  return false;
 }
 
 /** The thread as it was: its plain JSON, and the canonical form computed only when that differs. */

@@ -1,5 +1,11 @@
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from './types';
 
+/** Measurements of an answer, kept beside its first assistant message. */
+export interface ItemFacts {
+  /** Milliseconds from the start of the answer to its first text. */
+  ttftMs?: number;
+}
+
 /**
  * Persistence contract of the ChatKit core, modelled on chatkit-python's `Store[TContext]`.
  *
@@ -33,8 +39,11 @@ export interface ChatStore<Ctx> {
    */
   loadThreadItems(threadId: string, after: string | undefined, limit: number, order: Order, ctx: Ctx): Promise<Page<ThreadItem>>;
 
-  /** Inserts a new item (on `thread.item.done` and for user messages). */
-  addThreadItem(threadId: string, item: ThreadItem, ctx: Ctx): Promise<void>;
+  /**
+   * Inserts a new item (on `thread.item.done` and for user messages). `facts` are measurements
+   * of an answer a store may keep beside the item (time to first token).
+   */
+  addThreadItem(threadId: string, item: ThreadItem, ctx: Ctx, facts?: ItemFacts): Promise<void>;
 
   /** Upserts an item by id, keeping its position when it exists (on `thread.item.replaced`…). */
   saveItem(threadId: string, item: ThreadItem, ctx: Ctx): Promise<void>;
@@ -69,4 +78,10 @@ export interface ChatStore<Ctx> {
    * the whole batch, so a database checks every id and records in one statement.
    */
   addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, ctx: Ctx): Promise<void>;
+
+  /**
+   * Optional: notes that an answer in the thread ended in an `error` event, with a short code
+   * (`rate_limited`, `provider_timeout`, `stream.error`…). Called only on that path.
+   */
+  recordAnswerError?(threadId: string, code: string, ctx: Ctx): Promise<void>;
 }

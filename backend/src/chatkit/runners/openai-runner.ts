@@ -127,7 +127,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
 
   private async *complete(thread: ThreadMetadata, messages: ChatCompletionMessageParam[], signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
     const client = this.options.client;
-    if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false);
+    if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false, 'provider_not_configured');
 
     const item: AssistantMessageItem = {
       id: this.ids('message'),
@@ -180,7 +180,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       if (signal.aborted) return;
       // Keep what the user already saw, then report the failure.
       if (added && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
-      throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true);
+      throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true, reasonOf(error, timedOut));
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
@@ -200,6 +200,18 @@ export function safeMessage(error: unknown, timedOut: boolean): string {
     return `The model provider returned an error (HTTP ${error.status}). Please try again.`;
   }
   return 'The model provider returned an unexpected response. Please try again.';
+}
+
+/** The analytics code of an upstream failure (docs/analytics.md lists them). */
+export function reasonOf(error: unknown, timedOut: boolean): string {
+  if (timedOut || error instanceof APIConnectionTimeoutError) return 'provider_timeout';
+  if (error instanceof APIConnectionError) return 'provider_unreachable';
+  if (error instanceof APIError && typeof error.status === 'number') {
+    if (error.status === 429) return 'rate_limited';
+    if (error.status === 401 || error.status === 403) return 'provider_auth';
+    return error.status >= 500 ? 'provider_unavailable' : 'provider_error';
+  }
+  return 'provider_bad_response';
 }
 
 /** T of the echo runner: the message's `input_text` parts, concatenated. */

@@ -425,6 +425,26 @@ export interface paths {
         patch: operations["WorkflowsController_update"];
         trace?: never;
     };
+    "/api/workflows/{id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the workflow is used, rated and failing, per hour, day or week
+         * @description Counts only (no message text, no identities), except `recentThumbsDown`. Buckets start at `from` (rounded down to the hour); at most 400 buckets. 400 `validation_failed` when `from` is not before `to`, the range needs more than 400 buckets, or `granularity` is not hour, day or week. Figures describe the transcripts as they are now: deleted threads (by the owner, the visitor or retention) no longer count. See docs/analytics.md.
+         */
+        get: operations["AnalyticsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/audit": {
         parameters: {
             query?: never;
@@ -876,6 +896,45 @@ export interface components {
              */
             url?: string;
         };
+        AnalyticsBucketDto: {
+            /** @description Assistant messages */
+            answers: number;
+            /** @description Conversations (threads) started */
+            conversations: components["schemas"]["ChannelCountsDto"];
+            /** Format: date-time */
+            end: string;
+            /** @description Answers that ended in an error event, by code */
+            errors: components["schemas"]["ErrorCountsDto"];
+            feedback: components["schemas"]["FeedbackFiguresDto"];
+            /** @description People who sent at least one message */
+            people: components["schemas"]["PeopleCountsDto"];
+            /** Format: date-time */
+            start: string;
+            /** @description Time to first token of answers */
+            ttftMs: components["schemas"]["TtftFiguresDto"];
+            /** @description Messages people sent */
+            userMessages: components["schemas"]["ChannelCountsDto"];
+        };
+        AnalyticsFiguresDto: {
+            /** @description Assistant messages */
+            answers: number;
+            /** @description Conversations (threads) started */
+            conversations: components["schemas"]["ChannelCountsDto"];
+            /** @description Answers that ended in an error event, by code */
+            errors: components["schemas"]["ErrorCountsDto"];
+            feedback: components["schemas"]["FeedbackFiguresDto"];
+            /** @description People who sent at least one message */
+            people: components["schemas"]["PeopleCountsDto"];
+            /** @description Time to first token of answers */
+            ttftMs: components["schemas"]["TtftFiguresDto"];
+            /** @description Messages people sent */
+            userMessages: components["schemas"]["ChannelCountsDto"];
+        };
+        ApprovalFiguresDto: {
+            approved: number;
+            denied: number;
+            pending: number;
+        };
         AuditActorDto: {
             id: string | null;
             /** @enum {string} */
@@ -897,6 +956,21 @@ export interface components {
         AuditPageDto: {
             data: components["schemas"]["AuditEventDto"][];
             nextCursor: string | null;
+        };
+        ChannelCountsDto: {
+            /**
+             * @description canvas, page (share-link page), embed (another origin), host (host-app session), api (no Origin), unknown (before recording)
+             * @example {
+             *       "canvas": 1,
+             *       "embed": 2,
+             *       "host": 0,
+             *       "page": 4
+             *     }
+             */
+            byChannel: {
+                [key: string]: number;
+            };
+            total: number;
         };
         ChatKitRuntimeDto: {
             domainKey: string;
@@ -1094,6 +1168,18 @@ export interface components {
         };
         /** @enum {string} */
         ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "host_user_invalid" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "server_key_invalid" | "server_key_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "server_key_from_browser" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCountsDto: {
+            /**
+             * @description rate_limited, provider_timeout, provider_unreachable, provider_unavailable, provider_auth, provider_error, provider_bad_response, provider_not_configured, stream.error, custom, …
+             * @example {
+             *       "rate_limited": 2
+             *     }
+             */
+            byCode: {
+                [key: string]: number;
+            };
+            total: number;
+        };
         ErrorResponse: {
             /** @example not_found */
             code: components["schemas"]["ErrorCode"];
@@ -1111,6 +1197,12 @@ export interface components {
         FeedbackCountsDto: {
             negative: number;
             positive: number;
+        };
+        FeedbackFiguresDto: {
+            negative: number;
+            positive: number;
+            /** @description positive / (positive + negative); null without feedback */
+            ratio: number | null;
         };
         HostSessionDto: {
             /** Format: date-time */
@@ -1220,6 +1312,21 @@ export interface components {
             name?: string | null;
             /** @description The provider’s `sub` (only when authenticated). */
             subject?: string;
+        };
+        PeopleCountsDto: {
+            /**
+             * @description visitor, oauth (signed in), host (host-app user), user (the owner in the canvas)
+             * @example {
+             *       "oauth": 1,
+             *       "user": 1,
+             *       "visitor": 3
+             *     }
+             */
+            byKind: {
+                [key: string]: number;
+            };
+            /** @description Distinct people in the bucket (someone active on two days counts once in the totals) */
+            total: number;
         };
         PersonalTokenList: {
             tokens: components["schemas"]["PersonalTokenResponse"][];
@@ -1374,6 +1481,33 @@ export interface components {
             expiresIn: number;
             user: components["schemas"]["UserResponse"];
         };
+        ThumbsDownDto: {
+            /** @description The answer’s text, at most 280 characters */
+            answerText: string | null;
+            channel: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The rated answer; null when it no longer exists (retried) */
+            itemId: string | null;
+            principalKind: string;
+            threadId: string;
+            threadTitle: string | null;
+        };
+        ToolAnalyticsDto: {
+            /** @description Outcomes of calls that needed approval */
+            approvals: components["schemas"]["ApprovalFiguresDto"];
+            /** @description Tool calls in the range, by tool, most used first */
+            byTool: components["schemas"]["ToolFiguresDto"][];
+        };
+        ToolFiguresDto: {
+            calls: number;
+            completed: number;
+            denied: number;
+            failed: number;
+            tool: string;
+            /** @description http, mcp or client */
+            type: string;
+        };
         ToolTestDto: {
             /** @description A tool definition; "***" header values are filled from the stored tool with the same name */
             tool: components["schemas"]["AgentToolDto"];
@@ -1454,6 +1588,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        TtftFiguresDto: {
+            /** @description Answers with a recorded time to first token */
+            count: number;
+            /** @description Median, ms (from a 10 %-wide histogram: within 5 %) */
+            p50: number | null;
+            /** @description 95th percentile, ms */
+            p95: number | null;
+        };
         UpdateWorkflowDto: {
             /**
              * @description Exact origins allowed to embed the public chat; empty = the global allowlist
@@ -1505,6 +1647,28 @@ export interface components {
             createdAt: string | null;
             /** Format: date-time */
             rotatedAt: string | null;
+        };
+        WorkflowAnalyticsDto: {
+            buckets: components["schemas"]["AnalyticsBucketDto"][];
+            /**
+             * Format: date-time
+             * @description Effective start (rounded down to the hour)
+             */
+            from: string;
+            /** @enum {string} */
+            granularity: "hour" | "day" | "week";
+            /** @description The 10 most recent thumbs-down ratings in the range (the only text in this answer) */
+            recentThumbsDown: components["schemas"]["ThumbsDownDto"][];
+            /**
+             * Format: date-time
+             * @description Effective end (rounded up to the hour)
+             */
+            to: string;
+            tools: components["schemas"]["ToolAnalyticsDto"];
+            /** @description The whole range (people are distinct over the range) */
+            totals: components["schemas"]["AnalyticsFiguresDto"];
+            /** Format: uuid */
+            workflowId: string;
         };
         WorkflowPageDto: {
             data: components["schemas"]["WorkflowResponseDto"][];
@@ -3821,6 +3985,97 @@ export interface operations {
             };
             /** @description `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AnalyticsController_get: {
+        parameters: {
+            query?: {
+                /** @description Start (inclusive), rounded down to the hour. Default: `to` minus 24 hours, 30 days or 12 weeks */
+                from?: string;
+                /** @description End (exclusive), rounded up to the hour. Default: now */
+                to?: string;
+                /** @description Bucket length; buckets start at `from`. At most 400 buckets */
+                granularity?: "hour" | "day" | "week";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowAnalyticsDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import { ErrorHints, usageError } from '../errors';
 import { parseId } from '../ids';
 import { examples, fields, Output, table, when, yesNo } from '../output';
 import { confirm } from '../prompt';
+import { registerStatsCommand } from './stats';
 import { registerWorkflowKeyCommands } from './workflow-keys';
 
 type Workflow = components['schemas']['WorkflowResponseDto'];
@@ -68,9 +69,12 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
       'after',
       examples([
         ['list your workflows with their publish status', 'parley workflow list'],
+        ['how a workflow did over the last 30 days', `parley workflow stats ${ID}`],
         ['publish one without a prompt and keep the share link', `parley workflow publish ${ID} --yes --json | jq -r .shareUrl`],
       ]),
     );
+
+  registerStatsCommand(workflow, contextOf);
 
   workflow
     .command('list')
