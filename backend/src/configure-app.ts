@@ -17,6 +17,7 @@ import { appConfig } from './config/app.config';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { ParleyMetrics } from './metrics/parley-metrics';
 import { setupOpenApi } from './openapi/openapi';
+import { contentSecurityDirectives } from './web/content-security-policy';
 import { serveFrontends } from './web/static-assets';
 import { webConfig } from './web/web.config';
 
@@ -27,6 +28,7 @@ import { webConfig } from './web/web.config';
 export function configureApp(app: INestApplication): INestApplication {
   const expressApp = app as NestExpressApplication;
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  const web = app.get<ConfigType<typeof webConfig>>(webConfig.KEY);
 
   app.useLogger(app.get(Logger));
   expressApp.set('trust proxy', config.trustProxy);
@@ -38,14 +40,8 @@ export function configureApp(app: INestApplication): INestApplication {
   app.use(requestIdMiddleware);
   app.use(
     helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'script-src': ["'self'"],
-          'connect-src': ["'self'"],
-          'img-src': ["'self'", 'data:', 'blob:'],
-          'frame-ancestors': ["'self'"],
-        },
-      },
+      // Strict, plus exactly the origin of CHATKIT_SCRIPT_URL (web/content-security-policy.ts).
+      contentSecurityPolicy: { directives: contentSecurityDirectives(web.chatkitScriptUrl) },
       crossOriginEmbedderPolicy: false,
     }),
   );
@@ -69,7 +65,7 @@ export function configureApp(app: INestApplication): INestApplication {
   const allowed = new Set(config.corsOrigins);
   app.enableCors((req: express.Request, callback: (err: Error | null, options?: CorsOptions) => void) => callback(null, corsOptionsFor(req, allowed)));
 
-  serveFrontends(app, app.get<ConfigType<typeof webConfig>>(webConfig.KEY));
+  serveFrontends(app, web);
 
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

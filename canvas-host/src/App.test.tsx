@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { resetRuntimeConfig } from './config/runtimeConfig';
-import { matchRoute, paths } from './routes';
+import { matchRoute, pageTitle, paths } from './routes';
 import { error, fakeApi, runtimeConfig, workflow } from './test/fakeApi';
 
 describe('matchRoute', () => {
@@ -24,6 +27,20 @@ describe('matchRoute', () => {
     for (const path of ['/chat/', '/chat/a/b', '/chat/%E0%A4%A', '/nope', '/workflows/wf_1/audit/x', '/workflows//audit']) {
       expect(matchRoute(path), path).toEqual({ name: 'notFound' });
     }
+  });
+
+  it('titles every page for what it is', () => {
+    expect(pageTitle(matchRoute('/workflows/wf_1/transcripts'))).toBe('Transcripts · Parley');
+    expect(pageTitle(matchRoute('/sessions'))).toBe('Chat sessions · Parley');
+    expect(pageTitle(matchRoute('/nope'))).toBe('Page not found · Parley');
+    const titles = ['/', '/login', '/register', '/workflows/new', '/workflows/a', '/workflows/a/transcripts', '/workflows/a/transcripts/b', '/workflows/a/audit', '/workflows/a/activity', '/sessions'].map((p) => pageTitle(matchRoute(p)));
+    expect(new Set(titles).size).toBe(titles.length);
+  });
+
+  it('has a favicon', () => {
+    const html = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../index.html'), 'utf8');
+    expect(html).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');
+    expect(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../public/favicon.svg'), 'utf8')).toMatch(/^<svg /);
   });
 
   it('round-trips the path builders', () => {
@@ -51,18 +68,35 @@ describe('App', () => {
     render(<App />);
 
     expect(await screen.findByRole('heading', { name: 'Sign in to Parley' })).toBeTruthy();
+    expect(document.title).toBe('Sign in · Parley');
     expect(((await screen.findByTestId('sso-sign-in')) as HTMLAnchorElement).getAttribute('href')).toBe('/api/auth/oidc/owner/login?returnTo=%2F');
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'ada@example.com' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'correct horse battery' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
     expect(await screen.findByRole('heading', { name: 'Workflows' })).toBeTruthy();
+    expect(document.title).toBe('Workflows · Parley');
     expect((await screen.findByTestId('workflow-status')).textContent).toBe('Public');
     expect(api.called('POST /api/auth/login')[0]!.body).toEqual({ email: 'ada@example.com', password: 'correct horse battery' });
     expect(api.called('POST /api/auth/login')[0]!.init.credentials).toBe('include');
     expect(screen.getByTestId('signed-in-user').textContent).toBe('ada@example.com');
     // Signed in with a password, the owner can connect SSO to this account (starting SSO while signed in).
     expect((screen.getByTestId('sso-connect') as HTMLAnchorElement).getAttribute('href')).toMatch(/^\/api\/auth\/oidc\/owner\/login\?returnTo=%2F/);
+  });
+
+  it("titles a workflow's page with its name once loaded", async () => {
+    window.history.replaceState(null, '', '/workflows/wf_1');
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/config': () => ({ json: runtimeConfig() }),
+        'GET /api/auth/me': () => ({ json: { user: { id: 'u1', email: 'ada@example.com', name: 'Ada', createdAt: '' } } }),
+        'GET /api/workflows/wf_1': () => ({ json: workflow() }),
+      }).fetch,
+    );
+    render(<App />);
+    await screen.findByTestId('workflow-form');
+    await waitFor(() => expect(document.title).toBe('Support bot · Parley'));
   });
 
   it('loads the code-split public page on /chat/:workflowId', async () => {

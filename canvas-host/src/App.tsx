@@ -1,5 +1,5 @@
-import { lazy, Suspense } from 'react';
-import { matchRoute } from './routes';
+import { lazy, Suspense, useEffect } from 'react';
+import { matchRoute, pageTitle } from './routes';
 import { useLocation } from './router';
 
 // Two code-split apps: public visitors never download the owner app, and owners only fetch the public page when they
@@ -18,6 +18,11 @@ const loading = (
 export function App() {
   const { pathname } = useLocation();
   const route = matchRoute(pathname);
+  // Owner pages are titled by the owner app (it knows whether sign-in is showing), the public page by itself.
+  const title = route.name === 'notFound' ? pageTitle(route) : null;
+  useEffect(() => {
+    if (title) document.title = title;
+  }, [title]);
 
   return (
     <>

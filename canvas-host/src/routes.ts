@@ -69,3 +69,24 @@ export const paths = {
   sessions: () => '/sessions',
   publicChat: (workflowId: string) => `/chat/${encodeURIComponent(workflowId)}`,
 };
+
+const TITLES: Record<Route['name'], string> = {
+  workflows: 'Workflows',
+  signIn: 'Sign in',
+  register: 'Create account',
+  newWorkflow: 'New workflow',
+  workflow: 'Workflow',
+  transcripts: 'Transcripts',
+  transcript: 'Conversation',
+  audit: 'Audit trail',
+  activity: 'Activity',
+  sessions: 'Chat sessions',
+  publicChat: 'Chat',
+  notFound: 'Page not found',
+};
+
+/** The document title of a page: what it is, then the product ("Transcripts · Parley"). */
+export function pageTitle(route: Route): string {
+  return `${TITLES[route.name]} · Parley`;
+}
+

@@ -88,9 +88,10 @@ async function main() {
   const log = (line) => console.log(`# ${line}`);
   buildAll(log);
 
-  // Every "person" in this suite is a browser on 127.0.0.1, so they all share one per-IP budget; in real life they
-  // would not. Raise it so the number of scenarios does not decide the outcome (the limiter has its own server below).
-  const server = await startServer({ name: 'server', log, env: { RATE_LIMIT_PER_IP: '2000' } });
+  // Every scenario's browser talks to this server from 127.0.0.1: the default per-IP budget (120 a minute) is for one
+  // client, not for the whole suite, whose later scenarios would otherwise meet 429s (the rate-limit scenario has a
+  // server of its own).
+  const server = await startServer({ name: 'server', log, env: { RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_IP: '1000' } });
   cleanups.push(server.stop);
   const { base } = server;
   const client = api(base);
@@ -185,7 +186,7 @@ async function main() {
     await send(vp, 'Anonymous hello');
     await expectEcho(vp, 'Anonymous hello');
     await screenshot(vp, 'public-chat-echo');
-    // Reopen the link (the token lives in memory only, so a bare reload has none): the visitor token kept in
+    // Reopen the link (a new page load, like a new tab): the visitor token kept in
     // localStorage brings back this browser's own conversation.
     await vp.goto('about:blank');
     await vp.goto(shareUrl);
@@ -330,6 +331,10 @@ async function main() {
     await send(p, 'Signed-in hello');
     await expectEcho(p, 'Signed-in hello');
     await screenshot(p, 'login-required-chat');
+    // Issue 16 bug 1: a reload after the sign-in round trip keeps the chat.
+    await p.reload();
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    assert((await p.getByTestId('public-invalid').count()) === 0, 'after the sign-in round trip a reload lost the link');
     await v.close();
   });
 
@@ -744,6 +749,214 @@ async function main() {
     );
     await v.close();
     await limited.stop();
+  });
+
+  // Issue 16: what a newcomer hit. Each scenario is self-contained (its own workflow), on a server of its own whose
+  // per-IP budgets leave room for the many owners and pages these scenarios create (the main server's would answer
+  // 429 by now); started on first use, so `--only` runs without them do not pay for it.
+  let issue16 = null;
+  const i16 = async () => {
+    if (!issue16) {
+      const srv = await startServer({ name: 'server-issue16', log, env: { RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_IP: '1000' } });
+      cleanups.push(srv.stop);
+      const c = api(srv.base);
+      issue16 = { base: srv.base, client: c, owner: await c.owner(`issue16-owner-${Date.now()}@example.com`) };
+    }
+    return issue16;
+  };
+  const FAKE_CHATKIT = `customElements.define('openai-chatkit', class extends HTMLElement {
+    setOptions() { this.setAttribute('data-fake-chatkit', 'ready'); this.textContent = 'Fake ChatKit'; }
+  });`;
+  const CHATKIT_CDN = 'https://cdn.platform.openai.com/deployments/chatkit/chatkit.js';
+
+  await scenario('issue16 bug 1: reloading the public page keeps the chat; the token never reaches the server', async () => {
+    const { client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'Reload echo');
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-reload');
+    cleanups.push(v.close);
+    const p = v.page;
+    const urls = requestLog(p);
+    await p.goto(pub.shareUrl);
+    await widgetReady(p);
+    await send(p, 'Before the reload');
+    await expectEcho(p, 'Before the reload');
+    await p.reload();
+    await p.getByTestId('parley-widget').waitFor({ timeout: T.long });
+    const invalid = await p.getByTestId('public-invalid').isVisible().catch(() => false);
+    assert(!invalid, 'after a reload the page says the link is not valid');
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await send(p, 'After the reload');
+    await expectEcho(p, 'After the reload');
+    assert(!p.url().includes('token='), `the token is in the address bar: ${p.url()}`);
+    const leaked = urls.filter((u) => u.includes(pub.publishToken));
+    assert(leaked.length === 0, `the token was sent in a URL: ${leaked.join(', ')}`);
+    await screenshot(p, 'public-after-reload');
+    // Rotation still ends it, also for the tab that kept the old token.
+    await client.call('POST', `/api/workflows/${wf.id}/publish/rotate`, { token, body: { requireLogin: false } });
+    await p.reload();
+    await p.locator('[data-testid="parley-screen"][data-kind="link_rotated"]').waitFor({ timeout: T.long });
+    await v.close();
+  });
+
+  await scenario('issue16 bug 2: a new link pasted into the same tab is taken, stripped and used', async () => {
+    const { client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'Paste echo');
+    const first = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-paste');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(first.shareUrl);
+    await widgetReady(p);
+    const rotated = await client.call('POST', `/api/workflows/${wf.id}/publish/rotate`, { token, body: { requireLogin: false } });
+    const newUrl = rotated.shareUrl;
+    assert(newUrl && newUrl !== first.shareUrl, 'rotation returned no new link');
+    await p.getByTestId('parley-composer').fill('With the old link');
+    await p.getByTestId('parley-send').click();
+    await p.locator('[data-testid="parley-screen"][data-kind="link_rotated"]').waitFor({ timeout: T.long });
+    // The visitor pastes the new link into the address bar of the same tab: only the fragment changes.
+    await p.goto(newUrl);
+    await p.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    assert(!p.url().includes('token='), `the new token stayed in the address bar: ${p.url()}`);
+    const stale = await p.locator('[data-testid="parley-screen"][data-kind="link_rotated"]').count();
+    assert(stale === 0, 'still shows "This link was replaced"');
+    await send(p, 'With the new link');
+    await expectEcho(p, 'With the new link');
+    await screenshot(p, 'public-new-link-pasted');
+    await v.close();
+  });
+
+  await scenario('issue16 bug 3: an embed on an unlisted origin says "not available on this site"; /api/config is readable', async () => {
+    const { base, client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'Listed elsewhere', { allowedOrigins: ['https://shop.example.com'] });
+    const pub = await client.publish(token, wf.id, false);
+    stat.setPage(
+      '/unlisted.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>Unlisted</title></head><body><h1>Unlisted site</h1>
+<script src="${base}/widget/embed.js" data-workflow="${wf.id}" data-token="${pub.publishToken}" async></script>
+</body></html>`,
+    );
+    const v = await newBrowser('embed-unlisted');
+    cleanups.push(v.close);
+    const p = v.page;
+    await v.context.route(CHATKIT_CDN, (route) => route.abort('connectionrefused'));
+    const consoleLines = [];
+    p.on('console', (m) => consoleLines.push(m.text()));
+    await p.goto(`${stat.origin}/unlisted.html`);
+    await p.getByTestId('parley-embed-bubble').click();
+    const panel = p.getByTestId('parley-embed-panel');
+    const screen = panel.locator('[data-testid="parley-screen"][data-kind="unavailable"]');
+    await screen.waitFor({ timeout: T.long });
+    const text = await screen.innerText();
+    assert(/not available on this site/i.test(text), `unexpected text: ${text}`);
+    const readable = await p.evaluate(async (url) => (await (await fetch(url)).json()).widgetManifestUrl, `${base}/api/config`);
+    assert(typeof readable === 'string', '/api/config is not readable cross-origin');
+    const cors = consoleLines.filter((l) => /CORS|Access-Control-Allow-Origin/i.test(l));
+    assert(cors.length === 0, `CORS errors: ${cors.join(' | ').slice(0, 500)}`);
+    await screenshot(p, 'embed-unlisted-origin');
+    await v.close();
+  });
+
+  await scenario("issue16 bug 4: listing an embed origin keeps the owner's own share page working", async () => {
+    const { client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'Listed embed', { allowedOrigins: [stat.origin] });
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-listed');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(pub.shareUrl);
+    await widgetReady(p);
+    const unavailable = await p.locator('[data-testid="parley-screen"][data-kind="unavailable"]').count();
+    assert(unavailable === 0, 'the share page says the chat is not available here');
+    await send(p, 'Hello from the share page');
+    await expectEcho(p, 'Hello from the share page');
+    await v.close();
+  });
+
+  await scenario('issue16 bug 5: the CSP lets the configured ChatKit script load; the notice only on a real failure', async () => {
+    const { client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'ChatKit echo');
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-chatkit');
+    cleanups.push(v.close);
+    const p = v.page;
+    const violations = [];
+    p.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await v.context.route(CHATKIT_CDN, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: FAKE_CHATKIT }));
+    await p.goto(pub.shareUrl);
+    await p.locator('[data-testid="parley-widget"][data-active-renderer="chatkit"]').waitFor({ timeout: T.long }).catch(async (err) => {
+      await screenshot(p, 'chatkit-blocked');
+      throw new Error(`ChatKit did not start (${violations.join(' | ').slice(0, 400)})`, { cause: err });
+    });
+    await p.locator('openai-chatkit[data-fake-chatkit="ready"]').waitFor({ timeout: T.long });
+    assert((await p.getByTestId('parley-fallback-notice').count()) === 0, 'the fallback notice is shown although ChatKit loaded');
+    assert(violations.length === 0, `CSP violations: ${violations.join(' | ').slice(0, 400)}`);
+    await screenshot(p, 'chatkit-loaded');
+    // A real failure: the notice appears and the lite chat works.
+    const w = await newBrowser('visitor-chatkit-down');
+    cleanups.push(w.close);
+    await w.context.route(CHATKIT_CDN, (route) => route.abort('connectionrefused'));
+    await w.page.goto(pub.shareUrl);
+    await w.page.getByTestId('parley-fallback-notice').waitFor({ timeout: T.long });
+    await w.page.getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await w.close();
+    await v.close();
+  });
+
+  await scenario('issue16 bug 6: the embed reports one open per open', async () => {
+    const { base, client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'Telemetry echo', { allowedOrigins: [stat.origin] });
+    const pub = await client.publish(token, wf.id, false);
+    stat.setPage(
+      '/telemetry.html',
+      `<!doctype html><html><head><meta charset="utf-8"><title>Telemetry</title>
+<script>window.parleyEvents = []; addEventListener('parley:embed', (e) => window.parleyEvents.push(e.detail.type));</script>
+</head><body><h1>Telemetry</h1>
+<script src="${base}/widget/embed.js" data-workflow="${wf.id}" data-token="${pub.publishToken}" data-renderer="lite" async></script>
+</body></html>`,
+    );
+    const v = await newBrowser('embed-telemetry');
+    cleanups.push(v.close);
+    const p = v.page;
+    await p.goto(`${stat.origin}/telemetry.html`);
+    const bubble = p.getByTestId('parley-embed-bubble');
+    await bubble.click();
+    await p.getByTestId('parley-embed-panel').getByTestId('parley-composer').waitFor({ timeout: T.long });
+    await p.getByTestId('parley-embed-close').click();
+    await bubble.click();
+    await p.getByTestId('parley-embed-panel').getByTestId('parley-composer').waitFor({ timeout: T.long });
+    const events = await p.evaluate(() => window.parleyEvents);
+    const opens = events.filter((e) => e === 'open').length;
+    const closes = events.filter((e) => e === 'close').length;
+    assert(opens === 2 && closes === 1, `two opens and one close expected, saw: ${events.join(', ')}`);
+    await v.close();
+  });
+
+  await scenario('issue16 touch: chat controls are at least 44 px on a touch screen', async () => {
+    const { client, owner: token } = await i16();
+    const wf = await client.echoWorkflow(token, 'Touch echo');
+    const pub = await client.publish(token, wf.id, false);
+    const v = await newBrowser('visitor-touch', { hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
+    cleanups.push(v.close);
+    const p = v.page;
+    await v.context.route(CHATKIT_CDN, (route) => route.abort('connectionrefused'));
+    await p.goto(pub.shareUrl);
+    await widgetReady(p);
+    await send(p, 'Tap tap');
+    await expectEcho(p, 'Tap tap');
+    assert(await p.evaluate(() => window.matchMedia('(pointer: coarse)').matches), 'the emulated screen is not a touch screen');
+    const small = await p.evaluate(() =>
+      Array.from(document.querySelectorAll('[data-testid="parley-widget"] button'))
+        .map((b) => ({ b, r: b.getBoundingClientRect() }))
+        .filter(({ r }) => r.width > 0 && r.height > 0)
+        .filter(({ r }) => r.width < 44 || r.height < 44)
+        .map(({ b, r }) => `${b.getAttribute('aria-label') || b.textContent?.trim() || b.dataset.testid} ${Math.round(r.width)}x${Math.round(r.height)}`),
+    );
+    assert(small.length === 0, `controls under 44 px: ${small.join(', ')}`);
+    await screenshot(p, 'touch-targets');
+    await v.close();
   });
 }
 

@@ -57,7 +57,8 @@
     '.parley-embed-close{border:0;background:transparent;font-size:20px;line-height:1;cursor:pointer;padding:4px 8px}' +
     '.parley-embed-body{flex:1;min-height:0;overflow:auto}' +
     '.parley-embed-status{padding:16px;font:14px/1.4 system-ui,sans-serif;color:#333}' +
-    '.parley-embed-status button{margin-top:8px}';
+    '.parley-embed-status button{margin-top:8px}' +
+    '@media (pointer:coarse){.parley-embed-close,.parley-embed-status button{min-width:44px;min-height:44px}}';
   var style = document.createElement('style');
   style.textContent = css;
   document.head.appendChild(style);
@@ -157,6 +158,8 @@
           domainKey: d.domainKey || undefined,
           chatkitScriptUrl: d.chatkitScript || undefined,
           onEvent: function (ev) {
+            // The panel's own open/close are reported by setOpen(): once per open, once per close.
+            if (ev && (ev.type === 'open' || ev.type === 'close')) return;
             emit(ev);
           },
         });

@@ -9,6 +9,7 @@ export type AuditAction =
   | 'workflow.publish_rotated'
   | 'workflow.publish_revoked'
   | 'workflow.login_requirement_changed'
+  | 'workflow.allowed_origins_changed'
   | 'workflow.version_published'
   | 'workflow.version_rolled_back'
   | 'workflow.deleted'

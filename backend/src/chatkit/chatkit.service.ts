@@ -44,7 +44,7 @@ export class ChatKitService {
   ) {
     this.processor = new ChatKitProcessor<ChatContext>({
       store,
-      runners: (ctx) => runners.create(ctx.workflow.runner, store),
+      runners: (ctx) => runners.create(ctx.workflow.runner, store, ctx.principal.kind === 'chat' || ctx.principal.kind === 'user' ? 'owner' : 'public'),
       attachments: {
         prepare: (params, ctx) => this.acceptAttachment(params, ctx),
         uploadUrl: (id) => urls.uploadUrl(id),

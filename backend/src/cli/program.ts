@@ -3,7 +3,7 @@ import { registerAuthCommands } from './commands/auth';
 import { registerSessionCommands } from './commands/sessions';
 import { registerTranscriptCommands } from './commands/transcripts';
 import { registerWorkflowCommands } from './commands/workflow';
-import { DEFAULT_API_URL } from './config';
+import { configFilePath, DEFAULT_API_URL, readConfig } from './config';
 import { Context, GlobalOptions } from './context';
 import { CliError, ExitCode } from './errors';
 import { examples, Io, Output } from './output';
@@ -31,7 +31,7 @@ export function buildProgram(io: Io): Command {
     .description('Publish and manage Parley workflows from the command line. Talks to the REST API only.')
     .version(cliVersion(), '-V, --version', 'print the CLI version')
     .option('--json', 'print exactly one JSON document on stdout (errors too: {"error": …})')
-    .option('--api-url <url>', `Parley server base URL (default: PARLEY_API_URL, then the config file, then ${DEFAULT_API_URL})`)
+    .option('--api-url <url>', `Parley server base URL (default: ${currentApiUrl(io.env)})`)
     // Set before the subcommands are added: commander copies these settings into each of them.
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -45,6 +45,22 @@ export function buildProgram(io: Io): Command {
   registerTranscriptCommands(program, contextOf);
   registerSessionCommands(program, contextOf);
   return program;
+}
+
+/**
+ * The URL a command would use without `--api-url`, and where it comes from: PARLEY_API_URL, else the config file
+ * written by `parley login`, else the local default. Help never fails on an unreadable config file.
+ */
+export function currentApiUrl(env: NodeJS.ProcessEnv): string {
+  if (env.PARLEY_API_URL) return `${env.PARLEY_API_URL}, from PARLEY_API_URL`;
+  const file = configFilePath(env);
+  try {
+    const stored = readConfig(file).config.apiUrl;
+    if (stored) return `${stored}, from ${file} (written by \`parley login\`)`;
+  } catch {
+    // Shown as the fallback below; the command itself reports the broken file.
+  }
+  return `${DEFAULT_API_URL}; \`parley login --api-url <url>\` stores another`;
 }
 
 /** Runs one invocation and returns its exit code (it never calls `process.exit`, so output is flushed). */

@@ -27,6 +27,12 @@ export const APP_ENV: EnvVar[] = [
   { name: 'BODY_LIMIT', description: 'Maximum JSON body size (e.g. `1mb`).', example: '1mb', default: '1mb' },
   { name: 'LOG_LEVEL', description: 'pino level: `fatal`…`trace`, or `silent`.', example: 'info', default: 'info' },
   {
+    name: 'LOG_FORMAT',
+    description: '`json` (one JSON object per line) or `pretty` (one readable line per entry, for a terminal).',
+    example: '',
+    default: '`pretty` in development, else `json`',
+  },
+  {
     name: 'PARLEY_SECRET_KEY',
     description: 'Master secret (≥ 32 characters) that encrypts signing keys at rest. Required in production.',
     example: 'change-me-to-a-long-random-string-of-32-chars-or-more',
@@ -65,6 +71,9 @@ export class AppConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   logLevel: string;
+
+  @IsIn(['json', 'pretty'])
+  logFormat: 'json' | 'pretty';
 
   @IsString()
   @MinLength(32)
@@ -109,6 +118,7 @@ export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfi
       trustProxy: parseTrustProxy(env('TRUST_PROXY', source)),
       bodyLimit: env('BODY_LIMIT', source) ?? '1mb',
       logLevel: env('LOG_LEVEL', source) ?? 'info',
+      logFormat: (env('LOG_FORMAT', source) ?? ((env('NODE_ENV', source) ?? 'development') === 'development' ? 'pretty' : 'json')) as AppConfig['logFormat'],
       secretKey: env('PARLEY_SECRET_KEY', source) ?? (isProduction(source) ? '' : DEVELOPMENT_SECRET_KEY),
     },
     APP_ENV,

@@ -20,7 +20,7 @@ export class ResolvedDatabase implements OnApplicationShutdown {
       return new ResolvedDatabase(config.url, null, moduleRef);
     }
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, maxConnections: config.poolSize });
-    ResolvedDatabase.logger.log(`Embedded PostgreSQL (PGlite) with data in ${config.dataDir}`);
+    ResolvedDatabase.logger.log(`Embedded PostgreSQL (PGlite) with data in ${config.dataDir ?? 'memory (not kept)'}`);
     return new ResolvedDatabase(embedded.url, embedded, moduleRef);
   }
 

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { appConfig } from '../config/app.config';
 import { LOG_DESTINATION, LogDestinationModule } from './log-destination';
+import { NOISY_CONTEXTS, prettyLogStream } from './pretty-logs';
 
 /**
  * Header and cookie values that must never reach a log line. pino's redaction runs on the
@@ -48,6 +49,17 @@ export const REDACTED_PATHS = [
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
             genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? 'unknown',
             customProps: () => ({ service: 'parley' }),
+            hooks: {
+              // Nest's module and route chatter goes to debug (pretty-logs.ts NOISY_CONTEXTS).
+              logMethod(this: { debug: (...a: unknown[]) => void }, args: unknown[], method: (...a: unknown[]) => void, level: number) {
+                const first = args[0] as { context?: unknown } | undefined;
+                if (level === 30 && first && typeof first === 'object' && NOISY_CONTEXTS.has(String(first.context))) {
+                  this.debug(...args);
+                  return;
+                }
+                method.apply(this, args);
+              },
+            },
             autoLogging: { ignore: (req: IncomingMessage) => req.url === '/healthz' || req.url === '/readyz' },
             serializers: {
               req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
@@ -58,7 +70,7 @@ export const REDACTED_PATHS = [
               }),
             },
           },
-          destination ?? process.stdout,
+          app.logFormat === 'pretty' ? prettyLogStream(destination ?? process.stdout) : (destination ?? process.stdout),
         ],
       }),
     }),

@@ -128,6 +128,7 @@ export class WorkflowsService {
     const updated = await this.dataSource.transaction(async (em) => {
       const row = await this.lockOwned(em, ownerId, id);
       if (dto.name !== undefined) row.name = dto.name;
+      await this.auditAllowedOrigins(em, ownerId, row, dto.allowedOrigins);
       if (dto.description !== undefined) row.description = dto.description;
       if (dto.runner !== undefined) row.runner = await this.definitions.toDefinition(dto.runner, row.runner);
       if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
@@ -137,6 +138,21 @@ export class WorkflowsService {
     });
     this.notifyChanged(id);
     return updated;
+  }
+
+  /** Who may embed the public chat is a security setting: every real change of the list is audited (added, removed). */
+  private async auditAllowedOrigins(em: EntityManager, ownerId: string, row: WorkflowEntity, next: string[] | undefined): Promise<void> {
+    if (next === undefined) return;
+    const added = next.filter((o) => !row.allowedOrigins.includes(o));
+    const removed = row.allowedOrigins.filter((o) => !next.includes(o));
+    if (!added.length && !removed.length) return;
+    await this.audit.record(em, {
+      action: 'workflow.allowed_origins_changed',
+      actor: { kind: 'user', id: ownerId },
+      workflowId: row.id,
+      ownerId,
+      metadata: { added, removed },
+    });
   }
 
   async delete(ownerId: string, id: string, requestId?: string): Promise<void> {

@@ -236,12 +236,20 @@ describe('POST /api/chatkit: public access (share links, visitors, requireLogin)
       expect(answer.headers.get('access-control-expose-headers')).toContain('X-Parley-Visitor');
     });
 
-    it('another Origin → 403 origin_not_allowed, without CORS headers (even an origin of the global allowlist)', async () => {
-      for (const origin of ['https://evil.example.com', PUBLIC_ORIGIN]) {
-        const answer = await pub(link.token, list, { origin });
-        expect([answer.status, answer.body]).toEqual([403, error(403, 'origin_not_allowed')]);
-        expect(answer.headers.get('access-control-allow-origin')).toBeNull();
-      }
+    it('another Origin → 403 origin_not_allowed, readable by that page (CORS without credentials) so the widget can say why', async () => {
+      const answer = await pub(link.token, list, { origin: 'https://evil.example.com' });
+      expect([answer.status, answer.body]).toEqual([403, error(403, 'origin_not_allowed')]);
+      expect(answer.headers.get('access-control-allow-origin')).toBe('https://evil.example.com');
+      expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+      expect(answer.headers.get('access-control-expose-headers')).not.toContain('X-Parley-Visitor');
+      expect(answer.headers.get('x-parley-visitor')).toBeNull();
+    });
+
+    it("Parley's own public origin (the share page) is always allowed, even when only an embed is listed", async () => {
+      const answer = await pub(link.token, list, { origin: PUBLIC_ORIGIN });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('access-control-allow-origin')).toBe(PUBLIC_ORIGIN);
+      expect(answer.headers.get('access-control-allow-credentials')).toBe('true');
     });
 
     it('no Origin at all → 403 origin_not_allowed (fail closed)', async () => {

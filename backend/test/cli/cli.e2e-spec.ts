@@ -193,6 +193,27 @@ describe('the parley CLI (built, run as a child process against the e2e server)'
       expect(failure(refused)).toEqual({ code: 2, stdout: '' });
       expect(refused.stderr).toContain('validation_failed');
       expect(refused.stderr).toMatch(/runner\.baseUrl/);
+      const noModel = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'openai']);
+      expect(failure(noModel)).toEqual({ code: 2, stdout: '' });
+      expect(noModel.stderr).toContain('--runner openai needs --model');
+      expect(noModel.stderr).not.toMatch(/runner\.model|validation_failed/);
+      const noBase = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'openai', '--provider', 'compatible', '--model', 'm']);
+      expect(failure(noBase)).toEqual({ code: 2, stdout: '' });
+      expect(noBase.stderr).toContain('--provider compatible needs --base-url');
+    });
+
+    it('show prints the model runner in full: instructions and base URL', async () => {
+      const created = await cli([
+        'workflow', 'create', '--name', 'Helpdesk', '--runner', 'openai', '--provider', 'compatible', '--model', 'local-model',
+        '--base-url', 'http://127.0.0.1:8080/v1', '--instructions', 'Be brief.\nAnswer in French.', '--json',
+      ]);
+      expect(created.code).toBe(0);
+      const show = await cli(['workflow', 'show', json(created).id]);
+      expect(show.stdout).toMatch(/Runner:\s+openai \(compatible, local-model\)/);
+      expect(show.stdout).toMatch(/Base URL:\s+http:\/\/127\.0\.0\.1:8080\/v1/);
+      expect(show.stdout).toMatch(/Instructions:\s+Be brief\.\n {20}Answer in French\./);
+      // Not one of the two the list test below expects.
+      await api(`/api/workflows/${json(created).id}`, storedConfig().token!, { method: 'DELETE' });
     });
 
     it('lists and shows workflows', async () => {
@@ -390,6 +411,13 @@ describe('the parley CLI (built, run as a child process against the e2e server)'
       const pat = (await (await api('/api/auth/tokens', other.accessToken, { method: 'POST', body: JSON.stringify({ name: 'ci' }) })).json()) as { token: string };
       const r = await cli(['whoami', '--json'], { env: { PARLEY_TOKEN: pat.token } });
       expect(json(r)).toMatchObject({ user: { email: other.email }, tokenSource: 'env' });
+    });
+
+    it("--help names the API URL the CLI will use: the one `parley login` stored", async () => {
+      const help = await home.run(['--help']);
+      expect(help.stdout.replace(/\s+/g, ' ')).toContain(`${t.baseUrl}, from ${home.configFile} (written by \`parley login\`)`);
+      const envHelp = await home.run(['--help'], { env: { PARLEY_API_URL: 'https://env.example' } });
+      expect(envHelp.stdout.replace(/\s+/g, ' ')).toContain('https://env.example, from PARLEY_API_URL');
     });
 
     it('rejects an API URL that is not http(s) (exit 2)', async () => {

@@ -138,6 +138,24 @@ describe('owner sign-in with OIDC ("Sign in with SSO")', () => {
     expect(await t.dataSource.query(`SELECT 1 FROM users WHERE email = 'bob@example.com'`)).toEqual([]);
   });
 
+  it('shows a browser an HTML error page with a way back (not raw JSON) when it asks for HTML', async () => {
+    const browser = new Browser(t.baseUrl);
+    const callbackUrl = await signInAtProvider(browser, ownerLoginUrl('/'), user('bob@example.com'));
+    const res = await browser.request(callbackUrl, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<title>Your email address is not verified · Parley</title>');
+    expect(html).toContain('data-code="oidc_email_unverified"');
+    expect(html).toMatch(/<a class="primary" href="\/login">Back to sign-in<\/a>/);
+    expect(html).toMatch(/Reference: [\w-]+/);
+    expect(html).not.toContain('"statusCode"');
+    // A replayed callback (the transaction is gone) is a page too.
+    const replay = await browser.request(callbackUrl, { headers: { accept: 'text/html' } });
+    expect([replay.status, replay.headers.get('content-type')?.split(';')[0]]).toEqual([400, 'text/html']);
+    expect(await replay.text()).toContain('href="/"');
+  });
+
   it('lets an unverified identity still sign in as an end user (no owner rights)', async () => {
     const browser = new Browser(t.baseUrl);
     const callbackUrl = await signInAtProvider(browser, `${PUBLIC_ORIGIN}/api/auth/oidc/login?returnTo=/`, user('bob@example.com'));

@@ -295,7 +295,7 @@ describe('OIDC end-user sign-in against the dev IdP', () => {
       expect(res.status).toBe(401);
       const body = (await res.json()) as { details?: unknown };
       expect(body).toEqual(errorBody(401, 'oidc_login_failed'));
-      expect(body.details).toEqual({ error: 'access_denied' });
+      expect(body.details).toEqual({ error: 'access_denied', returnTo: `${PUBLIC_ORIGIN}/` });
     });
 
     it('shows the provider’s login form again for a wrong password (no redirect back)', async () => {

@@ -22,7 +22,7 @@ describe('owner transcript API', () => {
   });
   afterAll(() => t.close());
 
-  it('lists every principal’s threads newest first with masked ids, counts and feedback', async () => {
+  it('lists every principal’s threads newest first with readable labels (no raw ids), counts and feedback', async () => {
     const a = await seedThread(t.dataSource, {
       workflowId: wfId,
       principalKind: 'visitor',
@@ -66,7 +66,7 @@ describe('owner transcript API', () => {
           id: a.threadId,
           title: 'Refund question',
           principalKind: 'visitor',
-          principalLabel: 'vis_…cdef',
+          principalLabel: 'Visitor #1',
           hostUser: null,
           itemCount: 2,
           feedback: { positive: 1, negative: 2 },
@@ -77,6 +77,29 @@ describe('owner transcript API', () => {
       nextCursor: null,
     });
     expect(res.text).not.toContain('0123456789ab');
+  });
+
+  it('labels who wrote each conversation: You, the signed-in email or name, Visitor #n by first visit', async () => {
+    const wf = (await http().post('/api/workflows').set('Authorization', owner.auth).send({ name: 'Who' }).expect(201)).body.id as string;
+    const seed = (principalKind: 'user' | 'visitor' | 'oauth', principalId: string, createdAt: string) =>
+      seedThread(t.dataSource, { workflowId: wf, principalKind, principalId, messages: [{ role: 'user', text: 'hi' }], createdAt: new Date(createdAt) });
+    await seed('visitor', 'vis_second_visitor', '2026-02-02T10:00:00Z');
+    await seed('visitor', 'vis_first_visitor', '2026-02-01T10:00:00Z');
+    await seed('visitor', 'vis_second_visitor', '2026-02-03T10:00:00Z');
+    await seed('user', owner.id, '2026-02-04T10:00:00Z');
+    await seed('oauth', 'https://idp.example|bob-subject', '2026-02-05T10:00:00Z');
+    await seed('oauth', 'https://idp.example|carol-subject', '2026-02-06T10:00:00Z');
+    await t.dataSource.query(
+      `INSERT INTO oauth_sessions (token_hash, issuer, subject, email, email_verified, name, expires_at)
+       VALUES ($1, 'https://idp.example', 'bob-subject', 'bob@example.com', true, 'Bob', now() + interval '1 hour'),
+              ($2, 'https://idp.example', 'carol-subject', NULL, false, 'Carol', now() + interval '1 hour')`,
+      [Buffer.from('a'.repeat(32)), Buffer.from('b'.repeat(32))],
+    );
+    const res = await http().get(`/api/workflows/${wf}/transcripts`).set('Authorization', owner.auth).expect(200);
+    expect(res.body.data.map((d: { principalLabel: string }) => d.principalLabel)).toEqual(['Carol', 'bob@example.com', 'You', 'Visitor #2', 'Visitor #1', 'Visitor #2']);
+    const exported = (await http().get(`/api/workflows/${wf}/transcripts/export?format=jsonl`).set('Authorization', owner.auth).expect(200)).text;
+    const labels = exported.trim().split('\n').map((l) => (JSON.parse(l) as { principalLabel: string }).principalLabel);
+    expect(new Set(labels)).toEqual(new Set(['Carol', 'bob@example.com', 'You', 'Visitor #2', 'Visitor #1']));
   });
 
   it('filters by time, principal kind and message text, and pages with a cursor', async () => {

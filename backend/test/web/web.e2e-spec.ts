@@ -22,7 +22,7 @@ describe('front-end serving and /api/config', () => {
     fs.writeFileSync(path.join(widget, 'mf-manifest.json'), '{"name":"parley_widget"}');
     fs.writeFileSync(path.join(widget, 'remoteEntry.js'), 'export {}');
     fs.writeFileSync(path.join(widget, 'assets', 'chunk-def456.js'), 'export {}');
-    const config = { ...loadWebConfig({ CHATKIT_DOMAIN_KEY: 'domain_pk_test' }), hostDist: host, widgetDist: widget };
+    const config = { ...loadWebConfig({ CHATKIT_DOMAIN_KEY: 'domain_pk_test', CHATKIT_SCRIPT_URL: 'https://chatkit.cdn.example/deployments/chatkit/chatkit.js' }), hostDist: host, widgetDist: widget };
     t = await createTestApp({
       env: { CHATKIT_CANVAS_ENABLED: 'false' },
       override: (b) => b.overrideProvider(webConfig.KEY).useValue(config),
@@ -39,7 +39,7 @@ describe('front-end serving and /api/config', () => {
       widgetManifestUrl: '/widget/mf-manifest.json',
       features: { canvasChat: false, publicChat: true },
       oidcEnabled: expect.any(Boolean),
-      chatkit: { domainKey: 'domain_pk_test', scriptUrl: 'https://cdn.platform.openai.com/deployments/chatkit/chatkit.js' },
+      chatkit: { domainKey: 'domain_pk_test', scriptUrl: 'https://chatkit.cdn.example/deployments/chatkit/chatkit.js' },
     });
   });
 
@@ -62,5 +62,32 @@ describe('front-end serving and /api/config', () => {
     const api = await http().get('/api/nope').expect(404);
     expect(api.body.code).toBe('not_found');
     await http().get('/not-a-client-route').expect(404);
+  });
+
+  it('/api/config is readable from any origin, without credentials (hosts and embeds read it)', async () => {
+    const res = await http().get('/api/config').set('Origin', 'https://shop.example.org').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    const preflight = await http().options('/api/config').set('Origin', 'https://shop.example.org').set('Access-Control-Request-Method', 'GET');
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    // Other API routes keep the credentialed allowlist.
+    const other = await http().get('/api/workflows').set('Origin', 'https://shop.example.org');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it("the pages' CSP allows exactly the ChatKit script's origin (script, frame, connect) and stays strict otherwise", async () => {
+    const res = await http().get('/chat/00000000-0000-4000-8000-000000000000').expect(200);
+    const csp = Object.fromEntries(
+      String(res.headers['content-security-policy'])
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
+    expect(csp['script-src']).toEqual(["'self'", 'https://chatkit.cdn.example']);
+    expect(csp['frame-src']).toEqual(["'self'", 'https://chatkit.cdn.example']);
+    expect(csp['connect-src']).toEqual(["'self'", 'https://chatkit.cdn.example']);
+    expect(csp['default-src']).toEqual(["'self'"]);
+    expect(csp['object-src']).toEqual(["'none'"]);
+    expect(csp['frame-ancestors']).toEqual(["'self'"]);
   });
 });

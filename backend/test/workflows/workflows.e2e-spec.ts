@@ -89,6 +89,20 @@ describe('workflows API', () => {
     expect(rows).toEqual([{ action: 'workflow.deleted', actor_id: alice.id, owner_id: alice.id, metadata: { name: 'Doomed', wasPublic: false } }]);
   });
 
+  it('audits every change of allowed origins (added and removed), and only real changes', async () => {
+    const { body: wf } = await http().post('/api/workflows').set('Authorization', alice.auth).send({ name: 'Embedded', allowedOrigins: ['https://a.example.com'] }).expect(201);
+    const patch = (allowedOrigins: string[]) => http().patch(`/api/workflows/${wf.id}`).set('Authorization', alice.auth).send({ allowedOrigins }).expect(200);
+    await patch(['https://a.example.com', 'https://b.example.com']);
+    await patch(['https://a.example.com', 'https://b.example.com']); // no change, no event
+    await http().patch(`/api/workflows/${wf.id}`).set('Authorization', alice.auth).send({ name: 'Renamed' }).expect(200);
+    await patch(['https://b.example.com']);
+    const { body } = await http().get(`/api/workflows/${wf.id}/audit`).set('Authorization', alice.auth).expect(200);
+    expect(body.data.map((e: { action: string; metadata: unknown }) => [e.action, e.metadata])).toEqual([
+      ['workflow.allowed_origins_changed', { added: [], removed: ['https://a.example.com'] }],
+      ['workflow.allowed_origins_changed', { added: ['https://b.example.com'], removed: [] }],
+    ]);
+  });
+
   describe('ownership isolation: another owner’s workflow is 404, never 403', () => {
     let wfId: string;
     beforeAll(async () => {

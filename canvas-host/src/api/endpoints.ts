@@ -119,8 +119,14 @@ export const analyticsApi = {
 
 export const chatSessionsApi = {
   /** A 5-minute chat JWT for the canvas bubble. */
-  create: (workflowId: string) =>
-    api<ChatSessionToken>(`/workflows/${id(workflowId)}/chatkit/session`, { method: 'POST', body: {} }),
+  create: (workflowId: string, device: { deviceId?: string; userAgent?: string } = {}) =>
+    api<ChatSessionToken>(`/workflows/${id(workflowId)}/chatkit/session`, {
+      method: 'POST',
+      body: {
+        ...(device.deviceId ? { deviceId: device.deviceId } : {}),
+        ...(device.userAgent ? { metadata: { userAgent: device.userAgent.slice(0, 300) } } : {}),
+      },
+    }),
   /** Accepts `{data}` and a bare array (REGENERATE once `/chatkit/sessions` is documented). */
   list: async (): Promise<ChatSessionInfo[]> => {
     const body = await api<ChatSessionList | ChatSessionInfo[]>('/chatkit/sessions');

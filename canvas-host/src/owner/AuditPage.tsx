@@ -9,10 +9,85 @@ const ACTIONS: Record<string, string> = {
   'workflow.publish_rotated': 'Link replaced',
   'workflow.publish_revoked': 'Revoked',
   'workflow.login_requirement_changed': 'Sign-in requirement changed',
+  'workflow.allowed_origins_changed': 'Allowed sites changed',
+  'workflow.version_published': 'Version published',
+  'workflow.version_rolled_back': 'Rolled back',
   'workflow.deleted': 'Deleted',
+  'agent.tool_call.approved': 'Tool call approved',
+  'agent.tool_call.denied': 'Tool call denied',
 };
 
-/** Publish, rotate, revoke and login-flag events, newest first; tokens arrive masked from the server. */
+/** Who acted, as the owner reads it. */
+const ACTORS: Record<string, string> = {
+  user: 'you',
+  system: 'Parley',
+  chat: 'you',
+  visitor: 'a visitor',
+  oauth: 'a signed-in visitor',
+  host: 'a user of your app',
+};
+
+const list = (value: unknown) => (Array.isArray(value) && value.length ? value.map(String).join(', ') : 'none');
+const yesNo = (value: unknown) => (value ? 'required' : 'not required');
+
+/** One readable line per metadata fact; raw keys never reach the page. Unknown keys get a generic phrasing. */
+export function describeAuditMetadata(action: string, metadata: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    switch (key) {
+      case 'token':
+        lines.push(`Link ${String(value)}`);
+        break;
+      case 'previousToken':
+        lines.push(value ? `Replaced link ${String(value)}` : 'No previous link');
+        break;
+      case 'requireLogin':
+        lines.push(action === 'workflow.login_requirement_changed' ? `Sign-in now ${yesNo(value)}` : `Sign-in ${yesNo(value)}`);
+        break;
+      case 'previous':
+        if (action === 'workflow.login_requirement_changed') lines.push(`Before: sign-in ${yesNo(value)}`);
+        break;
+      case 'linksRevoked':
+        lines.push(`${Number(value)} link${Number(value) === 1 ? '' : 's'} stopped working`);
+        break;
+      case 'added':
+        lines.push(`Added: ${list(value)}`);
+        break;
+      case 'removed':
+        lines.push(`Removed: ${list(value)}`);
+        break;
+      case 'name':
+        lines.push(`Name: ${String(value)}`);
+        break;
+      case 'wasPublic':
+        lines.push(value ? 'It was public' : 'It was private');
+        break;
+      case 'version':
+        lines.push(`Version ${String(value)}`);
+        break;
+      case 'previousVersion':
+        lines.push(value === null || value === undefined ? 'No version was published before' : `Before: version ${String(value)}`);
+        break;
+      case 'created':
+        if (value) lines.push('A new version was created from the draft');
+        break;
+      case 'tool':
+        lines.push(`Tool: ${String(value)}`);
+        break;
+      case 'threadId':
+      case 'callId':
+      case 'toolType':
+        break; // identifiers: in the JSON export, not worth a sentence here
+      default: {
+        const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_.]/g, ' ').toLowerCase();
+        lines.push(`${words.charAt(0).toUpperCase()}${words.slice(1)}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      }
+    }
+  }
+  return lines;
+}
+
+/** The workflow's audit events (publishing, versions, allowed sites, tool approvals), newest first; tokens arrive masked. */
 export function AuditPage({ workflowId }: { workflowId: string }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -47,16 +122,13 @@ export function AuditPage({ workflowId }: { workflowId: string }) {
           {events.map((event) => (
             <li key={event.id} data-testid="audit-event" data-action={event.action}>
               <strong>{ACTIONS[event.action] ?? event.action}</strong> <time>{formatDate(event.occurredAt)}</time>{' '}
-              <span className="muted">by {event.actor.kind === 'system' ? 'Parley' : 'you'}</span>
+              <span className="muted">by {ACTORS[event.actor.kind] ?? event.actor.kind}</span>
               {Object.keys(event.metadata).length > 0 && (
-                <dl>
-                  {Object.entries(event.metadata).map(([key, value]) => (
-                    <div key={key}>
-                      <dt>{key}</dt>
-                      <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
-                    </div>
+                <ul className="audit__details">
+                  {describeAuditMetadata(event.action, event.metadata).map((line) => (
+                    <li key={line}>{line}</li>
                   ))}
-                </dl>
+                </ul>
               )}
             </li>
           ))}

@@ -1,5 +1,6 @@
 import { type KeyboardEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { chatSessionsApi, workflowsApi } from '../api/endpoints';
+import { browserDeviceId } from './device';
 import { manifestUrlOf, type RuntimeConfig } from '../config/runtimeConfig';
 import type { LoadWidgetOptions } from '../remote/loadWidget';
 import { RemoteChatWidget } from '../remote/RemoteChatWidget';
@@ -31,7 +32,7 @@ export function ChatBubble({ workflowId, title, manifestUrl, domainKey, chatkitS
   const dialogRef = useRef<HTMLDivElement>(null);
 
   const auth = useMemo<WidgetAuth>(
-    () => ({ kind: 'session', getToken: () => chatSessionsApi.create(workflowId) }),
+    () => ({ kind: 'session', getToken: () => chatSessionsApi.create(workflowId, { deviceId: browserDeviceId(), userAgent: navigator.userAgent }) }),
     [workflowId],
   );
 

@@ -3,7 +3,7 @@ import { ApiError, onSignedOut } from '../api/client';
 import { authApi } from '../api/endpoints';
 import type { User } from '../api/types';
 import { useRuntimeConfig } from '../config/runtimeConfig';
-import { type OwnerRoute, paths, workflowIdOf } from '../routes';
+import { type OwnerRoute, pageTitle, paths, workflowIdOf } from '../routes';
 import { Link, navigate } from '../router';
 import { ErrorAlert, Loading } from '../ui/components';
 import { ActivityPage } from './ActivityPage';
@@ -44,6 +44,12 @@ export default function OwnerApp({ route }: { route: OwnerRoute }) {
   useEffect(() => {
     if (auth.status === 'signedIn' && onAuthPage) navigate(paths.workflows(), { replace: true });
   }, [auth.status, onAuthPage]);
+
+  const title =
+    auth.status === 'signedOut' || onAuthPage ? pageTitle({ name: route.name === 'register' ? 'register' : 'signIn' }) : pageTitle(route);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
 
   const signOut = async () => {
     try {

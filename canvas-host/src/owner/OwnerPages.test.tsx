@@ -128,6 +128,39 @@ describe('SessionsPage', () => {
   });
 });
 
+describe('SessionsPage labels', () => {
+  it('shows workflow names and readable device labels, never raw ids or "default"', async () => {
+    localStorage.setItem('parley.deviceId', 'web-here1234');
+    const base = { createdAt: '2030-01-01T00:00:00Z', lastUsedAt: null, expiresAt: '2030-01-01T00:05:00Z', revokedAt: null };
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/chatkit/sessions': () => ({
+          json: {
+            data: [
+              { ...base, id: 's1', workflowId: 'wf_1', deviceId: 'web-here1234', metadata: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' } },
+              { ...base, id: 's2', workflowId: 'wf_2', deviceId: 'web-other999', metadata: { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15' } },
+              { ...base, id: 's3', workflowId: 'wf_gone', deviceId: 'default', metadata: {} },
+              { ...base, id: 's4', workflowId: 'wf_1', deviceId: 'cli-laptop', metadata: {} },
+            ],
+          },
+        }),
+        'GET /api/workflows': () => ({ json: { data: [{ id: 'wf_1', name: 'Support bot' }, { id: 'wf_2', name: 'Sales bot' }], nextCursor: null } }),
+      }).fetch,
+    );
+    render(<SessionsPage />);
+    await waitFor(() => expect(screen.getAllByRole('link', { name: 'Support bot' })).toHaveLength(2));
+    const rows = screen.getAllByTestId('session-row').map((row) => Array.from(row.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent));
+    expect(rows).toEqual([
+      ['Chrome on Linux (this browser)', 'Support bot'],
+      ['Safari on macOS', 'Sales bot'],
+      ['Unnamed device', 'Deleted or unknown workflow'],
+      ['cli-laptop', 'Support bot'],
+    ]);
+    localStorage.removeItem('parley.deviceId');
+  });
+});
+
 describe('AuditPage', () => {
   it('lists events with readable actions and masked metadata', async () => {
     vi.stubGlobal(
@@ -149,5 +182,59 @@ describe('AuditPage', () => {
     expect(events.map((e) => e.dataset.action)).toEqual(['workflow.publish_rotated', 'workflow.published']);
     expect(events[0]!.textContent).toContain('Link replaced');
     expect(events[0]!.textContent).toContain('pub_…abcd');
+  });
+
+  it('turns raw metadata keys into sentences, including allowed-site changes', async () => {
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/workflows/wf_1/audit': () => ({
+          json: {
+            data: [
+              { id: 'e3', action: 'workflow.allowed_origins_changed', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-03T00:00:00Z', metadata: { added: ['https://shop.example.com'], removed: [] } },
+              { id: 'e2', action: 'workflow.publish_revoked', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-02T00:00:00Z', metadata: { linksRevoked: 2 } },
+              { id: 'e1', action: 'workflow.published', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-01T00:00:00Z', metadata: { token: 'pub_…abcd', requireLogin: true } },
+            ],
+            nextCursor: null,
+          },
+        }),
+      }).fetch,
+    );
+    render(<AuditPage workflowId="wf_1" />);
+    const events = await screen.findAllByTestId('audit-event');
+    const text = events.map((e) => e.textContent ?? '');
+    expect(text[0]).toContain('Allowed sites changed');
+    expect(text[0]).toContain('Added: https://shop.example.com');
+    expect(text[0]).toContain('Removed: none');
+    expect(text[1]).toContain('2 links stopped working');
+    expect(text[2]).toContain('Sign-in required');
+    for (const line of text) expect(line).not.toMatch(/linksRevoked|requireLogin|previousToken/);
+  });
+
+  it('describes version and tool-approval events, and who acted', async () => {
+    vi.stubGlobal(
+      'fetch',
+      fakeApi({
+        'GET /api/workflows/wf_1/audit': () => ({
+          json: {
+            data: [
+              { id: 'e2', action: 'agent.tool_call.approved', actor: { kind: 'visitor', id: 'vis_1' }, occurredAt: '2030-01-02T00:00:00Z', metadata: { threadId: 'thr_1', callId: 'c1', tool: 'refund_order', toolType: 'http' } },
+              { id: 'e1', action: 'workflow.version_published', actor: { kind: 'user', id: 'u1' }, occurredAt: '2030-01-01T00:00:00Z', metadata: { version: 2, previousVersion: 1, created: true } },
+            ],
+            nextCursor: null,
+          },
+        }),
+      }).fetch,
+    );
+    render(<AuditPage workflowId="wf_1" />);
+    const [approved, published] = (await screen.findAllByTestId('audit-event')).map((e) => e.textContent ?? '');
+    expect(approved).toContain('Tool call approved');
+    expect(approved).toContain('by a visitor');
+    expect(approved).toContain('Tool: refund_order');
+    expect(approved).not.toMatch(/thr_1|callId|toolType/);
+    expect(published).toContain('Version published');
+    expect(published).toContain('Version 2');
+    expect(published).toContain('Before: version 1');
+    expect(published).toContain('by you');
   });
 });

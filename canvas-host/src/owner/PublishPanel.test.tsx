@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -50,7 +53,10 @@ describe('PublishPanel', () => {
 
     fireEvent.click(screen.getByTestId('copy-share-url'));
     await waitFor(() => expect(writeText).toHaveBeenCalledWith(`http://localhost:3000/chat/wf_1#token=${TOKEN}`));
-    expect(await screen.findByText('Copied')).toBeTruthy();
+    const copied = await screen.findByText('Copied');
+    // Spaced from its button and the next label (styles.css `.copy-status`).
+    expect(copied.classList.contains('copy-status')).toBe(true);
+    expect(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../styles.css'), 'utf8')).toMatch(/\.copy-status:not\(:empty\) \{ margin: 0 0\.75rem 0 0\.5rem; \}/);
 
     fireEvent.click(screen.getByTestId('issued-link-done'));
     expect(screen.queryByTestId('issued-link')).toBeNull();

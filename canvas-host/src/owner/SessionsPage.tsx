@@ -1,13 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
-import { chatSessionsApi } from '../api/endpoints';
+import { chatSessionsApi, workflowsApi } from '../api/endpoints';
 import type { ChatSessionInfo } from '../api/types';
+import { paths } from '../routes';
+import { Link } from '../router';
 import { ConfirmButton, ErrorAlert, formatDate, Loading } from '../ui/components';
+import { browserDeviceId, deviceLabel } from './device';
 
 /** The owner's chat sessions (canvas bubble tokens): revoke one, or sign out every device at once. */
 export function SessionsPage() {
   const [sessions, setSessions] = useState<ChatSessionInfo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState('');
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [thisDevice] = useState(() => browserDeviceId());
 
   const load = useCallback(async () => {
     setError(null);
@@ -20,6 +25,17 @@ export function SessionsPage() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Workflow names for the list (ids of deleted workflows stay as they are).
+  useEffect(() => {
+    let active = true;
+    workflowsApi.list().then(
+      (page) => active && setNames(Object.fromEntries(page.data.map((workflow) => [workflow.id, workflow.name]))),
+      () => {},
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
 
   const act = async (action: () => Promise<void>, done: string) => {
     setMessage('');
@@ -69,9 +85,13 @@ export function SessionsPage() {
           <tbody>
             {sessions.map((session) => (
               <tr key={session.id} data-testid="session-row">
-                <td>{session.deviceId}</td>
+                <td title={session.deviceId}>{deviceLabel(session, thisDevice)}</td>
                 <td>
-                  <code>{session.workflowId}</code>
+                  {names[session.workflowId] ? (
+                    <Link to={paths.workflow(session.workflowId)}>{names[session.workflowId]}</Link>
+                  ) : (
+                    <span className="muted">Deleted or unknown workflow</span>
+                  )}
                 </td>
                 <td>{formatDate(session.createdAt)}</td>
                 <td>{formatDate(session.lastUsedAt)}</td>
@@ -79,7 +99,7 @@ export function SessionsPage() {
                 <td>
                   {!session.revokedAt && (
                     <button type="button" onClick={() => void act(() => chatSessionsApi.revoke(session.id), 'Signed out.')}>
-                      Sign out<span className="sr-only"> {session.deviceId}</span>
+                      Sign out<span className="sr-only"> {deviceLabel(session, thisDevice)}</span>
                     </button>
                   )}
                 </td>

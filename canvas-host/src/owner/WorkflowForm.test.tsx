@@ -71,4 +71,17 @@ describe('WorkflowForm', () => {
     expect(name.getAttribute('aria-invalid')).toBe('true');
     expect(document.getElementById(name.getAttribute('aria-describedby')!.split(' ').at(-1)!)?.textContent).toBe('name is taken');
   });
+
+  it('says where the API key comes from (the server environment variable of the chosen provider)', () => {
+    render(<WorkflowForm initial={{ ...emptyWorkflowForm, runnerKind: 'openai' }} submitLabel="Save" onSubmit={vi.fn()} />);
+    const provider = screen.getByLabelText('Provider');
+    const hint = () => document.getElementById(provider.getAttribute('aria-describedby')!.split(' ')[0]!)?.textContent ?? '';
+    expect(hint()).toContain('OPENAI_API_KEY');
+    fireEvent.change(provider, { target: { value: 'gemini' } });
+    expect(hint()).toContain('GEMINI_API_KEY');
+    fireEvent.change(provider, { target: { value: 'compatible' } });
+    expect(hint()).toContain('OPENAI_COMPATIBLE_API_KEY');
+    expect(screen.getByText(/own share page is always allowed/)).toBeTruthy();
+  });
 });
+

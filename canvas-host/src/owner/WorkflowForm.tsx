@@ -141,6 +141,20 @@ export function parseHeaders(text: string): Record<string, string> {
   return headers;
 }
 
+/** Where the model's API key comes from: the server's environment, never this form (so it is never in the browser). */
+export const API_KEY_VARIABLES: Record<RunnerProvider, string> = {
+  openai: 'OPENAI_API_KEY',
+  gemini: 'GEMINI_API_KEY',
+  compatible: 'OPENAI_COMPATIBLE_API_KEY',
+};
+
+export function apiKeyHint(provider: RunnerProvider): string {
+  const variable = API_KEY_VARIABLES[provider];
+  return provider === 'compatible'
+    ? `The API key, if your server needs one, comes from the Parley server's environment variable ${variable}, not from this form.`
+    : `The API key comes from the Parley server's environment variable ${variable}, not from this form. Without it, chats answer that the assistant is not available.`;
+}
+
 export interface WorkflowFormProps {
   initial: WorkflowFormState;
   submitLabel: string;
@@ -227,7 +241,7 @@ export function WorkflowForm({ initial, submitLabel, onSubmit, workflowId }: Wor
         )}
         {state.runnerKind !== 'echo' && state.runnerKind !== 'webhook' && (
           <div className="stack">
-            <Field label="Provider" errors={server['runner.provider']}>
+            <Field label="Provider" hint={apiKeyHint(state.provider)} errors={server['runner.provider']}>
               {(props) => (
                 <select {...props} value={state.provider} onChange={(e) => set('provider', e.target.value as RunnerProvider)}>
                   <option value="openai">OpenAI</option>
@@ -269,7 +283,7 @@ export function WorkflowForm({ initial, submitLabel, onSubmit, workflowId }: Wor
       </fieldset>
       <Field
         label="Allowed origins"
-        hint="Sites that may embed this chat, one per line (https://app.example.com). Empty: the server's default list."
+        hint="Sites that may embed this chat, one per line (https://app.example.com). Empty: the server's default list. Parley's own share page is always allowed."
         errors={originErrors ?? server.allowedOrigins}
       >
         {(props) => <textarea {...props} rows={3} value={state.allowedOrigins} onChange={(e) => set('allowedOrigins', e.target.value)} />}

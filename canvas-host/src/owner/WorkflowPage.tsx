@@ -68,6 +68,11 @@ export function NewWorkflowPage() {
 export function WorkflowPage({ workflowId }: { workflowId: string }) {
   const { workflow, setWorkflow, error, reload } = useWorkflow(workflowId);
   const [deleteError, setDeleteError] = useState<unknown>(null);
+  // Once known, the workflow's name titles the page (the owner app's generic title comes first).
+  const name = workflow?.name;
+  useEffect(() => {
+    if (name) document.title = `${name} · Parley`;
+  }, [name]);
 
   if (error instanceof ApiError && error.status === 404) return <NotFoundWorkflow />;
   if (error !== null) return <ErrorAlert error={error} onRetry={() => void reload()} />;

@@ -62,7 +62,8 @@ describe('PublicChatPage', () => {
     expect(remote.loader).toHaveBeenCalledWith('http://localhost:3000/widget/mf-manifest.json', 1);
     // The token never travels in a URL.
     expect(api.calls.every((call) => !call.url.href.includes('pub_secret'))).toBe(true);
-    expect(sessionStorage.length).toBe(0);
+    // Kept in this tab only, for a reload (docs/adr/0005-share-token-per-tab.md).
+    expect(sessionStorage.getItem(`parley.shareToken.${WF}`)).toBe('pub_secret');
   });
 
   it('shows the invalid-link screen without a token; with a token and a 404, lets the widget ask the gateway', async () => {
@@ -70,6 +71,8 @@ describe('PublicChatPage', () => {
     serve();
     const { unmount } = render(<PublicChatPage workflowId={WF} />);
     expect(await screen.findByTestId('public-invalid')).toBeTruthy();
+    // Headed with the workflow's name when it is public, not a generic "Chat".
+    expect(await screen.findByRole('heading', { level: 1, name: 'Support bot' })).toBeTruthy();
     unmount();
 
     window.history.replaceState(null, '', `/chat/${WF}#token=pub_x`);
@@ -83,7 +86,7 @@ describe('PublicChatPage', () => {
     expect(screen.queryByTestId('public-invalid')).toBeNull();
   });
 
-  it('asks for sign-in when required, parking the token for the round trip', async () => {
+  it('asks for sign-in when required, the token kept in the tab for the round trip', async () => {
     window.history.replaceState(null, '', `/chat/${WF}#token=pub_login`);
     serve({
       [`GET /api/workflows/${WF}/public`]: () => ({ json: { id: WF, name: 'Members only', requireLogin: true } }),
@@ -131,5 +134,32 @@ describe('PublicChatPage', () => {
     up = true;
     fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(screen.getByRole('heading', { level: 1, name: 'Back' })).toBeTruthy());
+  });
+
+  it('a reload in the same tab keeps the chat (the token kept in sessionStorage)', async () => {
+    window.history.replaceState(null, '', `/chat/${WF}#token=pub_reload`);
+    serve();
+    const first = render(<PublicChatPage workflowId={WF} loadOptions={fakeRemote().loadOptions} />);
+    await screen.findByTestId('fake-widget');
+    first.unmount();
+    forgetShareToken(); // a reload starts with empty module memory
+    expect(window.location.hash).toBe('');
+    const remote = fakeRemote();
+    render(<PublicChatPage workflowId={WF} loadOptions={remote.loadOptions} />);
+    expect(await screen.findByTestId('fake-widget')).toBeTruthy();
+    expect(remote.mounted.at(-1)!.auth).toEqual({ kind: 'publishToken', token: 'pub_reload' });
+  });
+
+  it('takes a new link pasted into the same tab (hashchange), strips it and starts over', async () => {
+    window.history.replaceState(null, '', `/chat/${WF}#token=pub_first`);
+    serve();
+    const remote = fakeRemote();
+    render(<PublicChatPage workflowId={WF} loadOptions={remote.loadOptions} />);
+    await screen.findByTestId('fake-widget');
+    window.history.replaceState(null, '', `/chat/${WF}#token=pub_second`);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(remote.mounted.at(-1)!.auth).toEqual({ kind: 'publishToken', token: 'pub_second' }));
+    expect(window.location.hash).toBe('');
+    expect(sessionStorage.getItem(`parley.shareToken.${WF}`)).toBe('pub_second');
   });
 });

@@ -6,7 +6,7 @@ import { manifestUrlOf, useRuntimeConfig } from '../config/runtimeConfig';
 import type { LoadWidgetOptions } from '../remote/loadWidget';
 import { RemoteChatWidget } from '../remote/RemoteChatWidget';
 import type { WidgetAuth } from '../remote/widgetContract';
-import { captureShareToken, stashShareTokenForLogin } from './shareToken';
+import { captureShareToken } from './shareToken';
 
 export interface PublicChatPageProps {
   workflowId: string;
@@ -34,18 +34,45 @@ type PageState =
  */
 export default function PublicChatPage({ workflowId, loadOptions }: PublicChatPageProps) {
   // Idempotent, so React StrictMode's double render cannot lose the token.
-  const [token] = useState(() => captureShareToken(workflowId));
+  const [token, setToken] = useState(() => captureShareToken(workflowId));
   const [state, setState] = useState<PageState>(token ? { status: 'loading' } : { status: 'invalid' });
   const [attempt, setAttempt] = useState(0);
+  /** The workflow's name once known, also for the error screens. */
+  const [knownName, setKnownName] = useState<string | null>(null);
   const runtime = useRuntimeConfig();
 
+  // A new link pasted into the same tab only changes the fragment: take its token, strip it, start over.
   useEffect(() => {
-    if (!token) return;
+    const onHashChange = () => {
+      if (!/(?:^#|&)token=/.test(window.location.hash) && !new URLSearchParams(window.location.search).has('token')) return;
+      const next = captureShareToken(workflowId);
+      if (next) {
+        setToken(next);
+        setState({ status: 'loading' });
+        setAttempt((n) => n + 1);
+      }
+    };
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
+  }, [workflowId]);
+
+  useEffect(() => {
     let active = true;
+    if (!token) {
+      // No link to use, but the page can still say which chat this is (published workflows only).
+      publishApi.publicInfo(workflowId).then(
+        (workflow) => active && setKnownName(workflow.name),
+        () => {},
+      );
+      return () => {
+        active = false;
+      };
+    }
     setState({ status: 'loading' });
     (async () => {
       try {
         const workflow = await publishApi.publicInfo(workflowId);
+        if (active) setKnownName(workflow.name);
         let needsLogin = false;
         if (workflow.requireLogin) {
           // Unknown session state (an older server): let the widget's `login_required` handling decide.
@@ -62,19 +89,15 @@ export default function PublicChatPage({ workflowId, loadOptions }: PublicChatPa
     };
   }, [token, workflowId, attempt]);
 
-  const name = state.status === 'ready' || state.status === 'login' ? state.workflow.name : null;
+  const name = state.status === 'ready' || state.status === 'login' ? state.workflow.name : knownName;
   useEffect(() => {
-    document.title = name ? `${name} · Parley` : 'Parley chat';
+    document.title = name ? `${name} · Parley` : 'Chat · Parley';
   }, [name]);
 
-  /** OIDC leaves the page: park the token for the way back, then go. */
-  const signIn = useCallback(
-    (loginUrl: string) => {
-      if (token) stashShareTokenForLogin(workflowId, token);
-      window.location.assign(loginUrl);
-    },
-    [token, workflowId],
-  );
+  /** OIDC leaves the page; the token stays in this tab's storage for the way back (shareToken.ts). */
+  const signIn = useCallback((loginUrl: string) => {
+    window.location.assign(loginUrl);
+  }, []);
 
   const auth = useMemo<WidgetAuth | null>(() => (token ? { kind: 'publishToken', token } : null), [token]);
 
@@ -129,6 +152,7 @@ export default function PublicChatPage({ workflowId, loadOptions }: PublicChatPa
   } else if (auth) {
     body = (
       <RemoteChatWidget
+        key={token ?? ''}
         manifestUrl={manifestUrlOf(runtime.config)}
         apiBaseUrl={window.location.origin}
         workflowId={workflowId}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { captureShareToken, forgetShareToken, stashShareTokenForLogin } from './shareToken';
+import { captureShareToken, forgetShareToken, shareTokenStorageKey } from './shareToken';
 
 function page(href: string) {
   const location = { href };
@@ -55,13 +55,27 @@ describe('captureShareToken', () => {
     expect(history.replaceState).toHaveBeenCalledTimes(1);
   });
 
-  it('returns the token parked for a sign-in round trip once, then forgets it', () => {
+  it('keeps the token in this tab, so a reload (a fresh module) still has it', () => {
     const storage = memoryStorage();
-    stashShareTokenForLogin('wf_1', 'pub_parked', storage);
-    const { location, history } = page('https://parley.test/chat/wf_1');
-    expect(captureShareToken('wf_1', location, history, storage)).toBe('pub_parked');
-    expect(storage.map.size).toBe(0);
-    expect(history.replaceState).not.toHaveBeenCalled();
+    const first = page('https://parley.test/chat/wf_1#token=pub_kept');
+    expect(captureShareToken('wf_1', first.location, first.history, storage)).toBe('pub_kept');
+    expect(storage.map.get(shareTokenStorageKey('wf_1'))).toBe('pub_kept');
+
+    forgetShareToken(); // what a reload does to the module's memory
+    const reloaded = page('https://parley.test/chat/wf_1');
+    expect(captureShareToken('wf_1', reloaded.location, reloaded.history, storage)).toBe('pub_kept');
+    expect(reloaded.history.replaceState).not.toHaveBeenCalled();
+    expect(captureShareToken('wf_other', reloaded.location, reloaded.history, storage)).toBeNull();
+  });
+
+  it('a token in the URL replaces the kept one (a new link pasted into the same tab)', () => {
+    const storage = memoryStorage();
+    const first = page('https://parley.test/chat/wf_1#token=pub_old');
+    captureShareToken('wf_1', first.location, first.history, storage);
+    const pasted = page('https://parley.test/chat/wf_1#token=pub_new');
+    expect(captureShareToken('wf_1', pasted.location, pasted.history, storage)).toBe('pub_new');
+    expect(pasted.location.href).toBe('https://parley.test/chat/wf_1');
+    expect(storage.map.get(shareTokenStorageKey('wf_1'))).toBe('pub_new');
   });
 
   it('returns null without a token', () => {

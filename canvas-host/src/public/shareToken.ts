@@ -1,12 +1,14 @@
 /**
  * The share-link token (`pub_…`) lives in the URL fragment (`/chat/<id>#token=…`, or `?token=` as a fallback). It
- * is moved into memory and removed from the address bar at once, so it is not left in history, bookmarks, screen
- * shares or Referer headers (ARCHITECTURE.md §3). `public/share-link.js` does that before the app has even loaded
- * and hands the token over in `window.__parleyShareLink`; this module takes it from there (or reads the URL itself
- * when that script did not run, e.g. in tests).
+ * is removed from the address bar at once, so it is not left in history, bookmarks, screen shares or Referer headers
+ * (ARCHITECTURE.md §3). `public/share-link.js` does that before the app has even loaded and hands the token over in
+ * `window.__parleyShareLink`; this module takes it from there (or reads the URL itself when that script did not run,
+ * e.g. in tests, or when a new link is pasted into the same tab — a `hashchange`).
  *
- * The one exception is a sign-in round trip: OIDC leaves the page, so the token is parked in `sessionStorage`
- * (this tab only) right before the redirect and taken back, and deleted, when the page loads again.
+ * The token is then kept in this tab's `sessionStorage` (docs/adr/0005-share-token-per-tab.md), so a reload or an
+ * OpenID Connect sign-in round trip in the same tab keeps the chat. It never goes into a URL the server sees, a cookie
+ * or a log; the server still checks it on every request, so rotating or revoking the link ends the chat at the next
+ * request. Closing the tab forgets it.
  */
 
 let held: { workflowId: string; token: string } | null = null;
@@ -18,21 +20,24 @@ declare global {
   }
 }
 
-const stashKey = (workflowId: string) => `parley.shareToken.${workflowId}`;
+export const shareTokenStorageKey = (workflowId: string) => `parley.shareToken.${workflowId}`;
 
 export interface UrlLike {
   href: string;
 }
 
+type TabStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
 /**
  * Reads the token from the URL (fragment first), strips it from the address bar with `history.replaceState`, and
- * remembers it for this workflow. Idempotent: later calls return the remembered token.
+ * keeps it for this workflow in memory and in this tab's storage. Without one in the URL: the token held in memory,
+ * else the one this tab kept. A token in the URL always wins (a new link pasted into the same tab).
  */
 export function captureShareToken(
   workflowId: string,
   location: UrlLike = window.location,
   history: Pick<History, 'replaceState' | 'state'> = window.history,
-  storage: Pick<Storage, 'getItem' | 'removeItem'> | null = safeSessionStorage(),
+  storage: TabStorage | null = safeSessionStorage(),
 ): string | null {
   const url = new URL(location.href);
   const hash = new URLSearchParams(url.hash.replace(/^#/, ''));
@@ -44,36 +49,33 @@ export function captureShareToken(
     url.hash = rest ? `#${rest}` : '';
     history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
   }
-  if (fromUrl) {
-    held = { workflowId, token: fromUrl };
-    return fromUrl;
-  }
+  if (fromUrl) return keep(workflowId, fromUrl, storage);
+
   const early = typeof window === 'undefined' ? undefined : window.__parleyShareLink;
   if (early) {
     delete window.__parleyShareLink;
-    if (early.workflowId === workflowId) held = { workflowId, token: early.token };
+    if (early.workflowId === workflowId) return keep(workflowId, early.token, storage);
   }
   if (held?.workflowId === workflowId) return held.token;
 
-  const stashed = storage?.getItem(stashKey(workflowId)) ?? null;
-  if (stashed) {
-    storage?.removeItem(stashKey(workflowId));
-    held = { workflowId, token: stashed };
+  let kept: string | null = null;
+  try {
+    kept = storage?.getItem(shareTokenStorageKey(workflowId)) ?? null;
+  } catch {
+    kept = null;
   }
-  return stashed;
+  if (kept) held = { workflowId, token: kept };
+  return kept;
 }
 
-/** Parks the token for the sign-in redirect (see the module comment). */
-export function stashShareTokenForLogin(
-  workflowId: string,
-  token: string,
-  storage: Pick<Storage, 'setItem'> | null = safeSessionStorage(),
-): void {
+function keep(workflowId: string, token: string, storage: TabStorage | null): string {
+  held = { workflowId, token };
   try {
-    storage?.setItem(stashKey(workflowId), token);
+    storage?.setItem(shareTokenStorageKey(workflowId), token);
   } catch {
-    // Storage refused: the visitor will need the link again after signing in.
+    // Storage refused: the token lives in memory only, and a reload needs the link again.
   }
+  return token;
 }
 
 /** Test seam. */

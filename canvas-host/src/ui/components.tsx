@@ -46,7 +46,7 @@ export function CopyButton({ value, label, testId }: { value: string; label: str
       <button type="button" onClick={() => void copy()} data-testid={testId}>
         {label}
       </button>
-      <span role="status" className="muted">
+      <span role="status" className="muted copy-status">
         {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed — select the text and copy it' : ''}
       </span>
     </>

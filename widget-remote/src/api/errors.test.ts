@@ -63,7 +63,7 @@ describe('describeError', () => {
     ['publish_token_rotated', 401, 'link_rotated', 'This link was replaced — ask the owner for the new link'],
     ['workflow_not_published', 403, 'offline', 'This chat is offline'],
     ['workflow_mismatch', 403, 'unavailable', 'This chat is not available here'],
-    ['origin_not_allowed', 403, 'unavailable', 'This chat is not available here'],
+    ['origin_not_allowed', 403, 'unavailable', 'This chat is not available on this site'],
   ])('%s is a fatal screen', (code, status, kind, title) => {
     expect(describeError(info(status, code), publicCtx)).toMatchObject({ kind, title, fatal: true, code });
   });

@@ -157,8 +157,15 @@ export function describeError(
         ...(loginUrl ? { loginUrl } : {}),
       };
     }
-    case 'workflow_mismatch':
     case 'origin_not_allowed':
+      return {
+        ...base,
+        kind: 'unavailable',
+        fatal: true,
+        title: 'This chat is not available on this site',
+        message: 'The owner has not allowed this chat on this website.',
+      };
+    case 'workflow_mismatch':
     case 'feature_disabled':
       return {
         ...base,

@@ -52,4 +52,5 @@ display:flex;flex-direction:column;gap:8px;height:100%;min-height:320px;box-sizi
 .parley-widget .pw-w-badge{border:1px solid var(--pw-line);border-radius:999px;padding:0 8px;align-self:flex-start}
 .parley-widget .pw-w-image{max-width:100%;border-radius:8px}
 .parley-widget .pw-chatkit{display:block;flex:1;min-height:0;width:100%}
+@media (pointer:coarse){.parley-widget button{min-height:44px;min-width:44px}.parley-widget .pw-composer textarea{min-height:44px}}
 `;

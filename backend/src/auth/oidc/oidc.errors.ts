@@ -16,7 +16,7 @@ export class OidcStateMismatchError extends DomainError {
 
 /** 401: the provider refused the sign-in or its answer failed verification. The reason is logged, not returned. */
 export class OidcLoginFailedError extends DomainError {
-  constructor(message = 'Sign-in with the identity provider failed; start again.', details?: { error: string }) {
+  constructor(message = 'Sign-in with the identity provider failed; start again.', details?: { error?: string; returnTo?: string }) {
     super('oidc_login_failed', message, details);
   }
 }

@@ -14,6 +14,7 @@ import {
   OidcAccountUnverifiedError,
   OidcDisabledError,
   OidcEmailUnverifiedError,
+  OidcLoginFailedError,
   OidcStateMismatchError,
 } from './oidc.errors';
 import { OidcProviderClient } from './oidc-provider.client';
@@ -81,7 +82,14 @@ export class OidcService {
     const state = new URLSearchParams(query).get('state');
     // Login CSRF: a callback carrying someone else's code never matches this browser's state.
     if (!state || !sameString(state, tx.state)) throw new OidcStateMismatchError();
-    const identity = await this.provider.identify(query, tx);
+    let identity: OidcIdentity;
+    try {
+      identity = await this.provider.identify(query, tx);
+    } catch (err) {
+      // A visitor who cancelled (or whose provider failed) should find the way back to the page they came from.
+      if (err instanceof OidcLoginFailedError && tx.purpose === 'session') throw new OidcLoginFailedError(err.message, { ...err.details, returnTo: tx.returnTo });
+      throw err;
+    }
     return { purpose: tx.purpose, returnTo: tx.returnTo, identity, ...(tx.linkUserId ? { linkUserId: tx.linkUserId } : {}) };
   }
 

@@ -1,4 +1,4 @@
-import { ECHO_WIDGET, EchoRunner } from './echo-runner';
+import { ECHO_WIDGET, EchoRunner, titleFrom } from './echo-runner';
 import { IdGenerator } from './ids';
 import { MemoryChatStore } from './memory-store';
 import type { ThreadItem, ThreadMetadata, ThreadStreamEvent, UserMessageContent, UserMessageItem, WidgetItem } from './types';
@@ -82,11 +82,17 @@ describe('EchoRunner', () => {
     expect(thread.title).toBe('Summarise for me');
   });
 
-  it('titles with the first 40 code points, never splitting a surrogate pair', async () => {
+  it('titles with at most 40 code points, never splitting a surrogate pair, with an ellipsis when cut', async () => {
     const text = `${'😀'.repeat(39)}ab`;
     await respond(userMessage(text));
     expect(Array.from(thread.title ?? '')).toHaveLength(40);
-    expect(thread.title).toBe(`${'😀'.repeat(39)}a`);
+    expect(thread.title).toBe(`${'😀'.repeat(39)}…`);
+  });
+
+  it('cuts a long title at a word, never mid-word', () => {
+    expect(titleFrom('How do I change the delivery address of my order?')).toBe('How do I change the delivery address of…');
+    expect(titleFrom(`https://example.com/${'x'.repeat(60)}`)).toHaveLength(40);
+    expect(Array.from(titleFrom('a'.repeat(39) + ' tail and more'))).toHaveLength(40);
   });
 
   it('replaces an empty title but never overwrites one', async () => {

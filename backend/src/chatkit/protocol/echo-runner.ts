@@ -31,6 +31,21 @@ export const ECHO_WIDGET: WidgetRoot = {
 /** Title length the echo runner derives from the first message, in code points. */
 export const ECHO_TITLE_LENGTH = 40;
 
+/**
+ * A thread title from the first message: at most {@link ECHO_TITLE_LENGTH} code points
+ * (never splitting a surrogate pair), cut at the last word boundary that fits and ended with "…" when shortened.
+ */
+export function titleFrom(text: string, max: number = ECHO_TITLE_LENGTH): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  const head = chars.slice(0, max - 1);
+  const atBoundary = /\s/.test(chars[max - 1]);
+  const lastSpace = head.findLastIndex((c) => /\s/.test(c));
+  // A single very long word (a URL, a code) is cut where it must be.
+  const cut = atBoundary ? head : lastSpace >= max / 2 ? head.slice(0, lastSpace) : head;
+  return `${cut.join('').replace(/[\s.,;:!?-]+$/, '')}…`;
+}
+
 /** Options of `EchoRunner`. */
 export interface EchoRunnerOptions<Ctx> {
   /** Read to find the newest visible item when continuing after a tool output or answers. */
@@ -64,7 +79,7 @@ export class EchoRunner<Ctx> implements Runner<Ctx> {
     const text = textOf(userMessage);
     yield* this.answer(thread, text);
     // After every row, `/error` included; the processor turns the change into `thread.updated`.
-    if (!thread.title) thread.title = Array.from(text).slice(0, ECHO_TITLE_LENGTH).join('');
+    if (!thread.title) thread.title = titleFrom(text);
   }
 
   /** `Action: <type> <JSON(payload)>`; a missing payload is `null`. */

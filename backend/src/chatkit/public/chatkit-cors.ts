@@ -18,8 +18,14 @@ export function isChatKitCorsRoute(req: { path: string }): boolean {
   return path === '/api/chatkit' || path.startsWith('/api/chatkit/uploads/');
 }
 
+/** `GET /api/config`: public runtime configuration, readable from any origin. */
+export function isPublicConfigRoute(req: { path: string }): boolean {
+  const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+  return path === '/api/config';
+}
+
 /**
- * CORS for every route (ARCHITECTURE §9). Elsewhere: the global allowlist (`CORS_ORIGINS`).
+ * CORS for every route (ARCHITECTURE §9). `/api/config`: any origin, no credentials. Elsewhere: the global allowlist (`CORS_ORIGINS`).
  * On the ChatKit routes: a preflight is answered for any origin; a real request gets
  * `Access-Control-Allow-Origin` from the global allowlist here, and the public-access verifier
  * then overrides it with the workflow's `allowedOrigins` once the share link names the workflow.
@@ -27,6 +33,10 @@ export function isChatKitCorsRoute(req: { path: string }): boolean {
 export function corsOptionsFor(req: Request, globalOrigins: ReadonlySet<string>): CorsOptions {
   const origin = req.headers.origin;
   const globallyAllowed = origin !== undefined && globalOrigins.has(origin);
+  if (isPublicConfigRoute(req)) {
+    // Public, credential-free runtime configuration that embeds on any site read.
+    return { origin: '*', credentials: false, methods: ['GET', 'HEAD'], exposedHeaders: EXPOSED_HEADERS, maxAge: MAX_AGE_SECONDS };
+  }
   if (!isChatKitCorsRoute(req)) {
     return { origin: globallyAllowed, credentials: true, exposedHeaders: EXPOSED_HEADERS, maxAge: MAX_AGE_SECONDS };
   }
@@ -38,8 +48,9 @@ export function corsOptionsFor(req: Request, globalOrigins: ReadonlySet<string>)
 }
 
 /**
- * The workflow's own allowlist decides a ChatKit response's CORS headers: set them for a listed
- * origin, remove whatever the global allowlist put there otherwise.
+ * The workflow's own allowlist decides a ChatKit response's CORS headers: with credentials for a
+ * listed origin; for any other origin, only enough to read the `origin_not_allowed` refusal that
+ * follows (no credentials). Callers throw that refusal right after for an unlisted origin.
  */
 export function applyWorkflowCors(req: Request, res: Response, allowedOrigins: readonly string[]): void {
   if (!allowedOrigins.length) return;
@@ -48,6 +59,13 @@ export function applyWorkflowCors(req: Request, res: Response, allowedOrigins: r
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
     res.setHeader('Access-Control-Expose-Headers', CHATKIT_EXPOSED_HEADERS.join(','));
+    res.vary('Origin');
+  } else if (typeof origin === 'string') {
+    // The refusal (`origin_not_allowed`) must be readable by the page, so the widget can say "not available on this
+    // site" instead of "cannot reach the chat service"; without credentials, and nothing but the error is answered.
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.removeHeader('Access-Control-Allow-Credentials');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(','));
     res.vary('Origin');
   } else {
     res.removeHeader('Access-Control-Allow-Origin');

@@ -31,8 +31,10 @@ export const VISITOR_RESPONSE_HEADER = 'X-Parley-Visitor';
  * 2. the share link, always against the database (ARCHITECTURE §9 verdict order):
  *    `publish_token_invalid`, `workflow_not_published`, `publish_token_rotated`, then the
  *    `X-Parley-Workflow` hint → `workflow_mismatch`;
- * 3. the workflow's `allowedOrigins` (when set): `Origin` missing or not listed → 403
- *    `origin_not_allowed`; the same list decides the CORS headers of the answer;
+ * 3. the workflow's `allowedOrigins` (when set; Parley's own public origin always counts as
+ *    listed): `Origin` missing or not listed → 403 `origin_not_allowed`, readable by the page
+ *    (CORS without credentials) so the widget can say so; the same list decides the CORS
+ *    headers of the answer;
  * 4. `requireLogin`: a valid `parley_oauth` session → an `oauth` principal (the OIDC subject, so
  *    history follows the person), none → 401 `login_required` with `details.loginUrl`;
  * 5. otherwise a `visitor`: the `X-Parley-Visitor` token when valid for this workflow, else a new
@@ -57,6 +59,10 @@ export class PublishTokenVerifier implements PrincipalVerifier {
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
+  private get ownOrigin(): string {
+    return new URL(this.app.publicBaseUrl).origin;
+  }
+
   hasCredential(req: Request): boolean {
     return req.headers[PUBLISH_TOKEN_HEADER] !== undefined;
   }
@@ -70,10 +76,12 @@ export class PublishTokenVerifier implements PrincipalVerifier {
     const hint = req.headers[WORKFLOW_HEADER];
     const { workflow, linkId } = await this.publish.verifyToken(token, hint === undefined ? undefined : String(hint).toLowerCase());
 
-    applyWorkflowCors(req, res, workflow.allowedOrigins);
-    if (workflow.allowedOrigins.length) {
+    // Parley's own public origin (the share page `/chat/:id`) is always allowed, listed or not.
+    const allowedOrigins = workflow.allowedOrigins.length ? [...workflow.allowedOrigins, this.ownOrigin] : [];
+    applyWorkflowCors(req, res, allowedOrigins);
+    if (allowedOrigins.length) {
       const origin = req.headers.origin;
-      if (typeof origin !== 'string' || !workflow.allowedOrigins.includes(origin)) throw new OriginNotAllowedError();
+      if (typeof origin !== 'string' || !allowedOrigins.includes(origin)) throw new OriginNotAllowedError();
     }
 
     if (workflow.requireLogin) return this.signedIn(req, workflow, linkId);

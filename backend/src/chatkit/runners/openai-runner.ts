@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, toFile
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { DomainError } from '../../common/errors/domain-error';
 import { ChatKitCustomStreamError, ChatKitInvalidRequestError, ChatKitNotSupportedError } from '../protocol/errors';
-import { ECHO_TITLE_LENGTH } from '../protocol/echo-runner';
+import { titleFrom } from '../protocol/echo-runner';
 import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../protocol/ids';
 import type { Runner } from '../protocol/runner';
 import type { ChatStore } from '../protocol/store';
@@ -72,7 +72,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       yield* this.complete(thread, messages, signal);
     } finally {
       // Like the echo runner: after every answer, failed ones included.
-      if (userMessage && !thread.title) thread.title = Array.from(textOf(userMessage)).slice(0, ECHO_TITLE_LENGTH).join('');
+      if (userMessage && !thread.title) thread.title = titleFrom(textOf(userMessage));
     }
   }
 

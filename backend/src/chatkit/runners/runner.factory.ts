@@ -24,6 +24,12 @@ const WEBHOOK_EXCHANGE_MAX_MS = 300_000;
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
 
+/** Who will read a configuration problem: the workflow's owner (canvas chat) or anyone else. */
+export type RunnerAudience = 'owner' | 'public';
+
+/** What public visitors see for a provider the server cannot use: no configuration details. */
+export const PUBLIC_UNAVAILABLE = 'This chat is not available right now. Please try again later.';
+
 /** At most this many SDK clients are kept (one per endpoint + key); compatible base URLs are owner-chosen. */
 const MAX_CLIENTS = 64;
 
@@ -48,18 +54,22 @@ export class RunnerFactory {
     private readonly webhookDefinitions: WebhookDefinitions,
   ) {}
 
-  /** The runner for `definition`, reading history from `store`, with its latency and errors measured. */
-  create(definition: RunnerDefinition, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store), definition.provider, this.metrics);
+  /**
+   * The runner for `definition`, reading history from `store`, with its latency and errors measured. `audience`
+   * decides what a misconfigured provider says: the owner learns which server variable is missing, public visitors
+   * only that the chat is not available right now (no configuration details).
+   */
+  create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
+    if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
     if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics);
-    if (definition.kind === 'agent') return measuredRunner(this.agent(definition, store), 'agent', this.metrics);
+    if (definition.kind === 'agent') return measuredRunner(this.agent(definition, store, audience), 'agent', this.metrics);
     return measuredRunner(this.echo(store), 'echo', this.metrics);
   }
 
-  private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+  private agent(definition: Extract<RunnerDefinition, { kind: 'agent' }>, store: ChatStore<ChatContext>, audience: RunnerAudience): Runner<ChatContext> {
+    const endpoint = this.endpointFor(definition.provider, definition.baseUrl, audience);
     // Dictation works as for an `openai` runner of the same provider.
-    const speech = this.model({ kind: 'openai', provider: definition.provider, model: definition.model, baseUrl: definition.baseUrl }, store) as OpenAIRunner<ChatContext>;
+    const speech = this.model({ kind: 'openai', provider: definition.provider, model: definition.model, baseUrl: definition.baseUrl }, store, audience) as OpenAIRunner<ChatContext>;
     return new AgentRunner({
       definition,
       transcribe: (audio) => speech.transcribe(audio),
@@ -71,8 +81,8 @@ export class RunnerFactory {
     });
   }
 
-  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
-    const endpoint = this.endpointOf(definition.provider, definition.baseUrl);
+  private model(definition: Extract<RunnerDefinition, { kind: 'openai' }>, store: ChatStore<ChatContext>, audience: RunnerAudience): Runner<ChatContext> {
+    const endpoint = this.endpointFor(definition.provider, definition.baseUrl, audience);
     return new OpenAIRunner<ChatContext>({
       provider: definition.provider,
       model: definition.model,
@@ -110,13 +120,19 @@ export class RunnerFactory {
     return runner;
   }
 
+  /** The provider endpoint, or why there is none, worded for `audience` (public visitors get no configuration details). */
+  private endpointFor(provider: OpenAIProvider, workflowBaseUrl: string | undefined, audience: RunnerAudience): { client: OpenAI } | { reason: string } {
+    const endpoint = this.endpointOf(provider, workflowBaseUrl);
+    return 'reason' in endpoint && audience === 'public' ? { reason: PUBLIC_UNAVAILABLE } : endpoint;
+  }
+
   private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
     switch (provider) {
       case 'openai':
-        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key configured.' };
+        if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key (set OPENAI_API_KEY in its environment).' };
         return { client: this.client(this.config.openaiBaseUrl, this.config.openaiApiKey) };
       case 'gemini':
-        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key configured.' };
+        if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key (set GEMINI_API_KEY in its environment).' };
         return { client: this.client(this.config.geminiBaseUrl, this.config.geminiApiKey) };
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };

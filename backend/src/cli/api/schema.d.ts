@@ -942,7 +942,7 @@ export interface components {
         };
         AuditEventDto: {
             /** @enum {string} */
-            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "workflow.server_key_created" | "workflow.server_key_revoked" | "workflow.host_session_revoked" | "workflow.webhook_secret_rotated" | "agent.tool_call.approved" | "agent.tool_call.denied";
+            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.allowed_origins_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "workflow.server_key_created" | "workflow.server_key_revoked" | "workflow.host_session_revoked" | "workflow.webhook_secret_rotated" | "agent.tool_call.approved" | "agent.tool_call.denied";
             actor: components["schemas"]["AuditActorDto"];
             /** Format: uuid */
             id: string;
@@ -1548,8 +1548,8 @@ export interface components {
             /** @enum {string} */
             principalKind: "user" | "visitor" | "oauth" | "host";
             /**
-             * @description Masked principal id: enough to tell people apart, not to impersonate them; host-app users are labelled with the host's name, email and id
-             * @example vis_…9f3a
+             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; host-app users as the app named them (`Ada <ada@example.com> (user_42)`); else a masked id
+             * @example Visitor #3
              */
             principalLabel: string;
             title: string | null;
@@ -1580,8 +1580,8 @@ export interface components {
             /** @enum {string} */
             principalKind: "user" | "visitor" | "oauth" | "host";
             /**
-             * @description Masked principal id: enough to tell people apart, not to impersonate them; host-app users are labelled with the host's name, email and id
-             * @example vis_…9f3a
+             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; host-app users as the app named them (`Ada <ada@example.com> (user_42)`); else a masked id
+             * @example Visitor #3
              */
             principalLabel: string;
             title: string | null;

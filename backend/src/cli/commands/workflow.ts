@@ -462,6 +462,13 @@ function describe(wf: Workflow): string {
     ['Last rotation', wf.isPublic && !wf.publishTokenRotatedAt ? 'never' : when(wf.publishTokenRotatedAt)],
     ['Share URL', wf.shareUrl ? `${wf.shareUrl} (token not shown; \`parley workflow rotate-token\` issues a new one)` : '-'],
     ['Runner', runner],
+    ...(wf.runner.kind === 'echo'
+      ? []
+      : ([
+          ['Base URL', wf.runner.baseUrl ?? '(provider default)'],
+          ['Temperature', wf.runner.temperature === undefined ? '(provider default)' : String(wf.runner.temperature)],
+          ['Instructions', wf.runner.instructions ? indentLines(wf.runner.instructions) : '-'],
+        ] as [string, string][])),
     [
       'Published version',
       wf.publishedVersion === null ? '-' : `${wf.publishedVersion}${wf.draftDiffers ? ' (the draft differs: `parley workflow publish-draft` publishes it)' : ' (equals the draft)'}`,
@@ -477,6 +484,14 @@ function describe(wf: Workflow): string {
 function printLink(out: Output, link: IssuedLink, headline: string): void {
   out.result(link, () => `${headline}\n\n${fields([['Share link', link.shareUrl], ['Token', link.publishToken]])}`);
   out.warn('the token and the share link are shown only this once; store them now. `parley workflow show` will not print them again.');
+}
+
+/** Where `describe`'s values start: after its longest label ("Published version:") and two spaces. */
+const SHOW_VALUE_COLUMN = 'Published version:'.length + 2;
+
+/** Multi-line values (instructions) line up under their label: `fields` puts values after the longest label + ": ". */
+function indentLines(text: string): string {
+  return text.replace(/\r?\n/g, `\n${' '.repeat(SHOW_VALUE_COLUMN)}`);
 }
 
 function parseMaxSteps(value: string): number {

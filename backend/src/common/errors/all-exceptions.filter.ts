@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { browserErrorPage, wantsErrorPage } from './browser-error-page';
 import { DomainError, ErrorDetails } from './domain-error';
 import { ErrorCode, statusOf } from './error-codes';
 import { bodyReadFailure } from '../http/body-errors';
@@ -42,6 +43,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(rendered.headers ?? {})) res.setHeader(name, value);
+    if (wantsErrorPage(req)) {
+      res.status(status).type('html').send(browserErrorPage({ code: rendered.code, message: rendered.message, requestId: requestIdOf(req, res), details: rendered.details }));
+      return;
+    }
     res.status(status).json({
       statusCode: status,
       code: rendered.code,

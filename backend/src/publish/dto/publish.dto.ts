@@ -46,6 +46,7 @@ export class AuditEventDto {
       'workflow.publish_rotated',
       'workflow.publish_revoked',
       'workflow.login_requirement_changed',
+      'workflow.allowed_origins_changed',
       'workflow.version_published',
       'workflow.version_rolled_back',
       'workflow.deleted',

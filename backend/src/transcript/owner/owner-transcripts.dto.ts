@@ -84,7 +84,7 @@ export class TranscriptSummaryDto {
   @ApiProperty({ example: 'thr_1a2b3c4d5e6f7a8b' }) id: string;
   @ApiProperty({ type: String, nullable: true }) title: string | null;
   @ApiProperty({ enum: PRINCIPAL_KINDS }) principalKind: TranscriptPrincipalKind;
-  @ApiProperty({ example: 'vis_…9f3a', description: 'Masked principal id: enough to tell people apart, not to impersonate them; host-app users are labelled with the host\'s name, email and id' })
+  @ApiProperty({ example: 'Visitor #3', description: 'Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; host-app users as the app named them (`Ada <ada@example.com> (user_42)`); else a masked id' })
   principalLabel: string;
   @ApiProperty({ type: () => HostUserLabelDto, nullable: true, description: 'Host-app end users (`principalKind` `host`): the host\'s id, email and name' })
   hostUser: HostUserLabelDto | null;

@@ -21,6 +21,8 @@ interface ThreadRow {
   item_count: number;
   positive: number;
   negative: number;
+  /** Signed-in people only: the email (else the name) of their latest OIDC session, when one is still stored. */
+  person: string | null;
 }
 
 export interface ExportRow {
@@ -56,6 +58,18 @@ export function principalLabelOf(kind: string, id: string, host?: { email: strin
   return parts.length > 1 ? parts.join(' ') : id;
 }
 
+/**
+ * Who wrote a conversation, as the owner reads it: "You" for the owner's own canvas chats, the email or name of a
+ * signed-in person (OpenID Connect, or a host app's user) when known, "Visitor #n" for anonymous visitors (numbered
+ * per workflow in order of their first conversation); otherwise a masked id.
+ */
+export function whoLabel(kind: string, id: string, extra: { visitorNumber?: string | number | null; person?: string | null } = {}): string {
+  if (kind === 'user' || kind === 'chat') return 'You';
+  if (kind === 'visitor' && extra.visitorNumber) return `Visitor #${extra.visitorNumber}`;
+  if (extra.person) return extra.person;
+  return maskPrincipal(kind, id);
+}
+
 /** Enough of a principal id to tell people apart in a list, never enough to act as them. */
 export function maskPrincipal(kind: string, id: string): string {
   const prefix = kind === 'visitor' ? 'vis_' : kind === 'oauth' ? 'sub_' : 'usr_';
@@ -73,6 +87,13 @@ export function textOf(item: Record<string, unknown>): string {
     .join('');
 }
 
+/** `t` is a signed-in person's thread (`issuer|subject`, issuers being URLs): the email, else the name, of their latest session (by the identity index). */
+const PERSON_SQL = `CASE WHEN t.principal_kind = 'oauth' THEN (
+    SELECT COALESCE(s.email, s.name) FROM oauth_sessions s
+     WHERE s.issuer = split_part(t.principal_id, '|', 1) AND s.subject = substr(t.principal_id, strpos(t.principal_id, '|') + 1)
+       AND COALESCE(s.email, s.name) IS NOT NULL
+     ORDER BY s.created_at DESC LIMIT 1) END`;
+
 const escapeLike = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -86,12 +107,35 @@ export class OwnerTranscriptsService {
     private readonly workflows: WorkflowsService,
   ) {}
 
-  private summary(row: ThreadRow): TranscriptSummaryDto {
+  /**
+   * "Visitor #n": 1 for the workflow's first visitor (by their first conversation), 2 for the next, … One pass over
+   * the workflow's visitor threads, for the visitors asked about (all of them when `visitorIds` is omitted).
+   */
+  private async visitorNumbers(workflowId: string, visitorIds?: string[]): Promise<Map<string, string>> {
+    if (visitorIds && visitorIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ principal_id: string; n: string }[]>(
+      `SELECT principal_id, n FROM (
+         SELECT principal_id, row_number() OVER (ORDER BY min(created_at), principal_id)::text AS n
+           FROM chat_threads WHERE workflow_id = $1 AND principal_kind = 'visitor' GROUP BY principal_id) numbered
+        ${visitorIds ? 'WHERE principal_id = ANY($2)' : ''}`,
+      visitorIds ? [workflowId, visitorIds] : [workflowId],
+    );
+    return new Map(rows.map((r) => [r.principal_id, r.n]));
+  }
+
+  private async numbersFor(workflowId: string, rows: { principal_kind: string; principal_id: string }[]): Promise<Map<string, string>> {
+    return this.visitorNumbers(workflowId, [...new Set(rows.filter((r) => r.principal_kind === 'visitor').map((r) => r.principal_id))]);
+  }
+
+  private summary(row: ThreadRow, numbers: Map<string, string>): TranscriptSummaryDto {
     return {
       id: row.id,
       title: row.title,
       principalKind: row.principal_kind,
-      principalLabel: principalLabelOf(row.principal_kind, row.principal_id, { email: row.host_email, name: row.host_name }),
+      principalLabel:
+        row.principal_kind === 'host'
+          ? principalLabelOf('host', row.principal_id, { email: row.host_email, name: row.host_name })
+          : whoLabel(row.principal_kind, row.principal_id, { visitorNumber: numbers.get(row.principal_id), person: row.person }),
       hostUser: row.principal_kind === 'host' ? { id: row.principal_id, email: row.host_email, name: row.host_name } : null,
       itemCount: Number(row.item_count),
       feedback: { positive: Number(row.positive), negative: Number(row.negative) },
@@ -106,7 +150,8 @@ export class OwnerTranscriptsService {
              hu.email AS host_email, hu.name AS host_name,
              t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
-             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative
+             (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative,
+             ${PERSON_SQL} AS person
         FROM chat_threads t
         LEFT JOIN host_users hu ON t.principal_kind = 'host' AND hu.workflow_id = t.workflow_id AND hu.host_user_id = t.principal_id
        WHERE ${where}`;
@@ -142,7 +187,8 @@ export class OwnerTranscriptsService {
       params,
     );
     const page = rows.slice(0, limit);
-    return { data: page.map((r) => this.summary(r)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+    const numbers = await this.numbersFor(workflowId, page);
+    return { data: page.map((r) => this.summary(r, numbers)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
   async get(ownerId: string, workflowId: string, threadId: string, query: TranscriptItemsQueryDto = {}): Promise<TranscriptDetailDto> {
@@ -169,7 +215,7 @@ export class OwnerTranscriptsService {
       [workflowId, threadId],
     );
     return {
-      ...this.summary(row),
+      ...this.summary(row, await this.numbersFor(workflowId, [row])),
       items: items.map((i) => i.data),
       itemVersions: Object.fromEntries(items.map((i) => [i.id, i.workflow_version])),
       nextCursor,
@@ -193,14 +239,16 @@ export class OwnerTranscriptsService {
    * batches so an export of any size streams with bounded memory.
    */
   async *exportRows(workflowId: string): AsyncGenerator<ExportRow> {
+    // Every visitor of the workflow numbered once (one entry per visitor, not per item).
+    const numbers = await this.visitorNumbers(workflowId);
     let after = 0n;
     for (;;) {
       const rows = await this.dataSource.query<
-        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string; host_email: string | null; host_name: string | null }[]
+        { item_ordinal: string; data: Record<string, unknown>; type: string; item_created_at: Date; thread_id: string; title: string | null; principal_kind: string; principal_id: string; thread_created_at: Date; item_id: string; person: string | null; host_email: string | null; host_name: string | null }[]
       >(
         `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
                 t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at,
-                hu.email AS host_email, hu.name AS host_name
+                ${PERSON_SQL} AS person, hu.email AS host_email, hu.name AS host_name
            FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
            LEFT JOIN host_users hu ON t.principal_kind = 'host' AND hu.workflow_id = t.workflow_id AND hu.host_user_id = t.principal_id
           WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
@@ -212,7 +260,10 @@ export class OwnerTranscriptsService {
           threadId: r.thread_id,
           threadTitle: r.title,
           principalKind: r.principal_kind,
-          principalLabel: principalLabelOf(r.principal_kind, r.principal_id, { email: r.host_email, name: r.host_name }),
+          principalLabel:
+            r.principal_kind === 'host'
+              ? principalLabelOf('host', r.principal_id, { email: r.host_email, name: r.host_name })
+              : whoLabel(r.principal_kind, r.principal_id, { visitorNumber: numbers.get(r.principal_id), person: r.person }),
           hostUser: r.principal_kind === 'host' ? { id: r.principal_id, email: r.host_email, name: r.host_name } : null,
           threadCreatedAt: r.thread_created_at.toISOString(),
           itemId: r.item_id,
