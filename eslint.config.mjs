@@ -53,6 +53,9 @@ export default tseslint.config(
       'backend/src/publish/publish.service.ts',
       'backend/src/workflows/workflow-versions.service.ts',
       'backend/src/workflows/workflows.service.ts',
+      'backend/src/hosts/host-sessions.service.ts',
+      'backend/src/hosts/server-keys.service.ts',
+      'backend/src/webhooks/webhook-secrets.service.ts',
     ],
     rules: {
       'no-restricted-imports': [

@@ -9,6 +9,7 @@ import { ChatKitModule } from './chatkit/chatkit.module';
 import { appConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HostsModule } from './hosts/hosts.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
@@ -32,6 +33,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
     WorkflowsModule,
     PublishModule,
     ChatKitModule,
+    HostsModule,
     OwnerTranscriptsModule,
     AnalyticsModule,
     HealthModule,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startFakeOpenAI } from '../lib/fake-openai.mjs';
 import { startOrderTool } from './agent-fakes.mjs';
 import { api, buildAll, newBrowser, resultsDir, startServer, startStaticServer } from './lib.mjs';
+import { startHostApp } from '../examples/host-app/server.mjs';
 
 const only = (() => {
   const i = process.argv.indexOf('--only');
@@ -365,6 +366,65 @@ async function main() {
     await expectEcho(panel, 'Hello from another origin');
     await screenshot(p, 'embed-chat-echo');
     await v.close();
+  });
+
+  await scenario('host app (ops/examples/host-app): two signed-in users each see only their own history, across devices', async () => {
+    const token = await client.owner(`host-owner-${Date.now()}@example.com`);
+    const wf = await client.echoWorkflow(token, 'Host app echo');
+    const key = await client.call('POST', `/api/workflows/${wf.id}/server-keys`, { token, body: { name: 'host app' } });
+    const app = await startHostApp({ parleyUrl: base, workflowId: wf.id, serverKey: key.key });
+    cleanups.push(app.close);
+    await client.call('PATCH', `/api/workflows/${wf.id}`, { token, body: { allowedOrigins: [app.origin] } });
+
+    const signIn = async (name) => {
+      const b = await newBrowser(`host-${name}`);
+      cleanups.push(b.close);
+      const errors = [];
+      b.page.on('pageerror', (e) => errors.push(String(e)));
+      await b.page.goto(app.origin);
+      const form = b.page.getByTestId('host-login');
+      await form.getByLabel('Username').fill(name);
+      await form.getByLabel('Password').fill(`${name}-password`);
+      await form.getByRole('button', { name: 'Sign in' }).click();
+      await b.page.getByTestId('host-user').waitFor({ timeout: T.long });
+      await b.page.getByTestId('parley-composer').waitFor({ timeout: T.long });
+      return { ...b, errors };
+    };
+    const openHistory = async (p) => {
+      const toggle = p.getByTestId('parley-history-toggle');
+      if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+      await p.getByTestId('parley-thread-list').waitFor({ timeout: T.normal });
+      await p.waitForLoadState('networkidle').catch(() => {});
+    };
+
+    const alice = await signIn('alice');
+    await send(alice.page, 'Alice asks about invoices');
+    await expectEcho(alice.page, 'Alice asks about invoices');
+    await screenshot(alice.page, 'host-app-alice');
+
+    const bob = await signIn('bob');
+    await send(bob.page, 'Bob asks about shipping');
+    await expectEcho(bob.page, 'Bob asks about shipping');
+    await openHistory(bob.page);
+    const bobThreads = await bob.page.getByTestId('parley-thread-item').allInnerTexts();
+    await screenshot(bob.page, 'host-app-bob-history');
+    assert(bobThreads.length === 1 && !bobThreads.join(' ').includes('Alice'), `bob sees threads ${JSON.stringify(bobThreads)}`);
+
+    // Alice on a second device: her conversation is there, Bob's is not.
+    const laptop = await signIn('alice');
+    await openHistory(laptop.page);
+    const aliceThreads = await laptop.page.getByTestId('parley-thread-item').allInnerTexts();
+    await screenshot(laptop.page, 'host-app-alice-second-device');
+    assert(aliceThreads.length === 1 && aliceThreads[0].includes('Alice asks'), `alice's second device sees ${JSON.stringify(aliceThreads)}`);
+    await laptop.page.getByTestId('parley-thread-item').first().click();
+    await laptop.page.locator('[data-testid="parley-message"]', { hasText: 'Alice asks about invoices' }).first().waitFor({ timeout: T.long });
+
+    // The owner sees both as host users.
+    const transcripts = await client.call('GET', `/api/workflows/${wf.id}/transcripts?principalKind=host`, { token });
+    const labels = transcripts.data.map((t) => t.principalLabel).sort();
+    assert(JSON.stringify(labels) === JSON.stringify(['Alice <alice@example.com> (user-alice)', 'Bob <bob@example.com> (user-bob)']), `labels ${JSON.stringify(labels)}`);
+    for (const b of [alice, bob, laptop]) assert(b.errors.length === 0, `page errors: ${b.errors.join('; ')}`);
+    await Promise.all([alice.close(), bob.close(), laptop.close(), app.close()]);
   });
 
   await scenario('plain HTML page on another origin: mount() from the remote container', async () => {

@@ -482,6 +482,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/end-user-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the end-user (host) sessions of your workflow: user id, email, name, device, last used */
+        get: operations["HostSessionsController_list"];
+        put?: never;
+        /**
+         * Mint an end-user session for a signed-in user of your app (server key; call it again to refresh)
+         * @description Your backend calls this with `Authorization: Bearer wsk_…` for the user it has signed in, and hands `client_secret` to the widget (`auth: {kind: "hostSession", getClientSecret}`). The user's threads follow them across devices; another user never sees them. Browsers are refused (`server_key_from_browser`).
+         */
+        post: operations["HostSessionsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/end-user-sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an end-user session: its client secrets fail at once and its live streams end */
+        delete: operations["HostSessionsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/public": {
         parameters: {
             query?: never;
@@ -546,6 +584,44 @@ export interface paths {
         /** Rotate: replace the share link; the old one stops working for new requests */
         post: operations["PublishController_rotate"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/server-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List this workflow’s server keys (prefix, name, created, last used; never the keys) */
+        get: operations["ServerKeysController_list"];
+        put?: never;
+        /**
+         * Create a server key for this workflow (shown once)
+         * @description Your backend sends it as `Authorization: Bearer wsk_…` to mint end-user sessions. Never put it in a page: browsers are refused.
+         */
+        post: operations["ServerKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/server-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a server key; it fails at once with `server_key_revoked` */
+        delete: operations["ServerKeysController_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -658,6 +734,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the workflow has a webhook signing secret (never the secret) */
+        get: operations["WebhookSecretsController_status"];
+        put?: never;
+        /**
+         * Create or rotate the webhook signing secret (shown once)
+         * @description Parley signs each request to the workflow's engine with `X-Parley-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. Calling it again rotates the secret at once.
+         */
+        post: operations["WebhookSecretsController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -706,6 +803,43 @@ export interface paths {
         get: operations["HealthController_readiness"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chatkit/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hosted-ChatKit compatible: create a session (`{user: "<id>", workflow: {id}}`)
+         * @description The same as `POST /api/workflows/:id/end-user-sessions` in the shape of OpenAI's `client.beta.chatkit.sessions.create`.
+         */
+        post: operations["HostedChatKitCompatController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chatkit/sessions/{sessionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hosted-ChatKit compatible: cancel a session (its client secrets stop working, its live streams end) */
+        post: operations["HostedChatKitCompatController_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -808,7 +942,7 @@ export interface components {
         };
         AuditEventDto: {
             /** @enum {string} */
-            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.allowed_origins_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "agent.tool_call.approved" | "agent.tool_call.denied";
+            action: "workflow.published" | "workflow.publish_rotated" | "workflow.publish_revoked" | "workflow.login_requirement_changed" | "workflow.allowed_origins_changed" | "workflow.version_published" | "workflow.version_rolled_back" | "workflow.deleted" | "workflow.server_key_created" | "workflow.server_key_revoked" | "workflow.host_session_revoked" | "workflow.webhook_secret_rotated" | "agent.tool_call.approved" | "agent.tool_call.denied";
             actor: components["schemas"]["AuditActorDto"];
             /** Format: uuid */
             id: string;
@@ -879,6 +1013,69 @@ export interface components {
             /** @description Chat session JWT (ES256, `aud=parley-chat`) for `Authorization: Bearer` on `/api/chatkit`. */
             token: string;
         };
+        CompatChatSessionDto: {
+            chatkit_configuration: {
+                [key: string]: unknown;
+            };
+            client_secret: string;
+            /** @description Unix seconds */
+            expires_at: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Parley's per-principal request limit per minute. */
+            max_requests_per_1_minute: number;
+            /** @enum {string} */
+            object: "chatkit.session";
+            rate_limits: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "active" | "cancelled";
+            user: string;
+            workflow: components["schemas"]["CompatWorkflowDto"];
+        };
+        CompatCreateSessionDto: {
+            /** @description Accepted and ignored (configure the chat in Parley). */
+            chatkit_configuration?: Record<string, never>;
+            /** @description Accepted and ignored: client secrets live at most 5 minutes; mint again to refresh. */
+            expires_after?: Record<string, never>;
+            /** @description Accepted and ignored: Parley's rate limits apply. */
+            rate_limits?: Record<string, never>;
+            /**
+             * @description Your id of the end user (hosted ChatKit: a string).
+             * @example user_1234
+             */
+            user: Record<string, never>;
+            workflow: components["schemas"]["CompatWorkflowParamDto"];
+        };
+        CompatWorkflowDto: {
+            id: string;
+            state_variables: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @example {
+             *       "enabled": false
+             *     }
+             */
+            tracing: {
+                [key: string]: unknown;
+            };
+            version: string | null;
+        };
+        CompatWorkflowParamDto: {
+            /**
+             * Format: uuid
+             * @description The Parley workflow id (the one the server key belongs to).
+             */
+            id: string;
+            /** @description Accepted and ignored. */
+            state_variables?: Record<string, never>;
+            /** @description Accepted and ignored. */
+            tracing?: Record<string, never>;
+            /** @description Accepted and ignored (the published version answers). */
+            version?: Record<string, never>;
+        };
         CreateChatSessionDto: {
             /**
              * @description The device (browser, app install) the session is for; one reusable session per device and workflow. Default `default`.
@@ -890,6 +1087,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        CreateEndUserSessionDto: {
+            /** @description The device (browser, app install) of the session; one reusable session per user, device and workflow. Default `default`. */
+            deviceId?: string;
+            user: components["schemas"]["HostUserDto"];
+        };
         CreatePersonalTokenDto: {
             /**
              * Format: date-time
@@ -897,6 +1099,10 @@ export interface components {
              */
             expiresAt?: string;
             /** @description What the token is for, e.g. "CI deploy". */
+            name: string;
+        };
+        CreateServerKeyDto: {
+            /** @description What the key is for, e.g. "production backend". */
             name: string;
         };
         CreateWorkflowDto: {
@@ -934,8 +1140,34 @@ export interface components {
              */
             token: string;
         };
+        CreatedServerKeyDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `wsk_` + 43 base64url characters. Shown only in this response; store it on your server now.
+             * @example wsk_…
+             */
+            key: string;
+            name: string;
+        };
+        EndUserSessionDto: {
+            /** @description Chat JWT of kind `host` (≤ 5 min) for the browser: the widget sends it as `Authorization: Bearer` to `/api/chatkit`. */
+            client_secret: string;
+            /**
+             * @description Unix time (seconds) when `client_secret` stops being accepted; mint a new one before (the same call).
+             * @example 1796200300
+             */
+            expires_at: number;
+            /**
+             * Format: uuid
+             * @description The durable session (reused for the same user, device and workflow); the owner can revoke it.
+             */
+            session_id: string;
+        };
         /** @enum {string} */
-        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
+        ErrorCode: "invalid_json" | "validation_failed" | "invalid_request" | "invalid_return_to" | "oidc_state_mismatch" | "host_user_invalid" | "outbound_url_refused" | "tool_schema_invalid" | "tool_name_duplicate" | "not_supported" | "unauthenticated" | "invalid_credentials" | "token_expired" | "token_invalid" | "oidc_login_failed" | "publish_token_invalid" | "publish_token_rotated" | "login_required" | "chat_session_revoked" | "server_key_invalid" | "server_key_revoked" | "forbidden" | "csrf_failed" | "feature_disabled" | "oidc_email_unverified" | "workflow_not_published" | "origin_not_allowed" | "server_key_from_browser" | "workflow_mismatch" | "not_found" | "method_not_allowed" | "approval_call_unknown" | "approval_not_pending" | "email_taken" | "oidc_account_unverified" | "attachment_immutable" | "publish_invalid_state" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "attachment_quota_exceeded" | "internal_error" | "service_unavailable" | "rate_limit_unavailable";
         ErrorCountsDto: {
             /**
              * @description rate_limited, provider_timeout, provider_unreachable, provider_unavailable, provider_auth, provider_error, provider_bad_response, provider_not_configured, stream.error, custom, …
@@ -971,6 +1203,51 @@ export interface components {
             positive: number;
             /** @description positive / (positive + negative); null without feedback */
             ratio: number | null;
+        };
+        HostSessionDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @example default */
+            deviceId: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The host user as your host app last described them. */
+            user: components["schemas"]["HostSessionUserDto"];
+        };
+        HostSessionListDto: {
+            /** @description Active sessions first, newest first (at most 500). */
+            data: components["schemas"]["HostSessionDto"][];
+        };
+        HostSessionUserDto: {
+            email: string | null;
+            id: string;
+            name: string | null;
+        };
+        HostUserDto: {
+            /**
+             * @description Shown to the workflow owner and passed to engines in the identity token.
+             * @example ada@example.com
+             */
+            email?: string | null;
+            /**
+             * @description Your stable id of the signed-in user (1–200 printable characters); namespaced per workflow.
+             * @example user_1234
+             */
+            id: string;
+            /** @example Ada Lovelace */
+            name?: string | null;
+        };
+        HostUserLabelDto: {
+            email: string | null;
+            /** @description The host app's own user id */
+            id: string;
+            name: string | null;
         };
         IssuedLinkDto: {
             /**
@@ -1118,13 +1395,22 @@ export interface components {
              * @example http://127.0.0.1:8080/v1
              */
             baseUrl?: string;
+            /**
+             * @description webhook runners: extra request headers. Values are secrets: write-only, encrypted at rest, always shown as `"***"`; sending `"***"` keeps the stored value.
+             * @example {
+             *       "Authorization": "***"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
             /** @description System instructions (openai and agent runners) */
             instructions?: string;
             /**
              * @example echo
              * @enum {string}
              */
-            kind: "echo" | "openai" | "agent";
+            kind: "echo" | "openai" | "agent" | "webhook";
             /** @description agent runners only: tool steps per answer (default 8) */
             maxSteps?: number;
             /**
@@ -1138,8 +1424,15 @@ export interface components {
              */
             provider?: "openai" | "gemini" | "compatible";
             temperature?: number;
+            /** @description webhook runners: longest wait (ms) for the engine's answer to start and between streamed lines; default 30000 */
+            timeoutMs?: number;
             /** @description agent runners only (required, may be empty) */
             tools?: components["schemas"]["AgentToolDto"][];
+            /**
+             * @description webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)
+             * @example https://engine.example.com/parley
+             */
+            url?: string;
         };
         RuntimeConfigDto: {
             chatkit: components["schemas"]["ChatKitRuntimeDto"];
@@ -1154,6 +1447,29 @@ export interface components {
             canvasChat: boolean;
             /** @description Public share-link chats */
             publicChat: boolean;
+        };
+        ServerKeyDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute.
+             */
+            lastUsedAt: string | null;
+            name: string;
+            /**
+             * @description The first characters of the key, to recognise it (never the key).
+             * @example wsk_AbCd
+             */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        ServerKeyListDto: {
+            /** @description Live keys first, newest first; revoked keys stay listed. */
+            keys: components["schemas"]["ServerKeyDto"][];
         };
         SessionResponse: {
             /** @description ES256 JWT (`aud=parley-api`); also set as the HttpOnly `parley_access` cookie. */
@@ -1213,6 +1529,8 @@ export interface components {
             feedback: components["schemas"]["FeedbackCountsDto"];
             /** @description Every feedback entry of the thread (on every page) */
             feedbackEntries: components["schemas"]["TranscriptFeedbackDto"][];
+            /** @description Host-app end users (`principalKind` `host`): the host's id, email and name */
+            hostUser: components["schemas"]["HostUserLabelDto"] | null;
             /** @example thr_1a2b3c4d5e6f7a8b */
             id: string;
             /** @description Visible items (hidden context excluded) */
@@ -1228,9 +1546,9 @@ export interface components {
             /** @description Pass as `cursor` for the next page of items; null on the last page */
             nextCursor: string | null;
             /** @enum {string} */
-            principalKind: "user" | "visitor" | "oauth";
+            principalKind: "user" | "visitor" | "oauth" | "host";
             /**
-             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; else a masked id
+             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; host-app users as the app named them (`Ada <ada@example.com> (user_42)`); else a masked id
              * @example Visitor #3
              */
             principalLabel: string;
@@ -1253,14 +1571,16 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             feedback: components["schemas"]["FeedbackCountsDto"];
+            /** @description Host-app end users (`principalKind` `host`): the host's id, email and name */
+            hostUser: components["schemas"]["HostUserLabelDto"] | null;
             /** @example thr_1a2b3c4d5e6f7a8b */
             id: string;
             /** @description Visible items (hidden context excluded) */
             itemCount: number;
             /** @enum {string} */
-            principalKind: "user" | "visitor" | "oauth";
+            principalKind: "user" | "visitor" | "oauth" | "host";
             /**
-             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; else a masked id
+             * @description Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; host-app users as the app named them (`Ada <ada@example.com> (user_42)`); else a masked id
              * @example Visitor #3
              */
             principalLabel: string;
@@ -1313,6 +1633,20 @@ export interface components {
         VersionChangeDto: {
             version: components["schemas"]["WorkflowVersionDto"];
             workflow: components["schemas"]["WorkflowResponseDto"];
+        };
+        WebhookSecretDto: {
+            /**
+             * @description `whsec_` + 43 base64url characters. Shown only in this response: configure your engine's verifier with it now.
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        WebhookSecretStatusDto: {
+            configured: boolean;
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            rotatedAt: string | null;
         };
         WorkflowAnalyticsDto: {
             buckets: components["schemas"]["AnalyticsBucketDto"][];
@@ -3972,6 +4306,274 @@ export interface operations {
             };
         };
     };
+    HostSessionsController_list: {
+        parameters: {
+            query?: {
+                /** @description Only the sessions of this host user id */
+                userId?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostSessionListDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HostSessionsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEndUserSessionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndUserSessionDto"];
+                };
+            };
+            /** @description `validation_failed`, `host_user_invalid`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_invalid`, `server_key_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_from_browser`, `workflow_mismatch`, `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HostSessionsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when it already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     PublishController_publicMetadata: {
         parameters: {
             query?: never;
@@ -4467,6 +5069,280 @@ export interface operations {
             };
         };
     };
+    ServerKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerKeyListDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServerKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServerKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedServerKeyDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServerKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when it already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     AgentToolsController_test: {
         parameters: {
             query?: never;
@@ -4580,8 +5456,8 @@ export interface operations {
                 from?: string;
                 /** @description Threads created before */
                 to?: string;
-                /** @description `user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats */
-                principalKind?: "user" | "visitor" | "oauth";
+                /** @description `user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats, `host` = end users of a host app (end-user sessions) */
+                principalKind?: "user" | "visitor" | "oauth" | "host";
                 /** @description Case-insensitive text search over user and assistant messages */
                 q?: string;
                 limit?: number;
@@ -5206,6 +6082,174 @@ export interface operations {
             };
         };
     };
+    WebhookSecretsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretStatusDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    WebhookSecretsController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretDto"];
+                };
+            };
+            /** @description `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `forbidden`, `csrf_failed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     HealthController_liveness: {
         parameters: {
             query?: never;
@@ -5322,6 +6366,185 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+        };
+    };
+    HostedChatKitCompatController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompatCreateSessionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatChatSessionDto"];
+                };
+            };
+            /** @description `validation_failed`, `host_user_invalid`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_invalid`, `server_key_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_from_browser`, `workflow_mismatch`, `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HostedChatKitCompatController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatChatSessionDto"];
+                };
+            };
+            /** @description `host_user_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_invalid`, `server_key_revoked`, `unauthenticated`, `token_expired`, `token_invalid` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `server_key_from_browser`, `workflow_mismatch`, `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `rate_limit_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

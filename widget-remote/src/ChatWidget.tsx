@@ -71,14 +71,23 @@ export function ChatWidget(props: ChatWidgetOptions) {
     const auth: WidgetAuth =
       publishToken !== null
         ? { kind: 'publishToken', token: publishToken }
-        : {
-            kind: 'session',
-            getToken: () => {
-              const current = latest.current.auth;
-              if (current.kind !== 'session') throw new Error('auth changed kind');
-              return current.getToken();
-            },
-          };
+        : latest.current.auth.kind === 'hostSession'
+          ? {
+              kind: 'hostSession',
+              getClientSecret: (current) => {
+                const now = latest.current.auth;
+                if (now.kind !== 'hostSession') throw new Error('auth changed kind');
+                return now.getClientSecret(current);
+              },
+            }
+          : {
+              kind: 'session',
+              getToken: () => {
+                const current = latest.current.auth;
+                if (current.kind !== 'session') throw new Error('auth changed kind');
+                return current.getToken();
+              },
+            };
     return createAuthFetch({
       auth,
       workflowId,
@@ -87,7 +96,8 @@ export function ChatWidget(props: ChatWidgetOptions) {
         if (type === 'threads.create' || type === 'threads.add_user_message') emit({ type: 'message_sent' });
       },
     });
-  }, [publishToken, workflowId, onFailure, emit]);
+    // The auth kind (not the callback's identity) decides the fetch; callbacks are read through `latest`.
+  }, [publishToken, authKind, workflowId, onFailure, emit]);
   useEffect(() => {
     setFatal(null);
     return () => authFetch.dispose();

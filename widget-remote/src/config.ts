@@ -140,11 +140,12 @@ function requireString(value: unknown, field: string): string {
 function checkAuth(auth: unknown): WidgetAuth {
   const candidate = auth as Partial<Record<string, unknown>> | null | undefined;
   if (candidate?.kind === 'session' && typeof candidate.getToken === 'function') return auth as WidgetAuth;
+  if (candidate?.kind === 'hostSession' && typeof candidate.getClientSecret === 'function') return auth as WidgetAuth;
   if (candidate?.kind === 'publishToken' && typeof candidate.token === 'string' && candidate.token !== '') {
     return auth as WidgetAuth;
   }
   throw new WidgetConfigError(
-    'ChatWidget option "auth" must be {kind: "session", getToken} or {kind: "publishToken", token}',
+    'ChatWidget option "auth" must be {kind: "session", getToken}, {kind: "publishToken", token} or {kind: "hostSession", getClientSecret}',
   );
 }
 

@@ -23,15 +23,29 @@ export interface SessionToken {
 }
 
 /**
+ * A host-app end-user session's client secret, as `POST /api/workflows/:id/end-user-sessions` (or hosted ChatKit's
+ * `sessions.create`) returns it: a JWT, and when it expires in Unix seconds.
+ */
+export interface HostClientSecret {
+  client_secret: string;
+  expires_at: number;
+}
+
+/**
  * How the widget authenticates to `/api/chatkit`.
  * - `session`: signed-in owners in the canvas; the host mints 5-minute chat tokens on demand. The widget calls
  *   `getToken` again shortly before the current token expires, and once more when the API answers 401.
  * - `publishToken`: public share links; the `pub_…` token taken from the page's URL fragment. The widget keeps the
  *   anonymous visitor token the API hands out in `localStorage`, per workflow, so a reload shows the same history.
+ * - `hostSession`: your own app's signed-in users. `getClientSecret(current)` asks your backend, which mints an
+ *   end-user session with its server key, and returns the `client_secret` (or the whole `{client_secret,
+ *   expires_at}` answer). Like hosted ChatKit's option of the same name; the widget calls it again shortly before the
+ *   secret expires and once more when the API answers 401. The user's history follows them across devices.
  */
 export type WidgetAuth =
   | { kind: 'session'; getToken: () => Promise<SessionToken> }
-  | { kind: 'publishToken'; token: string };
+  | { kind: 'publishToken'; token: string }
+  | { kind: 'hostSession'; getClientSecret: (current: string | null) => Promise<string | HostClientSecret> };
 
 /** `system` follows the visitor's `prefers-color-scheme`. */
 export type WidgetTheme = 'light' | 'dark' | 'system';

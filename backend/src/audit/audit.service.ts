@@ -13,6 +13,10 @@ export type AuditAction =
   | 'workflow.version_published'
   | 'workflow.version_rolled_back'
   | 'workflow.deleted'
+  | 'workflow.server_key_created'
+  | 'workflow.server_key_revoked'
+  | 'workflow.host_session_revoked'
+  | 'workflow.webhook_secret_rotated'
   | 'agent.tool_call.approved'
   | 'agent.tool_call.denied';
 

@@ -29,3 +29,17 @@ export function accessTokenOf(req: Request): { token: string; source: 'bearer' |
   const cookie = cookieOf(req, ACCESS_COOKIE);
   return cookie ? { token: cookie, source: 'cookie' } : null;
 }
+
+/**
+ * The `kind` claim of a JWT, read without verifying it. Only ever used to refuse early (a chat
+ * token of another kind than the verifier handles) — never to accept one.
+ */
+export function unverifiedTokenKind(token: string): unknown {
+  const payload = token.split('.')[1];
+  if (!payload || payload.length > 4096) return undefined;
+  try {
+    return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { kind?: unknown } | null)?.kind;
+  } catch {
+    return undefined;
+  }
+}

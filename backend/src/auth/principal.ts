@@ -54,15 +54,44 @@ export interface OAuthPrincipal {
   publishLinkId?: string;
 }
 
-export type Principal = UserPrincipal | ChatPrincipal | VisitorPrincipal | OAuthPrincipal;
+/**
+ * A host application's backend, proven by a workflow server key `wsk_…` (Bearer). It can only mint
+ * end-user sessions for the one workflow the key belongs to; it never chats.
+ */
+export interface ServerKeyPrincipal {
+  kind: 'serverKey';
+  keyId: string;
+  workflowId: string;
+}
+
+/**
+ * An end user of a host application (WORKFLOWS §6), proven by a chat JWT of kind `host` minted by
+ * the host's backend with a server key. `hostUserId` is the host's own user id; it only means
+ * something inside `workflowId` (ids are namespaced per workflow).
+ */
+export interface HostPrincipal {
+  kind: 'host';
+  workflowId: string;
+  hostUserId: string;
+  /** `<workflowId>:<hostUserId>`: the namespaced id tools and engines see as `sub` (X-Parley-Identity). */
+  id: string;
+  /** The durable end-user session (`sid`), revocable by the owner. */
+  sessionId: string;
+  /** The JWT's `jti`. */
+  tokenId: string;
+  email: string | null;
+  name: string | null;
+}
+
+export type Principal = UserPrincipal | ChatPrincipal | VisitorPrincipal | OAuthPrincipal | ServerKeyPrincipal | HostPrincipal;
 export type PrincipalKind = Principal['kind'];
 export type PrincipalOf<K extends PrincipalKind> = Extract<Principal, { kind: K }>;
 
 /** OpenAPI security scheme names (ARCHITECTURE §9), registered in `openapi.ts`. */
-export type SecuritySchemeName = 'bearer' | 'publishToken' | 'visitorToken' | 'oauthSession';
+export type SecuritySchemeName = 'bearer' | 'publishToken' | 'visitorToken' | 'oauthSession' | 'serverKey';
 
 /** The ways a route can accept credentials; `@Auth(...modes)` names them. */
-export type AuthMode = 'jwt' | 'chat' | 'publishToken' | 'oauthSession';
+export type AuthMode = 'jwt' | 'chat' | 'publishToken' | 'oauthSession' | 'serverKey' | 'hostSession';
 
 export interface AuthModeSpec {
   /** The principal a successful verification of this mode yields. */
@@ -78,4 +107,6 @@ export const AUTH_MODES: Record<AuthMode, AuthModeSpec> = {
   chat: { principal: 'chat', security: ['bearer'], cookie: false },
   publishToken: { principal: 'visitor', security: ['publishToken'], cookie: false },
   oauthSession: { principal: 'oauth', security: ['oauthSession'], cookie: true },
+  serverKey: { principal: 'serverKey', security: ['serverKey'], cookie: false },
+  hostSession: { principal: 'host', security: ['bearer'], cookie: false },
 };

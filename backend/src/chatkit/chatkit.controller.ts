@@ -20,7 +20,7 @@ export class ChatKitController {
 
   @Post()
   @HttpCode(200)
-  @Auth('chat', 'publishToken')
+  @Auth('chat', 'publishToken', 'hostSession')
   @ApiOperation({
     summary: 'ChatKit protocol endpoint (OpenAI ChatKit custom backend): streaming and JSON requests',
     description:

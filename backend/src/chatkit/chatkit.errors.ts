@@ -28,3 +28,10 @@ export const CHAT_ACCESS_ERRORS = [
   'payload_too_large',
   'unsupported_media_type',
 ] as const satisfies readonly ErrorCode[];
+
+/** 401: the chat token's session (`sid`) was revoked, has expired or no longer exists. */
+export class ChatSessionRevokedError extends DomainError {
+  constructor() {
+    super('chat_session_revoked', 'This chat session was revoked or has expired; start a new one.');
+  }
+}

@@ -3,10 +3,11 @@ import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
-import { OutboundModule } from '../outbound/outbound.module';
 import { appConfig } from '../config/app.config';
 import { featuresConfig } from '../config/features.config';
+import { OutboundModule } from '../outbound/outbound.module';
 import { PublishModule } from '../publish/publish.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { RateLimitModule } from '../ratelimit/ratelimit.module';
 import { TranscriptModule } from '../transcript/transcript.module';
 import { WorkflowsModule } from '../workflows/workflows.module';
@@ -22,6 +23,7 @@ import { ChatContextResolver } from './context/chat-context.resolver';
 import { ChatKitBodyParser } from './http/chatkit-body';
 import { RunnersModule } from '../runners/runners.module';
 import { ChatSessionStrategy } from './sessions/chat-session.strategy';
+import { HostChatStrategy } from './sessions/host-session.strategy';
 import { ChatSessionsAdminController, ChatSessionsController } from './sessions/chat-sessions.controller';
 import { PublishTokenVerifier } from './public/publish-token.verifier';
 import { OAuthChatStrategy, VisitorChatStrategy } from './public/public-principal.strategies';
@@ -49,6 +51,7 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     AgentsModule,
     RunnersModule,
     OutboundModule,
+    WebhooksModule,
     RateLimitModule,
   ],
   controllers: [ChatKitController, ChatAttachmentsController, ChatSessionsController, ChatSessionsAdminController],
@@ -66,6 +69,7 @@ import { ChatTokenVerifier } from './sessions/chat-token.verifier';
     PublishTokenVerifier,
     VisitorChatStrategy,
     OAuthChatStrategy,
+    HostChatStrategy,
     ChatStreams,
   ],
   exports: [ChatSessionsService],

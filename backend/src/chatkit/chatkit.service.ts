@@ -83,6 +83,7 @@ export class ChatKitService {
           workflowId: ctx.workflow.id,
           linkId: linkIdOf(ctx),
           authMode: chatAuthMode(res.req as AuthRequest),
+          hostSessionId: ctx.principal.kind === 'host' ? ctx.principal.sessionId : null,
           end: (event) => end.abort(event),
         });
         stream = { end, untrack };

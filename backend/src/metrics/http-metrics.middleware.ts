@@ -53,6 +53,8 @@ export function chatAuthMode(req: AuthRequest): ChatAuthModeLabel {
       return 'publishToken';
     case 'oauth':
       return req.principal.publishLinkId ? 'publishToken' : 'oauthSession';
+    case 'host':
+      return 'hostSession';
     default:
       // Refused before authentication succeeded: what the request tried.
       if (req.header('x-parley-publish-token')) return 'publishToken';

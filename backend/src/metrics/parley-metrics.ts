@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** How a ChatKit request authenticated; `none` when it carried no credential the route accepts. */
-export type ChatAuthModeLabel = 'chat' | 'publishToken' | 'oauthSession' | 'none';
+export type ChatAuthModeLabel = 'chat' | 'publishToken' | 'oauthSession' | 'hostSession' | 'none';
 
 /**
  * How a ChatKit request ended. Bounded on purpose: classes, never ids or free text.
@@ -25,7 +25,7 @@ export type ChatOutcome =
   | 'failed';
 
 /** Why the server ended a stream it had open. */
-export type StreamEndReason = 'shutdown' | 'workflow_revoked';
+export type StreamEndReason = 'shutdown' | 'workflow_revoked' | 'session_revoked';
 
 export type PublishAction = 'publish' | 'rotate' | 'revoke';
 

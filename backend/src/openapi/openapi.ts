@@ -33,6 +33,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Parley-Publish-Token', description: 'Share-link token `pub_…`.' }, 'publishToken')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Parley-Visitor', description: 'Server-signed visitor token.' }, 'visitorToken')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'wsk_…',
+        description: 'Workflow server key `wsk_…`: a host application\'s backend minting end-user sessions. Refused from browsers.',
+      },
+      'serverKey',
+    )
     .addCookieAuth('parley_oauth', { type: 'apiKey', in: 'cookie', description: 'OAuth session set after OIDC login.' }, 'oauthSession')
     .build();
   documentImpliedErrors(app);

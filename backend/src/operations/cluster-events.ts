@@ -13,7 +13,10 @@ export const CLUSTER_CHANNEL = 'parley_stream_events';
  * Something every instance must act on at once. Today: a workflow was revoked, so its live public
  * streams end. (A rotation does not end streams: those already in flight run to completion.)
  */
-export type ClusterEvent = { kind: 'workflow_revoked'; workflowId: string };
+export type ClusterEvent =
+  | { kind: 'workflow_revoked'; workflowId: string }
+  /** An end-user (host) session was revoked by the workflow's owner: its live streams end. */
+  | { kind: 'host_session_revoked'; workflowId: string; sessionId: string };
 
 type Handler = (event: ClusterEvent) => void;
 
@@ -173,5 +176,8 @@ export function parseEvent(payload: string): ClusterEvent | null {
   const v = value as Record<string, unknown>;
   if (typeof v.workflowId !== 'string' || !isUUID(v.workflowId)) return null;
   if (v.kind === 'workflow_revoked') return { kind: 'workflow_revoked', workflowId: v.workflowId };
+  if (v.kind === 'host_session_revoked' && typeof v.sessionId === 'string' && isUUID(v.sessionId)) {
+    return { kind: 'host_session_revoked', workflowId: v.workflowId, sessionId: v.sessionId };
+  }
   return null;
 }

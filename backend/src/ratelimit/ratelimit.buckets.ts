@@ -42,6 +42,11 @@ export function principalKeyOf(req: Request): string | null {
       return `visitor:${p.workflowId}:${p.visitorId}`;
     case 'oauth':
       return `oauth:${p.issuer} ${p.subject}`;
+    case 'serverKey':
+      // Per key: a host backend minting sessions for many users is one client.
+      return `serverKey:${p.keyId}`;
+    case 'host':
+      return `host:${p.workflowId}:${p.hostUserId}`;
     default: {
       const unknown: never = p;
       throw new Error(`No rate-limit key for principal ${JSON.stringify(unknown)}.`);

@@ -2,8 +2,8 @@ import type { ParleyMetrics } from '../metrics/parley-metrics';
 import type { Runner } from '../chat-protocol/runner';
 import type { ThreadStreamEvent } from '../chat-protocol/types';
 
-/** The runner label: `echo`, `agent`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
-export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent';
+/** The runner label: `echo`, `agent`, `webhook`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
+export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent' | 'webhook';
 
 /**
  * Wraps a runner's streaming calls to record latency (first event, whole run) and failures —

@@ -2,8 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import OpenAI from 'openai';
+import { IdentityTokenService } from '../auth/identity-token.service';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { OutboundService } from '../outbound/outbound.service';
+import { WebhookSecretsService } from '../webhooks/webhook-secrets.service';
+import { WEBHOOK_TIMEOUT_DEFAULT_MS, WebhookDefinitions } from '../workflows/webhook-definition';
 import type { WorkflowSnapshot } from '../workflows/workflows.service';
 import type { ChatContext } from './chat-context';
 import { EchoRunner } from '../chat-protocol/echo-runner';
@@ -13,6 +16,10 @@ import { OpenAIProvider, OpenAIRunner } from './openai-runner';
 import { runnersConfig } from './runners.config';
 import { measuredRunner } from './measured-runner';
 import { ModelEndpoints, RunnerBuilder, RunnerKind, RunnerKindName } from './runner-kinds';
+import { WebhookRunner } from './webhook-runner';
+
+/** The whole exchange with a webhook engine, streamed answer included, never lasts longer than this. */
+const WEBHOOK_EXCHANGE_MAX_MS = 300_000;
 
 /** A workflow's runner definition (`{kind:'echo'}` or `{kind:'openai', provider, model, …}`). */
 export type RunnerDefinition = WorkflowSnapshot['runner'];
@@ -29,7 +36,7 @@ const MAX_CLIENTS = 64;
 /**
  * Turns a workflow's runner definition into a protocol `Runner`. API keys come from the server
  * environment only, and each provider gets its own: a workflow's `compatible` base URL never
- * receives OPENAI_API_KEY or GEMINI_API_KEY. `echo` and `openai` are built here; other kinds by
+ * receives OPENAI_API_KEY or GEMINI_API_KEY. `echo`, `openai` and `webhook` are built here; other kinds by
  * the provider their module marks `@RunnerKind(kind)` (runner-kinds.ts).
  */
 @Injectable()
@@ -43,6 +50,9 @@ export class RunnerFactory {
     private readonly metrics: ParleyMetrics,
     private readonly outbound: OutboundService,
     private readonly discovery: DiscoveryService,
+    private readonly identity: IdentityTokenService,
+    private readonly webhookSecrets: WebhookSecretsService,
+    private readonly webhookDefinitions: WebhookDefinitions,
   ) {}
 
   private builders: Map<RunnerKindName, RunnerBuilder> | null = null;
@@ -54,6 +64,7 @@ export class RunnerFactory {
    */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
     if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
+    if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics);
     const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
     if (builder) return measuredRunner(builder.create(definition as never, store, this.endpointsFor(audience)), definition.kind, this.metrics);
     return measuredRunner(this.echo(store), 'echo', this.metrics);
@@ -95,6 +106,20 @@ export class RunnerFactory {
       transcribeModel: this.config.transcribeModel,
       store,
       onError: (error) => this.logger.warn({ err: describe(error) }, 'Model provider request failed'),
+    });
+  }
+
+  private webhook(definition: Extract<RunnerDefinition, { kind: 'webhook' }>, store: ChatStore<ChatContext>): Runner<ChatContext> {
+    return new WebhookRunner<ChatContext>({
+      url: definition.url,
+      headers: this.webhookDefinitions.openHeaders(definition),
+      timeoutMs: definition.timeoutMs ?? WEBHOOK_TIMEOUT_DEFAULT_MS,
+      secret: (ctx) => this.webhookSecrets.secretFor(ctx.workflow.id),
+      identity: (request) => this.identity.mint(request),
+      fetch: (url, init) => this.outbound.request(url, init, { timeoutMs: WEBHOOK_EXCHANGE_MAX_MS }),
+      who: (ctx) => ({ workflowId: ctx.workflow.id, principal: ctx.principal }),
+      store,
+      onError: (reason, detail) => this.logger.warn({ ...detail, reason }, 'Webhook engine request failed'),
     });
   }
 

@@ -1,7 +1,7 @@
 /** Who owns a transcript row: the principal kinds that can chat (owners through chat JWTs, visitors, OIDC users). */
-export type TranscriptPrincipalKind = 'user' | 'visitor' | 'oauth';
+export type TranscriptPrincipalKind = 'user' | 'visitor' | 'oauth' | 'host';
 
-/** The identity transcript rows are keyed by; `id` is the user id, visitor id or OIDC `iss|sub`. */
+/** The identity transcript rows are keyed by; `id` is the user id, visitor id, OIDC `iss|sub` or the host app's user id (scoped by the workflow). */
 export interface TranscriptPrincipal {
   kind: TranscriptPrincipalKind;
   id: string;

@@ -1,3 +1,5 @@
+import type { WebhookRunnerDefinition } from './webhook-definition';
+
 /**
  * Stored runner definitions (the `workflows.runner` jsonb). Agent tool header values are stored
  * sealed (`SecretBox`, purpose `TOOL_HEADER_PURPOSE`), never in plaintext; API responses mask them.
@@ -48,7 +50,8 @@ export interface ModelFields {
 export type RunnerDefinition =
   | { kind: 'echo' }
   | ({ kind: 'openai' } & ModelFields)
-  | ({ kind: 'agent'; maxSteps?: number; tools: ToolDefinition[] } & ModelFields);
+  | ({ kind: 'agent'; maxSteps?: number; tools: ToolDefinition[] } & ModelFields)
+  | WebhookRunnerDefinition;
 
 export type AgentRunnerDefinition = Extract<RunnerDefinition, { kind: 'agent' }>;
 

@@ -6,6 +6,7 @@ import { AgentToolDto, MASKED_SECRET } from './dto/agent-tool.dto';
 import type { RunnerDto } from './dto/workflow.dto';
 import { RunnerDefinition, TOOL_HEADER_PURPOSE, ToolDefinition } from './runner-definition';
 import { schemaProblem } from './tool-schemas';
+import { WebhookDefinitions } from './webhook-definition';
 
 /**
  * Turns runner DTOs into stored definitions and back (CONTRACTS §1): unique tool names, compiled
@@ -17,11 +18,13 @@ export class RunnerDefinitions {
   constructor(
     private readonly outbound: OutboundService,
     private readonly secrets: SecretBox,
+    private readonly webhooks: WebhookDefinitions,
   ) {}
 
   /** The definition to store for `dto`; `previous` supplies the values of `"***"` headers. */
   async toDefinition(dto: RunnerDto | undefined, previous?: RunnerDefinition): Promise<RunnerDefinition> {
     if (!dto || dto.kind === 'echo') return { kind: 'echo' };
+    if (dto.kind === 'webhook') return this.webhooks.toDefinition(dto, previous);
     const model = {
       provider: dto.provider!,
       model: dto.model!,
@@ -96,6 +99,7 @@ export class RunnerDefinitions {
 
   /** The runner as the API shows it: every header value is `"***"`. */
   present(definition: RunnerDefinition): RunnerDto {
+    if (definition.kind === 'webhook') return this.webhooks.present(definition) as RunnerDto;
     if (definition.kind !== 'agent') return definition as RunnerDto;
     return {
       ...definition,

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { LOG_DESTINATION } from '../../src/logging/log-destination';
-import { chatkit, chatter, createThread } from '../chatkit/helpers';
+import { chatkit, chatter, chatToken, createThread } from '../chatkit/helpers';
+import { createServerKey, mintSession } from '../hosts/helpers';
 import { createTestApp, TestApp } from '../setup/test-app';
 
 class Capture extends Writable {
@@ -77,4 +78,40 @@ describe('JSON request logs', () => {
     const line = capture.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-owner');
     expect(line).toMatchObject({ workflowId, authMode: 'jwt', principalKind: 'user' });
   });
+
+  it('never logs or echoes a server key, a client secret, a webhook secret or a webhook header value', async () => {
+    const { owner, workflowId } = await chatter(t);
+    const http = () => request(t.app.getHttpServer());
+    const { key } = await createServerKey(t, owner, workflowId);
+    const session = await mintSession(t, key, workflowId, { id: 'logged-user', email: 'logged@example.com' });
+    const { secret } = (await http().post(`/api/workflows/${workflowId}/webhook-secret`).set('Authorization', owner.auth).expect(201)).body as { secret: string };
+    const hook = await http()
+      .post('/api/workflows')
+      .set('Authorization', owner.auth)
+      .send({ name: 'Hook', runner: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', headers: { Authorization: 'Bearer HOOK-HEADER-SECRET' } } })
+      .expect(201);
+    await createThread(t.baseUrl, session.client_secret, 'logged chat');
+    // Failures carry no secret in their error bodies either.
+    const bodies = [
+      (await http().post(`/api/workflows/${workflowId}/end-user-sessions`).set('Authorization', `Bearer ${key}`).set('Origin', 'https://evil.example').send({ user: { id: 'x' } })).text,
+      (await http().post(`/api/workflows/${hook.body.id}/end-user-sessions`).set('Authorization', `Bearer ${key}`).send({ user: { id: 'x' } })).text,
+      (await http().get(`/api/workflows/${workflowId}`).set('Authorization', `Bearer ${session.client_secret}`)).text,
+      (await chatkit(t.baseUrl, await chatToken(t, owner, hook.body.id), { type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} } } })).text,
+    ];
+    await http().delete(`/api/workflows/${workflowId}/end-user-sessions/${session.session_id}`).set('Authorization', owner.auth).expect(204);
+    bodies.push((await chatkit(t.baseUrl, session.client_secret, { type: 'threads.list', params: {} })).text);
+    await new Promise((r) => setTimeout(r, 20));
+    const logs = capture.chunks.join('');
+    for (const needle of [key, key.slice(4), session.client_secret.split('.')[1], session.client_secret.split('.')[2], secret, secret.slice(6), 'HOOK-HEADER-SECRET']) {
+      expect(logs).not.toContain(needle);
+      for (const body of bodies) expect(body).not.toContain(needle);
+    }
+    // Nothing secret in a logged URL: the routes carry ids only.
+    const urls = capture.lines.map((l) => (l.req as { url?: string } | undefined)?.url ?? '').filter(Boolean);
+    expect(urls.some((u) => u.includes('/end-user-sessions'))).toBe(true);
+    for (const url of urls) expect(url).not.toMatch(/wsk_|whsec_|eyJ/);
+    const mintLine = capture.lines.find((l) => (l.req as { url?: string } | undefined)?.url === `/api/workflows/${workflowId}/end-user-sessions`);
+    expect(mintLine).toMatchObject({ authMode: 'serverKey', principalKind: 'serverKey', workflowId });
+  });
 });
+

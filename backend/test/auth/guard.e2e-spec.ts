@@ -42,8 +42,9 @@ describe('the global guard in the application', () => {
   it("writes @Auth's security requirement and 401/403 responses into the OpenAPI document", () => {
     const doc = buildOpenApiDocument(t.app);
     const schemes = doc.components!.securitySchemes!;
-    expect(Object.keys(schemes).sort()).toEqual(['bearer', 'oauthSession', 'publishToken', 'visitorToken']);
+    expect(Object.keys(schemes).sort()).toEqual(['bearer', 'oauthSession', 'publishToken', 'serverKey', 'visitorToken']);
     expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes.serverKey).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'wsk_…' });
     expect(schemes.oauthSession).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'parley_oauth' });
     expect(schemes.publishToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Parley-Publish-Token' });
     expect(schemes.visitorToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Parley-Visitor' });

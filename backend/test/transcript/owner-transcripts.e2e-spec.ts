@@ -56,6 +56,7 @@ describe('owner transcript API', () => {
           title: null,
           principalKind: 'oauth',
           principalLabel: 'sub_…ct42',
+          hostUser: null,
           itemCount: 1,
           feedback: { positive: 0, negative: 0 },
           createdAt: '2026-01-02T10:00:00.000Z',
@@ -66,6 +67,7 @@ describe('owner transcript API', () => {
           title: 'Refund question',
           principalKind: 'visitor',
           principalLabel: 'Visitor #1',
+          hostUser: null,
           itemCount: 2,
           feedback: { positive: 1, negative: 2 },
           createdAt: '2026-01-01T10:00:00.000Z',
@@ -169,7 +171,7 @@ describe('owner transcript API', () => {
     expect(jsonl.headers['content-disposition']).toBe(`attachment; filename="transcripts-${wfId}.jsonl"`);
     const lines = (jsonl.body as string).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
-    expect(Object.keys(lines[0])).toEqual(['threadId', 'threadTitle', 'principalKind', 'principalLabel', 'threadCreatedAt', 'itemId', 'itemType', 'itemCreatedAt', 'role', 'text', 'item']);
+    expect(Object.keys(lines[0])).toEqual(['threadId', 'threadTitle', 'principalKind', 'principalLabel', 'hostUser', 'threadCreatedAt', 'itemId', 'itemType', 'itemCreatedAt', 'role', 'text', 'item']);
     expect(lines.map((l) => l.text)).toEqual(['I want a refund', 'Echo: I want a refund', 'Shipping times?']);
     const csv = await http().get(`${base()}/export?format=csv`).set('Authorization', owner.auth).expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');

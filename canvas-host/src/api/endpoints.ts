@@ -5,6 +5,10 @@ import type {
   ChatSessionInfo,
   ChatSessionList,
   ChatSessionToken,
+  CreatedServerKey,
+  HostSessionList,
+  ServerKeyList,
+  WebhookSecret,
   CreateWorkflowBody,
   IssuedLink,
   LoginBody,
@@ -130,4 +134,17 @@ export const chatSessionsApi = {
   },
   revoke: (sessionId: string) => api<void>(`/chatkit/sessions/${id(sessionId)}`, { method: 'DELETE' }),
   revokeAll: () => api<void>('/chatkit/sessions/revoke-all', { method: 'POST' }),
+};
+
+/** Host-app integration of a workflow: server keys (shown once), end-user sessions, the webhook signing secret. */
+export const hostsApi = {
+  keys: (workflowId: string) => api<ServerKeyList>(`/workflows/${id(workflowId)}/server-keys`),
+  createKey: (workflowId: string, name: string) =>
+    api<CreatedServerKey>(`/workflows/${id(workflowId)}/server-keys`, { method: 'POST', body: { name } }),
+  revokeKey: (workflowId: string, keyId: string) =>
+    api<void>(`/workflows/${id(workflowId)}/server-keys/${id(keyId)}`, { method: 'DELETE' }),
+  sessions: (workflowId: string) => api<HostSessionList>(`/workflows/${id(workflowId)}/end-user-sessions`),
+  revokeSession: (workflowId: string, sessionId: string) =>
+    api<void>(`/workflows/${id(workflowId)}/end-user-sessions/${id(sessionId)}`, { method: 'DELETE' }),
+  rotateWebhookSecret: (workflowId: string) => api<WebhookSecret>(`/workflows/${id(workflowId)}/webhook-secret`, { method: 'POST' }),
 };

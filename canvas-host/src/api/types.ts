@@ -51,7 +51,7 @@ interface UserFallback {
   createdAt: string;
 }
 
-export type RunnerKind = 'echo' | 'openai' | 'agent';
+export type RunnerKind = 'echo' | 'openai' | 'agent' | 'webhook';
 export type RunnerProvider = 'openai' | 'gemini' | 'compatible';
 
 interface RunnerFallback {
@@ -113,7 +113,7 @@ interface AuditEventFallback {
 }
 
 /** Principal kinds a transcript thread can belong to (ARCHITECTURE.md §3). */
-export type PrincipalKind = 'chat' | 'visitor' | 'oauth';
+export type PrincipalKind = 'chat' | 'visitor' | 'oauth' | 'host';
 
 interface TranscriptThreadFallback {
   id: string;
@@ -206,3 +206,30 @@ export type WorkflowVersionPage = ResponseOf<'/api/workflows/{id}/versions', 'ge
 export type WorkflowVersion = WorkflowVersionPage['data'][number];
 export type VersionChange = ResponseOf<'/api/workflows/{id}/versions', 'post', { workflow: Workflow; version: WorkflowVersion }>;
 export type ToolTestResult = ResponseOf<'/api/workflows/{id}/tools/test', 'post', ToolTestFallback>;
+
+/** Host-app integration (WORKFLOWS §6–7): server keys, end-user sessions, the webhook signing secret. */
+export type ServerKeyList = ResponseOf<'/api/workflows/{id}/server-keys', 'get', { keys: ServerKeyFallback[] }>;
+export type ServerKey = ServerKeyList['keys'][number];
+export type CreatedServerKey = ResponseOf<'/api/workflows/{id}/server-keys', 'post', { id: string; name: string; key: string; createdAt: string }>;
+export type HostSessionList = ResponseOf<'/api/workflows/{id}/end-user-sessions', 'get', { data: HostSessionFallback[] }>;
+export type HostSession = HostSessionList['data'][number];
+export type WebhookSecret = ResponseOf<'/api/workflows/{id}/webhook-secret', 'post', { secret: string }>;
+
+interface ServerKeyFallback {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+interface HostSessionFallback {
+  id: string;
+  user: { id: string; email: string | null; name: string | null };
+  deviceId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+  revokedAt: string | null;
+}

@@ -11,10 +11,14 @@ const PRINCIPALS: Record<string, string> = {
   user: 'You (canvas)',
   visitor: 'Anonymous visitor',
   oauth: 'Signed-in visitor',
+  host: 'User of your app',
 };
 
+/** Host-app users are shown as the app named them (`Ada <ada@example.com> (user_7)`), marked as such. */
 export const principalLabel = (thread: { principalKind: string; principalLabel?: string | null }) =>
-  thread.principalLabel || PRINCIPALS[thread.principalKind] || thread.principalKind;
+  thread.principalKind === 'host' && thread.principalLabel
+    ? `${thread.principalLabel} · app user`
+    : thread.principalLabel || PRINCIPALS[thread.principalKind] || thread.principalKind;
 
 /** Form values as they sit in the address bar: dates as YYYY-MM-DD. */
 export interface FilterForm {

@@ -28,6 +28,18 @@ describe('workflow form helpers', () => {
     ).toEqual({ kind: 'openai', provider: 'compatible', model: 'm', baseUrl: 'http://127.0.0.1:8080/v1', temperature: 0.5 });
   });
 
+  it('round-trips a webhook workflow: masked headers go back as *** (kept), new ones are sent', () => {
+    const source = workflow({ runner: { kind: 'webhook', url: 'https://engine.test/hook', headers: { Authorization: '***' }, timeoutMs: 5000 } }) as unknown as Workflow;
+    const form = formFromWorkflow(source);
+    expect(form.webhookHeaders).toBe('Authorization: ***');
+    expect(workflowBody({ ...form, webhookHeaders: `${form.webhookHeaders}\nX-Tenant: acme` }).runner).toEqual({
+      kind: 'webhook',
+      url: 'https://engine.test/hook',
+      headers: { Authorization: '***', 'X-Tenant': 'acme' },
+      timeoutMs: 5000,
+    });
+  });
+
   it('round-trips a workflow', () => {
     const source = workflow({ runner: { kind: 'openai', provider: 'gemini', model: 'g', instructions: 'Be brief' }, allowedOrigins: ['https://a.test'] }) as Workflow;
     const body = workflowBody(formFromWorkflow(source));

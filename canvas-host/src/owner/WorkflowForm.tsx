@@ -16,6 +16,12 @@ export interface WorkflowFormState {
   /** Agent runners: most model turns per answer (empty: the server's default, 8). */
   maxSteps: string;
   tools: ToolDraft[];
+  /** Webhook runner: the engine's URL. */
+  webhookUrl: string;
+  /** Webhook runner: `Name: value` per line; stored values come back as `***` and are kept when sent as `***`. */
+  webhookHeaders: string;
+  /** Webhook runner: milliseconds, empty for the default. */
+  webhookTimeoutMs: string;
   /** One origin per line. */
   allowedOrigins: string;
 }
@@ -31,6 +37,9 @@ export const emptyWorkflowForm: WorkflowFormState = {
   temperature: '',
   maxSteps: '',
   tools: [],
+  webhookUrl: '',
+  webhookHeaders: '',
+  webhookTimeoutMs: '',
   allowedOrigins: '',
 };
 
@@ -47,6 +56,11 @@ export function formFromWorkflow(workflow: Workflow): WorkflowFormState {
     temperature: runner.temperature === undefined ? '' : String(runner.temperature),
     maxSteps: runner.kind === 'agent' && runner.maxSteps !== undefined ? String(runner.maxSteps) : '',
     tools: (runner.tools ?? []).map(draftFromTool),
+    webhookUrl: runner.url ?? '',
+    webhookHeaders: Object.entries(runner.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    webhookTimeoutMs: runner.timeoutMs === undefined ? '' : String(runner.timeoutMs),
     allowedOrigins: workflow.allowedOrigins.join('\n'),
   };
 }
@@ -95,18 +109,36 @@ export function workflowBody(state: WorkflowFormState): CreateWorkflowBody {
       ? { kind: 'echo' as const }
       : state.runnerKind === 'openai'
         ? { kind: 'openai' as const, ...model }
-        : {
-            kind: 'agent' as const,
-            ...model,
-            ...(state.maxSteps.trim() ? { maxSteps: Number(state.maxSteps) } : {}),
-            tools: state.tools.map(toolBody),
-          };
+        : state.runnerKind === 'webhook'
+          ? {
+              kind: 'webhook' as const,
+              url: state.webhookUrl.trim(),
+              headers: parseHeaders(state.webhookHeaders),
+              ...(state.webhookTimeoutMs.trim() !== '' ? { timeoutMs: Number(state.webhookTimeoutMs) } : {}),
+            }
+          : {
+              kind: 'agent' as const,
+              ...model,
+              ...(state.maxSteps.trim() ? { maxSteps: Number(state.maxSteps) } : {}),
+              tools: state.tools.map(toolBody),
+            };
   return {
     name: state.name.trim(),
     description: state.description,
     runner,
     allowedOrigins: parseOrigins(state.allowedOrigins).origins,
   } as CreateWorkflowBody;
+}
+
+/** `Name: value` lines → headers (a value of `***` keeps the stored one). */
+export function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 /** Where the model's API key comes from: the server's environment, never this form (so it is never in the browser). */
@@ -190,7 +222,24 @@ export function WorkflowForm({ initial, submitLabel, onSubmit, workflowId }: Wor
           <input type="radio" name="runner" value="agent" checked={state.runnerKind === 'agent'} onChange={() => set('runnerKind', 'agent')} /> Agent (a
           model that calls tools)
         </label>
-        {state.runnerKind !== 'echo' && (
+        <label>
+          <input type="radio" name="runner" value="webhook" checked={state.runnerKind === 'webhook'} onChange={() => set('runnerKind', 'webhook')} />{' '}
+          Your own engine (webhook)
+        </label>
+        {state.runnerKind === 'webhook' && (
+          <div className="stack">
+            <Field label="Engine URL" hint="Parley POSTs each turn here, signed (see docs/embedding.md)." errors={server['runner.url']}>
+              {(props) => <input {...props} type="url" required value={state.webhookUrl} onChange={(e) => set('webhookUrl', e.target.value)} />}
+            </Field>
+            <Field label="Headers" hint="One `Name: value` per line. Values are secret: stored encrypted and shown as ***; leave *** to keep one." errors={server['runner.headers']}>
+              {(props) => <textarea {...props} rows={2} value={state.webhookHeaders} onChange={(e) => set('webhookHeaders', e.target.value)} />}
+            </Field>
+            <Field label="Timeout (ms)" hint="Longest wait for the answer to start and between lines; empty for 30000." errors={server['runner.timeoutMs']}>
+              {(props) => <input {...props} inputMode="numeric" value={state.webhookTimeoutMs} onChange={(e) => set('webhookTimeoutMs', e.target.value)} />}
+            </Field>
+          </div>
+        )}
+        {state.runnerKind !== 'echo' && state.runnerKind !== 'webhook' && (
           <div className="stack">
             <Field label="Provider" hint={apiKeyHint(state.provider)} errors={server['runner.provider']}>
               {(props) => (

@@ -5,6 +5,7 @@ import type { Workflow } from '../api/types';
 import { paths } from '../routes';
 import { Link, navigate } from '../router';
 import { ConfirmButton, ErrorAlert, Loading } from '../ui/components';
+import { HostAccessPanel } from './HostAccessPanel';
 import { PublishPanel } from './PublishPanel';
 import { VersionsPanel } from './VersionsPanel';
 import { emptyWorkflowForm, formFromWorkflow, WorkflowForm } from './WorkflowForm';
@@ -92,6 +93,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
       <WorkflowTabs workflowId={workflow.id} current="settings" />
       <PublishPanel workflow={workflow} onChange={setWorkflow} />
       <VersionsPanel workflow={workflow} onChange={setWorkflow} />
+      <HostAccessPanel workflow={workflow} />
       <section className="panel" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
         <WorkflowForm

@@ -197,7 +197,7 @@ export function describeError(
         message: 'Check your connection and try again.',
       };
     default:
-      if (context.authKind === 'session' && info.status === 401 && SESSION_CODES.has(info.code)) {
+      if ((context.authKind === 'session' || context.authKind === 'hostSession') && info.status === 401 && SESSION_CODES.has(info.code)) {
         return {
           ...base,
           kind: 'session_expired',

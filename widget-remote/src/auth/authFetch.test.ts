@@ -280,3 +280,45 @@ describe('createAuthFetch — session mode', () => {
     expect(failures.map((f) => f.code)).toEqual(['token_expired']);
   });
 });
+
+describe('createAuthFetch — hostSession mode', () => {
+  const jwt = (exp: number, tag: string) => `h.${btoa(JSON.stringify({ exp, tag })).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}.s`;
+
+  it('sends the client secret as Bearer, passes the current one back, and refreshes before the JWT expires', async () => {
+    let now = 1_000_000;
+    const seen: (string | null)[] = [];
+    const secrets = [jwt(1_000 + 300, 'one'), jwt(1_000 + 600, 'two')];
+    const getClientSecret = vi.fn(async (current: string | null) => {
+      seen.push(current);
+      return secrets.shift()!;
+    });
+    const server = fakeServer({ 'threads.list': ok });
+    const authFetch = createAuthFetch({ auth: { kind: 'hostSession', getClientSecret }, workflowId: 'wf_1', fetch: server.fetch, now: () => now });
+
+    await authFetch(URL, { method: 'POST', body: body('threads.list') });
+    expect(server.calls[0]!.headers.get('Authorization')).toMatch(/^Bearer h\./);
+    // Still fresh: no new secret.
+    now += 100_000;
+    await authFetch(URL, { method: 'POST', body: body('threads.list') });
+    expect(getClientSecret).toHaveBeenCalledTimes(1);
+    // Within the refresh margin of `exp` (1300 s): a new one, asked for with the current secret.
+    now = 1_300_000 - 30_000;
+    await authFetch(URL, { method: 'POST', body: body('threads.list') });
+    expect(getClientSecret).toHaveBeenCalledTimes(2);
+    expect(seen[0]).toBeNull();
+    expect(seen[1]).toContain('h.');
+    expect(server.calls[2]!.headers.get('Authorization')).not.toBe(server.calls[0]!.headers.get('Authorization'));
+    authFetch.dispose();
+  });
+
+  it('accepts the {client_secret, expires_at} answer of the end-user-sessions route', async () => {
+    const getClientSecret = vi.fn(async () => ({ client_secret: 'opaque-secret', expires_at: 2_000_000_000 }));
+    const server = fakeServer({ 'threads.list': ok });
+    const authFetch = createAuthFetch({ auth: { kind: 'hostSession', getClientSecret }, workflowId: 'wf_1', fetch: server.fetch });
+    await authFetch(URL, { method: 'POST', body: body('threads.list') });
+    await authFetch(URL, { method: 'POST', body: body('threads.list') });
+    expect(server.calls[1]!.headers.get('Authorization')).toBe('Bearer opaque-secret');
+    expect(getClientSecret).toHaveBeenCalledTimes(1);
+    authFetch.dispose();
+  });
+});

@@ -1,5 +1,5 @@
 import { type ApiErrorInfo, isAbortError, networkErrorInfo, readApiError, WidgetApiError } from '../api/errors';
-import type { SessionToken, WidgetAuth } from '../contract';
+import type { HostClientSecret, SessionToken, WidgetAuth } from '../contract';
 
 /** Header names of the public-access contract (ARCHITECTURE.md §4). */
 export const PARLEY_HEADERS = {
@@ -39,6 +39,7 @@ export const DEFAULT_REFRESH_MARGIN_MS = 60_000;
  * - `session`: `Authorization: Bearer <chat JWT>`. The token is fetched on first use and reused until shortly before
  *   it expires. A timer refreshes it ahead of expiry while the chat is in use (an idle chat just drops it, so an open
  *   tab does not mint sessions forever), and a 401 triggers one refresh and one retry of the same request.
+ * - `hostSession`: the same, with the host's `getClientSecret(current)` as the token source (end-user sessions).
  * - `publishToken`: `X-Parley-Publish-Token`, plus the `X-Parley-Visitor` token the server hands out in the response
  *   header of the same name, kept in storage per workflow so the visitor sees their own history after a reload.
  * Both modes send `X-Parley-Workflow`, so a credential for another workflow fails loudly (`workflow_mismatch`).
@@ -47,7 +48,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const { auth, workflowId, onFailure, onChatKitRequest } = options;
   const now = options.now ?? Date.now;
   const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
-  const session = auth.kind === 'session' ? createSessionTokens(auth.getToken, now, options.refreshMarginMs) : null;
+  const getToken = auth.kind === 'session' ? auth.getToken : auth.kind === 'hostSession' ? hostSessionTokens(auth.getClientSecret) : null;
+  const session = getToken ? createSessionTokens(getToken, now, options.refreshMarginMs) : null;
   const visitor = auth.kind === 'publishToken' ? createVisitorStore(workflowId, options.storage) : null;
 
   async function send(input: RequestInfo | URL, init: RequestInit | undefined, bearer: string | undefined) {
@@ -87,6 +89,33 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   };
 
   return Object.assign(authFetch as typeof fetch, { dispose: () => session?.dispose() });
+}
+
+/**
+ * Adapts a host's `getClientSecret(current)` to session tokens: the answer may be the bare secret (its JWT `exp`
+ * says when it expires) or `{client_secret, expires_at}` (Unix seconds).
+ */
+export function hostSessionTokens(getClientSecret: (current: string | null) => Promise<string | HostClientSecret>): () => Promise<SessionToken> {
+  let current: string | null = null;
+  return async () => {
+    const answer = await getClientSecret(current);
+    const secret = typeof answer === 'string' ? answer : answer?.client_secret;
+    if (typeof secret !== 'string' || secret === '') throw new Error('getClientSecret() returned no client secret');
+    current = secret;
+    const expiresAtSeconds = typeof answer === 'object' && typeof answer.expires_at === 'number' ? answer.expires_at : jwtExpiry(secret);
+    return { token: secret, expiresAt: expiresAtSeconds === undefined ? '' : new Date(expiresAtSeconds * 1000).toISOString() };
+  };
+}
+
+/** The `exp` claim of a JWT, unverified (only to schedule the refresh). */
+function jwtExpiry(token: string): number | undefined {
+  try {
+    const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    const exp = (JSON.parse(atob(payload.padEnd(payload.length + ((4 - (payload.length % 4)) % 4), '='))) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface HeldToken {

@@ -15,6 +15,8 @@ const ERROR_PRIORITY: Partial<Record<ErrorCode, number>> = {
   csrf_failed: 5,
   forbidden: 4,
   token_expired: 3,
+  // A chat JWT whose session ended: the verifier of its kind knows better than one that refused the kind.
+  chat_session_revoked: 3,
   token_invalid: 2,
   unauthenticated: 1,
 };

@@ -21,7 +21,7 @@ export class ChatAttachmentsController {
 
   @Put('uploads/:attachmentId')
   @HttpCode(200)
-  @Auth('chat', 'publishToken')
+  @Auth('chat', 'publishToken', 'hostSession')
   @ApiOperation({
     summary: 'Upload the bytes of a two-phase attachment (the `upload_descriptor` of `attachments.create`)',
     description:

@@ -59,7 +59,7 @@ export class ChatContextResolver {
     // made on another instance within the reuse window: read again rather than run the draft.
     if (workflow && runs !== 'draft' && !workflow.published) workflow = await this.workflow(workflowId, { fresh: true });
     if (!workflow) throw new NotFoundError('Workflow not found.');
-    await strategy.authorize?.(principal, workflow);
+    await strategy.authorize?.(principal, workflow, req);
     const scope = { workflowId: workflow.id, principal: transcriptPrincipal };
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     const channel = channelOf(principal.kind, origin, this.ownOrigin);

@@ -29,7 +29,7 @@ export interface ChatPrincipalStrategy<P extends Principal = Principal> {
    * Final say once the workflow is loaded (e.g. the owner still owns it, the workflow is still
    * published). Throw a DomainError to refuse; a refused workflow should look missing (404).
    */
-  authorize?(principal: P, workflow: WorkflowSnapshot): void | Promise<void>;
+  authorize?(principal: P, workflow: WorkflowSnapshot, req: Request): void | Promise<void>;
 }
 
 /** Marks a provider as the chat strategy of one principal kind. */

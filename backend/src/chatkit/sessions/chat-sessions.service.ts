@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
 import { InvalidTokenError } from '../../auth/auth.errors';
+import { unverifiedTokenKind } from '../../auth/credentials';
 import { SigningService } from '../../auth/signing.service';
 import type { ChatPrincipal } from '../../auth/principal';
 import { NotFoundError } from '../../common/errors/domain-error';
@@ -10,7 +11,7 @@ import { FeatureDisabledError } from '../../publish/publish.errors';
 import { ChatSessionRow, ChatSessionsRepository } from '../../transcript/chat-sessions.repository';
 import { WorkflowsService } from '../../workflows/workflows.service';
 import { CHAT_TOKEN_MAX_TTL_SECONDS, chatkitConfig } from '../chatkit.config';
-import { ChatSessionRevokedError } from './chat-sessions.errors';
+import { ChatSessionRevokedError } from '../chatkit.errors';
 
 /** `aud` of chat session JWTs. */
 export const CHAT_TOKEN_AUDIENCE = 'parley-chat';
@@ -56,6 +57,8 @@ interface ChatClaims {
   sub?: unknown;
   wf?: unknown;
   sid?: unknown;
+  /** Set on other kinds of chat JWT (end-user `host` tokens); canvas tokens have none. */
+  kind?: unknown;
 }
 
 /**
@@ -132,8 +135,11 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
     if (cached && cached.expiresAtMs > Date.now()) return { ...cached.principal };
     if (cached) this.verified.delete(token);
 
+    // End-user (host) tokens share the audience; refuse them before spending a signature check.
+    if (unverifiedTokenKind(token) !== undefined) throw new InvalidTokenError();
     const claims = await this.signing.verify<ChatClaims>(token, { audience: CHAT_TOKEN_AUDIENCE });
     const { sub, wf, sid, jti } = claims;
+    if (claims.kind !== undefined) throw new InvalidTokenError();
     if (!isId(sub) || !isId(wf) || !isUUID(wf) || !isId(sid) || !isId(jti)) throw new InvalidTokenError();
     // Refuse tokens minted (or forged with a stolen key) for longer than a chat session may live.
     if (claims.exp - claims.iat > CHAT_TOKEN_MAX_TTL_SECONDS) throw new InvalidTokenError();

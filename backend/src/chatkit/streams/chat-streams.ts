@@ -13,6 +13,8 @@ export interface OpenStream {
   /** The share link a public stream came through; null for canvas (chat JWT) streams. */
   linkId: string | null;
   authMode: ChatAuthModeLabel;
+  /** The end-user (host) session a host-app stream runs in; null for every other principal. */
+  hostSessionId?: string | null;
   /** Ends the stream with `event` as its last frame (the partial answer is kept, as on a cancel). */
   end(event: ErrorEvent): void;
 }
@@ -29,6 +31,12 @@ export const END_EVENTS: Record<StreamEndReason, ErrorEvent> = {
     type: 'error',
     code: 'custom',
     message: 'This chat is no longer available: its owner turned it off.',
+    allow_retry: false,
+  },
+  session_revoked: {
+    type: 'error',
+    code: 'custom',
+    message: 'This chat session was ended. Reload the page to continue.',
     allow_retry: false,
   },
 };
@@ -106,6 +114,11 @@ export class ChatStreams implements OnModuleInit, Drainable {
   }
 
   private onClusterEvent(event: ClusterEvent): void {
+    if (event.kind === 'host_session_revoked') {
+      const ended = this.endWhere((s) => s.workflowId === event.workflowId && s.hostSessionId === event.sessionId, 'session_revoked');
+      if (ended) this.logger.log({ workflowId: event.workflowId, ended }, `Ended ${ended} chat stream(s): end-user session revoked.`);
+      return;
+    }
     // Public streams only (they came through a share link); the owner's canvas chats go on.
     const n = this.endWhere((s) => s.workflowId === event.workflowId && s.linkId !== null, 'workflow_revoked');
     if (n) this.logger.log({ workflowId: event.workflowId, ended: n }, `Ended ${n} public chat stream(s): workflow revoked.`);

@@ -8,6 +8,7 @@ import { parseId } from '../ids';
 import { examples, fields, Output, table, when, yesNo } from '../output';
 import { confirm } from '../prompt';
 import { registerStatsCommand } from './stats';
+import { registerWorkflowKeyCommands } from './workflow-keys';
 
 type Workflow = components['schemas']['WorkflowResponseDto'];
 type IssuedLink = components['schemas']['IssuedLinkDto'];
@@ -348,6 +349,8 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
           : `Visitors of "${wf.name}" (${id}) can now chat without signing in. The share link is unchanged.`,
       );
     });
+
+  registerWorkflowKeyCommands(workflow, contextOf);
 }
 
 async function listAll(api: Api): Promise<Workflow[]> {

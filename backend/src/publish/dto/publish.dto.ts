@@ -41,7 +41,22 @@ export class AuditActorDto {
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({
-    enum: ['workflow.published', 'workflow.publish_rotated', 'workflow.publish_revoked', 'workflow.login_requirement_changed', 'workflow.allowed_origins_changed', 'workflow.version_published', 'workflow.version_rolled_back', 'workflow.deleted', 'agent.tool_call.approved', 'agent.tool_call.denied'],
+    enum: [
+      'workflow.published',
+      'workflow.publish_rotated',
+      'workflow.publish_revoked',
+      'workflow.login_requirement_changed',
+      'workflow.allowed_origins_changed',
+      'workflow.version_published',
+      'workflow.version_rolled_back',
+      'workflow.deleted',
+      'workflow.server_key_created',
+      'workflow.server_key_revoked',
+      'workflow.host_session_revoked',
+      'workflow.webhook_secret_rotated',
+      'agent.tool_call.approved',
+      'agent.tool_call.denied',
+    ],
   })
   action: string;
   @ApiProperty({ type: AuditActorDto }) actor: AuditActorDto;

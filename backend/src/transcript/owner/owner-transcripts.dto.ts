@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDateString, IsDefined, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
-export const PRINCIPAL_KINDS = ['user', 'visitor', 'oauth'] as const;
+export const PRINCIPAL_KINDS = ['user', 'visitor', 'oauth', 'host'] as const;
 export type TranscriptPrincipalKind = (typeof PRINCIPAL_KINDS)[number];
 
 export class TranscriptQueryDto {
@@ -16,7 +16,7 @@ export class TranscriptQueryDto {
   @IsDateString()
   to?: string;
 
-  @ApiPropertyOptional({ enum: PRINCIPAL_KINDS, description: '`user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats' })
+  @ApiPropertyOptional({ enum: PRINCIPAL_KINDS, description: '`user` = canvas chats of the owner, `visitor` = anonymous public chats, `oauth` = signed-in public chats, `host` = end users of a host app (end-user sessions)' })
   @IsOptional()
   @IsIn(PRINCIPAL_KINDS)
   principalKind?: TranscriptPrincipalKind;
@@ -74,12 +74,20 @@ export class FeedbackCountsDto {
   @ApiProperty() negative: number;
 }
 
+export class HostUserLabelDto {
+  @ApiProperty({ description: 'The host app\'s own user id' }) id: string;
+  @ApiProperty({ type: String, nullable: true }) email: string | null;
+  @ApiProperty({ type: String, nullable: true }) name: string | null;
+}
+
 export class TranscriptSummaryDto {
   @ApiProperty({ example: 'thr_1a2b3c4d5e6f7a8b' }) id: string;
   @ApiProperty({ type: String, nullable: true }) title: string | null;
   @ApiProperty({ enum: PRINCIPAL_KINDS }) principalKind: TranscriptPrincipalKind;
-  @ApiProperty({ example: 'Visitor #3', description: 'Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; else a masked id' })
+  @ApiProperty({ example: 'Visitor #3', description: 'Who wrote it, readable: `You` (the owner), the email or name of a signed-in visitor, `Visitor #n` for anonymous visitors; host-app users as the app named them (`Ada <ada@example.com> (user_42)`); else a masked id' })
   principalLabel: string;
+  @ApiProperty({ type: () => HostUserLabelDto, nullable: true, description: 'Host-app end users (`principalKind` `host`): the host\'s id, email and name' })
+  hostUser: HostUserLabelDto | null;
   @ApiProperty({ description: 'Visible items (hidden context excluded)' }) itemCount: number;
   @ApiProperty({ type: FeedbackCountsDto }) feedback: FeedbackCountsDto;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

@@ -15,6 +15,8 @@ export interface OwnerThreadRow {
   title: string | null;
   principal_kind: TranscriptPrincipalKind;
   principal_id: string;
+  host_email: string | null;
+  host_name: string | null;
   created_at: Date;
   updated_at: Date;
   item_count: number;
@@ -47,6 +49,8 @@ export interface OwnerExportRow {
   thread_created_at: Date;
   item_id: string;
   person: string | null;
+  host_email: string | null;
+  host_name: string | null;
 }
 
 /** The SQL of the owner's transcript views (list, detail, delete, export); every query bound to one workflow. */
@@ -71,11 +75,13 @@ export class OwnerTranscriptsRepository {
   private threadSelect(where: string): string {
     return `
       SELECT t.id, t.ordinal, t.title, t.principal_kind, t.principal_id, t.created_at, t.updated_at,
+             hu.email AS host_email, hu.name AS host_name,
              t.visible_item_count AS item_count,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'positive') AS positive,
              (SELECT count(*)::int FROM chat_feedback f WHERE f.thread_id = t.id AND f.kind = 'negative') AS negative,
              ${PERSON_SQL} AS person
         FROM chat_threads t
+        LEFT JOIN host_users hu ON t.principal_kind = 'host' AND hu.workflow_id = t.workflow_id AND hu.host_user_id = t.principal_id
        WHERE ${where}`;
   }
 
@@ -144,8 +150,9 @@ export class OwnerTranscriptsRepository {
     return this.dataSource.query<OwnerExportRow[]>(
       `SELECT i.ordinal AS item_ordinal, i.id AS item_id, i.data, i.type, i.created_at AS item_created_at,
                 t.id AS thread_id, t.title, t.principal_kind, t.principal_id, t.created_at AS thread_created_at,
-                ${PERSON_SQL} AS person
+                ${PERSON_SQL} AS person, hu.email AS host_email, hu.name AS host_name
            FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id
+           LEFT JOIN host_users hu ON t.principal_kind = 'host' AND hu.workflow_id = t.workflow_id AND hu.host_user_id = t.principal_id
           WHERE t.workflow_id = $1 AND NOT i.hidden AND i.ordinal > $2
           ORDER BY i.ordinal LIMIT $3`,
       [workflowId, after, take],

@@ -13,6 +13,8 @@ export interface ExportRow {
   threadTitle: string | null;
   principalKind: string;
   principalLabel: string;
+  /** Host-app end users: the host's id, email and name; null for other principals. */
+  hostUser: HostUserLabel | null;
   threadCreatedAt: string;
   itemId: string;
   itemType: string;
@@ -20,6 +22,23 @@ export interface ExportRow {
   role: 'user' | 'assistant' | null;
   text: string;
   item: Record<string, unknown>;
+}
+
+export interface HostUserLabel {
+  id: string;
+  email: string | null;
+  name: string | null;
+}
+
+/**
+ * How the owner sees who wrote a thread. Host-app end users are shown as the host identified them
+ * (`Ada <ada@example.com> (user_42)`): that id is the host's own, not a Parley credential. Every
+ * other principal is masked: enough to tell people apart in a list, never enough to act as them.
+ */
+export function principalLabelOf(kind: string, id: string, host?: { email: string | null; name: string | null }): string {
+  if (kind !== 'host') return maskPrincipal(kind, id);
+  const parts = [host?.name, host?.email ? `<${host.email}>` : null, `(${id})`].filter(Boolean);
+  return parts.length > 1 ? parts.join(' ') : id;
 }
 
 /**
@@ -83,7 +102,11 @@ export class OwnerTranscriptsService {
       id: row.id,
       title: row.title,
       principalKind: row.principal_kind,
-      principalLabel: whoLabel(row.principal_kind, row.principal_id, { visitorNumber: numbers.get(row.principal_id), person: row.person }),
+      principalLabel:
+        row.principal_kind === 'host'
+          ? principalLabelOf('host', row.principal_id, { email: row.host_email, name: row.host_name })
+          : whoLabel(row.principal_kind, row.principal_id, { visitorNumber: numbers.get(row.principal_id), person: row.person }),
+      hostUser: row.principal_kind === 'host' ? { id: row.principal_id, email: row.host_email, name: row.host_name } : null,
       itemCount: Number(row.item_count),
       feedback: { positive: Number(row.positive), negative: Number(row.negative) },
       createdAt: row.created_at.toISOString(),
@@ -160,7 +183,11 @@ export class OwnerTranscriptsService {
           threadId: r.thread_id,
           threadTitle: r.title,
           principalKind: r.principal_kind,
-          principalLabel: whoLabel(r.principal_kind, r.principal_id, { visitorNumber: numbers.get(r.principal_id), person: r.person }),
+          principalLabel:
+            r.principal_kind === 'host'
+              ? principalLabelOf('host', r.principal_id, { email: r.host_email, name: r.host_name })
+              : whoLabel(r.principal_kind, r.principal_id, { visitorNumber: numbers.get(r.principal_id), person: r.person }),
+          hostUser: r.principal_kind === 'host' ? { id: r.principal_id, email: r.host_email, name: r.host_name } : null,
           threadCreatedAt: r.thread_created_at.toISOString(),
           itemId: r.item_id,
           itemType: r.type,

@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -18,15 +19,17 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOrigin, OnlyForKind } from '../../common/http/validators';
+import { WEBHOOK_TIMEOUT_DEFAULT_MS, WEBHOOK_TIMEOUT_MAX_MS } from '../webhook-definition';
 import { DEFAULT_MAX_STEPS, MAX_MAX_STEPS } from '../runner-definition';
 import { AgentToolDto, MAX_TOOLS } from './agent-tool.dto';
 
-export const RUNNER_KINDS = ['echo', 'openai', 'agent'] as const;
+export const RUNNER_KINDS = ['echo', 'openai', 'agent', 'webhook'] as const;
 export const RUNNER_PROVIDERS = ['openai', 'gemini', 'compatible'] as const;
 
 /**
- * `{kind:'echo'}`, `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}` or
- * `{kind:'agent', …the openai fields, maxSteps?, tools}` (docs/workflows.md).
+ * `{kind:'echo'}`, `{kind:'openai', provider, model, instructions?, baseUrl?, temperature?}`,
+ * `{kind:'agent', …the openai fields, maxSteps?, tools}` (docs/workflows.md) or
+ * `{kind:'webhook', url, headers?, timeoutMs?}` (docs/embedding.md).
  */
 export class RunnerDto {
   @ApiProperty({ enum: RUNNER_KINDS, example: 'echo' })
@@ -84,6 +87,32 @@ export class RunnerDto {
   @ValidateNested({ each: true })
   @Type(() => AgentToolDto)
   tools?: AgentToolDto[];
+
+  @ApiPropertyOptional({ example: 'https://engine.example.com/parley', description: 'webhook runners: the engine Parley POSTs each turn to (checked by the outbound policy)' })
+  @OnlyForKind(['webhook'])
+  @ValidateIf((o: RunnerDto) => o.kind === 'webhook' || o.url !== undefined)
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(2000)
+  url?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { Authorization: '***' },
+    description: 'webhook runners: extra request headers. Values are secrets: write-only, encrypted at rest, always shown as `"***"`; sending `"***"` keeps the stored value.',
+  })
+  @OnlyForKind(['webhook'])
+  @ValidateIf((o: RunnerDto) => o.headers !== undefined)
+  @IsObject()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({ minimum: 1000, maximum: WEBHOOK_TIMEOUT_MAX_MS, description: `webhook runners: longest wait (ms) for the engine's answer to start and between streamed lines; default ${WEBHOOK_TIMEOUT_DEFAULT_MS}` })
+  @OnlyForKind(['webhook'])
+  @ValidateIf((o: RunnerDto) => o.timeoutMs !== undefined)
+  @IsInt()
+  @Min(1000)
+  @Max(WEBHOOK_TIMEOUT_MAX_MS)
+  timeoutMs?: number;
 }
 
 /** Optional but not nullable: an explicit `null` is validated (and refused), never stored. */
