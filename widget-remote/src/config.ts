@@ -9,7 +9,7 @@ import type {
 } from './contract';
 
 /**
- * The one place that turns what a host passes into what the widget uses (STYLE.md item 14): host props win, then
+ * The one place that turns what a host passes into what the widget uses (docs/embedding.md, The options contract): host props win, then
  * runtime config (the API's `/api/config`), then the defaults below.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The public contract between the Parley chat widget and its hosts (STYLE.md item 14).
+ * The public contract between the Parley chat widget and its hosts (docs/embedding.md, The options contract).
  *
  * Hosts import these types directly (canvas-host via a relative path), never through `declare module` stubs, so a
  * change here breaks the host's type-check instead of its users. Keep this module free of imports and side effects:

@@ -1,5 +1,5 @@
 /**
- * Who a request acts as (ARCHITECTURE §3). Every authenticated request resolves to exactly one
+ * Who a request acts as (docs/security.md, The model). Every authenticated request resolves to exactly one
  * principal; verifiers produce them and controllers read them with `@CurrentPrincipal()`.
  */
 
@@ -65,7 +65,7 @@ export interface ServerKeyPrincipal {
 }
 
 /**
- * An end user of a host application (WORKFLOWS §6), proven by a chat JWT of kind `host` minted by
+ * An end user of a host application (docs/embedding.md, section 7), proven by a chat JWT of kind `host` minted by
  * the host's backend with a server key. `hostUserId` is the host's own user id; it only means
  * something inside `workflowId` (ids are namespaced per workflow).
  */
@@ -87,7 +87,7 @@ export type Principal = UserPrincipal | ChatPrincipal | VisitorPrincipal | OAuth
 export type PrincipalKind = Principal['kind'];
 export type PrincipalOf<K extends PrincipalKind> = Extract<Principal, { kind: K }>;
 
-/** OpenAPI security scheme names (ARCHITECTURE §9), registered in `openapi.ts`. */
+/** OpenAPI security scheme names (docs/security.md, The model), registered in `openapi.ts`. */
 export type SecuritySchemeName = 'bearer' | 'publishToken' | 'visitorToken' | 'oauthSession' | 'serverKey';
 
 /** The ways a route can accept credentials; `@Auth(...modes)` names them. */

@@ -119,7 +119,7 @@ export function parseHostUser(value: unknown): HostUser {
 }
 
 /**
- * End-user sessions of host applications (WORKFLOWS §6). A host's backend, holding a server key,
+ * End-user sessions of host applications (docs/embedding.md, section 7). A host's backend, holding a server key,
  * mints a session for one of its signed-in users: a durable `host_sessions` row (workflow, host
  * user, device; `CHAT_SESSION_TTL`) behind short ES256 chat JWTs of kind `host` (≤ 5 min) that the
  * widget renews through the host. Host user ids are namespaced per workflow, so the same id in two

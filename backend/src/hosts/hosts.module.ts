@@ -13,7 +13,7 @@ import { ServerKeysController } from './server-keys.controller';
 import { ServerKeysService } from './server-keys.service';
 
 /**
- * Host applications (WORKFLOWS §6): workflow server keys (`wsk_…`, the `serverKey` auth mode),
+ * Host applications (docs/embedding.md, section 7): workflow server keys (`wsk_…`, the `serverKey` auth mode),
  * end-user sessions minted with them (the `hostSession` auth mode: chat JWTs of kind `host`) and
  * the hosted-ChatKit compatible session routes. The chat gateway maps `host` principals to
  * transcripts (chatkit/sessions/host-session.strategy.ts).

@@ -38,7 +38,7 @@ interface KeyRow {
 }
 
 /**
- * Workflow server keys (`wsk_…`, WORKFLOWS §6): a host application's backend holds one and mints
+ * Workflow server keys (`wsk_…`, docs/embedding.md, section 7): a host application's backend holds one and mints
  * end-user sessions with it. Shown once, stored as SHA-256, scoped to one workflow, revocable.
  */
 @Injectable()

@@ -19,7 +19,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'codes are listed in docs/errors.md.',
     )
     .setVersion('0.1.0')
-    // Scheme names are part of the contract (ARCHITECTURE §9); `@Auth(...)` refers to them.
+    // Scheme names are part of the contract (docs/security.md, The model); `@Auth(...)` refers to them.
     .addBearerAuth(
       {
         type: 'http',

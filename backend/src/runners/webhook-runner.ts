@@ -56,7 +56,7 @@ class MalformedAnswer extends Error {}
 /** One line of a streamed answer. */
 type EngineEvent = { type: 'text'; delta: string } | { type: 'task'; title: string; status: 'loading' | 'complete' | 'none' } | { type: 'done' };
 
-/** The identity claims Parley also sends as `X-Parley-Identity` (WORKFLOWS §5). */
+/** The identity claims Parley also sends as `X-Parley-Identity` (docs/security.md, End-user identity for tools). */
 export function identityClaimsOf(workflowId: string, threadId: string, subject: IdentitySubject): Record<string, unknown> {
   const claims: Record<string, unknown> = { wf: workflowId, thr: threadId, sub: subject.sub, kind: subject.kind };
   if (subject.email) claims.email = subject.email;
@@ -65,7 +65,7 @@ export function identityClaimsOf(workflowId: string, threadId: string, subject: 
 }
 
 /**
- * The `webhook` runner (WORKFLOWS §7): each turn is one signed POST to the owner's engine, whose
+ * The `webhook` runner (docs/embedding.md, section 8): each turn is one signed POST to the owner's engine, whose
  * answer — JSON `{text}`, or an SSE / NDJSON stream of `{type:'text', delta}`,
  * `{type:'task', title, status}` and `{type:'done'}` lines — becomes ChatKit events: text deltas
  * into one assistant message, tasks into one `workflow` item. A timeout, a non-2xx status, an

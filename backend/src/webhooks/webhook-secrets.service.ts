@@ -15,7 +15,7 @@ const PURPOSE = 'webhook-signing-secret';
 const REUSE_MS = 1000;
 
 /**
- * Per-workflow webhook signing secrets (`whsec_…`, WORKFLOWS §7). Parley signs every request to
+ * Per-workflow webhook signing secrets (`whsec_…`, docs/embedding.md, section 8). Parley signs every request to
  * the owner's engine with it, so it is stored encrypted (SecretBox, key from PARLEY_SECRET_KEY),
  * not hashed; the API shows it once. Creating it again rotates it.
  */

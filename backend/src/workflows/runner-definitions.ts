@@ -9,7 +9,7 @@ import { schemaProblem } from './tool-schemas';
 import { WebhookDefinitions } from './webhook-definition';
 
 /**
- * Turns runner DTOs into stored definitions and back (CONTRACTS §1): unique tool names, compiled
+ * Turns runner DTOs into stored definitions and back (docs/workflows.md): unique tool names, compiled
  * parameter schemas, URLs checked by the outbound policy (tool, MCP and `compatible` base URLs),
  * header values sealed at rest, `"***"` meaning "keep the stored value", and responses masked.
  */

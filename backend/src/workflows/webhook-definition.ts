@@ -33,7 +33,7 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 const RESERVED = /^(host|content-length|content-type|transfer-encoding|connection|accept|x-parley-.*)$/i;
 
 /**
- * The `webhook` runner definition (WORKFLOWS §7): the URL is checked by the outbound policy when
+ * The `webhook` runner definition (docs/embedding.md, section 8): the URL is checked by the outbound policy when
  * saved (and again on every request), header values are secrets — sealed at rest, shown as
  * `"***"`, and `"***"` on update keeps the stored value of that header.
  */

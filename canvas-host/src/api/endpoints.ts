@@ -30,7 +30,7 @@ import type {
   WorkflowVersionPage,
 } from './types';
 
-/** `/api/...` calls of the owner app and the public page, one function per route (ARCHITECTURE.md §4). */
+/** `/api/...` calls of the owner app and the public page, one function per route (docs/openapi.json). */
 
 const id = (value: string) => encodeURIComponent(value);
 
@@ -72,7 +72,7 @@ export const publishApi = {
     api<AuditPage>(`/workflows/${id(workflowId)}/audit`, { query: { limit: 50, cursor } }),
 };
 
-/** Published versions (WORKFLOWS §8): the public runs the published one, the canvas bubble the draft. */
+/** Published versions (docs/publishing.md, Versions): the public runs the published one, the canvas bubble the draft. */
 export const versionsApi = {
   list: (workflowId: string, cursor?: string | null) =>
     api<WorkflowVersionPage>(`/workflows/${id(workflowId)}/versions`, { query: { limit: 50, cursor } }),

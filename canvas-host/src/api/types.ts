@@ -36,12 +36,12 @@ export type RequestOf<P extends string, M extends Method, Fallback> = [Operation
       : JsonBody<NonNullable<B>>
     : Fallback;
 
-/** Parley's error body (ARCHITECTURE.md §4); `code` widened, since new codes arrive before the client knows them. */
+/** Parley's error body (docs/errors.md); `code` widened, since new codes arrive before the client knows them. */
 export type ApiErrorBody = Omit<components['schemas']['ErrorResponse'], 'code'> & { code: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fallbacks. REGENERATE: each disappears from use once its route is in docs/openapi.json; delete it then.
-// Shapes follow ARCHITECTURE.md §4/§9 and the backend DTOs in progress.
+// Shapes follow docs/openapi.json and the backend DTOs.
 // ---------------------------------------------------------------------------------------------------------------
 
 interface UserFallback {
@@ -89,7 +89,7 @@ interface WorkflowVersionFallback {
   createdBy: string | null;
 }
 
-/** REGENERATE: `POST /api/workflows/:id/tools/test` (CONTRACTS §1). */
+/** REGENERATE: `POST /api/workflows/:id/tools/test` (docs/workflows.md, Testing a tool's connection). */
 type ToolTestFallback = { ok: true; tools?: Array<{ name: string; description?: string }> } | { ok: false; code: string; message: string };
 
 interface CursorPage<T> {
@@ -112,7 +112,7 @@ interface AuditEventFallback {
   metadata: Record<string, unknown>;
 }
 
-/** Principal kinds a transcript thread can belong to (ARCHITECTURE.md §3). */
+/** Principal kinds a transcript thread can belong to (docs/security.md, The model). */
 export type PrincipalKind = 'chat' | 'visitor' | 'oauth' | 'host';
 
 interface TranscriptThreadFallback {
@@ -207,7 +207,7 @@ export type WorkflowVersion = WorkflowVersionPage['data'][number];
 export type VersionChange = ResponseOf<'/api/workflows/{id}/versions', 'post', { workflow: Workflow; version: WorkflowVersion }>;
 export type ToolTestResult = ResponseOf<'/api/workflows/{id}/tools/test', 'post', ToolTestFallback>;
 
-/** Host-app integration (WORKFLOWS §6–7): server keys, end-user sessions, the webhook signing secret. */
+/** Host-app integration (docs/embedding.md, sections 7 and 8): server keys, end-user sessions, the webhook signing secret. */
 export type ServerKeyList = ResponseOf<'/api/workflows/{id}/server-keys', 'get', { keys: ServerKeyFallback[] }>;
 export type ServerKey = ServerKeyList['keys'][number];
 export type CreatedServerKey = ResponseOf<'/api/workflows/{id}/server-keys', 'post', { id: string; name: string; key: string; createdAt: string }>;

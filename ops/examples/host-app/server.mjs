@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A tiny host application that embeds Parley's chat widget for ITS OWN signed-in users
-// (WORKFLOWS §6). No dependencies. Its backend holds a workflow server key and mints a 5-minute
+// (docs/embedding.md, section 7). No dependencies. Its backend holds a workflow server key and mints a 5-minute
 // end-user session for whoever is signed in; the browser only ever sees that client secret.
 //
 //   PARLEY_URL=http://localhost:3000 PARLEY_WORKFLOW_ID=<id> PARLEY_SERVER_KEY=wsk_… PORT=8080 \

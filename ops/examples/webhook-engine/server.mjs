@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A tiny external workflow engine for Parley's `webhook` runner (WORKFLOWS §7), with no
+// A tiny external workflow engine for Parley's `webhook` runner (docs/embedding.md, section 8), with no
 // dependencies. It verifies every request's signature (replay window and one-time use), then
 // streams an answer as Server-Sent Events: a task, then the reply word by word, then `done`.
 //

@@ -2,7 +2,7 @@ import type { WidgetAuth } from '../contract';
 
 /**
  * A failed API request, read from Parley's error body `{statusCode, code, message, requestId, details?}`
- * (ARCHITECTURE.md §4). Network failures use `status: 0` and `code: 'network_error'`.
+ * (docs/errors.md). Network failures use `status: 0` and `code: 'network_error'`.
  */
 export interface ApiErrorInfo {
   status: number;

@@ -1,7 +1,7 @@
 import { type ApiErrorInfo, isAbortError, networkErrorInfo, readApiError, WidgetApiError } from '../api/errors';
 import type { HostClientSecret, SessionToken, WidgetAuth } from '../contract';
 
-/** Header names of the public-access contract (ARCHITECTURE.md §4). */
+/** Header names of the public-access contract (docs/embedding.md, sections 1–3). */
 export const PARLEY_HEADERS = {
   publishToken: 'X-Parley-Publish-Token',
   visitor: 'X-Parley-Visitor',

@@ -16,7 +16,7 @@ import { ChatSessionRevokedError } from '../chatkit.errors';
 /** `aud` of chat session JWTs. */
 export const CHAT_TOKEN_AUDIENCE = 'parley-chat';
 
-/** The device of a session request without `deviceId` (ARCHITECTURE §9). */
+/** The device of a session request without `deviceId` (docs/embedding.md, section 1). */
 export const DEFAULT_DEVICE_ID = 'default';
 
 /** A session is reused only while it has at least this long to live. */

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Host-app end users and external engines (WORKFLOWS §6–7):
+ * Host-app end users and external engines (docs/embedding.md, sections 7 and 8):
  * - `workflow_server_keys`: `wsk_…` keys of one workflow, SHA-256 only, revocable;
  * - `host_sessions`: the durable, revocable records behind the 5-minute `host` chat JWTs (one per
  *   workflow, host user and device);
