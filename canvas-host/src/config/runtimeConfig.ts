@@ -2,25 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 
-/**
- * `GET /api/config`: what hosts need at runtime (the one place this contract is written down on the front end).
- * REGENERATE: the generated type replaces this fallback once the route is in docs/openapi.json.
- */
-interface RuntimeConfigContract {
-  /** URL of the widget remote's `mf-manifest.json` (absolute, or relative to this origin). */
-  widgetManifestUrl: string;
-  features: {
-    /** The chat bubble on workflow pages. */
-    canvasChat: boolean;
-    /** Public share-link pages. */
-    publicChat: boolean;
-  };
-  /** Whether "Sign in with SSO" (OpenID Connect) is available. */
-  oidcEnabled: boolean;
-  chatkit: { domainKey: string; scriptUrl: string };
-}
-
-export type RuntimeConfig = ResponseOf<'/api/config', 'get', RuntimeConfigContract>;
+/** `GET /api/config`: what hosts need at runtime (`RuntimeConfigDto` of docs/openapi.json). */
+export type RuntimeConfig = ResponseOf<'/api/config', 'get', never>;
 
 let cached: Promise<RuntimeConfig> | null = null;
 
