@@ -1,3 +1,4 @@
+import type { components } from '@parley/api-types';
 import type {
   ChatWidgetOptions,
   ClientToolHandler,
@@ -13,11 +14,15 @@ import type {
  * runtime config (the API's `/api/config`), then the defaults below.
  */
 
-/** Settings the API may supply at runtime (from `/api/config`); hosts can still override them with props. */
+/**
+ * Settings supplied at runtime; hosts can still override them with props. `chatkit` is what the widget reads of the
+ * API's `/api/config` (`RuntimeConfigDto` of docs/openapi.json, generated into `@parley/api-types`); `theme` and
+ * `renderer` are runtime defaults a caller of `resolveWidgetConfig` may pass (the API sends none).
+ */
 export interface WidgetRuntimeConfig {
   theme?: WidgetTheme;
   renderer?: WidgetRenderer;
-  chatkit?: { domainKey?: string; scriptUrl?: string };
+  chatkit?: Partial<components['schemas']['RuntimeConfigDto']['chatkit']>;
 }
 
 export interface ResolvedWidgetConfig {
