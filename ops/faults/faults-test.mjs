@@ -90,6 +90,8 @@ function baseEnv(databaseUrl, redisUrl) {
     REDIS_URL: redisUrl,
     PARLEY_SECRET_KEY: randomBytes(32).toString('base64url'),
     METRICS_TOKEN: randomBytes(24).toString('base64url'),
+    // The fake model provider listens on loopback, which production's outbound policy refuses.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     PUBLIC_BASE_URL: 'http://localhost:3000',
     SERVE_FRONTEND: 'false',
     RATE_LIMIT_WINDOW: '60',

@@ -128,7 +128,11 @@ async function startApp(dbUrl) {
     // The same number of database connections in total, however many instances.
     DATABASE_POOL_SIZE: String(Math.ceil(poolSize / instances)),
     DATABASE_MIGRATIONS_RUN: 'true',
+    // The fake model provider listens on loopback, which production's outbound policy refuses.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     PARLEY_SECRET_KEY: secretKey,
+    // Production refuses to start without it.
+    METRICS_TOKEN: 'parley-bench-metrics-token',
     LOG_LEVEL: logLevel,
     // One principal sends everything: rate limits are not what is measured (their cost still is).
     // A 1 s window: the in-memory limiter keeps one timestamp per hit in the window and filters

@@ -270,6 +270,8 @@ export function appEnv(dbUrl, extra = {}) {
     DATABASE_MIGRATIONS_RUN: 'true',
     PARLEY_SECRET_KEY: SECRET_KEY,
     METRICS_TOKEN: 'parley-bench-metrics-token',
+    // The fake model provider listens on loopback, which production's outbound policy refuses.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     ...RAISED_LIMITS,
     ...extra,
