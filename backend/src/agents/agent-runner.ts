@@ -499,9 +499,17 @@ export class AgentRunner implements Runner<ChatContext> {
     }
     this.toolMs += Date.now() - started;
     // Stored even when cancelled (analytics sees the aborted calls); the item is then dropped.
-    if (insertSettled) await this.calls.insertBatch(ctx.workflow.id, thread.id, rows);
-    if (signal.aborted) return;
+    // The insert runs while the processor stores the item on `thread.item.done` (two round trips
+    // overlap); it is awaited before the turn goes on, so a failed insert still fails the turn.
+    const inserted = insertSettled ? this.calls.insertBatch(ctx.workflow.id, thread.id, rows) : null;
+    // Handled here too: a consumer that stops iterating at the yield must not leave it unhandled.
+    inserted?.catch(() => undefined);
+    if (signal.aborted) {
+      await inserted;
+      return;
+    }
     yield { type: 'thread.item.done', item };
+    await inserted;
   }
 
   /** One call; never throws (every failure is a result the model sees). */
