@@ -163,20 +163,20 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
     if (key.workflowId !== workflowId.toLowerCase()) throw new WorkflowMismatchError();
     const user = parseHostUser(rawUser);
     if (!DEVICE_ID.test(deviceId)) throw new HostUserInvalidError({ deviceId: ['deviceId must be 1 to 200 printable ASCII characters'] });
-    const [session] = await this.dataSource.query<SessionRow[]>(
+    const [session] = await this.dataSource.query<Pick<SessionRow, 'id'>[]>(
       `WITH profile AS (
          INSERT INTO host_users (workflow_id, host_user_id, email, name) VALUES ($1, $2, $3, $4)
          ON CONFLICT (workflow_id, host_user_id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, updated_at = now()
            WHERE host_users.email IS DISTINCT FROM EXCLUDED.email OR host_users.name IS DISTINCT FROM EXCLUDED.name
        ), reusable AS (
-         SELECT * FROM host_sessions
+         SELECT id FROM host_sessions
           WHERE workflow_id = $1 AND host_user_id = $2 AND device_id = $5 AND revoked_at IS NULL
             AND expires_at > now() + make_interval(secs => $6)
           ORDER BY expires_at DESC LIMIT 1
        ), created AS (
          INSERT INTO host_sessions (workflow_id, host_user_id, device_id, server_key_id, expires_at)
          SELECT $1, $2, $5, $7, now() + make_interval(secs => $8) WHERE NOT EXISTS (SELECT 1 FROM reusable)
-         RETURNING *
+         RETURNING id
        )
        SELECT * FROM reusable UNION ALL SELECT * FROM created`,
       [key.workflowId, user.id, user.email, user.name, deviceId, SESSION_REUSE_MIN_REMAINING_SECONDS, key.keyId, this.config.chatSessionTtlSeconds],

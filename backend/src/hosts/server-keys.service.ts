@@ -107,13 +107,13 @@ export class ServerKeysService {
   async authenticate(key: string): Promise<ServerKeyPrincipal> {
     if (!looksLikeOpaqueToken(key, SERVER_KEY_PREFIX)) throw new ServerKeyInvalidError();
     const hash = hashToken(key);
-    const [row] = await this.dataSource.query<(KeyRow & { stale: boolean })[]>(
-      `SELECT k.*, (k.last_used_at IS NULL OR k.last_used_at < now() - make_interval(secs => $2)) AS stale
+    const [row] = await this.dataSource.query<(Pick<KeyRow, 'id' | 'workflow_id' | 'token_hash'> & { revoked: boolean; stale: boolean })[]>(
+      `SELECT k.id, k.workflow_id, k.token_hash, k.revoked_at IS NOT NULL AS revoked, (k.last_used_at IS NULL OR k.last_used_at < now() - make_interval(secs => $2)) AS stale
          FROM workflow_server_keys k WHERE k.token_hash = $1`,
       [hash, LAST_USED_RESOLUTION_SECONDS],
     );
     if (!row || !tokenHashesEqual(Buffer.from(row.token_hash), hash)) throw new ServerKeyInvalidError();
-    if (row.revoked_at) throw new ServerKeyRevokedError();
+    if (row.revoked) throw new ServerKeyRevokedError();
     if (row.stale) {
       await this.dataSource.query(
         `UPDATE workflow_server_keys SET last_used_at = now()
