@@ -33,6 +33,7 @@ import { principalLabel } from './agent-runtime';
 import type { NewToolCall, ToolCallRow } from './agent-tool-calls.repository';
 import { APPROVAL_ACTION, approvalCard, decidedCard, parseApprovalPayload } from './approval-widgets';
 import { capOutput, failure, ToolResult } from './tools/tool-output';
+import { IdleAbort } from '../runners/idle-abort';
 
 /** A tool as offered to the model in this turn. */
 interface OfferedTool {
@@ -294,23 +295,13 @@ export class AgentRunner implements Runner<ChatContext> {
         parameters: tool.parameters ?? { type: 'object', properties: {} },
       },
     }));
-    const upstream = new AbortController();
-    const onAbort = (): void => upstream.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        upstream.abort(new ProviderTimeout());
-      }, this.options.timeoutMs);
-    };
+    // One controller for the request: the client's abort and the idle timer both end it.
+    const upstream = new IdleAbort(signal, this.options.timeoutMs, () => new ProviderTimeout());
     let item: AssistantMessageItem | null = null;
     let text = '';
     const calls: Array<{ id: string; name: string; arguments: string }> = [];
     try {
-      arm();
+      upstream.arm();
       const stream = await client.chat.completions.create(
         {
           model: definition.model,
@@ -322,7 +313,7 @@ export class AgentRunner implements Runner<ChatContext> {
         { signal: upstream.signal, maxRetries: 0, timeout: this.options.timeoutMs },
       );
       for await (const chunk of stream) {
-        arm();
+        upstream.arm();
         const delta = chunk.choices?.[0]?.delta;
         if (!delta) continue;
         for (const part of delta.tool_calls ?? []) {
@@ -342,15 +333,14 @@ export class AgentRunner implements Runner<ChatContext> {
           yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: delta.content } };
         }
       }
-      if (timedOut && !signal.aborted) throw new ProviderTimeout();
+      if (upstream.timedOut && !signal.aborted) throw new ProviderTimeout();
     } catch (error) {
       if (signal.aborted) return { text: '', calls: [] };
       if (item && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
       this.options.runtime.logger.warn({ err: { name: (error as Error)?.name, status: (error as { status?: number })?.status } }, 'Model provider request failed');
-      throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true);
+      throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true);
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      upstream.dispose();
     }
     if (signal.aborted) return { text: '', calls: [] };
     if (item) yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };

@@ -18,6 +18,7 @@ import type {
   UserMessageItem,
   WidgetItem,
 } from '../chat-protocol/types';
+import { IdleAbort } from './idle-abort';
 
 /** How many of the newest items (hidden ones included) become the model's conversation history. */
 export const HISTORY_ITEMS = 60;
@@ -136,25 +137,14 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       type: 'assistant_message',
       content: [{ type: 'output_text', text: '', annotations: [] }],
     };
-    // One controller for the request: the client's abort and the idle timer both end it.
-    const upstream = new AbortController();
-    const onAbort = (): void => upstream.abort(signal.reason);
     if (signal.aborted) return;
-    signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        upstream.abort(new ProviderTimeout());
-      }, this.options.timeoutMs);
-    };
+    // One controller for the request: the client's abort and the idle timer both end it.
+    const upstream = new IdleAbort(signal, this.options.timeoutMs, () => new ProviderTimeout());
 
     let text = '';
     let added = false;
     try {
-      arm();
+      upstream.arm();
       const stream = await client.chat.completions.create(
         {
           model: this.options.model,
@@ -167,23 +157,22 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       yield { type: 'thread.item.added', item: structuredClone(item) };
       added = true;
       for await (const chunk of stream) {
-        arm();
+        upstream.arm();
         const delta = chunk.choices?.[0]?.delta?.content;
         if (typeof delta !== 'string' || delta === '') continue;
         text += delta;
         yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta } };
       }
       // The SDK ends a stream quietly when its request is aborted: tell a timeout from a real end.
-      if (timedOut && !signal.aborted) throw new ProviderTimeout();
+      if (upstream.timedOut && !signal.aborted) throw new ProviderTimeout();
     } catch (error) {
       // The client went away: stop quietly, the processor keeps the partial text.
       if (signal.aborted) return;
       // Keep what the user already saw, then report the failure.
       if (added && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
-      throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true, reasonOf(error, timedOut));
+      throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true, reasonOf(error, upstream.timedOut));
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      upstream.dispose();
     }
     if (signal.aborted) return;
     yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };

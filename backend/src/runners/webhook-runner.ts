@@ -19,6 +19,7 @@ import type {
   WidgetItem,
   WorkflowItem,
 } from '../chat-protocol/types';
+import { IdleAbort } from './idle-abort';
 
 /** How many earlier items (user and assistant messages) go to the engine as `history`. */
 export const WEBHOOK_HISTORY_ITEMS = 20;
@@ -114,19 +115,9 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
     });
     const identity = await this.options.identity({ workflowId, threadId: thread.id, subject, audience: this.options.url });
 
-    const upstream = new AbortController();
-    const onAbort = (): void => upstream.abort(signal.reason);
     if (signal.aborted) return;
-    signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        upstream.abort(new EngineTimeout());
-      }, this.options.timeoutMs);
-    };
+    // One controller for the request: the client's abort and the idle timer both end it.
+    const upstream = new IdleAbort(signal, this.options.timeoutMs, () => new EngineTimeout());
 
     const message: AssistantMessageItem = {
       id: this.ids('message'),
@@ -144,7 +135,7 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
     };
 
     try {
-      arm();
+      upstream.arm();
       const res = await this.options.fetch(this.options.url, {
         method: 'POST',
         headers: {
@@ -172,7 +163,7 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
       let done = false;
       // One batch per network read; text deltas of one read go out as one delta (fewer events, same text).
       batches: for await (const batch of events) {
-        arm();
+        upstream.arm();
         for (const event of coalesce(batch)) {
           if (event.type === 'done') {
             done = true;
@@ -205,17 +196,16 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
         }
       }
       if (done) upstream.abort();
-      if (timedOut && !signal.aborted) throw new EngineTimeout();
+      if (upstream.timedOut && !signal.aborted) throw new EngineTimeout();
       if (!done && !messageAdded && !workflow && !signal.aborted) throw new MalformedAnswer('the answer had no text, task or done line');
     } catch (error) {
       if (signal.aborted) return;
       yield* finish();
       if (error instanceof ChatKitCustomStreamError) throw error;
-      this.options.onError?.(reasonOf(error, timedOut), {});
-      throw new ChatKitCustomStreamError(safeMessage(error, timedOut), true);
+      this.options.onError?.(reasonOf(error, upstream.timedOut), {});
+      throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true);
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      upstream.dispose();
     }
     if (signal.aborted) return;
     yield* finish();

@@ -1,0 +1,45 @@
+/**
+ * The abort controller of one upstream request (model provider, webhook engine): it aborts when the
+ * client's `parent` signal does, or when `timeoutMs` pass without `arm()` (an idle timeout, re-armed on
+ * every chunk). `dispose()` in a `finally` clears the timer and the listener.
+ */
+export class IdleAbort {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  /** True once the idle timer fired (as opposed to the client going away). */
+  timedOut = false;
+
+  constructor(
+    private readonly parent: AbortSignal,
+    private readonly timeoutMs: number,
+    private readonly timeoutReason: () => Error,
+  ) {
+    parent.addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  /** The signal to hand to the upstream request. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** (Re)starts the idle timer. */
+  arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(this.timeoutReason());
+    }, this.timeoutMs);
+  }
+
+  /** Ends the upstream request now (e.g. the engine said it is done). */
+  abort(): void {
+    this.controller.abort();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.parent.removeEventListener('abort', this.onParentAbort);
+  }
+
+  private readonly onParentAbort = (): void => this.controller.abort(this.parent.reason);
+}
