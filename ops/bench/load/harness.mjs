@@ -6,7 +6,7 @@
 // path (normal end, error, SIGINT, SIGTERM).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -575,4 +575,34 @@ export function summarizeCpuProfile(file) {
   }
   const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]);
   return { totalMs, byOwner: sorted(owners), byFunction: sorted(functions) };
+}
+
+/** The bytes of `file` from `offset` to its current end, as text (a server log excerpt). */
+export function readFrom(file, offset) {
+  const size = statSync(file).size;
+  const buffer = Buffer.alloc(size - offset);
+  const fd = openSync(file, 'r');
+  readSync(fd, buffer, 0, buffer.length, offset);
+  closeSync(fd);
+  return buffer.toString('utf8');
+}
+
+/** auto_explain entries of a server log excerpt: the `duration: … plan:` line and its tab-indented lines. */
+export function plansIn(text) {
+  const plans = [];
+  let current = null;
+  for (const line of text.split('\n')) {
+    const start = /LOG:\s+(duration: [\d.]+ ms\s+plan:)/.exec(line);
+    if (start) {
+      if (current) plans.push(current.join('\n'));
+      current = [start[1]];
+    } else if (current && line.startsWith('\t')) {
+      current.push(line.slice(1));
+    } else if (current) {
+      plans.push(current.join('\n'));
+      current = null;
+    }
+  }
+  if (current) plans.push(current.join('\n'));
+  return plans;
 }

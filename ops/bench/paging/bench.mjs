@@ -23,7 +23,7 @@
 //   options: --sizes=10000,1000000 --samples=N (per query and size)
 //   env: BENCH_LOG_LEVEL (app log level, info). Needs the throwaway cluster for the plans.
 import http from 'node:http';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import {
   QUICK,
   chatSession,
@@ -43,6 +43,8 @@ import {
   startPostgres,
   summarize,
   table,
+  plansIn,
+  readFrom,
 } from '../load/harness.mjs';
 
 const SIZES = option('sizes', QUICK ? '10000,100000' : '10000,1000000').split(',').map(Number);
@@ -264,33 +266,5 @@ async function main() {
   console.log(`load average (1/5/15 min) after the run: ${loadavgText()}`);
 }
 
-function readFrom(file, offset) {
-  const size = statSync(file).size;
-  const buffer = Buffer.alloc(size - offset);
-  const fd = openSync(file, 'r');
-  readSync(fd, buffer, 0, buffer.length, offset);
-  closeSync(fd);
-  return buffer.toString('utf8');
-}
-
-/** auto_explain entries of a server log excerpt: the `duration: … plan:` line and its tab-indented lines. */
-function plansIn(text) {
-  const plans = [];
-  let current = null;
-  for (const line of text.split('\n')) {
-    const start = /LOG:\s+(duration: [\d.]+ ms\s+plan:)/.exec(line);
-    if (start) {
-      if (current) plans.push(current.join('\n'));
-      current = [start[1]];
-    } else if (current && line.startsWith('\t')) {
-      current.push(line.slice(1));
-    } else if (current) {
-      plans.push(current.join('\n'));
-      current = null;
-    }
-  }
-  if (current) plans.push(current.join('\n'));
-  return plans;
-}
 
 runMain(main);
