@@ -41,7 +41,7 @@ const TURNS = numberOption('turns', QUICK ? 30 : 100);
 
 async function main() {
   const pg = await startPostgres();
-  const app = await startApp({ dbUrl: pg.url, env: { OUTBOUND_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn' } });
+  const app = await startApp({ dbUrl: pg.url, env: { LOG_LEVEL: 'warn' } });
   const owner = await registerOwner(app.origin, 'hosts');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
