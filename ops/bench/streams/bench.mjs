@@ -256,8 +256,8 @@ async function main() {
 
   if (HEAP_PROFILE) {
     const level = levels[0];
-    const dir = mkdtempSync(join(tmpdir(), 'parley-streams-heap-'));
-    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = option('keep-snapshots', '') || mkdtempSync(join(tmpdir(), 'parley-streams-heap-'));
+    if (!option('keep-snapshots', '')) onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     await serverMemory(app);
     await probe(app, 'snapshot', { file: join(dir, 'baseline.heapsnapshot') });
     await openUntil(level);
