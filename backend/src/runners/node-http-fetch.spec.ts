@@ -30,11 +30,11 @@ describe('nodeHttpFetch', () => {
   const fetchOverHttp = nodeHttpFetch(() => Promise.reject(new Error('fallback used')));
 
   it('sends the method, headers and body, and streams the answer as a Response', async () => {
-    let seen: { method?: string; auth?: string; type?: string; length?: string; body?: string } = {};
+    let seen: { method?: string; host?: string; auth?: string; type?: string; length?: string; body?: string } = {};
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const server = await serve(async (req, res) => {
-      seen = { method: req.method, auth: req.headers.authorization, type: req.headers['content-type'], length: req.headers['content-length'], body: await readBody(req) };
+      seen = { method: req.method, host: req.headers.host, auth: req.headers.authorization, type: req.headers['content-type'], length: req.headers['content-length'], body: await readBody(req) };
       res.writeHead(201, { 'content-type': 'text/event-stream', 'x-request-id': 'req_1' });
       res.write('data: one\n\n');
       await released;
@@ -45,7 +45,7 @@ describe('nodeHttpFetch', () => {
       headers: new Headers({ Authorization: 'Bearer k', 'Content-Type': 'application/json' }),
       body: '{"stream":true}',
     });
-    expect(seen).toEqual({ method: 'POST', auth: 'Bearer k', type: 'application/json', length: '15', body: '{"stream":true}' });
+    expect(seen).toEqual({ method: 'POST', host: new URL(server.url).host, auth: 'Bearer k', type: 'application/json', length: '15', body: '{"stream":true}' });
     expect(response.status).toBe(201);
     expect(response.headers.get('x-request-id')).toBe('req_1');
     const reader = response.body!.getReader();

@@ -29,9 +29,16 @@ export function nodeHttpFetch(fallback: typeof fetch = globalThis.fetch): typeof
     if (!simpleBody || !target || (target.protocol !== 'http:' && target.protocol !== 'https:')) return fallback(input, init);
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
-    if (body !== undefined && body !== null && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body as string | Uint8Array));
+    // Headers as a flat list: Node writes them straight into the request head and keeps no header map
+    // (`kOutHeaders`) on the request while it waits; Host is then ours to send.
+    const headers: string[] = ['host', target.host];
+    let length = false;
+    new Headers(init.headers).forEach((value, name) => {
+      if (name === 'host') return;
+      if (name === 'content-length') length = true;
+      headers.push(name, value);
+    });
+    if (body !== undefined && body !== null && !length) headers.push('content-length', String(Buffer.byteLength(body as string | Uint8Array)));
     const method = (init.method ?? 'GET').toUpperCase();
     const lib = target.protocol === 'https:' ? https : http;
     return new Promise<Response>((resolve, reject) => {
