@@ -77,6 +77,13 @@ module.exports = {
       to: { path: '^backend/src/', pathNot: '^backend/src/chat-protocol/' },
     },
     {
+      name: 'chat-protocol-is-framework-free',
+      severity: 'error',
+      comment: 'The chat protocol core uses only Node built-ins and the shared wire types (@parley/chat-protocol, types only).',
+      from: { path: '^backend/src/chat-protocol/' },
+      to: { dependencyTypesNot: ['core', 'local'], pathNot: '^(backend/src/chat-protocol/|packages/chat-protocol/)' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'Circular imports make module boundaries meaningless and break DI ordering.',
