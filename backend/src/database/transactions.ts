@@ -39,3 +39,8 @@ export function managerOf(tx: TxOrManager | undefined, fallback?: EntityManager)
   if (tx === undefined) return fallback!;
   return MANAGER in tx ? tx[MANAGER] : tx;
 }
+
+/** `pg_notify(channel, payload)` inside `tx`: listeners get it when (and only if) the transaction commits. */
+export async function notifyOnCommit(tx: TxOrManager, channel: string, payload: string): Promise<void> {
+  await managerOf(tx).query('SELECT pg_notify($1, $2)', [channel, payload]);
+}

@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import { Client } from 'pg';
 import { databaseConfig } from '../database/database.config';
 import { ResolvedDatabase } from '../database/resolved-database';
-import { managerOf, TxOrManager } from '../database/transactions';
+import { notifyOnCommit, TxOrManager } from '../database/transactions';
 
 /** The PostgreSQL channel every Parley instance listens on. */
 export const CLUSTER_CHANNEL = 'parley_stream_events';
@@ -59,7 +59,7 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Queues `event` for every instance; sent when the transaction `tx` commits. */
   async notify(tx: TxOrManager, event: ClusterEvent): Promise<void> {
-    await managerOf(tx).query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, JSON.stringify(event)]);
+    await notifyOnCommit(tx, CLUSTER_CHANNEL, JSON.stringify(event));
   }
 
   /** Hands `event` to this instance's handlers now (call after the publishing transaction committed). */
