@@ -42,7 +42,6 @@ export default tseslint.config(
       'backend/src/**/*.module.ts',
       'backend/src/**/*.spec.ts',
       'backend/src/database/**',
-      'backend/src/health/health.service.ts',
       'backend/src/auth/keys/rotate-keys.ts',
       'backend/src/hosts/host-sessions.service.ts',
       'backend/src/hosts/server-keys.service.ts',

@@ -7,6 +7,7 @@ import { databaseConfig, loadDatabaseConfig } from './database.config';
 import { runMigrationsLocked } from './migration-lock';
 import { buildDataSourceOptions } from './data-source-options';
 import { ResolvedDatabase } from './resolved-database';
+import { MigrationStatus } from './migration-status';
 import { Transactions } from './transactions';
 
 /** Resolves the database (external or embedded) before TypeORM connects to it. */
@@ -25,9 +26,9 @@ import { Transactions } from './transactions';
 })
 class DatabaseLocationModule {}
 
-/** The unit of work (`Transactions`), for every module's services. */
+/** The unit of work (`Transactions`) for every module's services, and the schema's migration status for readiness. */
 @Global()
-@Module({ providers: [Transactions], exports: [Transactions] })
+@Module({ providers: [Transactions, MigrationStatus], exports: [Transactions, MigrationStatus] })
 class TransactionsModule {}
 
 @Module({
