@@ -172,7 +172,7 @@ export class WorkflowsService {
   }
 
   /** Changes publish-state columns inside the publish module's transaction; returns the workflow as it now is. */
-  async updatePublishState(tx: Tx, id: string, patch: PublishStatePatch): Promise<WorkflowSnapshot> {
+  async updatePublishState(tx: TxOrManager, id: string, patch: PublishStatePatch): Promise<WorkflowSnapshot> {
     await this.workflows.updatePublishState(id, patch, tx);
     return this.reload(tx, id);
   }
