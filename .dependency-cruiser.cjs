@@ -98,6 +98,14 @@ module.exports = {
       to: { path: '^backend/src/([^/]+)/entities/', pathNot: '^backend/src/$1/entities/' },
     },
     {
+      name: 'no-foreign-repositories',
+      severity: 'error',
+      comment:
+        "SQL is the owning module's business: ask its service. transcript/chat-sessions.repository.ts is the one repository exported (docs/architecture.md, The database).",
+      from: { path: '^backend/src/([^/]+)/' },
+      to: { path: '^backend/src/([^/]+)/.*[.]repository[.]ts$', pathNot: ['^backend/src/$1/', '^backend/src/transcript/chat-sessions[.]repository[.]ts$'] },
+    },
+    {
       name: 'no-test-code-in-src',
       severity: 'error',
       from: { path: '^backend/src/', pathNot: '\\.spec\\.ts$' },
