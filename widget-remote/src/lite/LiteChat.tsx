@@ -655,7 +655,6 @@ function Thumb({ down = false }: { down?: boolean }) {
   );
 }
 
-/** "Used refund_order" / "Used 3 tools": what a finished workflow item did, at a glance. */
 /** The title of a workflow's summary (a reasoning summary carries a duration instead). */
 function summaryTitle(summary: Workflow['summary']): string | undefined {
   return summary && 'title' in summary ? summary.title : undefined;
@@ -666,6 +665,7 @@ function taskContent(task: Task): string | undefined {
   return 'content' in task && typeof task.content === 'string' && task.content ? task.content : undefined;
 }
 
+/** "Used refund_order" / "Used 3 tools": what a finished workflow item did, at a glance. */
 function stepsSummary(tasks: ReadonlyArray<{ title?: string }>): string {
   const titles = tasks.map((t) => t.title).filter((t): t is string => !!t);
   if (titles.length === 0) return 'Steps';
