@@ -1,0 +1,245 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import {
+  chatItemsRollupV1,
+  chatThreadsRollupDeleteV1,
+  hour,
+  itemFacts,
+  ON_CONFLICT_PEOPLE,
+  ON_CONFLICT_ROLLUP,
+  person,
+  UPSERT_PEOPLE,
+  UPSERT_ROLLUP,
+  workflowsRollupDeleteV1,
+} from '../analytics-rollup-sql';
+
+/** Longest bucket, in hours (a week): `fresh` holds one counter per hour of it. */
+const SPAN = 168;
+
+/**
+ * The person-hour transitions of a people upsert: `ps` is a CTE of (workflow_id, hour,
+ * principal_kind, person, delta) rows, unique by key; the upsert runs in key order; the rows
+ * whose person became active (0 → n) or inactive (n → 0) in that hour are selected INTO the
+ * arrays `cw, ch, ck, cp, ca` (ca = became active), and handed to chat_people_reach.
+ */
+const peopleUpsert = `
+  pu AS (
+    ${UPSERT_PEOPLE}
+    SELECT workflow_id, hour, principal_kind, person, delta FROM ps ORDER BY 1, 2, 3, 4
+    ${ON_CONFLICT_PEOPLE}
+    RETURNING p.workflow_id, p.hour, p.principal_kind, p.person, p.n
+  )
+  SELECT array_agg(pu.workflow_id), array_agg(pu.hour), array_agg(pu.principal_kind), array_agg(pu.person), array_agg(pu.n > 0)
+    INTO cw, ch, ck, cp, ca
+    FROM pu JOIN ps USING (workflow_id, hour, principal_kind, person)
+   WHERE (pu.n > 0) <> (pu.n - ps.delta > 0);
+  IF cw IS NOT NULL THEN
+    PERFORM chat_people_reach(cw, ch, ck, cp, ca);
+  END IF;`;
+
+const DECLARE_CHANGES = `DECLARE cw uuid[]; ch timestamptz[]; ck text[]; cp bigint[]; ca boolean[];`;
+
+/** The item rollup over `src` (chat_items rows with a `sign`): one statement for the counters and the people. */
+const itemRollup = (src: string) => `
+    WITH d AS MATERIALIZED (
+      SELECT t.workflow_id, t.channel, t.principal_kind, t.principal_id, x.type, x.hidden, x.ttft_ms, x.created_at, x.sign
+        FROM (${src}) x JOIN chat_threads t ON t.id = x.thread_id
+    ), r AS (
+      ${UPSERT_ROLLUP}
+      SELECT d.workflow_id, ${hour('d.created_at')}, f.metric, f.key, sum(d.sign)
+        FROM d ${itemFacts('d', 'd.channel')}
+       GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0 ORDER BY 1, 2, 3, 4
+      ${ON_CONFLICT_ROLLUP}
+    ), ps AS (
+      SELECT d.workflow_id, ${hour('d.created_at')} AS hour, d.principal_kind, ${person('d')} AS person, sum(d.sign)::integer AS delta
+        FROM d WHERE d.type = 'user_message' AND NOT d.hidden
+       GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0
+    ), ${peopleUpsert}`;
+
+const chatItemsRollupV2 = `
+  CREATE OR REPLACE FUNCTION chat_items_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+  ${DECLARE_CHANGES}
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      ${itemRollup(`SELECT thread_id, type, hidden, ttft_ms, created_at, 1 AS sign FROM new_items`)}
+    ELSIF TG_OP = 'DELETE' THEN
+      ${itemRollup(`SELECT thread_id, type, hidden, ttft_ms, created_at, -1 AS sign FROM old_items`)}
+    ELSE
+      ${itemRollup(
+        `SELECT thread_id, type, hidden, ttft_ms, created_at, 1 AS sign FROM new_items
+         UNION ALL SELECT thread_id, type, hidden, ttft_ms, created_at, -1 FROM old_items`,
+      )}
+    END IF;
+    RETURN NULL;
+  END $$`;
+
+const chatThreadsRollupDeleteV2 = `
+  CREATE OR REPLACE FUNCTION chat_threads_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  ${DECLARE_CHANGES}
+  BEGIN
+    -- The workflow itself is going: its rollup rows go with it (workflows_rollup_delete).
+    IF NOT EXISTS (SELECT 1 FROM workflows w WHERE w.id = OLD.workflow_id) THEN
+      RETURN OLD;
+    END IF;
+    ${UPSERT_ROLLUP}
+    SELECT OLD.workflow_id, h, metric, key, sum(n) FROM (
+      SELECT ${hour('OLD.created_at')} AS h, 'conversations'::text AS metric, OLD.channel AS key, -1::bigint AS n
+      UNION ALL
+      SELECT ${hour('i.created_at')}, f.metric, f.key, -1 FROM chat_items i ${itemFacts('i', 'OLD.channel')} WHERE i.thread_id = OLD.id
+    ) d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ${ON_CONFLICT_ROLLUP};
+    WITH ps AS (
+      SELECT OLD.workflow_id AS workflow_id, ${hour('i.created_at')} AS hour, OLD.principal_kind AS principal_kind, ${person('OLD')} AS person, -count(*)::integer AS delta
+        FROM chat_items i WHERE i.thread_id = OLD.id AND i.type = 'user_message' AND NOT i.hidden
+       GROUP BY 1, 2, 3, 4
+    ), ${peopleUpsert}
+    -- Its items are no longer counted: the cascade's item trigger finds no thread and adds nothing.
+    RETURN OLD;
+  END $$`;
+
+const workflowsRollupDeleteV2 = `
+  CREATE OR REPLACE FUNCTION workflows_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM chat_rollup r USING old_workflows w WHERE r.workflow_id = w.id;
+    DELETE FROM chat_rollup_people p USING old_workflows w WHERE p.workflow_id = w.id;
+    DELETE FROM chat_rollup_reach p USING old_workflows w WHERE p.workflow_id = w.id;
+    RETURN NULL;
+  END $$`;
+
+/** Gap (hours) between an active hour and the person's previous one, capped at SPAN; no previous one = SPAN. */
+const gap = (h: string, prev: string) => `CASE WHEN ${prev} IS NULL THEN ${SPAN} ELSE least(${SPAN}, (extract(epoch FROM ${h} - ${prev}) / 3600)::integer) END`;
+
+/**
+ * Distinct people per bucket as counters (issue 19's 1M-item target), exact for any bucket of
+ * one hour, one day or one week starting at any whole hour, and for a range's total.
+ *
+ * `chat_rollup_reach (workflow_id, hour, principal_kind, fresh int[168], last_n)`, per workflow,
+ * UTC hour and kind of person:
+ * - `fresh[j + 1]` = people active in that hour who were not active in the j hours before it
+ *   (j = 0…167; `fresh[1]` = people active in the hour). A bucket starting at `b` counts a person
+ *   once, in the first of its hours in which they were active, so its distinct people are
+ *   Σ over its hours h of `fresh[h − b + 1]`: one row per hour and kind, whatever the number of
+ *   messages or people;
+ * - `last_n` = people whose latest active hour (in this workflow) is this hour. People active in
+ *   [from, to) when nobody is active at or after `to` (the usual "last N days" view) =
+ *   Σ over hours ≥ from of `last_n`.
+ *
+ * Maintained from `chat_rollup_people` (unchanged: per person and hour, how many messages) where
+ * a person's hour becomes active (0 → n) or inactive (n → 0): `chat_people_reach` recomputes the
+ * terms of that person's hours around the change (the changed hours, the active hour after them),
+ * old set against new set, and adds the difference. Only a person's first message of an hour (or
+ * the deletion of their last one) pays it; one person's changes are serialized with a
+ * transaction-level advisory lock (namespace 19), taken in key order.
+ */
+export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
+  name = 'AnalyticsPeopleReach1797000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE chat_rollup_reach (
+        workflow_id uuid NOT NULL,
+        hour timestamptz NOT NULL,
+        principal_kind text NOT NULL,
+        fresh integer[] NOT NULL CHECK (cardinality(fresh) = ${SPAN}),
+        last_n integer NOT NULL,
+        PRIMARY KEY (workflow_id, hour, principal_kind)
+      )`);
+    // A person's previous and next active hours, by index.
+    await q.query(`CREATE INDEX chat_rollup_people_person_idx ON chat_rollup_people (workflow_id, principal_kind, person, hour)`);
+    await q.query(`
+      CREATE FUNCTION chat_int4_add(a integer[], b integer[]) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
+      $$`);
+    await q.query(`CREATE AGGREGATE chat_int4_sum(integer[]) (SFUNC = chat_int4_add, STYPE = integer[])`);
+    // sign in each of the first `n` of SPAN places, 0 after.
+    await q.query(`
+      CREATE FUNCTION chat_reach_ones(n integer, sign integer) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT array_fill(sign, ARRAY[n]) || array_fill(0, ARRAY[${SPAN} - n])
+      $$`);
+    await q.query(`
+      CREATE FUNCTION chat_people_reach(ws uuid[], hs timestamptz[], ks text[], ps bigint[], acts boolean[]) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        -- One person's hours change in one transaction at a time (locks in key order: no deadlock among them).
+        PERFORM pg_advisory_xact_lock(19, key)
+           FROM (SELECT DISTINCT hashtext(w::text || ':' || k || ':' || p::text) AS key FROM unnest(ws, ks, ps) AS u(w, k, p)) s
+          ORDER BY key;
+        -- A new statement (a new snapshot): what other transactions committed before the lock is seen.
+        WITH c AS (SELECT * FROM unnest(ws, hs, ks, ps, acts) AS c(w, h, k, p, act)),
+        per AS (SELECT w, k, p, min(h) AS lo, max(h) AS hi FROM c GROUP BY 1, 2, 3),
+        -- The person's active hours now, from the last one before the changes to the first one after them.
+        win AS (
+          SELECT per.w, per.k, per.p, per.lo, r.hour
+            FROM per
+            CROSS JOIN LATERAL (
+              SELECT max(x.hour) AS prev FROM chat_rollup_people x
+               WHERE x.workflow_id = per.w AND x.principal_kind = per.k AND x.person = per.p AND x.hour < per.lo AND x.n > 0
+            ) pv
+            CROSS JOIN LATERAL (
+              SELECT min(x.hour) AS next FROM chat_rollup_people x
+               WHERE x.workflow_id = per.w AND x.principal_kind = per.k AND x.person = per.p AND x.hour > per.hi AND x.n > 0
+            ) nx
+            JOIN chat_rollup_people r
+              ON r.workflow_id = per.w AND r.principal_kind = per.k AND r.person = per.p AND r.n > 0
+             AND r.hour >= coalesce(pv.prev, per.lo) AND r.hour <= coalesce(nx.next, per.hi)
+        ),
+        -- New set (+1) and old set (-1: without the hours that became active, with those that became inactive).
+        sets AS (
+          SELECT w, k, p, lo, hour, 1 AS sgn FROM win
+          UNION ALL
+          SELECT win.w, win.k, win.p, win.lo, win.hour, -1 FROM win
+           WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.act AND c.w = win.w AND c.k = win.k AND c.p = win.p AND c.h = win.hour)
+          UNION ALL
+          SELECT c.w, c.k, c.p, per.lo, c.h, -1 FROM c JOIN per USING (w, k, p) WHERE NOT c.act
+        ),
+        terms AS (
+          SELECT w, k, lo, hour, sgn,
+                 lag(hour) OVER (PARTITION BY w, k, p, sgn ORDER BY hour) AS prev,
+                 lead(hour) OVER (PARTITION BY w, k, p, sgn ORDER BY hour) IS NULL AS last
+            FROM sets
+        ),
+        deltas AS (
+          -- The hour before the changes keeps its own term (its previous hour did not change); the last hour moves.
+          SELECT w, hour, k,
+                 coalesce(chat_int4_sum(CASE WHEN hour >= lo THEN chat_reach_ones(${gap('hour', 'prev')}, sgn) END), array_fill(0, ARRAY[${SPAN}])) AS fresh,
+                 sum(CASE WHEN last THEN sgn ELSE 0 END)::integer AS last_n
+            FROM terms GROUP BY 1, 2, 3
+        )
+        INSERT INTO chat_rollup_reach AS r (workflow_id, hour, principal_kind, fresh, last_n)
+        SELECT w, hour, k, fresh, last_n FROM deltas
+         WHERE last_n <> 0 OR fresh <> array_fill(0, ARRAY[${SPAN}])
+         ORDER BY 1, 2, 3
+        ON CONFLICT (workflow_id, hour, principal_kind) DO UPDATE
+           SET fresh = chat_int4_add(r.fresh, excluded.fresh), last_n = r.last_n + excluded.last_n;
+      END $$`);
+    await q.query(chatItemsRollupV2);
+    await q.query(chatThreadsRollupDeleteV2);
+    await q.query(workflowsRollupDeleteV2);
+
+    // What exists today: each person's active hours in order, the gap to the previous one, the last one.
+    await q.query(`
+      WITH a AS (
+        SELECT workflow_id, hour, principal_kind,
+               lag(hour) OVER w AS prev, lead(hour) OVER w IS NULL AS last
+          FROM chat_rollup_people WHERE n > 0
+        WINDOW w AS (PARTITION BY workflow_id, principal_kind, person ORDER BY hour)
+      ), g AS (
+        SELECT workflow_id, hour, principal_kind, ${gap('hour', 'prev')} AS gap, count(*)::integer AS n, count(*) FILTER (WHERE last)::integer AS last_n
+          FROM a GROUP BY 1, 2, 3, 4
+      )
+      INSERT INTO chat_rollup_reach (workflow_id, hour, principal_kind, fresh, last_n)
+      SELECT workflow_id, hour, principal_kind, chat_int4_sum(chat_reach_ones(gap, n)), sum(last_n)::integer
+        FROM g GROUP BY 1, 2, 3`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const replace = (sql: string) => sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION');
+    await q.query(replace(workflowsRollupDeleteV1));
+    await q.query(replace(chatThreadsRollupDeleteV1));
+    await q.query(replace(chatItemsRollupV1));
+    await q.query(`DROP FUNCTION chat_people_reach(uuid[], timestamptz[], text[], bigint[], boolean[])`);
+    await q.query(`DROP FUNCTION chat_reach_ones(integer, integer)`);
+    await q.query(`DROP AGGREGATE chat_int4_sum(integer[])`);
+    await q.query(`DROP FUNCTION chat_int4_add(integer[], integer[])`);
+    await q.query(`DROP INDEX chat_rollup_people_person_idx`);
+    await q.query(`DROP TABLE chat_rollup_reach`);
+  }
+}
