@@ -43,7 +43,7 @@ export class AnalyticsRepository {
    * Distinct people per bucket and kind, and over the whole range (b = null), from the people
    * counters (`chat_rollup_reach`, migration AnalyticsPeopleReach): a bucket starting at `from`
    * adds, for each of its hours h, the people active at h and not in the hours of the bucket
-   * before it (`fresh[h − bucket start + 1]`). The range total is Σ `last_n` (people whose latest
+   * before it (`far_n + near[h − bucket start + 1]`). The range total is Σ `last_n` (people whose latest
    * activity is in that hour) over the hours from `from` on — exact as long as nobody is active at
    * or after `to`; a range that ends before the workflow's latest activity counts distinct people
    * over the person-hour rows instead (`chat_rollup_people`).
@@ -51,10 +51,10 @@ export class AnalyticsRepository {
   people(workflowId: string, from: Date, to: Date, stepSeconds: number): Promise<PeopleCountRow[]> {
     return this.dataSource.query<PeopleCountRow[]>(
       `WITH later AS (
-         SELECT EXISTS (SELECT 1 FROM chat_rollup_reach WHERE workflow_id = $1 AND hour >= $3::timestamptz AND fresh[1] <> 0) AS active
+         SELECT EXISTS (SELECT 1 FROM chat_rollup_reach WHERE workflow_id = $1 AND hour >= $3::timestamptz AND far_n + coalesce(near[1], 0) <> 0) AS active
        )
        SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, principal_kind,
-              sum(fresh[1 + (extract(epoch FROM hour - date_bin($4::interval, hour, $2::timestamptz)) / 3600)::integer])::text AS people
+              sum(far_n + coalesce(near[1 + (extract(epoch FROM hour - date_bin($4::interval, hour, $2::timestamptz)) / 3600)::integer], 0))::text AS people
          FROM chat_rollup_reach
         WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz
         GROUP BY 1, 2

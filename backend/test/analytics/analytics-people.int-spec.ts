@@ -106,11 +106,14 @@ describe('analytics: distinct people counters (integration)', () => {
     expect(await maintained()).toEqual(await recomputed());
   }
 
-  /** chat_rollup_reach rows (non-zero), as text. */
+  /** chat_rollup_reach rows (non-zero), as text: fresh(j) = far_n + near[j + 1] for j = 0…167, and last_n. */
   async function maintained(): Promise<string[]> {
     const rows = await ds.query<{ line: string }[]>(
-      `SELECT concat_ws('|', workflow_id, hour::text, principal_kind, fresh::text, last_n) AS line FROM chat_rollup_reach
-        WHERE workflow_id IN ($1, $2) AND (last_n <> 0 OR fresh <> array_fill(0, ARRAY[168])) ORDER BY 1`,
+      `SELECT concat_ws('|', workflow_id, hour::text, principal_kind, fresh::text, last_n) AS line
+         FROM (SELECT workflow_id, hour, principal_kind, last_n,
+                      ARRAY(SELECT far_n + coalesce(near[j], 0) FROM generate_series(1, 168) j ORDER BY j) AS fresh
+                 FROM chat_rollup_reach WHERE workflow_id IN ($1, $2)) r
+        WHERE last_n <> 0 OR fresh <> array_fill(0, ARRAY[168]) ORDER BY 1`,
       [wf, otherWf],
     );
     return rows.map((r) => r.line);
@@ -169,6 +172,21 @@ describe('analytics: distinct people counters (integration)', () => {
       for (let m = 0; m < messages; m++) await message(th, at + m * Math.floor(random() * 3) * HOUR + m * 1000);
       if (n % 7 === 0) await message(th, at + 2000, 'assistant_message');
     }
+    // Bulk writes (one statement, many people and hours: the general path of the counters): 12 more threads,
+    // their 2–4 messages each inserted by one INSERT … SELECT, hours apart.
+    const bulk: string[] = [];
+    for (let n = 0; n < 12; n++) {
+      const who = people[(n * 5) % people.length];
+      const th = await thread(wf, who.kind, who.principal, channels[n % 4], START + Math.floor(random() * 14 * 24) * HOUR);
+      threads.push({ id: th, ...who });
+      bulk.push(th);
+    }
+    await ds.query(
+      `INSERT INTO chat_items (id, thread_id, type, hidden, data, created_at)
+       SELECT t.id || '_b' || m, t.id, 'user_message', false, '{}', t.created_at + (m * m) * interval '1 hour' + m * interval '1 second'
+         FROM chat_threads t, generate_series(0, 1 + (t.ordinal::int % 3)) m WHERE t.id = ANY ($1)`,
+      [bulk],
+    );
     // The same people in another workflow: never mixed in.
     const foreign = await thread(otherWf, 'visitor', 'v0', 'page', START + 30 * HOUR);
     await message(foreign, START + 30 * HOUR);
@@ -184,6 +202,22 @@ describe('analytics: distinct people counters (integration)', () => {
   it('stay exact after thread deletions, deleted and hidden items, and messages between earlier hours', async () => {
     // Owner deletes threads (whole contributions go, including a person's only hour, or their last one).
     for (const th of threads.filter((_, i) => i % 9 === 4)) await ds.query(`DELETE FROM chat_threads WHERE id = $1`, [th.id]);
+    // Threads spanning several hours of a person, deleted (one statement, several hours of one person): one in the
+    // middle of their history, one holding their last hours.
+    for (const [h, hours] of [
+      [40, [0, 1, 4, 30]],
+      [330, [0, 2, 3]],
+    ] as const) {
+      const th = await thread(wf, 'visitor', 'v1', 'page', START + h * HOUR);
+      for (const x of hours) await message(th, START + (h + x) * HOUR + 5000);
+      await expectExact(wf, QUERIES[0]);
+      await ds.query(`DELETE FROM chat_threads WHERE id = $1`, [th]);
+    }
+    // Several people's items in one DELETE.
+    await ds.query(
+      `DELETE FROM chat_items WHERE id IN (SELECT i.id FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id WHERE t.workflow_id = $1 AND i.type = 'user_message' ORDER BY md5(i.id) LIMIT 8)`,
+      [wf],
+    );
     // A retried question: its items after it go (a multi-row DELETE statement).
     const [retried] = await ds.query<Array<{ id: string; thread_id: string }>>(
       `SELECT i.id, i.thread_id FROM chat_items i JOIN chat_threads t ON t.id = i.thread_id WHERE t.workflow_id = $1 AND i.type = 'user_message' ORDER BY i.created_at LIMIT 1 OFFSET 5`,

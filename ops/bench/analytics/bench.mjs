@@ -16,7 +16,10 @@
 //
 //   npm run bench:analytics                  (full: 10,000 and 1,000,000 items)
 //   npm run bench:analytics -- --quick       (smoke: 10,000 and 100,000 items, fewer samples)
-//   options: --sizes=10000,1000000 --samples=N
+//   npm run bench:analytics -- --write-only  (only the write cost, see write-cost.mjs)
+//   options: --sizes=10000,1000000 --samples=N --inserts=N (write cost: inserts per case and round)
+// Then the write cost: what the rollup triggers add to one chat_items INSERT, with and without the people counters
+// (write-cost.mjs).
 import http from 'node:http';
 import { statSync } from 'node:fs';
 import {
@@ -40,6 +43,7 @@ import {
   plansIn,
   readFrom,
 } from '../load/harness.mjs';
+import { measureWriteCost } from './write-cost.mjs';
 
 const SIZES = option('sizes', QUICK ? '10000,100000' : '10000,1000000').split(',').map(Number);
 const SAMPLES = numberOption('samples', QUICK ? 30 : 200);
@@ -109,9 +113,17 @@ function queries(workflowId) {
   ];
 }
 
+const WRITE_ONLY = process.argv.includes('--write-only');
+const INSERTS = numberOption('inserts', QUICK ? 300 : 1500);
+
 async function main() {
   const pg = await startPostgres();
   const m = machine(pg.version);
+  if (WRITE_ONLY) {
+    console.log(`Machine: ${describeMachine(m)}`);
+    await measureWriteCost(pg, { inserts: INSERTS, rounds: QUICK ? 2 : 4 });
+    return;
+  }
   console.log(`Analytics benchmark${QUICK ? ' (--quick)' : ''}: ${SIZES.map((s) => s.toLocaleString('en')).join(' and ')} items, ${SAMPLES} samples per query and size`);
   console.log(`Machine: ${describeMachine(m)}\n`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -187,6 +199,8 @@ async function main() {
         'l',
       ),
   );
+
+  await measureWriteCost(pg, { inserts: INSERTS, rounds: QUICK ? 2 : 4 });
 
   if (!pg.logFile) {
     console.log('\n(plans skipped: BENCH_DATABASE_URL is set, the server log is not readable here)');

@@ -105,30 +105,54 @@ const workflowsRollupDeleteV2 = `
     RETURN NULL;
   END $$`;
 
-/** Gap (hours) between an active hour and the person's previous one, capped at SPAN; no previous one = SPAN. */
-const gap = (h: string, prev: string) => `CASE WHEN ${prev} IS NULL THEN ${SPAN} ELSE least(${SPAN}, (extract(epoch FROM ${h} - ${prev}) / 3600)::integer) END`;
+/** Gap in hours between an active hour and the person's previous active hour (NULL: none before). */
+const gap = (h: string, prev: string) => `(extract(epoch FROM ${h} - ${prev}) / 3600)::integer`;
+
+/**
+ * The counter rows a set of terms adds: `terms` selects (w, hour, k, gap, sgn, last) rows — `gap`
+ * (hours since the person's previous active hour, NULL for none) with sign `sgn` counts the person
+ * in `far_n` (gap NULL or ≥ SPAN) or in `near[1..gap]`; `last` (±1, 0) moves `last_n`. One
+ * upsert, in key order.
+ */
+const applyTerms = (terms: string) => `
+    INSERT INTO chat_rollup_reach AS r (workflow_id, hour, principal_kind, far_n, near, last_n)
+    SELECT w, hour, k, far_n, near, last_n FROM (
+      SELECT w, hour, k,
+             sum(CASE WHEN gap IS NULL OR gap >= ${SPAN} THEN sgn ELSE 0 END)::integer AS far_n,
+             chat_int4_sum(CASE WHEN gap < ${SPAN} THEN chat_reach_ones(gap, sgn) END) AS near,
+             sum(last)::integer AS last_n
+        FROM (${terms}) t GROUP BY 1, 2, 3
+    ) d
+     WHERE far_n <> 0 OR last_n <> 0 OR near <> array_fill(0, ARRAY[${SPAN}])
+     ORDER BY 1, 2, 3
+    ON CONFLICT (workflow_id, hour, principal_kind) DO UPDATE
+       SET far_n = r.far_n + excluded.far_n, last_n = r.last_n + excluded.last_n,
+           near = CASE WHEN excluded.near IS NULL THEN r.near WHEN r.near IS NULL THEN excluded.near ELSE chat_int4_add(r.near, excluded.near) END`;
 
 /**
  * Distinct people per bucket as counters (issue 19's 1M-item target), exact for any bucket of
  * one hour, one day or one week starting at any whole hour, and for a range's total.
  *
- * `chat_rollup_reach (workflow_id, hour, principal_kind, fresh int[168], last_n)`, per workflow,
- * UTC hour and kind of person:
- * - `fresh[j + 1]` = people active in that hour who were not active in the j hours before it
- *   (j = 0…167; `fresh[1]` = people active in the hour). A bucket starting at `b` counts a person
- *   once, in the first of its hours in which they were active, so its distinct people are
- *   Σ over its hours h of `fresh[h − b + 1]`: one row per hour and kind, whatever the number of
- *   messages or people;
- * - `last_n` = people whose latest active hour (in this workflow) is this hour. People active in
- *   [from, to) when nobody is active at or after `to` (the usual "last N days" view) =
- *   Σ over hours ≥ from of `last_n`.
+ * `chat_rollup_reach (workflow_id, hour, principal_kind, far_n, near int[168], last_n)`, per
+ * workflow, UTC hour and kind of person. fresh(j) = `far_n + near[j + 1]` = people active in that
+ * hour who were not active in the j hours before it (j = 0…167; fresh(0) = people active in the
+ * hour): `far_n` counts those whose previous active hour is a week or more before (or who were
+ * never active before), `near[i]` those whose previous active hour is more than i − 1 and less than
+ * 168 hours before (NULL: nobody). A bucket starting at `b` counts a person once, in the first of
+ * its hours in which they were active, so its distinct people are Σ over its hours h of
+ * fresh(h − b): one row per hour and kind, whatever the number of messages or people.
+ * `last_n` = people whose latest active hour (in this workflow) is this hour: people active in
+ * [from, to) when nobody is active at or after `to` (the usual "last N days" view) =
+ * Σ over hours ≥ from of `last_n`.
  *
  * Maintained from `chat_rollup_people` (unchanged: per person and hour, how many messages) where
- * a person's hour becomes active (0 → n) or inactive (n → 0): `chat_people_reach` recomputes the
- * terms of that person's hours around the change (the changed hours, the active hour after them),
- * old set against new set, and adds the difference. Only a person's first message of an hour (or
- * the deletion of their last one) pays it; one person's changes are serialized with a
- * transaction-level advisory lock (namespace 19), taken in key order.
+ * a person's hour becomes active (0 → n) or inactive (n → 0): `chat_people_reach` finds the
+ * person's active hours around the change by index, takes the old terms (counter contributions)
+ * of the changed hours and of the next active hour away and adds the new ones. Only a person's
+ * first message of an hour (or the deletion of their last one) pays it: a first-time person adds
+ * 1 to `far_n` and `last_n` of the hour; a returning one also moves `last_n` from their previous
+ * hour (and fills `near` when they were there less than a week ago). One person's changes are
+ * serialized with a transaction-level advisory lock (namespace 19), taken in key order.
  */
 export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
   name = 'AnalyticsPeopleReach1797000000000';
@@ -139,7 +163,8 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
         workflow_id uuid NOT NULL,
         hour timestamptz NOT NULL,
         principal_kind text NOT NULL,
-        fresh integer[] NOT NULL CHECK (cardinality(fresh) = ${SPAN}),
+        far_n integer NOT NULL,
+        near integer[] CHECK (cardinality(near) = ${SPAN}),
         last_n integer NOT NULL,
         PRIMARY KEY (workflow_id, hour, principal_kind)
       )`);
@@ -147,7 +172,7 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
     await q.query(`CREATE INDEX chat_rollup_people_person_idx ON chat_rollup_people (workflow_id, principal_kind, person, hour)`);
     await q.query(`
       CREATE FUNCTION chat_int4_add(a integer[], b integer[]) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-        SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
+        SELECT ARRAY(SELECT x + y FROM unnest(a, b) AS u(x, y))
       $$`);
     await q.query(`CREATE AGGREGATE chat_int4_sum(integer[]) (SFUNC = chat_int4_add, STYPE = integer[])`);
     // sign in each of the first `n` of SPAN places, 0 after.
@@ -157,58 +182,70 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
       $$`);
     await q.query(`
       CREATE FUNCTION chat_people_reach(ws uuid[], hs timestamptz[], ks text[], ps bigint[], acts boolean[]) RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE
+        v_hour timestamptz; v_prev timestamptz; v_next timestamptz; v_sign integer;
       BEGIN
         -- One person's hours change in one transaction at a time (locks in key order: no deadlock among them).
         PERFORM pg_advisory_xact_lock(19, key)
-           FROM (SELECT DISTINCT hashtext(w::text || ':' || k || ':' || p::text) AS key FROM unnest(ws, ks, ps) AS u(w, k, p)) s
+           FROM (SELECT DISTINCT hashtext(w::text || ':' || k || ':' || p::text) AS key FROM unnest(ws, ks, ps) AS u(w, k, p)) locks
           ORDER BY key;
-        -- A new statement (a new snapshot): what other transactions committed before the lock is seen.
-        WITH c AS (SELECT * FROM unnest(ws, hs, ks, ps, acts) AS c(w, h, k, p, act)),
-        per AS (SELECT w, k, p, min(h) AS lo, max(h) AS hi FROM c GROUP BY 1, 2, 3),
-        -- The person's active hours now, from the last one before the changes to the first one after them.
-        win AS (
-          SELECT per.w, per.k, per.p, per.lo, r.hour
-            FROM per
-            CROSS JOIN LATERAL (
-              SELECT max(x.hour) AS prev FROM chat_rollup_people x
-               WHERE x.workflow_id = per.w AND x.principal_kind = per.k AND x.person = per.p AND x.hour < per.lo AND x.n > 0
-            ) pv
-            CROSS JOIN LATERAL (
-              SELECT min(x.hour) AS next FROM chat_rollup_people x
-               WHERE x.workflow_id = per.w AND x.principal_kind = per.k AND x.person = per.p AND x.hour > per.hi AND x.n > 0
-            ) nx
-            JOIN chat_rollup_people r
-              ON r.workflow_id = per.w AND r.principal_kind = per.k AND r.person = per.p AND r.n > 0
-             AND r.hour >= coalesce(pv.prev, per.lo) AND r.hour <= coalesce(nx.next, per.hi)
-        ),
-        -- New set (+1) and old set (-1: without the hours that became active, with those that became inactive).
-        sets AS (
-          SELECT w, k, p, lo, hour, 1 AS sgn FROM win
-          UNION ALL
-          SELECT win.w, win.k, win.p, win.lo, win.hour, -1 FROM win
-           WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.act AND c.w = win.w AND c.k = win.k AND c.p = win.p AND c.h = win.hour)
-          UNION ALL
-          SELECT c.w, c.k, c.p, per.lo, c.h, -1 FROM c JOIN per USING (w, k, p) WHERE NOT c.act
-        ),
-        terms AS (
-          SELECT w, k, lo, hour, sgn,
-                 lag(hour) OVER (PARTITION BY w, k, p, sgn ORDER BY hour) AS prev,
-                 lead(hour) OVER (PARTITION BY w, k, p, sgn ORDER BY hour) IS NULL AS last
-            FROM sets
-        ),
-        deltas AS (
+        -- Statements after the lock see what other transactions committed before it (READ COMMITTED).
+        IF cardinality(ws) = 1 THEN
+          -- One hour of one person (a live message, a deleted item): its neighbours by index.
+          v_hour := hs[1];
+          v_sign := CASE WHEN acts[1] THEN 1 ELSE -1 END;
+          SELECT (SELECT max(x.hour) FROM chat_rollup_people x
+                   WHERE x.workflow_id = ws[1] AND x.principal_kind = ks[1] AND x.person = ps[1] AND x.hour < v_hour AND x.n > 0),
+                 (SELECT min(x.hour) FROM chat_rollup_people x
+                   WHERE x.workflow_id = ws[1] AND x.principal_kind = ks[1] AND x.person = ps[1] AND x.hour > v_hour AND x.n > 0)
+            INTO v_prev, v_next;
+          ${applyTerms(`
+            SELECT ws[1] AS w, v_hour AS hour, ks[1] AS k, ${gap('v_hour', 'v_prev')} AS gap, v_sign AS sgn, 0 AS last
+            UNION ALL SELECT ws[1], v_next, ks[1], ${gap('v_next', 'v_hour')}, v_sign, 0 WHERE v_next IS NOT NULL
+            UNION ALL SELECT ws[1], v_next, ks[1], ${gap('v_next', 'v_prev')}, -v_sign, 0 WHERE v_next IS NOT NULL
+            UNION ALL SELECT ws[1], v_hour, ks[1], NULL, 0, v_sign WHERE v_next IS NULL
+            UNION ALL SELECT ws[1], v_prev, ks[1], NULL, 0, -v_sign WHERE v_next IS NULL AND v_prev IS NOT NULL`)};
+          RETURN;
+        END IF;
+        -- Several hours or people (a thread's deletion, bulk writes): per person, the old and the new
+        -- active hours from the last one before the changes to the first one after them, in one statement.
+        ${applyTerms(`
+          WITH c AS (SELECT * FROM unnest(ws, hs, ks, ps, acts) AS c(w, h, k, p, act)),
+          per AS (SELECT w, k, p, min(h) AS lo, max(h) AS hi FROM c GROUP BY 1, 2, 3),
+          win AS (
+            SELECT per.w, per.k, per.p, per.lo, r.hour
+              FROM per
+              CROSS JOIN LATERAL (
+                SELECT max(x.hour) AS prev FROM chat_rollup_people x
+                 WHERE x.workflow_id = per.w AND x.principal_kind = per.k AND x.person = per.p AND x.hour < per.lo AND x.n > 0
+              ) pv
+              CROSS JOIN LATERAL (
+                SELECT min(x.hour) AS next FROM chat_rollup_people x
+                 WHERE x.workflow_id = per.w AND x.principal_kind = per.k AND x.person = per.p AND x.hour > per.hi AND x.n > 0
+              ) nx
+              JOIN chat_rollup_people r
+                ON r.workflow_id = per.w AND r.principal_kind = per.k AND r.person = per.p AND r.n > 0
+               AND r.hour >= coalesce(pv.prev, per.lo) AND r.hour <= coalesce(nx.next, per.hi)
+          ),
+          -- New set (+1) and old set (-1: without the hours that became active, with those that became inactive).
+          sets AS (
+            SELECT w, k, p, lo, hour, 1 AS sgn FROM win
+            UNION ALL
+            SELECT win.w, win.k, win.p, win.lo, win.hour, -1 FROM win
+             WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.act AND c.w = win.w AND c.k = win.k AND c.p = win.p AND c.h = win.hour)
+            UNION ALL
+            SELECT c.w, c.k, c.p, per.lo, c.h, -1 FROM c JOIN per USING (w, k, p) WHERE NOT c.act
+          ),
+          terms AS (
+            SELECT w, k, lo, hour, sgn,
+                   lag(hour) OVER (PARTITION BY w, k, p, sgn ORDER BY hour) AS prev,
+                   lead(hour) OVER (PARTITION BY w, k, p, sgn ORDER BY hour) IS NULL AS last
+              FROM sets
+          )
           -- The hour before the changes keeps its own term (its previous hour did not change); the last hour moves.
-          SELECT w, hour, k,
-                 coalesce(chat_int4_sum(CASE WHEN hour >= lo THEN chat_reach_ones(${gap('hour', 'prev')}, sgn) END), array_fill(0, ARRAY[${SPAN}])) AS fresh,
-                 sum(CASE WHEN last THEN sgn ELSE 0 END)::integer AS last_n
-            FROM terms GROUP BY 1, 2, 3
-        )
-        INSERT INTO chat_rollup_reach AS r (workflow_id, hour, principal_kind, fresh, last_n)
-        SELECT w, hour, k, fresh, last_n FROM deltas
-         WHERE last_n <> 0 OR fresh <> array_fill(0, ARRAY[${SPAN}])
-         ORDER BY 1, 2, 3
-        ON CONFLICT (workflow_id, hour, principal_kind) DO UPDATE
-           SET fresh = chat_int4_add(r.fresh, excluded.fresh), last_n = r.last_n + excluded.last_n;
+          SELECT w, hour, k, ${gap('hour', 'prev')} AS gap, sgn, 0 AS last FROM terms WHERE hour >= lo
+          UNION ALL
+          SELECT w, hour, k, NULL, 0, sgn FROM terms WHERE last`)};
       END $$`);
     await q.query(chatItemsRollupV2);
     await q.query(chatThreadsRollupDeleteV2);
@@ -217,17 +254,13 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
     // What exists today: each person's active hours in order, the gap to the previous one, the last one.
     await q.query(`
       WITH a AS (
-        SELECT workflow_id, hour, principal_kind,
-               lag(hour) OVER w AS prev, lead(hour) OVER w IS NULL AS last
+        SELECT workflow_id AS w, hour, principal_kind AS k, lag(hour) OVER p AS prev, lead(hour) OVER p IS NULL AS last
           FROM chat_rollup_people WHERE n > 0
-        WINDOW w AS (PARTITION BY workflow_id, principal_kind, person ORDER BY hour)
-      ), g AS (
-        SELECT workflow_id, hour, principal_kind, ${gap('hour', 'prev')} AS gap, count(*)::integer AS n, count(*) FILTER (WHERE last)::integer AS last_n
-          FROM a GROUP BY 1, 2, 3, 4
+        WINDOW p AS (PARTITION BY workflow_id, principal_kind, person ORDER BY hour)
       )
-      INSERT INTO chat_rollup_reach (workflow_id, hour, principal_kind, fresh, last_n)
-      SELECT workflow_id, hour, principal_kind, chat_int4_sum(chat_reach_ones(gap, n)), sum(last_n)::integer
-        FROM g GROUP BY 1, 2, 3`);
+      ${applyTerms(`
+        SELECT w, hour, k, ${gap('hour', 'prev')} AS gap, 1 AS sgn, 0 AS last FROM a
+        UNION ALL SELECT w, hour, k, NULL, 0, 1 FROM a WHERE last`)}`);
   }
 
   async down(q: QueryRunner): Promise<void> {
