@@ -38,20 +38,24 @@ const peopleUpsert = `
 
 const DECLARE_CHANGES = `DECLARE cw uuid[]; ch timestamptz[]; ck text[]; cp bigint[]; ca boolean[];`;
 
-/** The item rollup over `src` (chat_items rows with a `sign`): one statement for the counters and the people. */
+/**
+ * The item rollup over `src` (chat_items rows with a `sign`): the counters' upsert as before, then
+ * the people's upsert, which hands the hours that turned active or inactive to chat_people_reach.
+ */
 const itemRollup = (src: string) => `
-    WITH d AS MATERIALIZED (
-      SELECT t.workflow_id, t.channel, t.principal_kind, t.principal_id, x.type, x.hidden, x.ttft_ms, x.created_at, x.sign
-        FROM (${src}) x JOIN chat_threads t ON t.id = x.thread_id
-    ), r AS (
-      ${UPSERT_ROLLUP}
-      SELECT d.workflow_id, ${hour('d.created_at')}, f.metric, f.key, sum(d.sign)
-        FROM d ${itemFacts('d', 'd.channel')}
-       GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0 ORDER BY 1, 2, 3, 4
-      ${ON_CONFLICT_ROLLUP}
-    ), ps AS (
-      SELECT d.workflow_id, ${hour('d.created_at')} AS hour, d.principal_kind, ${person('d')} AS person, sum(d.sign)::integer AS delta
-        FROM d WHERE d.type = 'user_message' AND NOT d.hidden
+    ${UPSERT_ROLLUP}
+    SELECT t.workflow_id, ${hour('d.created_at')}, f.metric, f.key, sum(d.sign)
+      FROM (${src}) d JOIN chat_threads t ON t.id = d.thread_id ${itemFacts('d', 't.channel')}
+     GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0 ORDER BY 1, 2, 3, 4
+    ${ON_CONFLICT_ROLLUP};
+    -- Most statements write no user message (answers, tool calls, hidden context): no people to count.
+    IF NOT EXISTS (SELECT 1 FROM (${src}) d WHERE d.type = 'user_message') THEN
+      RETURN NULL;
+    END IF;
+    WITH ps AS (
+      SELECT t.workflow_id, ${hour('d.created_at')} AS hour, t.principal_kind, ${person('t')} AS person, sum(d.sign)::integer AS delta
+        FROM (${src}) d JOIN chat_threads t ON t.id = d.thread_id
+       WHERE d.type = 'user_message' AND NOT d.hidden
        GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0
     ), ${peopleUpsert}`;
 
