@@ -184,35 +184,56 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
       CREATE FUNCTION chat_reach_ones(n integer, sign integer) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         SELECT array_fill(sign, ARRAY[n]) || array_fill(0, ARRAY[${SPAN} - n])
       $$`);
+    // sign added to the first n places of a (a person whose previous hour was n hours before).
+    await q.query(`
+      CREATE FUNCTION chat_near_add(a integer[], n integer, sign integer) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT ARRAY(SELECT x + sign FROM unnest(a[1:n]) AS x) || a[n + 1:]
+      $$`);
     await q.query(`
       CREATE FUNCTION chat_people_reach(ws uuid[], hs timestamptz[], ks text[], ps bigint[], acts boolean[]) RETURNS void LANGUAGE plpgsql AS $$
       DECLARE
-        v_hour timestamptz; v_prev timestamptz; v_next timestamptz; v_sign integer;
+        v_hour timestamptz; v_prev timestamptz; v_next timestamptz; v_sign integer; v_gap integer;
       BEGIN
-        -- One person's hours change in one transaction at a time (locks in key order: no deadlock among them).
-        PERFORM pg_advisory_xact_lock(19, key)
-           FROM (SELECT DISTINCT hashtext(w::text || ':' || k || ':' || p::text) AS key FROM unnest(ws, ks, ps) AS u(w, k, p)) locks
-          ORDER BY key;
-        -- Statements after the lock see what other transactions committed before it (READ COMMITTED).
         IF cardinality(ws) = 1 THEN
-          -- One hour of one person (a live message, a deleted item): its neighbours by index.
+          -- One hour of one person (a live message, a deleted item). One person's hours change in one
+          -- transaction at a time; statements after the lock see what others committed before it.
+          PERFORM pg_advisory_xact_lock(19, hashtext(ws[1]::text || ':' || ks[1] || ':' || ps[1]::text));
           v_hour := hs[1];
           v_sign := CASE WHEN acts[1] THEN 1 ELSE -1 END;
+          -- Its neighbours, by index.
           SELECT (SELECT max(x.hour) FROM chat_rollup_people x
                    WHERE x.workflow_id = ws[1] AND x.principal_kind = ks[1] AND x.person = ps[1] AND x.hour < v_hour AND x.n > 0),
                  (SELECT min(x.hour) FROM chat_rollup_people x
                    WHERE x.workflow_id = ws[1] AND x.principal_kind = ks[1] AND x.person = ps[1] AND x.hour > v_hour AND x.n > 0)
             INTO v_prev, v_next;
+          IF v_next IS NULL THEN
+            -- The person's latest hour (every live message): their last hour moves between the previous
+            -- one and this one; they count at this hour in far_n or near. Rows in key (hour) order.
+            v_gap := ${gap('v_hour', 'v_prev')};
+            IF v_prev IS NOT NULL THEN
+              UPDATE chat_rollup_reach SET last_n = last_n - v_sign WHERE workflow_id = ws[1] AND hour = v_prev AND principal_kind = ks[1];
+            END IF;
+            INSERT INTO chat_rollup_reach AS r (workflow_id, hour, principal_kind, far_n, near, last_n)
+            VALUES (ws[1], v_hour, ks[1], CASE WHEN v_gap < ${SPAN} THEN 0 ELSE v_sign END, CASE WHEN v_gap < ${SPAN} THEN chat_reach_ones(v_gap, v_sign) END, v_sign)
+            ON CONFLICT (workflow_id, hour, principal_kind) DO UPDATE
+               SET far_n = r.far_n + excluded.far_n, last_n = r.last_n + excluded.last_n,
+                   near = CASE WHEN excluded.near IS NULL THEN r.near WHEN r.near IS NULL THEN excluded.near ELSE chat_near_add(r.near, v_gap, v_sign) END;
+            RETURN;
+          END IF;
+          -- An hour before the person's latest one (a deleted older item, a back-dated write): the next
+          -- active hour's previous hour changes too.
           ${applyTerms(`
             SELECT ws[1] AS w, v_hour AS hour, ks[1] AS k, ${gap('v_hour', 'v_prev')} AS gap, v_sign AS sgn, 0 AS last
-            UNION ALL SELECT ws[1], v_next, ks[1], ${gap('v_next', 'v_hour')}, v_sign, 0 WHERE v_next IS NOT NULL
-            UNION ALL SELECT ws[1], v_next, ks[1], ${gap('v_next', 'v_prev')}, -v_sign, 0 WHERE v_next IS NOT NULL
-            UNION ALL SELECT ws[1], v_hour, ks[1], NULL, 0, v_sign WHERE v_next IS NULL
-            UNION ALL SELECT ws[1], v_prev, ks[1], NULL, 0, -v_sign WHERE v_next IS NULL AND v_prev IS NOT NULL`)};
+            UNION ALL SELECT ws[1], v_next, ks[1], ${gap('v_next', 'v_hour')}, v_sign, 0
+            UNION ALL SELECT ws[1], v_next, ks[1], ${gap('v_next', 'v_prev')}, -v_sign, 0`)};
           RETURN;
         END IF;
         -- Several hours or people (a thread's deletion, bulk writes): per person, the old and the new
         -- active hours from the last one before the changes to the first one after them, in one statement.
+        -- Person locks in key order: no deadlock among such statements.
+        PERFORM pg_advisory_xact_lock(19, key)
+           FROM (SELECT DISTINCT hashtext(w::text || ':' || k || ':' || p::text) AS key FROM unnest(ws, ks, ps) AS u(w, k, p)) locks
+          ORDER BY key;
         ${applyTerms(`
           WITH c AS (SELECT * FROM unnest(ws, hs, ks, ps, acts) AS c(w, h, k, p, act)),
           per AS (SELECT w, k, p, min(h) AS lo, max(h) AS hi FROM c GROUP BY 1, 2, 3),
@@ -273,6 +294,7 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
     await q.query(replace(chatThreadsRollupDeleteV1));
     await q.query(replace(chatItemsRollupV1));
     await q.query(`DROP FUNCTION chat_people_reach(uuid[], timestamptz[], text[], bigint[], boolean[])`);
+    await q.query(`DROP FUNCTION chat_near_add(integer[], integer, integer)`);
     await q.query(`DROP FUNCTION chat_reach_ones(integer, integer)`);
     await q.query(`DROP AGGREGATE chat_int4_sum(integer[])`);
     await q.query(`DROP FUNCTION chat_int4_add(integer[], integer[])`);
