@@ -210,11 +210,10 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
             -- The person's latest hour (every live message): their last hour moves between the previous
             -- one and this one; they count at this hour in far_n or near. Rows in key (hour) order.
             v_gap := ${gap('v_hour', 'v_prev')};
-            IF v_prev IS NOT NULL THEN
-              UPDATE chat_rollup_reach SET last_n = last_n - v_sign WHERE workflow_id = ws[1] AND hour = v_prev AND principal_kind = ks[1];
-            END IF;
             INSERT INTO chat_rollup_reach AS r (workflow_id, hour, principal_kind, far_n, near, last_n)
-            VALUES (ws[1], v_hour, ks[1], CASE WHEN v_gap < ${SPAN} THEN 0 ELSE v_sign END, CASE WHEN v_gap < ${SPAN} THEN chat_reach_ones(v_gap, v_sign) END, v_sign)
+            SELECT ws[1], v_prev, ks[1], 0, NULL, -v_sign WHERE v_prev IS NOT NULL
+            UNION ALL
+            SELECT ws[1], v_hour, ks[1], CASE WHEN v_gap < ${SPAN} THEN 0 ELSE v_sign END, CASE WHEN v_gap < ${SPAN} THEN chat_reach_ones(v_gap, v_sign) END, v_sign
             ON CONFLICT (workflow_id, hour, principal_kind) DO UPDATE
                SET far_n = r.far_n + excluded.far_n, last_n = r.last_n + excluded.last_n,
                    near = CASE WHEN excluded.near IS NULL THEN r.near WHEN r.near IS NULL THEN excluded.near ELSE chat_near_add(r.near, v_gap, v_sign) END;
