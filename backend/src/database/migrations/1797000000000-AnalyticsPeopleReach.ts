@@ -48,10 +48,6 @@ const itemRollup = (src: string) => `
       FROM (${src}) d JOIN chat_threads t ON t.id = d.thread_id ${itemFacts('d', 't.channel')}
      GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0 ORDER BY 1, 2, 3, 4
     ${ON_CONFLICT_ROLLUP};
-    -- Most statements write no user message (answers, tool calls, hidden context): no people to count.
-    IF NOT EXISTS (SELECT 1 FROM (${src}) d WHERE d.type = 'user_message') THEN
-      RETURN NULL;
-    END IF;
     WITH ps AS (
       SELECT t.workflow_id, ${hour('d.created_at')} AS hour, t.principal_kind, ${person('t')} AS person, sum(d.sign)::integer AS delta
         FROM (${src}) d JOIN chat_threads t ON t.id = d.thread_id
@@ -59,12 +55,46 @@ const itemRollup = (src: string) => `
        GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0
     ), ${peopleUpsert}`;
 
+/**
+ * The rollup of an INSERT: counters as before; then people, by the number of visible user
+ * messages inserted — none (answers, tool calls, hidden context: nothing more), one (the chat
+ * path: its person-hour row, which turned active when its count is now 1), or several (bulk).
+ */
+const insertRollup = `
+    ${UPSERT_ROLLUP}
+    SELECT t.workflow_id, ${hour('d.created_at')}, f.metric, f.key, count(*)
+      FROM new_items d JOIN chat_threads t ON t.id = d.thread_id ${itemFacts('d', 't.channel')}
+     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ${ON_CONFLICT_ROLLUP};
+    SELECT count(*) INTO v_users FROM new_items d WHERE d.type = 'user_message' AND NOT d.hidden;
+    IF v_users = 0 THEN
+      RETURN NULL;
+    ELSIF v_users = 1 THEN
+      ${UPSERT_PEOPLE}
+      SELECT t.workflow_id, ${hour('d.created_at')}, t.principal_kind, ${person('t')}, 1
+        FROM new_items d JOIN chat_threads t ON t.id = d.thread_id
+       WHERE d.type = 'user_message' AND NOT d.hidden
+      ${ON_CONFLICT_PEOPLE}
+      RETURNING p.workflow_id, p.hour, p.principal_kind, p.person, p.n INTO v_w, v_h, v_k, v_p, v_n;
+      IF v_n = 1 THEN
+        PERFORM chat_people_reach(ARRAY[v_w], ARRAY[v_h], ARRAY[v_k], ARRAY[v_p], ARRAY[true]);
+      END IF;
+      RETURN NULL;
+    END IF;
+    WITH ps AS (
+      SELECT t.workflow_id, ${hour('d.created_at')} AS hour, t.principal_kind, ${person('t')} AS person, count(*)::integer AS delta
+        FROM new_items d JOIN chat_threads t ON t.id = d.thread_id
+       WHERE d.type = 'user_message' AND NOT d.hidden
+       GROUP BY 1, 2, 3, 4
+    ), ${peopleUpsert}`;
+
 const chatItemsRollupV2 = `
   CREATE OR REPLACE FUNCTION chat_items_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
   ${DECLARE_CHANGES}
+    v_users bigint; v_w uuid; v_h timestamptz; v_k text; v_p bigint; v_n integer;
   BEGIN
     IF TG_OP = 'INSERT' THEN
-      ${itemRollup(`SELECT thread_id, type, hidden, ttft_ms, created_at, 1 AS sign FROM new_items`)}
+      ${insertRollup}
     ELSIF TG_OP = 'DELETE' THEN
       ${itemRollup(`SELECT thread_id, type, hidden, ttft_ms, created_at, -1 AS sign FROM old_items`)}
     ELSE
