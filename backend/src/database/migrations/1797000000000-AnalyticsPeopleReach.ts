@@ -214,11 +214,6 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
       CREATE FUNCTION chat_reach_ones(n integer, sign integer) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         SELECT array_fill(sign, ARRAY[n]) || array_fill(0, ARRAY[${SPAN} - n])
       $$`);
-    // sign added to the first n places of a (a person whose previous hour was n hours before).
-    await q.query(`
-      CREATE FUNCTION chat_near_add(a integer[], n integer, sign integer) RETURNS integer[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-        SELECT ARRAY(SELECT x + sign FROM unnest(a[1:n]) AS x) || a[n + 1:]
-      $$`);
     await q.query(`
       CREATE FUNCTION chat_people_reach(ws uuid[], hs timestamptz[], ks text[], ps bigint[], acts boolean[]) RETURNS void LANGUAGE plpgsql AS $$
       DECLARE
@@ -238,7 +233,8 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
             INTO v_prev, v_next;
           IF v_next IS NULL THEN
             -- The person's latest hour (every live message): their last hour moves between the previous
-            -- one and this one; they count at this hour in far_n or near. Rows in key (hour) order.
+            -- one and this one; they count at this hour in far_n or near[1..gap] (the array added to in place: no function call).
+            -- Rows in key (hour) order.
             v_gap := ${gap('v_hour', 'v_prev')};
             INSERT INTO chat_rollup_reach AS r (workflow_id, hour, principal_kind, far_n, near, last_n)
             SELECT ws[1], v_prev, ks[1], 0, NULL, -v_sign WHERE v_prev IS NOT NULL
@@ -246,7 +242,7 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
             SELECT ws[1], v_hour, ks[1], CASE WHEN v_gap < ${SPAN} THEN 0 ELSE v_sign END, CASE WHEN v_gap < ${SPAN} THEN chat_reach_ones(v_gap, v_sign) END, v_sign
             ON CONFLICT (workflow_id, hour, principal_kind) DO UPDATE
                SET far_n = r.far_n + excluded.far_n, last_n = r.last_n + excluded.last_n,
-                   near = CASE WHEN excluded.near IS NULL THEN r.near WHEN r.near IS NULL THEN excluded.near ELSE chat_near_add(r.near, v_gap, v_sign) END;
+                   near = CASE WHEN excluded.near IS NULL THEN r.near WHEN r.near IS NULL THEN excluded.near ELSE ARRAY(SELECT x + v_sign FROM unnest(r.near[1:v_gap]) AS x) || r.near[v_gap + 1:] END;
             RETURN;
           END IF;
           -- An hour before the person's latest one (a deleted older item, a back-dated write): the next
@@ -323,7 +319,6 @@ export class AnalyticsPeopleReach1797000000000 implements MigrationInterface {
     await q.query(replace(chatThreadsRollupDeleteV1));
     await q.query(replace(chatItemsRollupV1));
     await q.query(`DROP FUNCTION chat_people_reach(uuid[], timestamptz[], text[], bigint[], boolean[])`);
-    await q.query(`DROP FUNCTION chat_near_add(integer[], integer, integer)`);
     await q.query(`DROP FUNCTION chat_reach_ones(integer, integer)`);
     await q.query(`DROP AGGREGATE chat_int4_sum(integer[])`);
     await q.query(`DROP FUNCTION chat_int4_add(integer[], integer[])`);
