@@ -92,11 +92,11 @@ async function seed(url, workflowId, ownerId, total) {
      SELECT t.id, t.workflow_id, (ARRAY['rate_limited', 'provider_timeout', 'provider_unavailable'])[1 + t.ordinal % 3], t.created_at + interval '3 minutes'
        FROM chat_threads t WHERE t.ordinal % 50 = 0`,
   );
-  for (const tbl of ['chat_threads', 'chat_items', 'chat_feedback', 'chat_answer_errors', 'chat_rollup', 'chat_rollup_people']) await sql(url, `VACUUM (ANALYZE) ${tbl}`);
+  for (const tbl of ['chat_threads', 'chat_items', 'chat_feedback', 'chat_answer_errors', 'chat_rollup', 'chat_rollup_people', 'chat_rollup_reach']) await sql(url, `VACUUM (ANALYZE) ${tbl}`);
   const [r] = await sql(
     url,
     `SELECT (SELECT count(*) FROM chat_items)::int AS items, (SELECT count(*) FROM chat_threads)::int AS threads,
-            (SELECT count(*) FROM chat_rollup)::int AS rollup, (SELECT count(*) FROM chat_rollup_people)::int AS people,
+            (SELECT count(*) FROM chat_rollup)::int AS rollup, (SELECT count(*) FROM chat_rollup_people)::int AS people, (SELECT count(*) FROM chat_rollup_reach)::int AS reach,
             pg_size_pretty(pg_total_relation_size('chat_items')) AS size`,
   );
   return { ...r, seconds: (Date.now() - started) / 1000 };
@@ -139,7 +139,7 @@ async function main() {
     const seeded = await seed(url, workflowId, owner.userId, size);
     console.log(
       `${label(size)}: seeded ${seeded.items.toLocaleString('en')} items in ${seeded.threads.toLocaleString('en')} threads (chat_items ${seeded.size}); ` +
-        `rollup ${seeded.rollup.toLocaleString('en')} rows, people rollup ${seeded.people.toLocaleString('en')} rows; ${fmt(seeded.seconds, 1)} s`,
+        `rollup ${seeded.rollup.toLocaleString('en')} rows, people rollup ${seeded.people.toLocaleString('en')} rows, people counters ${seeded.reach.toLocaleString('en')} rows; ${fmt(seeded.seconds, 1)} s`,
     );
     sides.push({ size, url, app, owner, workflowId, seeded, list: queries(workflowId) });
   }
@@ -181,7 +181,7 @@ async function main() {
   console.log(`Machine: ${describeMachine(m).replace(/; load average.*$/, '')}; load average (1/5/15 min) before measuring ${loadBefore}, after ${loadAfter}`);
   console.log(
     sides
-      .map((sd) => `- ${label(sd.size)}: ${sd.seeded.items.toLocaleString('en')} items, ${sd.seeded.threads.toLocaleString('en')} threads, chat_rollup ${sd.seeded.rollup.toLocaleString('en')} rows, chat_rollup_people ${sd.seeded.people.toLocaleString('en')} rows`)
+      .map((sd) => `- ${label(sd.size)}: ${sd.seeded.items.toLocaleString('en')} items, ${sd.seeded.threads.toLocaleString('en')} threads, chat_rollup ${sd.seeded.rollup.toLocaleString('en')} rows, chat_rollup_people ${sd.seeded.people.toLocaleString('en')} rows, chat_rollup_reach ${sd.seeded.reach.toLocaleString('en')} rows`)
       .join('\n'),
   );
   console.log(
