@@ -2,28 +2,37 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
 import { appConfig } from '../config/app.config';
 import { LOG_DESTINATION, LogDestinationModule } from './log-destination';
 import { NOISY_CONTEXTS, prettyLogStream } from './pretty-logs';
 
 /**
- * Header and cookie values that must never reach a log line. pino's redaction runs on the
- * serialized request/response, so every log (request logs and error logs alike) is covered.
+ * Request and response headers whose values never reach a log line. The `req`/`res` serializers
+ * below replace them as they copy the headers (cheaper than a redaction path per header, which
+ * pino re-evaluates on every line): every log line with a `req` or `res` is covered.
  */
+export const REDACTED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-parley-publish-token',
+  'x-parley-visitor',
+  // Identity tokens minted for tools.
+  'x-parley-identity',
+]);
+
+const CENSOR = '[redacted]';
+
+/** Paths pino redacts on every log line: secrets inside logged objects (the headers are done above). */
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-parley-publish-token"]',
-  'req.headers["x-parley-visitor"]',
-  'res.headers["set-cookie"]',
-  'res.headers["x-parley-visitor"]',
   '*.password',
   '*.token',
   '*.accessToken',
   '*.refreshToken',
   '*.publishToken',
   // Identity tokens minted for tools, and owner secrets of tool definitions (write-only values).
-  'req.headers["x-parley-identity"]',
   '*.headers["x-parley-identity"]',
   '*.headers["X-Parley-Identity"]',
   'runner.tools[*].headers',
@@ -33,6 +42,14 @@ export const REDACTED_PATHS = [
   'tool.headers',
   '*.tool.headers',
 ];
+
+/** A copy of `headers` with the values of REDACTED_HEADERS replaced. */
+export function redactHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  if (!headers) return copy;
+  for (const name in headers) copy[name] = REDACTED_HEADERS.has(name.toLowerCase()) ? CENSOR : headers[name];
+  return copy;
+}
 
 @Module({
   imports: [
@@ -46,9 +63,10 @@ export const REDACTED_PATHS = [
         pinoHttp: [
           {
             level: app.logLevel,
-            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+            redact: { paths: REDACTED_PATHS, censor: CENSOR },
+            // On the root logger rather than pino-http's `customProps`, which costs a child logger per request.
+            base: { pid: process.pid, hostname: hostname(), service: 'parley' },
             genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? 'unknown',
-            customProps: () => ({ service: 'parley' }),
             hooks: {
               // Nest's module and route chatter goes to debug (pretty-logs.ts NOISY_CONTEXTS).
               logMethod(this: { debug: (...a: unknown[]) => void }, args: unknown[], method: (...a: unknown[]) => void, level: number) {
@@ -66,7 +84,11 @@ export const REDACTED_PATHS = [
                 id: req.id,
                 method: req.method,
                 url: req.url?.split('?')[0],
-                headers: req.headers,
+                headers: redactHeaders(req.headers),
+              }),
+              res: (res: { statusCode: number; headers?: Record<string, unknown> }) => ({
+                statusCode: res.statusCode,
+                headers: redactHeaders(res.headers),
               }),
             },
           },
