@@ -19,6 +19,12 @@ export function assignLogFields(fields: RequestLogFields): void {
   if (!store) return;
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
   if (Object.keys(defined).length === 0) return;
-  store.logger = store.logger.child(defined);
-  store.responseLogger?.setBindings(defined);
+  // pino-http gives the request one logger for its lines and its request-completed line: bind the
+  // fields on it (no child logger per call). A separate response logger gets them too.
+  if (store.responseLogger && store.responseLogger !== store.logger) {
+    store.logger = store.logger.child(defined);
+    store.responseLogger.setBindings(defined);
+  } else {
+    store.logger.setBindings(defined);
+  }
 }

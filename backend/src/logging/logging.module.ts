@@ -2,37 +2,11 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
 import { appConfig } from '../config/app.config';
 import { LOG_DESTINATION, LogDestinationModule } from './log-destination';
+import { redactHeaders, scrubSecrets } from './log-scrub';
 import { NOISY_CONTEXTS, prettyLogStream } from './pretty-logs';
-
-/**
- * Header and cookie values that must never reach a log line. pino's redaction runs on the
- * serialized request/response, so every log (request logs and error logs alike) is covered.
- */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-parley-publish-token"]',
-  'req.headers["x-parley-visitor"]',
-  'res.headers["set-cookie"]',
-  'res.headers["x-parley-visitor"]',
-  '*.password',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.publishToken',
-  // Identity tokens minted for tools, and owner secrets of tool definitions (write-only values).
-  'req.headers["x-parley-identity"]',
-  '*.headers["x-parley-identity"]',
-  '*.headers["X-Parley-Identity"]',
-  'runner.tools[*].headers',
-  '*.runner.tools[*].headers',
-  'tools[*].headers',
-  '*.tools[*].headers',
-  'tool.headers',
-  '*.tool.headers',
-];
 
 @Module({
   imports: [
@@ -46,12 +20,15 @@ export const REDACTED_PATHS = [
         pinoHttp: [
           {
             level: app.logLevel,
-            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+            // Secrets are removed from every log call's object by the logMethod hook (log-scrub.ts) and
+            // from headers by the req/res serializers: no pino `redact` paths (see log-scrub.ts).
+            // On the root logger rather than pino-http's `customProps`, which costs a child logger per request.
+            base: { pid: process.pid, hostname: hostname(), service: 'parley' },
             genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? 'unknown',
-            customProps: () => ({ service: 'parley' }),
             hooks: {
               // Nest's module and route chatter goes to debug (pretty-logs.ts NOISY_CONTEXTS).
               logMethod(this: { debug: (...a: unknown[]) => void }, args: unknown[], method: (...a: unknown[]) => void, level: number) {
+                if (typeof args[0] === 'object' && args[0] !== null) args[0] = scrubSecrets(args[0]);
                 const first = args[0] as { context?: unknown } | undefined;
                 if (level === 30 && first && typeof first === 'object' && NOISY_CONTEXTS.has(String(first.context))) {
                   this.debug(...args);
@@ -66,7 +43,11 @@ export const REDACTED_PATHS = [
                 id: req.id,
                 method: req.method,
                 url: req.url?.split('?')[0],
-                headers: req.headers,
+                headers: redactHeaders(req.headers),
+              }),
+              res: (res: { statusCode: number; headers?: Record<string, unknown> }) => ({
+                statusCode: res.statusCode,
+                headers: redactHeaders(res.headers),
               }),
             },
           },

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ResolvedDatabase } from '../database/resolved-database';
+import { PgDirect } from './pg-direct.repository';
 
 /** A `chat_sessions` row (the canvas chat's durable sessions). */
 export interface ChatSessionRow {
@@ -20,7 +22,15 @@ export interface ChatSessionRow {
  */
 @Injectable()
 export class ChatSessionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** The per-request `state` check goes straight to the pool, prepared (pg-direct.repository.ts). */
+  private readonly direct: PgDirect;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    db: ResolvedDatabase,
+  ) {
+    this.direct = new PgDirect(dataSource, db);
+  }
 
   /** The newest unrevoked session of the user, workflow and device that lives at least `minRemainingSeconds` more. */
   async findReusable(userId: string, workflowId: string, deviceId: string, minRemainingSeconds: number): Promise<ChatSessionRow | undefined> {
@@ -52,11 +62,12 @@ export class ChatSessionsRepository {
    * older than `staleSeconds`; undefined when there is no such row.
    */
   async state(sessionId: string, userId: string, workflowId: string, staleSeconds: number): Promise<{ active: boolean; stale: boolean } | undefined> {
-    const [row] = await this.dataSource.query<{ active: boolean; stale: boolean }[]>(
+    const [row] = await this.direct.query<{ active: boolean; stale: boolean }>(
       `SELECT (revoked_at IS NULL AND expires_at > now()) AS active,
               (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $4)) AS stale
          FROM chat_sessions WHERE id = $1 AND user_id = $2 AND workflow_id = $3`,
       [sessionId, userId, workflowId, staleSeconds],
+      true,
     );
     return row;
   }

@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ResolvedDatabase } from '../database/resolved-database';
 import type { Order } from '../chat-protocol/types';
+import { PgDirect } from './pg-direct.repository';
 import type { TranscriptScope } from './transcript.types';
-
-/** The part of `pg.Pool` used here. */
-interface PgPool {
-  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
-}
 
 /** `DataSource` or a transaction's `EntityManager`. */
 export interface Queryable {
@@ -105,20 +102,17 @@ const ORDER_SQL: Record<Order, { dir: 'ASC' | 'DESC'; cmp: '>' | '<' }> = {
  */
 @Injectable()
 export class TranscriptRepository {
-  /**
-   * TypeORM's own `pg` pool. Statements outside a caller's transaction go straight to it: these
-   * are the hottest queries of the chat path, and a TypeORM query runner per statement (allocate,
-   * connect, release, result re-wrapping) costs more CPU than the statement itself.
-   */
-  private readonly pool: PgPool;
+  /** Statements outside a caller's transaction go straight to TypeORM's `pg` pool (pg-direct.repository.ts). */
+  private readonly direct: PgDirect;
 
-  constructor(dataSource: DataSource) {
-    this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  constructor(dataSource: DataSource, db: ResolvedDatabase) {
+    this.direct = new PgDirect(dataSource, db);
   }
 
-  private async run<T>(sql: string, params: unknown[], q?: Queryable): Promise<T[]> {
+  /** `named`: a statement of every chat turn, prepared per connection on PostgreSQL (pg-direct.repository.ts). */
+  private async run<T>(sql: string, params: unknown[], q?: Queryable, named = false): Promise<T[]> {
     if (q) return rowsOf<T>(await q.query(sql, params));
-    return (await this.pool.query(sql, params)).rows as T[];
+    return this.direct.query<T>(sql, params, named);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -132,6 +126,7 @@ export class TranscriptRepository {
         WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4`,
       [threadId, ...scopeParams(scope)],
       q,
+      true,
     );
     return rows[0] ?? null;
   }
@@ -160,6 +155,7 @@ export class TranscriptRepository {
         thread.channel,
       ],
       q,
+      true,
     );
     return rows.length === 1;
   }
@@ -259,6 +255,7 @@ export class TranscriptRepository {
        RETURNING id`,
       [item.threadId, ...scopeParams(scope), item.id, item.type, item.hidden, item.data, item.createdAt, item.workflowVersion, item.ttftMs ?? null],
       q,
+      true,
     );
     return rows.length === 1;
   }
