@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { pendingChatSession } from '../chatkit/sessions/deferred-session-check';
 import { LayeredThrottlerGuard } from './layered-throttler.guard';
 import { ipKeyOf, linkKeyOf, principalKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
@@ -55,6 +56,16 @@ export class RateLimitGuard extends LayeredThrottlerGuard {
       config.redisFailure,
       metrics,
     );
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await super.canActivate(context);
+    } catch (error) {
+      // A chat token whose session check the route deferred: a revoked session answers 401 before any 429.
+      await pendingChatSession(requestOf(context))?.check();
+      throw error;
+    }
   }
 
   protected messageFor(retryAfterSeconds: number): string {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { ChatSessionsService } from '../../src/chatkit/sessions/chat-sessions.service';
 import { createOwner, Owner } from '../factories/owners';
 import type { TestApp } from '../setup/test-app';
-import { chatkit, createChatApp, createThread, createWorkflow } from './helpers';
+import { chatkit, createChatApp, createThread, createWorkflow, input } from './helpers';
 
 const error = (statusCode: number, code: string) => ({ statusCode, code, message: expect.any(String), requestId: expect.any(String) });
 const list = { type: 'threads.list', params: {} };
@@ -99,6 +99,49 @@ describe('durable chat sessions', () => {
     expect((await chatkit(t.baseUrl, again.token, list)).body.data).toHaveLength(1);
   });
 
+  it('the session check folded into the first transcript statement refuses exactly like the guard did, writing nothing', async () => {
+    const s = await open();
+    const { threadId } = await createThread(t.baseUrl, s.token);
+    const count = async (table: string) =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table} t JOIN chat_threads c ON c.id = ${table === 'chat_threads' ? 't.id' : 't.thread_id'} WHERE c.workflow_id = $1`, [workflowId]))[0].n as number;
+    const before = { threads: await count('chat_threads'), items: await count('chat_items') };
+    await http().delete(`/api/chatkit/sessions/${s.sessionId}`).set('Authorization', owner.auth).expect(204);
+    const create = { type: 'threads.create', params: { input: input('hi') } };
+    const add = { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('hi') } };
+    const other = { type: 'threads.add_user_message', params: { thread_id: 'thr_missing', input: input('hi') } };
+    for (const body of [create, add, other, { type: 'threads.get_by_id', params: { thread_id: threadId } }, { type: 'no.such' }, '{not json', list]) {
+      const refused = await chatkit(t.baseUrl, s.token, body);
+      expect([refused.status, refused.contentType, refused.body]).toEqual([401, expect.stringContaining('application/json'), error(401, 'chat_session_revoked')]);
+    }
+    expect({ threads: await count('chat_threads'), items: await count('chat_items') }).toEqual(before);
+    // Expired (not revoked): the same.
+    const e = await open({ deviceId: 'expiring' });
+    await t.dataSource.query(`UPDATE chat_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [e.sessionId]);
+    expect((await chatkit(t.baseUrl, e.token, create)).body.code).toBe('chat_session_revoked');
+    expect({ threads: await count('chat_threads'), items: await count('chat_items') }).toEqual(before);
+  });
+
+  it('a live session chats through the folded check and records its last use there', async () => {
+    const s = await open();
+    const { threadId } = await createThread(t.baseUrl, s.token);
+    const used = async () => (await t.dataSource.query(`SELECT last_used_at FROM chat_sessions WHERE id = $1`, [s.sessionId]))[0].last_used_at as Date | null;
+    expect(await used()).not.toBeNull();
+    await t.dataSource.query(`UPDATE chat_sessions SET last_used_at = now() - interval '2 minutes' WHERE id = $1`, [s.sessionId]);
+    const stale = new Date(await used() as Date).getTime();
+    const answer = await chatkit(t.baseUrl, s.token, { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('again') } });
+    expect(answer.status).toBe(200);
+    expect(answer.events!.some((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message')).toBe(true);
+    expect(new Date(await used() as Date).getTime()).toBeGreaterThan(stale);
+    // A thread of nobody, with a live session: 404 as ever.
+    const missing = await chatkit(t.baseUrl, s.token, { type: 'threads.add_user_message', params: { thread_id: 'thr_missing', input: input('x') } });
+    expect([missing.status, missing.body.code]).toEqual([404, 'not_found']);
+    // The title save of threads.create (a plain UPDATE of the thread it just wrote) still lands.
+    const created = await createThread(t.baseUrl, s.token, 'title me');
+    const [{ title }] = await t.dataSource.query(`SELECT title FROM chat_threads WHERE id = $1`, [created.threadId]);
+    expect(title).toBe('title me');
+    expect(created.events.some((e) => e.type === 'thread.updated' && e.thread.title === 'title me')).toBe(true);
+  });
+
   it("another user's session → 404, unknown → 404, malformed id → 400; revoking twice is fine", async () => {
     const mine = await open();
     const stranger = await createOwner(t.app, 'stranger');
@@ -150,6 +193,9 @@ describe('durable chat sessions', () => {
     const s = await open();
     await http().delete(`/api/workflows/${workflowId}`).set('Authorization', owner.auth).expect(204);
     expect((await chatkit(t.baseUrl, s.token, list)).status).toBe(404);
+    // The same through the statement the check is folded into (threads.create).
+    const create = await chatkit(t.baseUrl, s.token, { type: 'threads.create', params: { input: input('hi') } });
+    expect([create.status, create.body.code]).toEqual([404, 'not_found']);
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM chat_sessions WHERE id = $1`, [s.sessionId]);
     expect(n).toBe(0);
   });

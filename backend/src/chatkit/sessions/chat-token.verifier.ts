@@ -1,10 +1,12 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { InvalidTokenError } from '../../auth/auth.errors';
 import { AuthRequest, bearerTokenOf } from '../../auth/credentials';
 import { AuthVerifier, PrincipalVerifier } from '../../auth/auth.verifiers';
 import type { ChatPrincipal } from '../../auth/principal';
 import { ChatSessionsService } from './chat-sessions.service';
+import { DEFER_CHAT_SESSION_CHECK, deferChatSessionCheck } from './deferred-session-check';
 
 /**
  * Verifier of the `chat` auth mode: a chat session JWT as `Authorization: Bearer`. With the
@@ -13,7 +15,10 @@ import { ChatSessionsService } from './chat-sessions.service';
 @AuthVerifier('chat')
 @Injectable()
 export class ChatTokenVerifier implements PrincipalVerifier {
-  constructor(private readonly sessions: ChatSessionsService) {}
+  constructor(
+    private readonly sessions: ChatSessionsService,
+    private readonly reflector: Reflector,
+  ) {}
 
   hasCredential(req: Request): boolean {
     return req.headers.authorization !== undefined;
@@ -25,6 +30,12 @@ export class ChatTokenVerifier implements PrincipalVerifier {
     const token = bearerTokenOf(req);
     if (token === null) throw new InvalidTokenError('The Authorization header must be "Bearer <token>".');
     if (!token) return null;
+    if (this.reflector.get<boolean | undefined>(DEFER_CHAT_SESSION_CHECK, context.getHandler())) {
+      // The route owes the session row check (deferred-session-check.ts): one round trip less.
+      const { principal, gate } = await this.sessions.verifyDeferred(token);
+      deferChatSessionCheck(req, gate);
+      return principal;
+    }
     return this.sessions.verify(token);
   }
 }
