@@ -26,6 +26,9 @@ interface RequestState {
 
 const STATE = Symbol('parley:rate-limit');
 
+/** How many hashed store keys a guard remembers (a SHA-256 per bucket per request otherwise). */
+const HASHED_KEYS_KEPT = 10_000;
+
 function stateOf(req: Request): RequestState {
   const holder = req as Request & { [STATE]?: RequestState };
   return (holder[STATE] ??= { outcomes: [], passedWithoutStore: false });
@@ -40,6 +43,8 @@ function stateOf(req: Request): RequestState {
  */
 export abstract class LayeredThrottlerGuard extends ThrottlerGuard {
   private readonly perRoute: ReadonlySet<string>;
+  /** Hashed store keys by their clear text, oldest first (bounded: `HASHED_KEYS_KEPT`). */
+  private readonly keys = new Map<string, string>();
 
   protected constructor(
     buckets: BucketOptions[],
@@ -114,7 +119,15 @@ export abstract class LayeredThrottlerGuard extends ThrottlerGuard {
   protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
     const overrides = this.reflector.getAllAndOverride<string[] | undefined>(RATE_LIMIT_OVERRIDE_KEY, [context.getHandler(), context.getClass()]);
     const scope = this.perRoute.has(name) || overrides?.includes(name) ? `${context.getClass().name}.${context.getHandler().name}` : '*';
-    return `parley:rl:${createHash('sha256').update(`${name}|${scope}|${tracker}`).digest('base64url')}`;
+    const plain = `${name}|${scope}|${tracker}`;
+    // The same few clients come back request after request: remember their hashed keys.
+    let key = this.keys.get(plain);
+    if (key === undefined) {
+      key = `parley:rl:${createHash('sha256').update(plain).digest('base64url')}`;
+      if (this.keys.size >= HASHED_KEYS_KEPT) this.keys.delete(this.keys.keys().next().value as string);
+      this.keys.set(plain, key);
+    }
+    return key;
   }
 
   private http(context: ExecutionContext): { req: Request; res: Response } {
