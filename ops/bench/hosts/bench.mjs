@@ -14,7 +14,8 @@
 //              engine with the same kind of body, rounds alternating; Parley's added time =
 //              p95(parley) − p95(direct). Target ≤ 5 ms.
 //
-//   npm run bench:hosts            (3 rounds)      npm run bench:hosts -- --quick   (1 round)
+//   npm run bench:hosts            (3 rounds)      npm run bench:hosts -- --quick   (1 round, 500 mints)
+//   options: --mints N (2000) --warmup N (300) --turns N --rounds N
 //   env: BENCH_DATABASE_URL (else a throwaway cluster)
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
