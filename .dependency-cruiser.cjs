@@ -77,6 +77,13 @@ module.exports = {
       to: { path: '^backend/src/', pathNot: '^backend/src/chat-protocol/' },
     },
     {
+      name: 'chat-protocol-is-framework-free',
+      severity: 'error',
+      comment: 'The chat protocol core uses only Node built-ins and the shared wire types (@parley/chat-protocol, types only).',
+      from: { path: '^backend/src/chat-protocol/' },
+      to: { dependencyTypesNot: ['core', 'local'], pathNot: '^(backend/src/chat-protocol/|packages/chat-protocol/)' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'Circular imports make module boundaries meaningless and break DI ordering.',
@@ -89,6 +96,14 @@ module.exports = {
       comment: 'A module may use only its own entities; ask the owning module\'s service instead.',
       from: { path: '^backend/src/([^/]+)/' },
       to: { path: '^backend/src/([^/]+)/entities/', pathNot: '^backend/src/$1/entities/' },
+    },
+    {
+      name: 'no-foreign-repositories',
+      severity: 'error',
+      comment:
+        "SQL is the owning module's business: ask its service. transcript/chat-sessions.repository.ts is the one repository exported (docs/architecture.md, The database).",
+      from: { path: '^backend/src/([^/]+)/' },
+      to: { path: '^backend/src/([^/]+)/.*[.]repository[.]ts$', pathNot: ['^backend/src/$1/', '^backend/src/transcript/chat-sessions[.]repository[.]ts$'] },
     },
     {
       name: 'no-test-code-in-src',

@@ -34,7 +34,7 @@ function run(name, cmd, args, { cwd = root, report } = {}) {
   results.push({ name, passed, failed, seconds });
 }
 
-const workspaces = ['backend', 'widget-remote', 'canvas-host'];
+const workspaces = ['backend', 'widget-remote', 'canvas-host', 'packages/chat-protocol'];
 for (const ws of workspaces) run(`typecheck ${ws}`, process.execPath, [bin('typescript', 'bin/tsc'), '-p', join(ws, 'tsconfig.json'), '--noEmit']);
 run('lint', process.execPath, [bin('eslint', 'bin/eslint.js'), '--max-warnings=0', '.']);
 run('import cycles and module boundaries', process.execPath, [bin('dependency-cruiser', 'bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', 'backend/src']);

@@ -11,22 +11,23 @@ const base: ChatWidgetOptions = {
 describe('resolveWidgetConfig', () => {
   it('uses props first, then runtime config, then defaults', () => {
     expect(resolveWidgetConfig(base)).toMatchObject(WIDGET_DEFAULTS);
-    expect(resolveWidgetConfig(base, { theme: 'dark', renderer: 'lite' })).toMatchObject({
-      theme: 'dark',
-      renderer: 'lite',
-    });
-    expect(resolveWidgetConfig({ ...base, theme: 'system' }, { theme: 'dark', renderer: 'lite' })).toMatchObject({
+    expect(resolveWidgetConfig({ ...base, theme: 'system', renderer: 'lite' })).toMatchObject({
       theme: 'system',
       renderer: 'lite',
     });
+    const runtime = { chatkit: { domainKey: 'dk_runtime', scriptUrl: 'https://cdn.test/chatkit.js' } };
+    expect(resolveWidgetConfig(base, runtime)).toMatchObject({
+      domainKey: 'dk_runtime',
+      chatkitScriptUrl: 'https://cdn.test/chatkit.js',
+    });
+    expect(resolveWidgetConfig({ ...base, domainKey: 'dk_props' }, runtime).domainKey).toBe('dk_props');
   });
 
-  it('ignores unknown runtime values from a newer server but rejects unknown props', () => {
-    const runtime = { renderer: 'holographic' } as unknown as { renderer: 'lite' };
-    expect(resolveWidgetConfig(base, runtime).renderer).toBe(WIDGET_DEFAULTS.renderer);
+  it('rejects unknown theme and renderer props', () => {
     expect(() => resolveWidgetConfig({ ...base, renderer: 'holographic' } as unknown as ChatWidgetOptions)).toThrow(
       WidgetConfigError,
     );
+    expect(() => resolveWidgetConfig({ ...base, theme: 'neon' } as unknown as ChatWidgetOptions)).toThrow(WidgetConfigError);
   });
 
   it('normalises apiBaseUrl and validates required options', () => {

@@ -15,13 +15,11 @@ import type {
  */
 
 /**
- * Settings supplied at runtime; hosts can still override them with props. `chatkit` is what the widget reads of the
- * API's `/api/config` (`RuntimeConfigDto` of docs/openapi.json, generated into `@parley/api-types`); `theme` and
- * `renderer` are runtime defaults a caller of `resolveWidgetConfig` may pass (the API sends none).
+ * Settings supplied at runtime; hosts can still override them with props: what the widget reads of the API's
+ * `/api/config` (`RuntimeConfigDto` of docs/openapi.json, generated into `@parley/api-types`), every field optional
+ * because the fetch may fail or meet an older server.
  */
 export interface WidgetRuntimeConfig {
-  theme?: WidgetTheme;
-  renderer?: WidgetRenderer;
   chatkit?: Partial<components['schemas']['RuntimeConfigDto']['chatkit']>;
 }
 
@@ -78,8 +76,8 @@ export function resolveWidgetConfig(
     apiBaseUrl,
     workflowId,
     auth,
-    theme: pick('theme', THEMES, options.theme, runtime.theme, WIDGET_DEFAULTS.theme),
-    renderer: pick('renderer', RENDERERS, options.renderer, runtime.renderer, WIDGET_DEFAULTS.renderer),
+    theme: pick('theme', THEMES, options.theme, WIDGET_DEFAULTS.theme),
+    renderer: pick('renderer', RENDERERS, options.renderer, WIDGET_DEFAULTS.renderer),
     title: optionalString(options.title) ?? WIDGET_DEFAULTS.title,
     greeting: optionalString(options.greeting) ?? WIDGET_DEFAULTS.greeting,
     starterPrompts: (options.starterPrompts ?? []).filter(
@@ -154,22 +152,12 @@ function checkAuth(auth: unknown): WidgetAuth {
   );
 }
 
-function pick<T extends string>(
-  field: string,
-  allowed: readonly T[],
-  fromProps: T | undefined,
-  fromRuntime: T | undefined,
-  fallback: T,
-): T {
-  if (fromProps !== undefined) {
-    if (!allowed.includes(fromProps)) {
-      throw new WidgetConfigError(`ChatWidget option "${field}" must be one of ${allowed.join(', ')}`);
-    }
-    return fromProps;
+function pick<T extends string>(field: string, allowed: readonly T[], fromProps: T | undefined, fallback: T): T {
+  if (fromProps === undefined) return fallback;
+  if (!allowed.includes(fromProps)) {
+    throw new WidgetConfigError(`ChatWidget option "${field}" must be one of ${allowed.join(', ')}`);
   }
-  // Runtime config comes from the server; an unknown value there (a newer API) falls back instead of failing.
-  if (fromRuntime !== undefined && allowed.includes(fromRuntime)) return fromRuntime;
-  return fallback;
+  return fromProps;
 }
 
 /** An optional callback; anything else but `undefined` is a host mistake worth failing on. */

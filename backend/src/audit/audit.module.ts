@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
-import { AuditEventEntity } from './entities/audit-event.entity';
 
-@Module({ imports: [TypeOrmModule.forFeature([AuditEventEntity])], providers: [AuditService], exports: [AuditService] })
+@Module({ providers: [AuditService, AuditRepository], exports: [AuditService] })
 export class AuditModule {}

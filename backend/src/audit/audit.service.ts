@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { AuditEventEntity } from './entities/audit-event.entity';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
+import type { TxOrManager } from '../database/transactions';
+import { AuditRepository } from './audit.repository';
 
 export type AuditAction =
   | 'workflow.published'
@@ -39,39 +38,29 @@ export interface AuditEventView {
   metadata: Record<string, unknown>;
 }
 
-
-
-/** Append-only audit log. Writers pass their transaction's EntityManager so the row commits with the change. */
+/** Append-only audit log. Writers pass their transaction (`Tx`) so the row commits with the change. */
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>) {}
+  constructor(private readonly events: AuditRepository) {}
 
-  async record(em: EntityManager, record: AuditRecord): Promise<void> {
-    await em.getRepository(AuditEventEntity).insert({
-      action: record.action,
-      actorKind: record.actor.kind,
-      actorId: record.actor.id,
-      workflowId: record.workflowId ?? null,
-      ownerId: record.ownerId ?? null,
-      requestId: record.requestId ?? null,
-      metadata: (record.metadata ?? {}) as AuditEventEntity['metadata'] & object,
-    });
+  async record(tx: TxOrManager, record: AuditRecord): Promise<void> {
+    await this.events.insert(
+      {
+        action: record.action,
+        actorKind: record.actor.kind,
+        actorId: record.actor.id,
+        workflowId: record.workflowId ?? null,
+        ownerId: record.ownerId ?? null,
+        requestId: record.requestId ?? null,
+        metadata: record.metadata ?? {},
+      },
+      tx,
+    );
   }
 
   /** Newest first, keyset-paged on (occurred_at, id). */
   async listForWorkflow(workflowId: string, limit: number, cursor?: string): Promise<Page<AuditEventView>> {
-    const qb = this.events
-      .createQueryBuilder('e')
-      .where('e.workflow_id = :workflowId', { workflowId })
-      .orderBy('e.occurred_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .take(limit + 1);
-    if (cursor) {
-      qb.andWhere('(e.occurred_at, e.id) < (SELECT c.occurred_at, c.id FROM audit_events c WHERE c.id = :after)', {
-        after: decodeCursor(cursor),
-      });
-    }
-    const rows = await qb.getMany();
+    const rows = await this.events.listForWorkflow(workflowId, limit + 1, cursor ? decodeCursor(cursor) : undefined);
     const page = rows.slice(0, limit);
     return {
       data: page.map((e) => ({

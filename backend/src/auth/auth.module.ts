@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConfigModule, ConfigType } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
+import { DataSource } from 'typeorm';
 import { appConfig } from '../config/app.config';
 import { databaseConfig } from '../database/database.config';
 import { authConfig } from './auth.config';
@@ -15,6 +16,8 @@ import { OwnerTokenVerifier } from './guards/owner-token.verifier';
 import { RouteAuthInspector } from './guards/route-auth.inspector';
 import { VerifierRegistry } from './guards/verifier.registry';
 import { JwksController } from './keys/jwks.controller';
+import { deriveKeyEncryptionKey } from './keys/key-encryption';
+import { SigningKeysRepository } from './keys/signing-keys.repository';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { SigningService } from './signing.service';
 import { PasswordHasher } from './passwords/password-hasher';
@@ -69,6 +72,12 @@ import { IdentityTokenService } from './identity-token.service';
     UsersRepository,
     PasswordHasher,
     SigningKeysService,
+    {
+      provide: SigningKeysRepository,
+      inject: [DataSource, appConfig.KEY],
+      useFactory: (dataSource: DataSource, app: ConfigType<typeof appConfig>) =>
+        new SigningKeysRepository(dataSource, deriveKeyEncryptionKey(app.secretKey)),
+    },
     SigningService,
     RefreshTokensService,
     RefreshTokensRepository,

@@ -1,26 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { managerOf, TxOrManager } from '../database/transactions';
 import { UserEntity } from './entities/user.entity';
 
-/** Named queries on `users`; the caller passes an EntityManager when inside a transaction. */
+/** Named queries on `users`; the caller passes its `Tx` when inside a transaction. */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(em?: EntityManager) {
-    return (em ?? this.dataSource.manager).getRepository(UserEntity);
+  private repo(tx?: TxOrManager) {
+    return managerOf(tx, this.dataSource.manager).getRepository(UserEntity);
   }
 
-  findById(id: string, em?: EntityManager): Promise<UserEntity | null> {
-    return this.repo(em).findOneBy({ id });
+  findById(id: string, tx?: TxOrManager): Promise<UserEntity | null> {
+    return this.repo(tx).findOneBy({ id });
   }
 
   /**
    * The account behind an owner access JWT, or null when it is gone or the token's `jti` was
    * revoked by logout: one statement for both checks on every owner request.
    */
-  findForAccessToken(id: string, jti: string, em?: EntityManager): Promise<UserEntity | null> {
-    return this.repo(em)
+  findForAccessToken(id: string, jti: string, tx?: TxOrManager): Promise<UserEntity | null> {
+    return this.repo(tx)
       .createQueryBuilder('u')
       .where('u.id = :id', { id })
       .andWhere('NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = :jti)', { jti })
@@ -28,30 +29,30 @@ export class UsersRepository {
   }
 
   /** Includes `passwordHash` (not selected by default). */
-  findByEmailWithPassword(email: string, em?: EntityManager): Promise<UserEntity | null> {
-    return this.repo(em)
+  findByEmailWithPassword(email: string, tx?: TxOrManager): Promise<UserEntity | null> {
+    return this.repo(tx)
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
       .where('u.email = :email', { email })
       .getOne();
   }
 
-  findByEmail(email: string, em?: EntityManager): Promise<UserEntity | null> {
-    return this.repo(em).findOneBy({ email });
+  findByEmail(email: string, tx?: TxOrManager): Promise<UserEntity | null> {
+    return this.repo(tx).findOneBy({ email });
   }
 
   async insert(
     user: { email: string; name: string | null; passwordHash: string | null; emailVerifiedAt?: Date | null },
-    em?: EntityManager,
+    tx?: TxOrManager,
   ): Promise<UserEntity> {
-    const result = await this.repo(em).insert(user);
+    const result = await this.repo(tx).insert(user);
     const id = (result.identifiers[0] as { id: string }).id;
-    return (await this.findById(id, em))!;
+    return (await this.findById(id, tx))!;
   }
 
   /** Records that the holder proved control of the email (idempotent: the first proof's time is kept). */
-  async markEmailVerified(id: string, em?: EntityManager): Promise<void> {
-    await this.repo(em)
+  async markEmailVerified(id: string, tx?: TxOrManager): Promise<void> {
+    await this.repo(tx)
       .createQueryBuilder()
       .update()
       .set({ emailVerifiedAt: () => 'COALESCE(email_verified_at, now())' })
@@ -60,8 +61,8 @@ export class UsersRepository {
   }
 
   /** Deletes the user; every owned row goes with it through ON DELETE CASCADE. */
-  async deleteById(id: string, em?: EntityManager): Promise<boolean> {
-    const result = await this.repo(em).delete({ id });
+  async deleteById(id: string, tx?: TxOrManager): Promise<boolean> {
+    const result = await this.repo(tx).delete({ id });
     return (result.affected ?? 0) > 0;
   }
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/errors/domain-error';
 import { EmailTakenError } from './auth.errors';
 import { normaliseEmail } from './email';
@@ -11,10 +10,7 @@ const UNIQUE_VIOLATION = '23505';
 /** Owner accounts: creation, lookup and deletion. Exported for modules that need the owner (e.g. OIDC linking). */
 @Injectable()
 export class UsersService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
-  ) {}
+  constructor(private readonly users: UsersRepository) {}
 
   findById(id: string): Promise<UserEntity | null> {
     return this.users.findById(id);
@@ -59,12 +55,11 @@ export class UsersService {
   }
 
   /**
-   * Deletes the account and everything it owns in one transaction. Owned tables reference
+   * Deletes the account and everything it owns, atomically. Owned tables reference
    * `users(id)` with ON DELETE CASCADE, so new modules are covered without changes here.
    */
   async delete(id: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      if (!(await this.users.deleteById(id, em))) throw new NotFoundError('The account no longer exists.');
-    });
+    // One statement: the cascade runs inside it, so it needs no transaction of its own.
+    if (!(await this.users.deleteById(id))) throw new NotFoundError('The account no longer exists.');
   }
 }

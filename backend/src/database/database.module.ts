@@ -7,6 +7,8 @@ import { databaseConfig, loadDatabaseConfig } from './database.config';
 import { runMigrationsLocked } from './migration-lock';
 import { buildDataSourceOptions } from './data-source-options';
 import { ResolvedDatabase } from './resolved-database';
+import { MigrationStatus } from './migration-status';
+import { Transactions } from './transactions';
 
 /** Resolves the database (external or embedded) before TypeORM connects to it. */
 @Global()
@@ -23,6 +25,11 @@ import { ResolvedDatabase } from './resolved-database';
   exports: [ResolvedDatabase],
 })
 class DatabaseLocationModule {}
+
+/** The unit of work (`Transactions`) for every module's services, and the schema's migration status for readiness. */
+@Global()
+@Module({ providers: [Transactions, MigrationStatus], exports: [Transactions, MigrationStatus] })
+class TransactionsModule {}
 
 @Module({
   imports: [
@@ -47,7 +54,8 @@ class DatabaseLocationModule {}
         return dataSource;
       },
     }),
+    TransactionsModule,
   ],
-  exports: [DatabaseLocationModule],
+  exports: [DatabaseLocationModule, TransactionsModule],
 })
 export class DatabaseModule {}

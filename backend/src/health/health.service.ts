@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { MigrationStatus } from '../database/migration-status';
 import { GracefulShutdown } from '../operations/graceful-shutdown';
 
 export interface Readiness {
@@ -14,7 +14,7 @@ export interface Readiness {
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly migrations: MigrationStatus,
     private readonly shutdown: GracefulShutdown,
   ) {}
 
@@ -27,18 +27,10 @@ export class HealthService {
   private async database(timeoutMs: number): Promise<Readiness> {
     const lifecycle = 'running';
     try {
-      const rows = await withTimeout(
-        this.dataSource.query<{ name: string }[]>(`SELECT name FROM migrations`),
-        timeoutMs,
-      );
-      const applied = new Set(rows.map((r) => r.name));
-      const pending = this.dataSource.migrations.some((m) => !applied.has(m.name ?? m.constructor.name));
-      return { ready: !pending, database: 'ok', migrations: pending ? 'pending' : 'applied', lifecycle };
-    } catch (err) {
-      const missingTable = (err as { code?: string }).code === '42P01';
-      return missingTable
-        ? { ready: false, database: 'ok', migrations: 'pending', lifecycle }
-        : { ready: false, database: 'unreachable', migrations: 'unknown', lifecycle };
+      const migrations = await withTimeout(this.migrations.check(), timeoutMs);
+      return { ready: migrations === 'applied', database: 'ok', migrations, lifecycle };
+    } catch {
+      return { ready: false, database: 'unreachable', migrations: 'unknown', lifecycle };
     }
   }
 }

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
 import { Client } from 'pg';
-import type { EntityManager } from 'typeorm';
 import { databaseConfig } from '../database/database.config';
 import { ResolvedDatabase } from '../database/resolved-database';
+import { notifyOnCommit, TxOrManager } from '../database/transactions';
 
 /** The PostgreSQL channel every Parley instance listens on. */
 export const CLUSTER_CHANNEL = 'parley_stream_events';
@@ -28,7 +28,7 @@ const RECONNECT_MAX_MS = 5_000;
  * database, so no other moving part is needed, and `pg_notify` sent inside the transaction that
  * makes the change is delivered exactly when (and only if) that transaction commits.
  *
- * Publishers call `notify(em, event)` inside their transaction and `deliverLocally(event)` after it
+ * Publishers call `notify(tx, event)` inside their transaction and `deliverLocally(event)` after it
  * committed: the local delivery covers the embedded database (one process, no listener) and a
  * listener that is reconnecting; handlers must be idempotent, since the local instance usually
  * hears its own notification as well. Each instance keeps one dedicated connection that LISTENs,
@@ -57,9 +57,9 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
     return () => this.handlers.delete(handler);
   }
 
-  /** Queues `event` for every instance; sent when the transaction of `em` commits. */
-  async notify(em: EntityManager, event: ClusterEvent): Promise<void> {
-    await em.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, JSON.stringify(event)]);
+  /** Queues `event` for every instance; sent when the transaction `tx` commits. */
+  async notify(tx: TxOrManager, event: ClusterEvent): Promise<void> {
+    await notifyOnCommit(tx, CLUSTER_CHANNEL, JSON.stringify(event));
   }
 
   /** Hands `event` to this instance's handlers now (call after the publishing transaction committed). */

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import { featuresConfig } from '../config/features.config';
+import { Transactions, Tx } from '../database/transactions';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { ClusterEvent, ClusterEvents } from '../operations/cluster-events';
 import { sameDefinition } from '../workflows/runner-compare';
 import { WorkflowVersionSnapshot, WorkflowVersionsService } from '../workflows/workflow-versions.service';
 import { WorkflowSnapshot, WorkflowsService } from '../workflows/workflows.service';
-import { PublishLinkEntity } from './entities/publish-link.entity';
+import { PublishLinksRepository } from './publish-links.repository';
 import {
   FeatureDisabledError,
   PublishInvalidStateError,
@@ -57,8 +56,8 @@ interface Actor {
 @Injectable()
 export class PublishService {
   constructor(
-    @InjectRepository(PublishLinkEntity) private readonly links: Repository<PublishLinkEntity>,
-    private readonly dataSource: DataSource,
+    private readonly links: PublishLinksRepository,
+    private readonly transactions: Transactions,
     private readonly workflows: WorkflowsService,
     private readonly versions: WorkflowVersionsService,
     private readonly audit: AuditService,
@@ -72,15 +71,15 @@ export class PublishService {
   }
 
   /** Runs one state transition inside a transaction, on the owner's row-locked workflow. */
-  private async transition<T>(actor: Actor, workflowId: string, step: (em: EntityManager, wf: LockedWorkflow) => Promise<T>): Promise<T> {
-    const result = await this.dataSource.transaction(async (em) => step(em, await this.workflows.lockOwned(em, actor.userId, workflowId)));
+  private async transition<T>(actor: Actor, workflowId: string, step: (tx: Tx, wf: LockedWorkflow) => Promise<T>): Promise<T> {
+    const result = await this.transactions.run(async (tx) => step(tx, await this.workflows.lockOwned(tx, actor.userId, workflowId)));
     this.workflows.notifyChanged(workflowId);
     return result;
   }
 
   /** Appends the transition's audit row in the same transaction. */
-  private record(em: EntityManager, actor: Actor, wf: LockedWorkflow, action: AuditAction, metadata: Record<string, unknown>): Promise<void> {
-    return this.audit.record(em, { action, actor: { kind: 'user', id: actor.userId }, workflowId: wf.id, ownerId: wf.ownerId, requestId: actor.requestId, metadata });
+  private record(tx: Tx, actor: Actor, wf: LockedWorkflow, action: AuditAction, metadata: Record<string, unknown>): Promise<void> {
+    return this.audit.record(tx, { action, actor: { kind: 'user', id: actor.userId }, workflowId: wf.id, ownerId: wf.ownerId, requestId: actor.requestId, metadata });
   }
 
   private shareUrlWithToken(workflowId: string, token: string): string {
@@ -89,14 +88,14 @@ export class PublishService {
 
   async publish(actor: Actor, workflowId: string, requireLogin = false): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    const issued = await this.transition(actor, workflowId, async (em, wf) => {
+    const issued = await this.transition(actor, workflowId, async (tx, wf) => {
       if (wf.isPublic) throw new PublishInvalidStateError('The workflow is already public; rotate its link instead.');
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
-      await em.getRepository(PublishLinkEntity).insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
+      await this.links.insertActive(workflowId, tokenHash, actor.userId, tx);
       // The public runs an immutable snapshot of the draft from now on (docs/publishing.md, Versions).
-      const { version } = await this.versions.snapshotDraft(em, wf, actor.userId);
-      const workflow = await this.workflows.updatePublishState(em, workflowId, {
+      const { version } = await this.versions.snapshotDraft(tx, wf, actor.userId);
+      const workflow = await this.workflows.updatePublishState(tx, workflowId, {
         isPublic: true,
         publishedVersion: version,
         requireLogin,
@@ -104,7 +103,7 @@ export class PublishService {
         publishedBy: actor.userId,
         publishTokenRotatedAt: null,
       });
-      await this.record(em, actor, wf, 'workflow.published', { token: maskedToken(tokenHash), requireLogin, version });
+      await this.record(tx, actor, wf, 'workflow.published', { token: maskedToken(tokenHash), requireLogin, version });
       return { workflow, publishToken: token, shareUrl: this.shareUrlWithToken(workflowId, token) };
     });
     this.metrics.publishEvents.inc({ action: 'publish' });
@@ -113,20 +112,19 @@ export class PublishService {
 
   async rotate(actor: Actor, workflowId: string, requireLogin?: boolean): Promise<IssuedLink> {
     this.assertPublishingEnabled();
-    const issued = await this.transition(actor, workflowId, async (em, wf) => {
+    const issued = await this.transition(actor, workflowId, async (tx, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       const now = new Date();
-      const repo = em.getRepository(PublishLinkEntity);
-      const previous = await repo.findOneBy({ workflowId, status: 'active' });
-      await repo.update({ workflowId, status: 'active' }, { status: 'rotated', rotatedAt: now });
+      const previous = await this.links.findActive(workflowId, tx);
+      await this.links.rotateActive(workflowId, now, tx);
       const token = generatePublishToken();
       const tokenHash = hashPublishToken(token);
-      await repo.insert({ workflowId, tokenHash, status: 'active', createdBy: actor.userId });
-      const workflow = await this.workflows.updatePublishState(em, workflowId, {
+      await this.links.insertActive(workflowId, tokenHash, actor.userId, tx);
+      const workflow = await this.workflows.updatePublishState(tx, workflowId, {
         publishTokenRotatedAt: now,
         ...(requireLogin === undefined ? {} : { requireLogin }),
       });
-      await this.record(em, actor, wf, 'workflow.publish_rotated', {
+      await this.record(tx, actor, wf, 'workflow.publish_rotated', {
         token: maskedToken(tokenHash),
         previousToken: previous ? maskedToken(previous.tokenHash) : null,
         requireLogin: workflow.requireLogin,
@@ -140,21 +138,19 @@ export class PublishService {
   /** Always allowed (even with publishing disabled), so an owner can take a chat offline. */
   async revoke(actor: Actor, workflowId: string): Promise<WorkflowSnapshot> {
     const revoked: ClusterEvent = { kind: 'workflow_revoked', workflowId };
-    const workflow = await this.transition(actor, workflowId, async (em, wf) => {
+    const workflow = await this.transition(actor, workflowId, async (tx, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public.');
       const now = new Date();
-      const result = await em
-        .getRepository(PublishLinkEntity)
-        .update({ workflowId, status: In(['active', 'rotated']) }, { status: 'revoked', revokedAt: now });
-      const workflow = await this.workflows.updatePublishState(em, workflowId, {
+      const linksRevoked = await this.links.revokeAll(workflowId, now, tx);
+      const workflow = await this.workflows.updatePublishState(tx, workflowId, {
         isPublic: false,
         publishedAt: null,
         publishedBy: null,
         publishedVersion: null,
       });
-      await this.record(em, actor, wf, 'workflow.publish_revoked', { linksRevoked: result.affected ?? 0 });
+      await this.record(tx, actor, wf, 'workflow.publish_revoked', { linksRevoked });
       // Live public streams of this workflow end on every instance once this commits.
-      await this.cluster.notify(em, revoked);
+      await this.cluster.notify(tx, revoked);
       return workflow;
     });
     this.cluster.deliverLocally(revoked);
@@ -164,10 +160,10 @@ export class PublishService {
 
   async setRequireLogin(actor: Actor, workflowId: string, requireLogin: boolean): Promise<WorkflowSnapshot> {
     this.assertPublishingEnabled();
-    return this.transition(actor, workflowId, async (em, wf) => {
+    return this.transition(actor, workflowId, async (tx, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
-      const workflow = await this.workflows.updatePublishState(em, workflowId, { requireLogin });
-      await this.record(em, actor, wf, 'workflow.login_requirement_changed', { requireLogin, previous: wf.requireLogin });
+      const workflow = await this.workflows.updatePublishState(tx, workflowId, { requireLogin });
+      await this.record(tx, actor, wf, 'workflow.login_requirement_changed', { requireLogin, previous: wf.requireLogin });
       return workflow;
     });
   }
@@ -178,16 +174,16 @@ export class PublishService {
    */
   async publishDraft(actor: Actor, workflowId: string): Promise<VersionChange> {
     this.assertPublishingEnabled();
-    return this.transition(actor, workflowId, async (em, wf) => {
+    return this.transition(actor, workflowId, async (tx, wf) => {
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       if (wf.publishedVersion !== null) {
-        const pinned = await this.versions.get(em, workflowId, wf.publishedVersion);
+        const pinned = await this.versions.get(tx, workflowId, wf.publishedVersion);
         if (sameDefinition(pinned.runner, wf.runner)) throw new PublishInvalidStateError(`The draft is already published as version ${pinned.version}.`);
       }
-      const { version, created } = await this.versions.snapshotDraft(em, wf, actor.userId);
-      const workflow = await this.workflows.updatePublishState(em, workflowId, { publishedVersion: version });
-      await this.record(em, actor, wf, 'workflow.version_published', { version, previousVersion: wf.publishedVersion, created });
-      return { workflow, version: await this.versions.get(em, workflowId, version) };
+      const { version, created } = await this.versions.snapshotDraft(tx, wf, actor.userId);
+      const workflow = await this.workflows.updatePublishState(tx, workflowId, { publishedVersion: version });
+      await this.record(tx, actor, wf, 'workflow.version_published', { version, previousVersion: wf.publishedVersion, created });
+      return { workflow, version: await this.versions.get(tx, workflowId, version) };
     });
   }
 
@@ -196,12 +192,12 @@ export class PublishService {
    * as it is. Allowed with publishing disabled, like revoke: it is how an owner undoes a change.
    */
   async rollback(actor: Actor, workflowId: string, version: number): Promise<VersionChange> {
-    return this.transition(actor, workflowId, async (em, wf) => {
-      const target = await this.versions.get(em, workflowId, version);
+    return this.transition(actor, workflowId, async (tx, wf) => {
+      const target = await this.versions.get(tx, workflowId, version);
       if (!wf.isPublic) throw new PublishInvalidStateError('The workflow is not public; publish it first.');
       if (wf.publishedVersion === version) throw new PublishInvalidStateError(`Version ${version} is already the published version.`);
-      const workflow = await this.workflows.updatePublishState(em, workflowId, { publishedVersion: version });
-      await this.record(em, actor, wf, 'workflow.version_rolled_back', { version, previousVersion: wf.publishedVersion });
+      const workflow = await this.workflows.updatePublishState(tx, workflowId, { publishedVersion: version });
+      await this.record(tx, actor, wf, 'workflow.version_rolled_back', { version, previousVersion: wf.publishedVersion });
       return { workflow, version: target };
     });
   }
@@ -216,7 +212,7 @@ export class PublishService {
   async verifyToken(token: string, workflowIdHint?: string): Promise<VerifiedLink> {
     if (!isPublishTokenFormat(token)) throw new PublishTokenInvalidError();
     const tokenHash = hashPublishToken(token);
-    const link = await this.links.findOneBy({ tokenHash });
+    const link = await this.links.findByHash(tokenHash);
     if (!link || !sameHash(link.tokenHash, tokenHash)) throw new PublishTokenInvalidError();
     const workflow = await this.workflows.findById(link.workflowId);
     if (!workflow || !workflow.isPublic) throw new WorkflowNotPublishedError();
@@ -226,12 +222,7 @@ export class PublishService {
     // Bounded write rate: the row is already loaded, so only a stale last-used time costs a write
     // (at most one per link per minute; the WHERE keeps concurrent instances from piling up).
     if (!link.lastUsedAt || Date.now() - link.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      await this.links
-        .createQueryBuilder()
-        .update()
-        .set({ lastUsedAt: () => 'now()' })
-        .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, { id: link.id })
-        .execute();
+      await this.links.touchLastUsed(link.id);
     }
     return { workflow, linkId: link.id };
   }

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
+import type { TxOrManager } from '../database/transactions';
 import type { WorkflowVersionDto } from './dto/workflow-version.dto';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { sameDefinition } from './runner-compare';
 import { RunnerDefinitions } from './runner-definitions';
+import { WorkflowVersionsRepository } from './workflow-versions.repository';
 
 /** A published version as other modules see it. */
 export type WorkflowVersionSnapshot = Readonly<WorkflowVersionEntity>;
@@ -30,7 +29,7 @@ const VERSION_CURSOR = /^[1-9][0-9]{0,9}$/;
 @Injectable()
 export class WorkflowVersionsService {
   constructor(
-    @InjectRepository(WorkflowVersionEntity) private readonly versions: Repository<WorkflowVersionEntity>,
+    private readonly versions: WorkflowVersionsRepository,
     private readonly definitions: RunnerDefinitions,
   ) {}
 
@@ -38,32 +37,26 @@ export class WorkflowVersionsService {
    * Makes a version equal to the workflow's current draft: the newest version when it already
    * is one, else a new version numbered one past the newest.
    */
-  async snapshotDraft(em: EntityManager, workflow: Pick<WorkflowEntity, 'id' | 'runner'>, createdBy: string): Promise<SnapshotResult> {
-    const repo = em.getRepository(WorkflowVersionEntity);
-    const newest = await repo.findOne({ where: { workflowId: workflow.id }, order: { version: 'DESC' } });
+  async snapshotDraft(tx: TxOrManager, workflow: Pick<WorkflowEntity, 'id' | 'runner'>, createdBy: string): Promise<SnapshotResult> {
+    const newest = await this.versions.newest(workflow.id, tx);
     if (newest && sameDefinition(newest.runner, workflow.runner)) return { version: newest.version, created: false };
     const version = (newest?.version ?? 0) + 1;
     // Stored as-is: tool header values stay sealed, exactly as in the draft.
-    await repo.insert({ workflowId: workflow.id, version, runner: workflow.runner, createdBy } as QueryDeepPartialEntity<WorkflowVersionEntity>);
+    await this.versions.insert({ workflowId: workflow.id, version, runner: workflow.runner, createdBy }, tx);
     return { version, created: true };
   }
 
   /** One version of a workflow, or 404 `not_found`. */
-  async get(em: EntityManager, workflowId: string, version: number): Promise<WorkflowVersionSnapshot> {
-    const row = await em.getRepository(WorkflowVersionEntity).findOneBy({ workflowId, version });
+  async get(tx: TxOrManager, workflowId: string, version: number): Promise<WorkflowVersionSnapshot> {
+    const row = await this.versions.find(workflowId, version, tx);
     if (!row) throw new NotFoundError(`Version ${version} not found.`);
     return row;
   }
 
   /** Newest first, keyset-paged on the version number (callers check ownership). */
   async list(workflowId: string, limit: number, cursor?: string): Promise<Page<WorkflowVersionSnapshot>> {
-    const qb = this.versions
-      .createQueryBuilder('v')
-      .where('v.workflow_id = :workflowId', { workflowId })
-      .orderBy('v.version', 'DESC')
-      .take(limit + 1);
-    if (cursor) qb.andWhere('v.version < :after', { after: Number(decodeCursor(cursor, 'cursor', (id) => VERSION_CURSOR.test(id))) });
-    const rows = await qb.getMany();
+    const before = cursor ? Number(decodeCursor(cursor, 'cursor', (id) => VERSION_CURSOR.test(id))) : undefined;
+    const rows = await this.versions.list(workflowId, limit + 1, before);
     const page = rows.slice(0, limit);
     return { data: page, nextCursor: rows.length > limit ? encodeCursor(String(page[page.length - 1].version)) : null };
   }

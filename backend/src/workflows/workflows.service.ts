@@ -1,21 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
 import { appConfig } from '../config/app.config';
+import { Transactions, Tx, TxOrManager } from '../database/transactions';
 import { CreateWorkflowDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
-import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { sameDefinition } from './runner-compare';
 import { RunnerDefinitions } from './runner-definitions';
+import { PublishStatePatch, WorkflowsRepository } from './workflows.repository';
 
-/** Publish-state columns that only the publish module changes, inside its own transaction. */
-export type PublishStatePatch = Partial<
-  Pick<WorkflowEntity, 'isPublic' | 'requireLogin' | 'publishedAt' | 'publishedBy' | 'publishTokenRotatedAt' | 'publishedVersion'>
->;
+export type { PublishStatePatch } from './workflows.repository';
 
 /**
  * The workflow snapshot other modules work with (never the entity itself). Reads of this service
@@ -30,8 +26,8 @@ export class WorkflowsService {
   private readonly changeListeners = new Set<(workflowId: string) => void>();
 
   constructor(
-    @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
-    private readonly dataSource: DataSource,
+    private readonly workflows: WorkflowsRepository,
+    private readonly transactions: Transactions,
     private readonly audit: AuditService,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     private readonly definitions: RunnerDefinitions,
@@ -79,7 +75,7 @@ export class WorkflowsService {
   }
 
   async create(ownerId: string, dto: CreateWorkflowDto): Promise<WorkflowSnapshot> {
-    const row = this.workflows.create({
+    const saved = await this.workflows.insert({
       ownerId,
       name: dto.name,
       description: dto.description ?? '',
@@ -87,71 +83,60 @@ export class WorkflowsService {
       allowedOrigins: dto.allowedOrigins ?? [],
       transcriptRetentionDays: dto.transcriptRetentionDays ?? null,
     });
-    const saved = await this.workflows.save(row);
     return { ...saved, published: null };
   }
 
   /** Newest first, keyset-paged. */
   async list(ownerId: string, limit: number, cursor?: string): Promise<Page<WorkflowSnapshot>> {
-    const qb = withPublished(this.workflows.createQueryBuilder('w'))
-      .where('w.owner_id = :ownerId', { ownerId })
-      .orderBy('w.created_at', 'DESC')
-      .addOrderBy('w.id', 'DESC')
-      .take(limit + 1);
-    if (cursor) {
-      qb.andWhere('(w.created_at, w.id) < (SELECT c.created_at, c.id FROM workflows c WHERE c.id = :after AND c.owner_id = :ownerId)', {
-        after: decodeCursor(cursor),
-      });
-    }
-    const rows = await qb.getMany();
+    const rows = await this.workflows.listOwned(ownerId, limit + 1, cursor ? decodeCursor(cursor) : undefined);
     const page = rows.slice(0, limit);
     return { data: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   }
 
   async getOwned(ownerId: string, id: string): Promise<WorkflowSnapshot> {
-    const row = await withPublished(this.workflows.createQueryBuilder('w')).where('w.id = :id AND w.owner_id = :ownerId', { id, ownerId }).getOne();
+    const row = await this.workflows.findOwned(ownerId, id);
     if (!row) throw new NotFoundError('Workflow not found.');
     return row;
   }
 
   /** Whether `ownerId` owns the workflow `id` (no row is loaded). */
-  async isOwnedBy(ownerId: string, id: string): Promise<boolean> {
-    return (await this.workflows.countBy({ id, ownerId })) > 0;
+  isOwnedBy(ownerId: string, id: string): Promise<boolean> {
+    return this.workflows.isOwnedBy(ownerId, id);
   }
 
   /** Any workflow by id, for the chat gateway and public metadata (callers check publish state). */
-  async findById(id: string): Promise<WorkflowSnapshot | null> {
-    return withPublished(this.workflows.createQueryBuilder('w')).where('w.id = :id', { id }).getOne();
+  findById(id: string): Promise<WorkflowSnapshot | null> {
+    return this.workflows.findById(id);
   }
 
   /** A workflow with its pinned version, read inside the caller's transaction. */
-  async reload(em: EntityManager, id: string): Promise<WorkflowSnapshot> {
-    return withPublished(em.getRepository(WorkflowEntity).createQueryBuilder('w')).where('w.id = :id', { id }).getOneOrFail();
+  reload(tx: TxOrManager, id: string): Promise<WorkflowSnapshot> {
+    return this.workflows.reload(id, tx);
   }
 
   async update(ownerId: string, id: string, dto: UpdateWorkflowDto): Promise<WorkflowSnapshot> {
-    const updated = await this.dataSource.transaction(async (em) => {
-      const row = await this.lockOwned(em, ownerId, id);
+    const updated = await this.transactions.run(async (tx) => {
+      const row = await this.lockOwned(tx, ownerId, id);
       if (dto.name !== undefined) row.name = dto.name;
-      await this.auditAllowedOrigins(em, ownerId, row, dto.allowedOrigins);
+      await this.auditAllowedOrigins(tx, ownerId, row, dto.allowedOrigins);
       if (dto.description !== undefined) row.description = dto.description;
       if (dto.runner !== undefined) row.runner = await this.definitions.toDefinition(dto.runner, row.runner);
       if (dto.allowedOrigins !== undefined) row.allowedOrigins = dto.allowedOrigins;
       if (dto.transcriptRetentionDays !== undefined) row.transcriptRetentionDays = dto.transcriptRetentionDays;
-      await em.getRepository(WorkflowEntity).save(row);
-      return this.reload(em, row.id);
+      await this.workflows.save(row, tx);
+      return this.reload(tx, row.id);
     });
     this.notifyChanged(id);
     return updated;
   }
 
   /** Who may embed the public chat is a security setting: every real change of the list is audited (added, removed). */
-  private async auditAllowedOrigins(em: EntityManager, ownerId: string, row: WorkflowEntity, next: string[] | undefined): Promise<void> {
+  private async auditAllowedOrigins(tx: Tx, ownerId: string, row: WorkflowEntity, next: string[] | undefined): Promise<void> {
     if (next === undefined) return;
     const added = next.filter((o) => !row.allowedOrigins.includes(o));
     const removed = row.allowedOrigins.filter((o) => !next.includes(o));
     if (!added.length && !removed.length) return;
-    await this.audit.record(em, {
+    await this.audit.record(tx, {
       action: 'workflow.allowed_origins_changed',
       actor: { kind: 'user', id: ownerId },
       workflowId: row.id,
@@ -161,10 +146,10 @@ export class WorkflowsService {
   }
 
   async delete(ownerId: string, id: string, requestId?: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const row = await this.lockOwned(em, ownerId, id);
-      await em.getRepository(WorkflowEntity).delete({ id: row.id });
-      await this.audit.record(em, {
+    await this.transactions.run(async (tx) => {
+      const row = await this.lockOwned(tx, ownerId, id);
+      await this.workflows.delete(row.id, tx);
+      await this.audit.record(tx, {
         action: 'workflow.deleted',
         actor: { kind: 'user', id: ownerId },
         workflowId: row.id,
@@ -176,25 +161,19 @@ export class WorkflowsService {
     this.notifyChanged(id);
   }
 
-  /** Row-locks an owned workflow inside the caller's transaction (publish state changes serialize here). */
-  async lockOwned(em: EntityManager, ownerId: string, id: string): Promise<WorkflowEntity> {
-    const row = await em
-      .getRepository(WorkflowEntity)
-      .createQueryBuilder('w')
-      .setLock('pessimistic_write')
-      .where('w.id = :id AND w.owner_id = :ownerId', { id, ownerId })
-      .getOne();
+  /**
+   * Row-locks an owned workflow inside the caller's transaction (publish state changes serialize here). Takes a `Tx`;
+   * hosts/ and webhooks/ still pass the `EntityManager` of their own transaction.
+   */
+  async lockOwned(tx: TxOrManager, ownerId: string, id: string): Promise<WorkflowEntity> {
+    const row = await this.workflows.lockOwned(ownerId, id, tx);
     if (!row) throw new NotFoundError('Workflow not found.');
     return row;
   }
 
-  async updatePublishState(em: EntityManager, id: string, patch: PublishStatePatch): Promise<WorkflowEntity> {
-    await em.getRepository(WorkflowEntity).update({ id }, patch);
-    return this.reload(em, id);
+  /** Changes publish-state columns inside the publish module's transaction; returns the workflow as it now is. */
+  async updatePublishState(tx: TxOrManager, id: string, patch: PublishStatePatch): Promise<WorkflowSnapshot> {
+    await this.workflows.updatePublishState(id, patch, tx);
+    return this.reload(tx, id);
   }
-}
-
-/** Adds the pinned published version (`w.published`) to a workflow query. */
-function withPublished(qb: SelectQueryBuilder<WorkflowEntity>): SelectQueryBuilder<WorkflowEntity> {
-  return qb.leftJoinAndMapOne('w.published', WorkflowVersionEntity, 'v', 'v.workflow_id = w.id AND v.version = w.published_version');
 }

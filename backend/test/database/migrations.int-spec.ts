@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { loadDatabaseConfig } from '../../src/database/database.config';
+import { MigrationStatus } from '../../src/database/migration-status';
 import type { GracefulShutdown } from '../../src/operations/graceful-shutdown';
 import { HealthService } from '../../src/health/health.service';
 import { workerDatabaseUrl } from '../setup/test-database';
@@ -36,7 +37,7 @@ describe('migrations', () => {
 
   it('reports not ready while a migration is pending', async () => {
     const lifecycle = { draining: false } as GracefulShutdown;
-    const health = new HealthService(ds, lifecycle);
+    const health = new HealthService(new MigrationStatus(ds), lifecycle);
     expect(await health.readiness()).toEqual({ ready: true, database: 'ok', migrations: 'applied', lifecycle: 'running' });
     await ds.undoLastMigration();
     expect(await health.readiness()).toEqual({ ready: false, database: 'ok', migrations: 'pending', lifecycle: 'running' });

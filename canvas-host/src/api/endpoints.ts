@@ -127,11 +127,8 @@ export const chatSessionsApi = {
         ...(device.userAgent ? { metadata: { userAgent: device.userAgent.slice(0, 300) } } : {}),
       },
     }),
-  /** Accepts `{data}` and a bare array (REGENERATE once `/chatkit/sessions` is documented). */
-  list: async (): Promise<ChatSessionInfo[]> => {
-    const body = await api<ChatSessionList | ChatSessionInfo[]>('/chatkit/sessions');
-    return Array.isArray(body) ? body : body.data;
-  },
+  /** The caller's chat sessions (`GET /chatkit/sessions`, `{data}`). */
+  list: async (): Promise<ChatSessionInfo[]> => (await api<ChatSessionList>('/chatkit/sessions')).data,
   revoke: (sessionId: string) => api<void>(`/chatkit/sessions/${id(sessionId)}`, { method: 'DELETE' }),
   revokeAll: () => api<void>('/chatkit/sessions/revoke-all', { method: 'POST' }),
 };

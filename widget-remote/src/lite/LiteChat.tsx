@@ -14,7 +14,7 @@ import type { ClientToolHandler, StarterPrompt } from '../contract';
 import { ErrorBanner, Skeleton } from '../ui/status';
 import type { FeedbackKind, LiteClient } from './client';
 import { itemText } from './items';
-import { type ActionConfig, type StreamEvent, textInput, type ThreadItem } from './protocol';
+import { type ActionConfig, type StreamEvent, type Task, textInput, type ThreadItem, type Workflow } from './protocol';
 import { initialLiteState, liteReducer } from './reducer';
 import { WidgetView } from './WidgetView';
 
@@ -601,13 +601,13 @@ function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeed
     case 'workflow':
       return (
         <details className="pw-msg pw-workflow" {...common} open={pending}>
-          <summary>{item.workflow.summary?.title ?? (pending ? 'Working…' : stepsSummary(item.workflow.tasks))}</summary>
+          <summary>{summaryTitle(item.workflow.summary) ?? (pending ? 'Working…' : stepsSummary(item.workflow.tasks))}</summary>
           <ul>
             {item.workflow.tasks.map((task, index) => (
               <li key={index} data-testid="parley-task" data-status={task.status_indicator ?? 'none'}>
                 {task.status_indicator === 'loading' ? '… ' : task.status_indicator === 'complete' ? '✓ ' : ''}
                 {task.title ?? task.type}
-                {task.title && task.content ? <span className="pw-muted"> — {task.content}</span> : !task.title && task.content ? task.content : null}
+                {task.title && taskContent(task) ? <span className="pw-muted"> — {taskContent(task)}</span> : !task.title ? taskContent(task) : null}
               </li>
             ))}
           </ul>
@@ -616,7 +616,7 @@ function Message({ item, pending, streaming, feedback, canRetry, onRetry, onFeed
     case 'task':
       return (
         <p className="pw-msg pw-muted" {...common}>
-          {item.task.title ?? item.task.content ?? item.task.type}
+          {item.task.title ?? taskContent(item.task) ?? item.task.type}
         </p>
       );
     case 'generated_image':
@@ -653,6 +653,16 @@ function Thumb({ down = false }: { down?: boolean }) {
       <path d="M7 10v11H3V10h4zm0 0l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7" />
     </svg>
   );
+}
+
+/** The title of a workflow's summary (a reasoning summary carries a duration instead). */
+function summaryTitle(summary: Workflow['summary']): string | undefined {
+  return summary && 'title' in summary ? summary.title : undefined;
+}
+
+/** The text of a task, for the kinds that have one (custom, thought). */
+function taskContent(task: Task): string | undefined {
+  return 'content' in task && typeof task.content === 'string' && task.content ? task.content : undefined;
 }
 
 /** "Used refund_order" / "Used 3 tools": what a finished workflow item did, at a glance. */

@@ -204,7 +204,7 @@ describe('liteReducer — stream events', () => {
       'thread.item.removed': { type: 'thread.item.removed', item_id: 'asst1' },
       stream_options: { type: 'stream_options', stream_options: { allow_cancel: false } },
       progress_update: { type: 'progress_update', text: 'Thinking' },
-      client_effect: { type: 'client_effect', name: 'highlight' },
+      client_effect: { type: 'client_effect', name: 'highlight', data: {} },
       error: { type: 'error', code: 'stream.error', allow_retry: true },
       notice: { type: 'notice', level: 'info', message: 'Hi' },
     };
@@ -219,7 +219,7 @@ describe('applyItemUpdate — every ThreadItemUpdate type', () => {
   const apply = (item: ThreadItem, ...updates: ThreadItemUpdate[]) => updates.reduce(applyItemUpdate, item);
 
   it('assistant_message.content_part.added / text_delta / annotation_added / done', () => {
-    const annotation = { type: 'annotation' as const, source: { type: 'url', title: 'Docs', url: 'https://d' } };
+    const annotation = { type: 'annotation' as const, source: { type: 'url' as const, title: 'Docs', url: 'https://d' } };
     const item = apply(
       { ...(asst as Extract<ThreadItem, { type: 'assistant_message' }>), content: [] },
       { type: 'assistant_message.content_part.added', content_index: 0, content: { type: 'output_text', text: '', annotations: [] } },
@@ -275,8 +275,8 @@ describe('applyItemUpdate — every ThreadItemUpdate type', () => {
     };
     const item = apply(
       wf,
-      { type: 'workflow.task.added', task_index: 0, task: { type: 'thought', content: 'b' } },
-      { type: 'workflow.task.added', task_index: 0, task: { type: 'thought', content: 'a' } },
+      { type: 'workflow.task.added', task_index: 0, task: { type: 'thought', content: 'b', status_indicator: 'loading' } },
+      { type: 'workflow.task.added', task_index: 0, task: { type: 'thought', content: 'a', status_indicator: 'loading' } },
       { type: 'workflow.task.updated', task_index: 1, task: { type: 'thought', content: 'B', status_indicator: 'complete' } },
     );
     expect(item).toMatchObject({ workflow: { tasks: [{ content: 'a' }, { content: 'B', status_indicator: 'complete' }] } });
@@ -292,7 +292,7 @@ describe('applyItemUpdate — every ThreadItemUpdate type', () => {
   it('leaves items alone for updates of another item type or an unknown type', () => {
     expect(apply(widget, { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'x' })).toBe(widget);
     expect(apply(asst, { type: 'widget.root.updated', widget: { type: 'Card' } })).toBe(asst);
-    expect(apply(asst, { type: 'workflow.task.added', task_index: 0, task: { type: 'custom' } })).toBe(asst);
+    expect(apply(asst, { type: 'workflow.task.added', task_index: 0, task: { type: 'custom', status_indicator: 'none' } })).toBe(asst);
     expect(apply(asst, { type: 'generated_image.updated', image: { id: 'i', url: 'u' } })).toBe(asst);
     expect(apply(asst, { type: 'future.update' } as unknown as ThreadItemUpdate)).toBe(asst);
   });

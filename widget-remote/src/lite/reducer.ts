@@ -1,6 +1,6 @@
 import type { FeedbackKind } from './client';
 import { applyItemUpdate, HIDDEN_ITEM_TYPES } from './items';
-import type { NoticeLevel, Page, StreamEvent, Thread, ThreadItem, ThreadMeta } from './protocol';
+import type { JsonValue, NoticeLevel, Page, StreamEvent, Thread, ThreadItem, ThreadMeta } from './protocol';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -161,7 +161,8 @@ export function liteReducer(state: LiteState, action: LiteAction): LiteState {
         ...state,
         items: state.items.map((item) =>
           item.id === action.itemId && item.type === 'client_tool_call'
-            ? { ...item, status: 'completed' as const, output: action.output }
+            ? // The page's result goes to the server as JSON, so it is a JSON value here.
+              { ...item, status: 'completed' as const, output: action.output as JsonValue }
             : item,
         ),
       };

@@ -6,7 +6,7 @@ import { loadDatabaseConfig } from '../../database/database.config';
 import { startEmbeddedPostgres } from '../../database/embedded-postgres';
 import { loadAuthConfig } from '../auth.config';
 import { deriveKeyEncryptionKey } from './key-encryption';
-import { SigningKeyStore } from './signing-key.store';
+import { SigningKeysRepository } from './signing-keys.repository';
 
 /**
  * `npm run keys:rotate`: adds a new ES256 key and makes it active. The previous key keeps
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const dataSource = new DataSource({ ...buildDataSourceOptions(database, database.url ?? embedded!.url), migrationsRun: false });
   try {
     await dataSource.initialize();
-    const result = await new SigningKeyStore(dataSource, deriveKeyEncryptionKey(app.secretKey)).rotate(auth.maxTokenTtlSeconds);
+    const result = await new SigningKeysRepository(dataSource, deriveKeyEncryptionKey(app.secretKey)).rotate(auth.maxTokenTtlSeconds);
     console.log(`Active signing key: ${result.kid}`);
     if (result.retired) console.log(`Retired ${result.retired.kid}; still accepted until ${result.retired.retireAfter.toISOString()}`);
     if (result.pruned.length) console.log(`Deleted expired keys: ${result.pruned.join(', ')}`);

@@ -1,13 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { appConfig } from '../../config/app.config';
 import { databaseConfig } from '../../database/database.config';
 import { authConfig } from '../auth.config';
 import { PublicJwk, publicJwkOf } from './jwk';
-import { deriveKeyEncryptionKey } from './key-encryption';
-import { RotationResult, SigningKeyStore } from './signing-key.store';
+import { RotationResult, SigningKeysRepository } from './signing-keys.repository';
 
 /** How long a replica trusts its cached key set before re-reading it (rotation by another process). */
 const CACHE_TTL_MS = 60_000;
@@ -48,19 +45,18 @@ function verificationKey(kid: string, publicKey: KeyObject, retireAfter: Date | 
 @Injectable()
 export class SigningKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger('SigningKeys');
-  private readonly store: SigningKeyStore | null;
+  private readonly store: SigningKeysRepository | null;
   private keySet: KeySet | null = null;
   private loading: Promise<KeySet> | null = null;
   private lastForcedReload = 0;
   private forcedReload: Promise<KeySet> | null = null;
 
   constructor(
-    dataSource: DataSource,
+    keys: SigningKeysRepository,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
-    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
     @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
   ) {
-    this.store = auth.envKey ? null : new SigningKeyStore(dataSource, deriveKeyEncryptionKey(app.secretKey));
+    this.store = auth.envKey ? null : keys;
   }
 
   /** Where keys come from, for logs and the rotate command. */
@@ -96,7 +92,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
     return { keys: keys.map((k) => k.jwk) };
   }
 
-  /** Adds a new active key (database mode only); see `SigningKeyStore.rotate`. */
+  /** Adds a new active key (database mode only); see `SigningKeysRepository.rotate`. */
   async rotate(now = new Date()): Promise<RotationResult> {
     if (!this.store) throw new Error('Signing keys come from JWT_PRIVATE_KEY; rotate them by changing the environment.');
     const result = await this.store.rotate(this.auth.maxTokenTtlSeconds, now);

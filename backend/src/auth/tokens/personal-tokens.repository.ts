@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { managerOf, TxOrManager } from '../../database/transactions';
 import { PersonalAccessTokenEntity } from '../entities/personal-access-token.entity';
 
 export interface PersonalTokenWithOwner extends PersonalAccessTokenEntity {
@@ -11,16 +12,16 @@ export interface PersonalTokenWithOwner extends PersonalAccessTokenEntity {
 export class PersonalTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(em?: EntityManager) {
-    return (em ?? this.dataSource.manager).getRepository(PersonalAccessTokenEntity);
+  private repo(tx?: TxOrManager) {
+    return managerOf(tx, this.dataSource.manager).getRepository(PersonalAccessTokenEntity);
   }
 
   async insert(
     row: Pick<PersonalAccessTokenEntity, 'userId' | 'name' | 'tokenHash' | 'expiresAt'>,
-    em?: EntityManager,
+    tx?: TxOrManager,
   ): Promise<PersonalAccessTokenEntity> {
-    const result = await this.repo(em).insert(row);
-    return (await this.repo(em).findOneBy({ id: (result.identifiers[0] as { id: string }).id }))!;
+    const result = await this.repo(tx).insert(row);
+    return (await this.repo(tx).findOneBy({ id: (result.identifiers[0] as { id: string }).id }))!;
   }
 
   /** The token row and its owner's email, for authentication. */

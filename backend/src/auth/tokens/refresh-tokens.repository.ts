@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { managerOf, TxOrManager } from '../../database/transactions';
 import { RefreshTokenEntity } from '../entities/refresh-token.entity';
 
 /** Named queries on `refresh_tokens`. */
@@ -7,34 +8,34 @@ import { RefreshTokenEntity } from '../entities/refresh-token.entity';
 export class RefreshTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(em?: EntityManager) {
-    return (em ?? this.dataSource.manager).getRepository(RefreshTokenEntity);
+  private repo(tx?: TxOrManager) {
+    return managerOf(tx, this.dataSource.manager).getRepository(RefreshTokenEntity);
   }
 
-  async insert(row: Pick<RefreshTokenEntity, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt'>, em?: EntityManager): Promise<void> {
-    await this.repo(em).insert(row);
+  async insert(row: Pick<RefreshTokenEntity, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt'>, tx?: TxOrManager): Promise<void> {
+    await this.repo(tx).insert(row);
   }
 
   /** Locks the row so two concurrent refreshes with one token cannot both rotate it. */
-  findByHashForUpdate(tokenHash: Buffer, em: EntityManager): Promise<RefreshTokenEntity | null> {
-    return this.repo(em)
+  findByHashForUpdate(tokenHash: Buffer, tx: TxOrManager): Promise<RefreshTokenEntity | null> {
+    return this.repo(tx)
       .createQueryBuilder('t')
       .setLock('pessimistic_write')
       .where('t.token_hash = :tokenHash', { tokenHash })
       .getOne();
   }
 
-  findByHash(tokenHash: Buffer, em?: EntityManager): Promise<RefreshTokenEntity | null> {
-    return this.repo(em).findOneBy({ tokenHash });
+  findByHash(tokenHash: Buffer, tx?: TxOrManager): Promise<RefreshTokenEntity | null> {
+    return this.repo(tx).findOneBy({ tokenHash });
   }
 
-  async markUsed(id: string, at: Date, em: EntityManager): Promise<void> {
-    await this.repo(em).update({ id }, { usedAt: at });
+  async markUsed(id: string, at: Date, tx: TxOrManager): Promise<void> {
+    await this.repo(tx).update({ id }, { usedAt: at });
   }
 
   /** Revokes every live token of a family; returns how many were still live. */
-  async revokeFamily(familyId: string, at: Date, em?: EntityManager): Promise<number> {
-    const result = await this.repo(em).update({ familyId, revokedAt: IsNull() }, { revokedAt: at });
+  async revokeFamily(familyId: string, at: Date, tx?: TxOrManager): Promise<number> {
+    const result = await this.repo(tx).update({ familyId, revokedAt: IsNull() }, { revokedAt: at });
     return result.affected ?? 0;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { Transactions, Tx } from '../../database/transactions';
 import { authConfig } from '../auth.config';
 import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
 import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../../common/crypto/opaque-token';
@@ -29,16 +29,16 @@ export class RefreshTokensService {
   private readonly logger = new Logger('RefreshTokens');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly tokens: RefreshTokensRepository,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
   /** Starts a new family (login) or continues one (rotation). */
-  async issue(userId: string, familyId: string = randomUUID(), em?: EntityManager): Promise<IssuedRefreshToken> {
+  async issue(userId: string, familyId: string = randomUUID(), tx?: Tx): Promise<IssuedRefreshToken> {
     const token = generateOpaqueToken(REFRESH_TOKEN_PREFIX);
     const expiresAt = new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
-    await this.tokens.insert({ userId, familyId, tokenHash: hashToken(token), expiresAt }, em);
+    await this.tokens.insert({ userId, familyId, tokenHash: hashToken(token), expiresAt }, tx);
     return { token, familyId, expiresAt };
   }
 
@@ -47,17 +47,17 @@ export class RefreshTokensService {
     if (!looksLikeOpaqueToken(token, REFRESH_TOKEN_PREFIX)) throw new InvalidTokenError();
     const hash = hashToken(token);
     // The verdict leaves the transaction as data: a reuse must commit the family revocation.
-    const verdict = await this.dataSource.transaction(async (em): Promise<Verdict> => {
-      const row = await this.tokens.findByHashForUpdate(hash, em);
+    const verdict = await this.transactions.run(async (tx): Promise<Verdict> => {
+      const row = await this.tokens.findByHashForUpdate(hash, tx);
       if (!row || !tokenHashesEqual(row.tokenHash, hash) || row.revokedAt) return { ok: false, error: 'invalid' };
       const now = new Date();
       if (row.usedAt) {
-        await this.tokens.revokeFamily(row.familyId, now, em);
+        await this.tokens.revokeFamily(row.familyId, now, tx);
         return { ok: false, error: 'reused' };
       }
       if (row.expiresAt <= now) return { ok: false, error: 'expired' };
-      await this.tokens.markUsed(row.id, now, em);
-      return { ok: true, userId: row.userId, next: await this.issue(row.userId, row.familyId, em) };
+      await this.tokens.markUsed(row.id, now, tx);
+      return { ok: true, userId: row.userId, next: await this.issue(row.userId, row.familyId, tx) };
     });
     if (verdict.ok) return { userId: verdict.userId, refresh: verdict.next };
     if (verdict.error === 'expired') throw new ExpiredTokenError('The refresh token has expired; sign in again.');

@@ -21,11 +21,11 @@ export interface RotationResult {
 }
 
 /**
- * Database side of the signing keys: named queries plus the two transactional operations
- * (create-if-missing, rotate). Plain class over a DataSource so both the Nest service and the
- * `keys:rotate` command use the same code.
+ * The SQL of `signing_keys`: named queries plus the two transactional operations (create-if-missing, rotate). Built
+ * from a DataSource and the key-encryption key (auth.module.ts provides it to `SigningKeysService`; the `keys:rotate`
+ * command builds its own), so both use the same code.
  */
-export class SigningKeyStore {
+export class SigningKeysRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly kek: Buffer,

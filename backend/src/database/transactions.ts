@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+const MANAGER = Symbol('parley.tx.manager');
+
+/**
+ * An open database transaction as a service sees it (docs/architecture.md, The database): an opaque handle that a
+ * service passes on to repository methods, of its own module or, through their services, of other modules. Only
+ * repositories look inside it (`managerOf`), so no TypeORM object crosses a module boundary.
+ */
+export interface Tx {
+  readonly [MANAGER]: EntityManager;
+}
+
+/**
+ * What a repository method accepts as its transaction: a `Tx`, or (for the callers not moved to `Transactions` yet,
+ * in `hosts/`, `webhooks/` and `agents/`) the `EntityManager` of `dataSource.transaction`. Omitted: no transaction.
+ */
+export type TxOrManager = Tx | EntityManager;
+
+/** The unit of work: one transaction around several repository calls, possibly of several modules. */
+@Injectable()
+export class Transactions {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Runs `work` in one transaction: it commits when `work` resolves and rolls back when it throws. */
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work({ [MANAGER]: manager }));
+  }
+}
+
+/**
+ * For repositories (and `database/`-level infrastructure) only: the `EntityManager` that runs a statement in `tx`, or
+ * `fallback` (the repository's `DataSource` manager) when there is no transaction.
+ */
+export function managerOf(tx: TxOrManager): EntityManager;
+export function managerOf(tx: TxOrManager | undefined, fallback: EntityManager): EntityManager;
+export function managerOf(tx: TxOrManager | undefined, fallback?: EntityManager): EntityManager {
+  if (tx === undefined) return fallback!;
+  return MANAGER in tx ? tx[MANAGER] : tx;
+}
+
+/** `pg_notify(channel, payload)` inside `tx`: listeners get it when (and only if) the transaction commits. */
+export async function notifyOnCommit(tx: TxOrManager, channel: string, payload: string): Promise<void> {
+  await managerOf(tx).query('SELECT pg_notify($1, $2)', [channel, payload]);
+}
