@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** Working memory of the distinct-people query (a transaction-local setting). */
-const PEOPLE_WORK_MEM = '64MB';
-
 export interface RollupSumRow {
   b: Date;
   metric: string;
@@ -42,22 +39,37 @@ export class AnalyticsRepository {
     );
   }
 
-  /** Distinct people per bucket and kind, and over the whole range (b = null). */
+  /**
+   * Distinct people per bucket and kind, and over the whole range (b = null), from the people
+   * counters (`chat_rollup_reach`, migration AnalyticsPeopleReach): a bucket starting at `from`
+   * adds, for each of its hours h, the people active at h and not in the hours of the bucket
+   * before it (`far_n + near[h − bucket start + 1]`). The range total is Σ `last_n` (people whose latest
+   * activity is in that hour) over the hours from `from` on — exact as long as nobody is active at
+   * or after `to`; a range that ends before the workflow's latest activity counts distinct people
+   * over the person-hour rows instead (`chat_rollup_people`).
+   */
   people(workflowId: string, from: Date, to: Date, stepSeconds: number): Promise<PeopleCountRow[]> {
-    // The dedupe hashes one entry per person and active bucket: give it room so it does not spill to disk.
-    return this.dataSource.transaction(async (em) => {
-      await em.query(`SET LOCAL work_mem = '${PEOPLE_WORK_MEM}'`);
-      return em.query<PeopleCountRow[]>(
-      `SELECT b, principal_kind, count(*)::text AS people FROM (
-         SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, principal_kind, person
-           FROM chat_rollup_people
-          WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz AND n > 0
-          GROUP BY GROUPING SETS ((1, principal_kind, person), (principal_kind, person))
-       ) pairs
-       GROUP BY b, principal_kind`,
+    return this.dataSource.query<PeopleCountRow[]>(
+      `WITH later AS (
+         SELECT EXISTS (SELECT 1 FROM chat_rollup_reach WHERE workflow_id = $1 AND hour >= $3::timestamptz AND far_n + coalesce(near[1], 0) <> 0) AS active
+       )
+       SELECT date_bin($4::interval, hour, $2::timestamptz) AS b, principal_kind,
+              sum(far_n + coalesce(near[1 + (extract(epoch FROM hour - date_bin($4::interval, hour, $2::timestamptz)) / 3600)::integer], 0))::text AS people
+         FROM chat_rollup_reach
+        WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz
+        GROUP BY 1, 2
+       UNION ALL
+       SELECT NULL, principal_kind, sum(last_n)::text
+         FROM chat_rollup_reach
+        WHERE workflow_id = $1 AND hour >= $2::timestamptz AND NOT (SELECT active FROM later)
+        GROUP BY 2
+       UNION ALL
+       SELECT NULL, principal_kind, count(DISTINCT person)::text
+         FROM chat_rollup_people
+        WHERE workflow_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz AND n > 0 AND (SELECT active FROM later)
+        GROUP BY 2`,
       [workflowId, from.toISOString(), to.toISOString(), `${stepSeconds} seconds`],
-      );
-    });
+    );
   }
 
   /** The newest `limit` thumbs-down ratings in the range, with the rated answer. */

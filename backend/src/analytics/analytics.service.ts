@@ -146,8 +146,8 @@ export class AnalyticsService {
   }
 
   /**
-   * Distinct people per bucket and kind, and over the whole range (b = -1), in one pass: grouping
-   * sets dedupe (bucket, person) and (person) pairs by hashing, then the pairs are counted.
+   * Distinct people per bucket and kind, and over the whole range (b = -1), exact, from the people
+   * counters (`chat_rollup_reach`: one row per hour and kind, see the repository).
    */
   private async people(workflowId: string, r: AnalyticsRange): Promise<PeopleRow[]> {
     const rows = await this.repo.people(workflowId, r.from, r.to, r.stepMs / 1000);

@@ -18,7 +18,7 @@ import { ChatKitCancelledError } from '../chat-protocol/errors';
 import { ChatKitProcessor } from '../chat-protocol/processor';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from '../chat-protocol/request-validation';
 import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from '../chat-protocol/types';
-import { ChatStreams } from './streams/chat-streams';
+import { ChatStreams, ErrorEvent } from './streams/chat-streams';
 import { RunnerFactory } from '../runners/runner.factory';
 
 /**
@@ -59,16 +59,19 @@ export class ChatKitService {
    */
   async handle(body: Buffer, ctx: ChatContext, res: Response): Promise<void> {
     const observation = chatObservation(res);
-    const cancel = new AbortController();
+    // One signal per request: aborted when the client leaves (no reason) or when the server ends
+    // the stream (`endEvent` set first: shutdown, revocation). The processor and the runner get it.
+    const stop = new AbortController();
+    let endEvent: ErrorEvent | undefined;
     // `close` also follows a normal end; only an unfinished response means the client left.
     res.on('close', () => {
-      if (!res.writableFinished) cancel.abort();
+      if (!res.writableFinished) stop.abort();
     });
     // Gone before this handler ran (it waited behind other work): `close` will not fire again.
-    if (res.destroyed || !res.socket || res.socket.destroyed) cancel.abort();
+    if (res.destroyed || !res.socket || res.socket.destroyed) stop.abort();
     let result;
     // Registered before any work, so a revocation or shutdown from now on reaches this stream.
-    let stream: { end: AbortController; untrack: () => void } | null = null;
+    let untrack: (() => void) | null = null;
     try {
       const request = parseJsonBody(body.toString('utf8'));
       const type = requestTypeOf(request);
@@ -78,27 +81,27 @@ export class ChatKitService {
         if (this.streams.refusing) {
           throw new DomainError('service_unavailable', 'This server is shutting down; retry the request.', undefined, { 'Retry-After': '1' });
         }
-        const end = new AbortController();
-        const untrack = this.streams.add({
+        untrack = this.streams.add({
           workflowId: ctx.workflow.id,
           linkId: linkIdOf(ctx),
           authMode: chatAuthMode(res.req as AuthRequest),
           hostSessionId: ctx.principal.kind === 'host' ? ctx.principal.sessionId : null,
-          end: (event) => end.abort(event),
+          end: (event) => {
+            if (stop.signal.aborted) return;
+            endEvent = event;
+            stop.abort(event);
+          },
         });
-        stream = { end, untrack };
       }
-      result = await this.processor.process(request, ctx, {
-        signal: stream ? AbortSignal.any([cancel.signal, stream.end.signal]) : cancel.signal,
-      });
+      result = await this.processor.process(request, ctx, { signal: stop.signal });
     } catch (error) {
-      stream?.untrack();
+      untrack?.();
       // Nobody is waiting for an answer: drop it quietly instead of reporting a failure.
       if (error instanceof ChatKitCancelledError) return;
       throw toDomainError(error);
     }
     if (result.kind === 'json') {
-      stream?.untrack();
+      untrack?.();
       const text = JSON.stringify(result.body);
       res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(text));
@@ -109,8 +112,8 @@ export class ChatKitService {
     let first = true;
     try {
       observation.outcome = await writeEventStream(res, result.events, {
-        signal: cancel.signal,
-        endSignal: stream?.end.signal,
+        signal: stop.signal,
+        endEvent: () => endEvent,
         keepAliveMs: this.config.keepAliveMs,
         onError: (error) => this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
         onEvent: (event) => {
@@ -120,7 +123,7 @@ export class ChatKitService {
         },
       });
     } finally {
-      stream?.untrack();
+      untrack?.();
     }
   }
 

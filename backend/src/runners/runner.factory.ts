@@ -17,6 +17,7 @@ import { runnersConfig } from './runners.config';
 import { measuredRunner } from './measured-runner';
 import { ModelEndpoints, RunnerBuilder, RunnerKind, RunnerKindName } from './runner-kinds';
 import { WebhookRunner } from './webhook-runner';
+import { nodeHttpFetch } from './node-http-fetch';
 
 /** The whole exchange with a webhook engine, streamed answer included, never lasts longer than this. */
 const WEBHOOK_EXCHANGE_MAX_MS = 300_000;
@@ -29,6 +30,9 @@ export type RunnerAudience = 'owner' | 'public';
 
 /** What public visitors see for a provider the server cannot use: no configuration details. */
 export const PUBLIC_UNAVAILABLE = 'This chat is not available right now. Please try again later.';
+
+/** The configured providers' transport: node:http, lighter than undici per waiting request (lean-streams, issue 18). */
+const providerFetch = nodeHttpFetch();
 
 /** At most this many SDK clients are kept (one per endpoint + key); compatible base URLs are owner-chosen. */
 const MAX_CLIENTS = 64;
@@ -174,7 +178,7 @@ export class RunnerFactory {
       maxRetries: 0,
       timeout: this.config.timeoutMs,
       // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
-      ...(ownerChosen ? { fetch: this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) } : {}),
+      fetch: ownerChosen ? this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) : providerFetch,
     });
     this.clients.set(key, client);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);

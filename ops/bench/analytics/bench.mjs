@@ -16,7 +16,10 @@
 //
 //   npm run bench:analytics                  (full: 10,000 and 1,000,000 items)
 //   npm run bench:analytics -- --quick       (smoke: 10,000 and 100,000 items, fewer samples)
-//   options: --sizes=10000,1000000 --samples=N
+//   npm run bench:analytics -- --write-only  (only the write cost, see write-cost.mjs)
+//   options: --sizes=10000,1000000 --samples=N --inserts=N (write cost: inserts per case and round)
+// Then the write cost: what the rollup triggers add to one chat_items INSERT, with and without the people counters
+// (write-cost.mjs).
 import http from 'node:http';
 import { statSync } from 'node:fs';
 import {
@@ -40,6 +43,7 @@ import {
   plansIn,
   readFrom,
 } from '../load/harness.mjs';
+import { measureWriteCost } from './write-cost.mjs';
 
 const SIZES = option('sizes', QUICK ? '10000,100000' : '10000,1000000').split(',').map(Number);
 const SAMPLES = numberOption('samples', QUICK ? 30 : 200);
@@ -88,11 +92,11 @@ async function seed(url, workflowId, ownerId, total) {
      SELECT t.id, t.workflow_id, (ARRAY['rate_limited', 'provider_timeout', 'provider_unavailable'])[1 + t.ordinal % 3], t.created_at + interval '3 minutes'
        FROM chat_threads t WHERE t.ordinal % 50 = 0`,
   );
-  for (const tbl of ['chat_threads', 'chat_items', 'chat_feedback', 'chat_answer_errors', 'chat_rollup', 'chat_rollup_people']) await sql(url, `VACUUM (ANALYZE) ${tbl}`);
+  for (const tbl of ['chat_threads', 'chat_items', 'chat_feedback', 'chat_answer_errors', 'chat_rollup', 'chat_rollup_people', 'chat_rollup_reach']) await sql(url, `VACUUM (ANALYZE) ${tbl}`);
   const [r] = await sql(
     url,
     `SELECT (SELECT count(*) FROM chat_items)::int AS items, (SELECT count(*) FROM chat_threads)::int AS threads,
-            (SELECT count(*) FROM chat_rollup)::int AS rollup, (SELECT count(*) FROM chat_rollup_people)::int AS people,
+            (SELECT count(*) FROM chat_rollup)::int AS rollup, (SELECT count(*) FROM chat_rollup_people)::int AS people, (SELECT count(*) FROM chat_rollup_reach)::int AS reach,
             pg_size_pretty(pg_total_relation_size('chat_items')) AS size`,
   );
   return { ...r, seconds: (Date.now() - started) / 1000 };
@@ -109,9 +113,17 @@ function queries(workflowId) {
   ];
 }
 
+const WRITE_ONLY = process.argv.includes('--write-only');
+const INSERTS = numberOption('inserts', QUICK ? 300 : 1500);
+
 async function main() {
   const pg = await startPostgres();
   const m = machine(pg.version);
+  if (WRITE_ONLY) {
+    console.log(`Machine: ${describeMachine(m)}`);
+    await measureWriteCost(pg, { inserts: INSERTS, rounds: QUICK ? 2 : 4 });
+    return;
+  }
   console.log(`Analytics benchmark${QUICK ? ' (--quick)' : ''}: ${SIZES.map((s) => s.toLocaleString('en')).join(' and ')} items, ${SAMPLES} samples per query and size`);
   console.log(`Machine: ${describeMachine(m)}\n`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -127,7 +139,7 @@ async function main() {
     const seeded = await seed(url, workflowId, owner.userId, size);
     console.log(
       `${label(size)}: seeded ${seeded.items.toLocaleString('en')} items in ${seeded.threads.toLocaleString('en')} threads (chat_items ${seeded.size}); ` +
-        `rollup ${seeded.rollup.toLocaleString('en')} rows, people rollup ${seeded.people.toLocaleString('en')} rows; ${fmt(seeded.seconds, 1)} s`,
+        `rollup ${seeded.rollup.toLocaleString('en')} rows, people rollup ${seeded.people.toLocaleString('en')} rows, people counters ${seeded.reach.toLocaleString('en')} rows; ${fmt(seeded.seconds, 1)} s`,
     );
     sides.push({ size, url, app, owner, workflowId, seeded, list: queries(workflowId) });
   }
@@ -169,7 +181,7 @@ async function main() {
   console.log(`Machine: ${describeMachine(m).replace(/; load average.*$/, '')}; load average (1/5/15 min) before measuring ${loadBefore}, after ${loadAfter}`);
   console.log(
     sides
-      .map((sd) => `- ${label(sd.size)}: ${sd.seeded.items.toLocaleString('en')} items, ${sd.seeded.threads.toLocaleString('en')} threads, chat_rollup ${sd.seeded.rollup.toLocaleString('en')} rows, chat_rollup_people ${sd.seeded.people.toLocaleString('en')} rows`)
+      .map((sd) => `- ${label(sd.size)}: ${sd.seeded.items.toLocaleString('en')} items, ${sd.seeded.threads.toLocaleString('en')} threads, chat_rollup ${sd.seeded.rollup.toLocaleString('en')} rows, chat_rollup_people ${sd.seeded.people.toLocaleString('en')} rows, chat_rollup_reach ${sd.seeded.reach.toLocaleString('en')} rows`)
       .join('\n'),
   );
   console.log(
@@ -187,6 +199,8 @@ async function main() {
         'l',
       ),
   );
+
+  await measureWriteCost(pg, { inserts: INSERTS, rounds: QUICK ? 2 : 4 });
 
   if (!pg.logFile) {
     console.log('\n(plans skipped: BENCH_DATABASE_URL is set, the server log is not readable here)');

@@ -11,6 +11,11 @@
 // (prom-client) when the app serves it. Bytes per stream = (level − baseline) / streams. Then every
 // stream is released (the fake answers, the streams end) and memory is read again.
 //
+// Floors, measured first in the same run with the same fake and client (floor-server.mjs, at the first
+// level): a bare node:http server that answers SSE and holds an upstream request made with node:http,
+// and the same with the global fetch (undici, what the OpenAI SDK uses). The report gives Parley's heap
+// per stream against each.
+//
 // Each held stream costs the server two file descriptors (the client's socket and the upstream
 // request's socket): the number of streams is capped by the server's RLIMIT_NOFILE, which the
 // benchmark reports (raising a hard limit needs CAP_SYS_RESOURCE).
@@ -18,8 +23,9 @@
 //   npm run bench:streams                 (full: 1,000 / 5,000 / 10,000 streams)
 //   npm run bench:streams -- --quick      (smoke: 100 / 300 streams)
 //   options: --levels=1000,5000,10000 --open-concurrency=32 (streams being opened at once),
-//            --heap-profile (instead: heap snapshots at 0 and at the first level, and the growth
-//            per stream by constructor — where a stream's memory goes)
+//            --no-floors, --heap-profile (instead: heap snapshots at 0 and at the first level, the growth
+//            per stream by constructor and what holds it, heap-analysis.mjs — where a stream's memory
+//            goes; --keep-snapshots=DIR keeps the snapshot files)
 //   env: BENCH_DATABASE_URL (else a throwaway cluster), BENCH_LOG_LEVEL (app log level, info).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,15 +58,18 @@ import {
   sleep,
   startApp,
   startPostgres,
+  stopChild,
   summarize,
   table,
   track,
 } from '../load/harness.mjs';
+import { analyse } from './heap-analysis.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LEVELS = option('levels', QUICK ? '100,300' : '1000,5000,10000').split(',').map(Number);
 const OPEN_CONCURRENCY = numberOption('open-concurrency', 32);
 const HEAP_PROFILE = process.argv.includes('--heap-profile');
+const FLOORS = !process.argv.includes('--no-floors');
 const WARMUP_STREAMS = QUICK ? 50 : 300;
 const SETTLE_MS = QUICK ? 1000 : 3000;
 const TOKEN_REFRESH_MS = 120_000;
@@ -130,10 +139,217 @@ function heapSummary(file) {
   return byKey;
 }
 
+/** A floor server (floor-server.mjs) with the memory probe, upstream `mode` (`http` | `fetch`), like startApp's result. */
+async function startFloor(mode, upstreamUrl) {
+  const child = track(
+    spawn(process.execPath, ['--expose-gc', '--require', join(here, 'memory-probe.cjs'), join(here, 'floor-server.mjs')], {
+      env: { ...process.env, FLOOR_UPSTREAM: mode, UPSTREAM_URL: upstreamUrl },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    }),
+  );
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      const match = /listening (\d+)/.exec(String(chunk));
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
+  });
+  return { name: `floor (node:http + ${mode === 'fetch' ? 'fetch' : 'node:http'} upstream)`, origin: `http://127.0.0.1:${port}`, pid: child.pid, child, stop: () => stopChild(child) };
+}
+
+/**
+ * Opens, holds, measures and releases streams on one server: a warm baseline, then every level in
+ * `levels`, then release. `headers()` gives each request's headers; `path`/`body` the request.
+ * Returns the sampled rows and the release figures. `heapDir`: heap snapshots instead (--heap-profile).
+ */
+async function measureServer(server, fake, levels, headers, { heapDir } = {}) {
+  // Every stream its own connection, as every browser tab has.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const open = []; // promises of streams' ends
+  const errors = new Map();
+  let opened = 0;
+  const errorCount = () => [...errors.values()].reduce((a, b) => a + b, 0);
+
+  /** Opens streams until `target` are open; resolves with their TTFEs. */
+  async function openUntil(target) {
+    const ttfes = [];
+    let next = opened;
+    async function worker() {
+      while (next < target) {
+        next++;
+        const h = await headers();
+        const first = await new Promise((resolve) => {
+          const done = request(agent, server.origin, {
+            method: 'POST',
+            path: '/api/chatkit',
+            headers: h,
+            body: { type: 'threads.create', params: { input: chatMessage(`stream ${opened}`) } },
+            timeoutMs: 900_000,
+            onFirstEvent: resolve,
+          }).then((res) => {
+            // A stream that ends without the model's answer failed too (e.g. a runner timeout, in-band).
+            if (res.status !== 200 || !res.text.includes('Released.')) {
+              const key = `${res.status || 'network'} ${res.text.replace(/\s+/g, ' ').slice(0, 160)}`;
+              errors.set(key, (errors.get(key) ?? 0) + 1);
+            }
+            resolve(res);
+            return res;
+          });
+          open.push(done);
+        });
+        if (Number.isFinite(first.ttfe)) ttfes.push(first.ttfe);
+        opened++;
+      }
+    }
+    await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
+    // Every stream has reached the model call and waits there.
+    for (let i = 0; ; i++) {
+      const { held } = await fake.count();
+      if (held >= target - errorCount()) break;
+      if (i > 600) throw new Error(`only ${held} of ${target} streams reached the model endpoint`);
+      await sleep(100);
+    }
+    return ttfes;
+  }
+
+  async function sample(label, streams, ttfes = []) {
+    await sleep(SETTLE_MS);
+    const probe = await serverMemory(server);
+    const metrics = server.name === 'app' ? await scrapeMetrics(server.origin) : null;
+    const row = {
+      label,
+      streams,
+      rss: rssBytes(server.pid),
+      heapUsed: probe.usage.heapUsed,
+      heapTotal: probe.usage.heapTotal,
+      external: probe.usage.external,
+      arrayBuffers: probe.usage.arrayBuffers,
+      probeRss: probe.usage.rss,
+      fds: fdCount(server.pid),
+      metricsRss: metrics ? metricFirst(metrics, 'process_resident_memory_bytes') : undefined,
+      metricsHeap: metrics ? metricFirst(metrics, 'nodejs_heap_size_used_bytes') : undefined,
+      held: (await fake.count()).held,
+      ttfe: summarize(ttfes),
+      load: loadavgText(),
+    };
+    console.log(
+      `${server.name}, ${label}: ${streams} streams (${row.held} held upstream), RSS ${mib(row.rss)} MiB, heap used ${mib(row.heapUsed)} MiB, ` +
+        `external ${mib(row.external)} MiB, ${row.fds} fds, load ${row.load}`,
+    );
+    return row;
+  }
+
+  // --- warm-up: open and release a few hundred streams, so code, pools and caches are warm ---
+  await openUntil(WARMUP_STREAMS);
+  await fake.release();
+  await Promise.all(open.splice(0));
+  opened = 0;
+  const rows = [await sample('baseline (warm, 0 streams)', 0)];
+
+  if (heapDir) {
+    const level = levels[0];
+    await serverMemory(server);
+    await probe(server, 'snapshot', { file: join(heapDir, 'baseline.heapsnapshot') });
+    await openUntil(level);
+    await serverMemory(server);
+    await probe(server, 'snapshot', { file: join(heapDir, 'open.heapsnapshot') });
+    await fake.release();
+    await Promise.all(open.splice(0));
+    await sleep(SETTLE_MS);
+    await serverMemory(server);
+    await probe(server, 'snapshot', { file: join(heapDir, 'released.heapsnapshot') });
+    agent.destroy();
+    return { rows, errors };
+  }
+
+  for (const level of levels) {
+    const started = Date.now();
+    const cpuBefore = cpuMs(server.pid);
+    const ttfes = await openUntil(level);
+    const seconds = (Date.now() - started) / 1000;
+    const added = level - rows[rows.length - 1].streams;
+    const cpuPerOpen = (cpuMs(server.pid) - cpuBefore) / added;
+    rows.push(await sample(`${level} open`, level, ttfes));
+    Object.assign(rows[rows.length - 1], { openRate: added / seconds, cpuPerOpen });
+  }
+  const maxHeld = opened;
+  const releasedAt = Date.now();
+  await fake.release();
+  const ends = await Promise.all(open.splice(0));
+  const completed = ends.filter((r) => r.status === 200 && r.text.includes('Released.')).length;
+  const releaseSeconds = (Date.now() - releasedAt) / 1000;
+  rows.push(await sample('all released', 0));
+  await sleep(QUICK ? 2000 : 15_000);
+  rows.push(await sample(`released + ${QUICK ? 2 : 15} s`, 0));
+  agent.destroy();
+  return { rows, errors, maxHeld, completed, releaseSeconds };
+}
+
+/** Heap bytes per stream at the top level of a measured server (from the forced-GC heap figures). */
+function heapPerStream(rows) {
+  const top = rows.filter((r) => r.streams).at(-1);
+  return top ? (top.heapUsed - rows[0].heapUsed) / top.streams : NaN;
+}
+
+function report(title, m, result) {
+  const { rows } = result;
+  const base = rows[0];
+  const per = (key, row) => (row.streams ? (row[key] - base[key]) / row.streams : NaN);
+  const delta = (key, row) => `${(row[key] - base[key] >= 0 ? '+' : '') + mib(row[key] - base[key])}`;
+  console.log(`\n## ${title}\n`);
+  console.log(`Machine: ${describeMachine(m)}\n`);
+  console.log(
+    table(
+      ['point', 'open streams', 'RSS MiB (Δ)', 'heap used MiB (Δ)', 'external MiB (Δ)', 'RSS bytes / stream', 'heap bytes / stream', 'server fds', 'TTFE p50 / p95 of the new streams (ms)', 'opened / s', 'server CPU ms / opened stream', 'load avg 1/5/15'],
+      rows.map((r) => [
+        r.label,
+        String(r.streams),
+        `${mib(r.rss)} (${delta('rss', r)})`,
+        `${mib(r.heapUsed)} (${delta('heapUsed', r)})`,
+        `${mib(r.external)} (${delta('external', r)})`,
+        r.streams ? fmt(per('rss', r), 0) : '',
+        r.streams ? fmt(per('heapUsed', r), 0) : '',
+        String(r.fds),
+        r.ttfe.n ? `${fmt(r.ttfe.p50)} / ${fmt(r.ttfe.p95)}` : '',
+        r.openRate ? fmt(r.openRate, 0) : '',
+        r.cpuPerOpen ? fmt(r.cpuPerOpen, 2) : '',
+        r.load,
+      ]),
+      'l',
+    ),
+  );
+  if (rows.some((r) => r.metricsRss !== undefined)) {
+    console.log(
+      '\n/metrics: ' +
+        rows.map((r) => `${r.label}: process_resident_memory_bytes ${mib(r.metricsRss)} MiB, nodejs_heap_size_used_bytes ${mib(r.metricsHeap)} MiB`).join('; '),
+    );
+  }
+  const last = rows[rows.length - 1];
+  console.log(
+    `\nreleased ${result.maxHeld} streams: ${result.completed} ended with the model's answer in ${fmt(result.releaseSeconds, 1)} s; ` +
+      `after release RSS is ${delta('rss', last)} MiB and heap ${delta('heapUsed', last)} MiB against the baseline`,
+  );
+  if (result.errors.size) console.log('\nerrors:\n' + table(['status, body', 'count'], [...result.errors].map(([k, v]) => [k.replace(/\|/g, '\\|'), String(v)]), 'l'));
+}
+
 async function main() {
   const pg = await startPostgres();
   const m = machine(pg.version);
   const fake = await startFake();
+  const loadBefore = loadavgText();
+
+  // --- the floors first (same fake, same client, same levels capped to FLOOR_LEVEL) ---
+  const floors = [];
+  if (FLOORS && !HEAP_PROFILE) {
+    for (const mode of ['http', 'fetch']) {
+      const floor = await startFloor(mode, fake.baseUrl);
+      const floorLevels = [Math.min(LEVELS[0], Math.floor((nofileOf(floor.pid).soft - fdCount(floor.pid) - FD_MARGIN) / 2))];
+      const result = await measureServer(floor, fake, floorLevels, async () => ({}));
+      floors.push({ name: floor.name, result });
+      await floor.stop();
+    }
+  }
+
   const app = await startApp({
     dbUrl: pg.url,
     ipc: true,
@@ -171,103 +387,12 @@ async function main() {
     return { authorization: `Bearer ${session.token}`, 'x-parley-workflow': workflowId };
   };
 
-  // Every stream its own connection, as every browser tab has.
-  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-  const open = []; // promises of streams' ends
-  const errors = new Map();
-  let opened = 0;
-
-  /** Opens streams until `target` are open; resolves with their TTFEs. */
-  async function openUntil(target) {
-    const ttfes = [];
-    let next = opened;
-    async function worker() {
-      while (next < target) {
-        next++;
-        const h = await headers();
-        const first = await new Promise((resolve) => {
-          const done = request(agent, app.origin, {
-            method: 'POST',
-            path: '/api/chatkit',
-            headers: h,
-            body: { type: 'threads.create', params: { input: chatMessage(`stream ${opened}`) } },
-            timeoutMs: 900_000,
-            onFirstEvent: resolve,
-          }).then((res) => {
-            // A stream that ends without the model's answer failed too (e.g. a runner timeout, in-band).
-            if (res.status !== 200 || !res.text.includes('Released.')) {
-              const key = `${res.status || 'network'} ${res.text.replace(/\s+/g, ' ').slice(0, 160)}`;
-              errors.set(key, (errors.get(key) ?? 0) + 1);
-            }
-            resolve(res);
-            return res;
-          });
-          open.push(done);
-        });
-        if (Number.isFinite(first.ttfe)) ttfes.push(first.ttfe);
-        opened++;
-      }
-    }
-    await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
-    // Every stream has reached the model call and waits there.
-    for (let i = 0; ; i++) {
-      const { held } = await fake.count();
-      if (held >= target - errorCount()) break;
-      if (i > 600) throw new Error(`only ${held} of ${target} streams reached the model endpoint`);
-      await sleep(100);
-    }
-    return ttfes;
-  }
-  const errorCount = () => [...errors.values()].reduce((a, b) => a + b, 0);
-
-  async function sample(label, streams, ttfes = []) {
-    await sleep(SETTLE_MS);
-    const probe = await serverMemory(app);
-    const metrics = await scrapeMetrics(app.origin);
-    const row = {
-      label,
-      streams,
-      rss: rssBytes(app.pid),
-      heapUsed: probe.usage.heapUsed,
-      heapTotal: probe.usage.heapTotal,
-      external: probe.usage.external,
-      arrayBuffers: probe.usage.arrayBuffers,
-      probeRss: probe.usage.rss,
-      fds: fdCount(app.pid),
-      metricsRss: metrics ? metricFirst(metrics, 'process_resident_memory_bytes') : undefined,
-      metricsHeap: metrics ? metricFirst(metrics, 'nodejs_heap_size_used_bytes') : undefined,
-      held: (await fake.count()).held,
-      ttfe: summarize(ttfes),
-      load: loadavgText(),
-    };
-    console.log(
-      `${label}: ${streams} streams (${row.held} held upstream), RSS ${mib(row.rss)} MiB, heap used ${mib(row.heapUsed)} MiB, ` +
-        `external ${mib(row.external)} MiB, ${row.fds} fds, load ${row.load}`,
-    );
-    return row;
-  }
-
-  // --- warm-up: open and release a few hundred streams, so code, pools and caches are warm ---
-  await openUntil(WARMUP_STREAMS);
-  await fake.release();
-  await Promise.all(open.splice(0));
-  opened = 0;
-  const rows = [await sample('baseline (warm, 0 streams)', 0)];
-
   if (HEAP_PROFILE) {
+    const keep = option('keep-snapshots', '');
+    const dir = keep || mkdtempSync(join(tmpdir(), 'parley-streams-heap-'));
+    if (!keep) onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const level = levels[0];
-    const dir = mkdtempSync(join(tmpdir(), 'parley-streams-heap-'));
-    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-    await serverMemory(app);
-    await probe(app, 'snapshot', { file: join(dir, 'baseline.heapsnapshot') });
-    await openUntil(level);
-    await serverMemory(app);
-    await probe(app, 'snapshot', { file: join(dir, 'open.heapsnapshot') });
-    await fake.release();
-    await Promise.all(open.splice(0));
-    await sleep(SETTLE_MS);
-    await serverMemory(app);
-    await probe(app, 'snapshot', { file: join(dir, 'released.heapsnapshot') });
+    await measureServer(app, fake, levels, headers, { heapDir: dir });
     const before = heapSummary(join(dir, 'baseline.heapsnapshot'));
     const growth = (file, title, top) => {
       const rowsByKey = [...heapSummary(file)]
@@ -287,77 +412,41 @@ async function main() {
       );
     };
     growth(join(dir, 'open.heapsnapshot'), `Heap growth per idle open stream, by constructor (${level} streams, heap snapshots after a full GC)`, 30);
+    const held = analyse(join(dir, 'baseline.heapsnapshot'), join(dir, 'open.heapsnapshot'), level, 25);
+    console.log(`\n## What holds it: new objects by the old object that dominates them (${fmt(held.heldPerStream, 0)} bytes / stream)\n`);
+    console.log(table(['holder (new) ⟸ dominated by (old)', 'bytes / stream', 'holders / stream'], held.rows.map((r) => [r.key.replace(/\|/g, '\\|'), fmt(r.perStream, 0), fmt(r.countPerStream, 2)]), 'l'));
     growth(join(dir, 'released.heapsnapshot'), `Heap left per stream after all ${level} were released (snapshot after a full GC, against the baseline)`, 15);
     await app.stop();
     console.log(`load average (1/5/15 min) after the run: ${loadavgText()}`);
     return;
   }
 
-  for (const level of levels) {
-    const started = Date.now();
-    const cpuBefore = cpuMs(app.pid);
-    const ttfes = await openUntil(level);
-    const seconds = (Date.now() - started) / 1000;
-    const added = level - rows[rows.length - 1].streams;
-    const cpuPerOpen = (cpuMs(app.pid) - cpuBefore) / added;
-    rows.push(await sample(`${level} open`, level, ttfes));
-    Object.assign(rows[rows.length - 1], { openRate: added / seconds, cpuPerOpen });
-  }
-  const maxHeld = opened;
-  const releasedAt = Date.now();
-  await fake.release();
-  const ends = await Promise.all(open.splice(0));
-  const completed = ends.filter((r) => r.status === 200 && r.text.includes('Released.')).length;
-  const releaseSeconds = (Date.now() - releasedAt) / 1000;
-  rows.push(await sample('all released', 0));
-  await sleep(QUICK ? 2000 : 15_000);
-  rows.push(await sample(`released + ${QUICK ? 2 : 15} s`, 0));
-  agent.destroy();
+  const result = await measureServer(app, fake, levels, headers);
   const alive = app.child.exitCode === null;
   await app.stop();
 
   // --- report ---
-  const base = rows[0];
-  const per = (key, row) => (row.streams ? (row[key] - base[key]) / row.streams : NaN);
-  const delta = (key, row) => `${(row[key] - base[key] >= 0 ? '+' : '') + mib(row[key] - base[key])}`;
-  console.log(`\n## Results: idle open streams on one instance\n`);
-  console.log(`Machine: ${describeMachine(m)}\n`);
-  console.log(
-    table(
-      ['point', 'open streams', 'RSS MiB (Δ)', 'heap used MiB (Δ)', 'external MiB (Δ)', 'RSS bytes / stream', 'heap bytes / stream', 'server fds', 'TTFE p50 / p95 of the new streams (ms)', 'opened / s', 'server CPU ms / opened stream', 'load avg 1/5/15'],
-      rows.map((r) => [
-        r.label,
-        String(r.streams),
-        `${mib(r.rss)} (${delta('rss', r)})`,
-        `${mib(r.heapUsed)} (${delta('heapUsed', r)})`,
-        `${mib(r.external)} (${delta('external', r)})`,
-        r.streams ? fmt(per('rss', r), 0) : '',
-        r.streams ? fmt(per('heapUsed', r), 0) : '',
-        String(r.fds),
-        r.ttfe.n ? `${fmt(r.ttfe.p50)} / ${fmt(r.ttfe.p95)}` : '',
-        r.openRate ? fmt(r.openRate, 0) : '',
-        r.cpuPerOpen ? fmt(r.cpuPerOpen, 2) : '',
-        r.load,
-      ]),
-      'l',
-    ),
-  );
-  if (rows.some((r) => r.metricsRss !== undefined)) {
+  for (const floor of floors) report(`Floor: ${floor.name}`, m, floor.result);
+  report('Results: idle open streams on one instance (Parley)', m, result);
+  if (floors.length) {
+    const appHeap = heapPerStream(result.rows);
+    console.log(`\n## Heap per idle open stream against the floors (same run, forced GC)\n`);
     console.log(
-      '\n/metrics: ' +
-        rows.map((r) => `${r.label}: process_resident_memory_bytes ${mib(r.metricsRss)} MiB, nodejs_heap_size_used_bytes ${mib(r.metricsHeap)} MiB`).join('; '),
+      table(
+        ['server', 'streams', 'heap bytes / stream', 'Parley ÷ this'],
+        [
+          ...floors.map((f) => {
+            const per = heapPerStream(f.result.rows);
+            return [f.name, String(f.result.rows.filter((r) => r.streams).at(-1)?.streams ?? ''), fmt(per, 0), `${fmt(appHeap / per, 1)}×`];
+          }),
+          ['Parley', String(result.rows.filter((r) => r.streams).at(-1)?.streams ?? ''), fmt(appHeap, 0), '1.0×'],
+        ],
+        'l',
+      ),
     );
-  } else {
-    console.log('\n/metrics: not served by this build (figures from /proc and process.memoryUsage() only)');
   }
-  const last = rows[rows.length - 1];
-  console.log(
-    `\nreleased ${maxHeld} streams: ${completed} ended with the model's answer in ${fmt(releaseSeconds, 1)} s; ` +
-      `after release RSS is ${delta('rss', last)} MiB and heap ${delta('heapUsed', last)} MiB against the baseline`,
-  );
-  if (errors.size) console.log('\nerrors:\n' + table(['status, body', 'count'], [...errors].map(([k, v]) => [k.replace(/\|/g, '\\|'), String(v)]), 'l'));
   if (!alive) console.log('WARNING: the server died during the run');
-  console.log(`load average (1/5/15 min) after the run: ${loadavgText()}`);
+  console.log(`\nload average (1/5/15 min) before the run: ${loadBefore}; after: ${loadavgText()}`);
 }
 
 runMain(main);

@@ -32,7 +32,19 @@ export class ChatKitBodyParser implements NestMiddleware {
   async use(req: express.Request, res: express.Response, next: express.NextFunction): Promise<void> {
     const parser = req.method === 'PUT' ? this.uploads : this.protocol;
     await new Promise<void>((resolve, reject) => parser(req, res, (err?: unknown) => (err ? reject(bodyReadFailure(err, { unreadable: 'invalid_request', tooLarge: TOO_LARGE }) ?? err) : resolve())));
-    if (!Buffer.isBuffer(req.body)) req.body = Buffer.alloc(0);
+    req.body = Buffer.isBuffer(req.body) ? ownBuffer(req.body) : Buffer.alloc(0);
     next();
   }
+}
+
+/**
+ * `body` in memory of its own. A small body is read into a slice of a shared 8 KiB pool slab
+ * (`Buffer.allocUnsafe`), and the request object keeps `req.body` for as long as the response is
+ * open: an idle chat stream would keep a whole slab alive for a body of a few hundred bytes.
+ */
+export function ownBuffer(body: Buffer): Buffer {
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body;
+  const copy = Buffer.allocUnsafeSlow(body.byteLength);
+  body.copy(copy);
+  return copy;
 }

@@ -1,42 +1,16 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-
-/** Start of the UTC hour of a timestamptz expression (independent of the session time zone). */
-const hour = (ts: string) => `date_bin('1 hour', ${ts}, timestamptz '2000-01-01 00:00:00+00')`;
-
-/**
- * The rollup facts of one item row `i` of a thread whose channel is `channel`: a user message
- * counts in `user_messages` (by channel), an assistant message in `answers`, a recorded time to
- * first token in its `ttft` histogram bucket. Hidden items count nowhere.
- */
-const itemFacts = (i: string, channel: string) => `
-  CROSS JOIN LATERAL (
-    SELECT 'user_messages'::text AS metric, ${channel} AS key WHERE ${i}.type = 'user_message' AND NOT ${i}.hidden
-    UNION ALL SELECT 'answers', '' WHERE ${i}.type = 'assistant_message' AND NOT ${i}.hidden
-    UNION ALL SELECT 'ttft', chat_ttft_bucket(${i}.ttft_ms)::text WHERE ${i}.ttft_ms IS NOT NULL AND NOT ${i}.hidden
-  ) f`;
-
-/** Adds signed deltas to the rollup; rows in key order so concurrent statements lock alike (no deadlocks). */
-const UPSERT_ROLLUP = `INSERT INTO chat_rollup AS r (workflow_id, hour, metric, key, n)`;
-const ON_CONFLICT_ROLLUP = `ON CONFLICT (workflow_id, hour, metric, key) DO UPDATE SET n = r.n + excluded.n`;
-const UPSERT_PEOPLE = `INSERT INTO chat_rollup_people AS p (workflow_id, hour, principal_kind, person, n)`;
-const ON_CONFLICT_PEOPLE = `ON CONFLICT (workflow_id, hour, principal_kind, person) DO UPDATE SET n = p.n + excluded.n`;
-
-/** A person as a 64-bit hash (the rollup never holds a principal id; small keys count distinct fast). */
-const person = (t: string) => `('x' || left(md5(${t}.principal_kind || ':' || ${t}.principal_id), 16))::bit(64)::bigint`;
-
-/** The item-rollup statements over `src` (rows of chat_items with a `sign` column). */
-const itemRollup = (src: string) => `
-    ${UPSERT_ROLLUP}
-    SELECT t.workflow_id, ${hour('d.created_at')}, f.metric, f.key, sum(d.sign)
-      FROM (${src}) d JOIN chat_threads t ON t.id = d.thread_id ${itemFacts('d', 't.channel')}
-     GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0 ORDER BY 1, 2, 3, 4
-    ${ON_CONFLICT_ROLLUP};
-    ${UPSERT_PEOPLE}
-    SELECT t.workflow_id, ${hour('d.created_at')}, t.principal_kind, ${person('t')}, sum(d.sign)
-      FROM (${src}) d JOIN chat_threads t ON t.id = d.thread_id
-     WHERE d.type = 'user_message' AND NOT d.hidden
-     GROUP BY 1, 2, 3, 4 HAVING sum(d.sign) <> 0 ORDER BY 1, 2, 3, 4
-    ${ON_CONFLICT_PEOPLE};`;
+import {
+  chatItemsRollupV1,
+  chatThreadsRollupDeleteV1,
+  hour,
+  itemFacts,
+  ON_CONFLICT_PEOPLE,
+  ON_CONFLICT_ROLLUP,
+  person,
+  UPSERT_PEOPLE,
+  UPSERT_ROLLUP,
+  workflowsRollupDeleteV1,
+} from '../analytics-rollup-sql';
 
 /**
  * Owner analytics (issue 19): what the chat path records, and an hourly rollup the analytics API
@@ -101,21 +75,7 @@ export class WorkflowAnalytics1796400000000 implements MigrationInterface {
         SELECT CASE WHEN ms <= 1 THEN 0 ELSE least(250, ceil(ln(ms::float8) / ln(1.1::float8)))::integer END
       $$`);
 
-    await q.query(`
-      CREATE FUNCTION chat_items_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP = 'INSERT' THEN
-          ${itemRollup(`SELECT thread_id, type, hidden, ttft_ms, created_at, 1 AS sign FROM new_items`)}
-        ELSIF TG_OP = 'DELETE' THEN
-          ${itemRollup(`SELECT thread_id, type, hidden, ttft_ms, created_at, -1 AS sign FROM old_items`)}
-        ELSE
-          ${itemRollup(
-            `SELECT thread_id, type, hidden, ttft_ms, created_at, 1 AS sign FROM new_items
-             UNION ALL SELECT thread_id, type, hidden, ttft_ms, created_at, -1 FROM old_items`,
-          )}
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(chatItemsRollupV1);
     await q.query(`
       CREATE TRIGGER chat_items_rollup_insert AFTER INSERT ON chat_items
         REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION chat_items_rollup()`);
@@ -139,28 +99,7 @@ export class WorkflowAnalytics1796400000000 implements MigrationInterface {
       CREATE TRIGGER chat_threads_rollup_insert AFTER INSERT ON chat_threads
         REFERENCING NEW TABLE AS new_threads FOR EACH STATEMENT EXECUTE FUNCTION chat_threads_rollup_insert()`);
     // The thread's whole contribution leaves with it (its items are still there before the row goes).
-    await q.query(`
-      CREATE FUNCTION chat_threads_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        -- The workflow itself is going: its rollup rows go with it (workflows_rollup_delete).
-        IF NOT EXISTS (SELECT 1 FROM workflows w WHERE w.id = OLD.workflow_id) THEN
-          RETURN OLD;
-        END IF;
-        ${UPSERT_ROLLUP}
-        SELECT OLD.workflow_id, h, metric, key, sum(n) FROM (
-          SELECT ${hour('OLD.created_at')} AS h, 'conversations'::text AS metric, OLD.channel AS key, -1::bigint AS n
-          UNION ALL
-          SELECT ${hour('i.created_at')}, f.metric, f.key, -1 FROM chat_items i ${itemFacts('i', 'OLD.channel')} WHERE i.thread_id = OLD.id
-        ) d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ${ON_CONFLICT_ROLLUP};
-        ${UPSERT_PEOPLE}
-        SELECT OLD.workflow_id, ${hour('i.created_at')}, OLD.principal_kind, ${person('OLD')}, -count(*)
-          FROM chat_items i WHERE i.thread_id = OLD.id AND i.type = 'user_message' AND NOT i.hidden
-         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ${ON_CONFLICT_PEOPLE};
-        -- Its items are no longer counted: the cascade's item trigger finds no thread and adds nothing.
-        RETURN OLD;
-      END $$`);
+    await q.query(chatThreadsRollupDeleteV1);
     await q.query(`
       CREATE TRIGGER chat_threads_rollup_delete BEFORE DELETE ON chat_threads
         FOR EACH ROW EXECUTE FUNCTION chat_threads_rollup_delete()`);
@@ -195,13 +134,7 @@ export class WorkflowAnalytics1796400000000 implements MigrationInterface {
     }
 
     // A deleted workflow's rollup rows go after its cascades have run (they may have written deltas).
-    await q.query(`
-      CREATE FUNCTION workflows_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        DELETE FROM chat_rollup r USING old_workflows w WHERE r.workflow_id = w.id;
-        DELETE FROM chat_rollup_people p USING old_workflows w WHERE p.workflow_id = w.id;
-        RETURN NULL;
-      END $$`);
+    await q.query(workflowsRollupDeleteV1);
     await q.query(`
       CREATE TRIGGER workflows_rollup_delete AFTER DELETE ON workflows
         REFERENCING OLD TABLE AS old_workflows FOR EACH STATEMENT EXECUTE FUNCTION workflows_rollup_delete()`);
