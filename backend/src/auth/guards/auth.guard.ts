@@ -29,6 +29,7 @@ const ERROR_PRIORITY: Partial<Record<ErrorCode, number>> = {
 @Injectable()
 export class GlobalAuthGuard implements CanActivate {
   private readonly logger = new Logger('Auth');
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteAuth>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -38,9 +39,8 @@ export class GlobalAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // Only HTTP exists today; any other transport must bring its own guard rather than pass by accident.
     if (context.getType() !== 'http') throw new ForbiddenError();
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const modes = this.reflector.getAllAndOverride<AuthMode[] | undefined>(AUTH_MODES_KEY, targets);
+    const { isPublic, modes } = this.routeAuth(context.getHandler(), context.getClass());
+    if (isPublic) return true;
     const req = context.switchToHttp().getRequest<AuthRequest>();
     if (!modes?.length) {
       this.logger.error(`${req.method} ${req.path} declares neither @Public() nor @Auth(); denied.`);
@@ -76,6 +76,27 @@ export class GlobalAuthGuard implements CanActivate {
     }
     throw new UnauthenticatedError();
   }
+
+  /** A route's `@Public()` / `@Auth()` metadata, read once per handler and controller (it never changes). */
+  private routeAuth(handler: object, controller: object): RouteAuth {
+    let byController = this.routes.get(handler);
+    if (!byController) this.routes.set(handler, (byController = new WeakMap()));
+    let route = byController.get(controller);
+    if (!route) {
+      const targets = [handler, controller] as Array<() => void>;
+      route = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
+        modes: this.reflector.getAllAndOverride<AuthMode[] | undefined>(AUTH_MODES_KEY, targets),
+      };
+      byController.set(controller, route);
+    }
+    return route;
+  }
+}
+
+interface RouteAuth {
+  isPublic: boolean;
+  modes: AuthMode[] | undefined;
 }
 
 /** The workflow a request concerns, when the credential or the route names one (for the logs). */
