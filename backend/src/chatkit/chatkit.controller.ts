@@ -8,7 +8,7 @@ import { CHATKIT_OK_CONTENT, CHATKIT_REQUEST_SCHEMA } from './chatkit.openapi';
 import { ChatKitService } from './chatkit.service';
 import { CHAT_ACCESS_ERRORS } from './chatkit.errors';
 import { ChatContextResolver } from './context/chat-context.resolver';
-import { DeferChatSessionCheck, pendingChatSession } from './sessions/deferred-session-check';
+import { DeferAuthCheck, pendingAuthCheck } from '../auth/deferred-auth-check';
 
 /** The ChatKit protocol endpoint: one route, dispatching on the body's `type`. */
 @ApiTags('chatkit')
@@ -22,7 +22,7 @@ export class ChatKitController {
   @Post()
   @HttpCode(200)
   @Auth('chat', 'publishToken', 'hostSession')
-  @DeferChatSessionCheck()
+  @DeferAuthCheck()
   @ApiOperation({
     summary: 'ChatKit protocol endpoint (OpenAI ChatKit custom backend): streaming and JSON requests',
     description:
@@ -45,7 +45,7 @@ export class ChatKitController {
       ctx = await this.contexts.resolve(req);
     } catch (error) {
       // A chat token's session check comes first, exactly as if the guard had run it.
-      await pendingChatSession(req)?.check();
+      await pendingAuthCheck(req)?.check();
       throw error;
     }
     await this.chatkit.handle(req.body as Buffer, ctx, res);

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { pendingChatSession } from '../chatkit/sessions/deferred-session-check';
+import { pendingAuthCheck } from '../auth/deferred-auth-check';
 import { LayeredThrottlerGuard } from './layered-throttler.guard';
 import { ipKeyOf, linkKeyOf, principalKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
@@ -62,8 +62,8 @@ export class RateLimitGuard extends LayeredThrottlerGuard {
     try {
       return await super.canActivate(context);
     } catch (error) {
-      // A chat token whose session check the route deferred: a revoked session answers 401 before any 429.
-      await pendingChatSession(requestOf(context))?.check();
+      // A credential check the route deferred (a chat token's session row): its 401 comes before any 429.
+      await pendingAuthCheck(requestOf(context))?.check();
       throw error;
     }
   }

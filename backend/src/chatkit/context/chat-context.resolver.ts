@@ -11,7 +11,8 @@ import { WorkflowMismatchError } from '../../publish/publish.errors';
 import { WorkflowSnapshot, WorkflowsService } from '../../workflows/workflows.service';
 import type { ChatContext } from '../../runners/chat-context';
 import { ChatPrincipalStrategy, ChatPrincipalStrategyFor, channelOf } from './chat-context';
-import { pendingChatSession } from '../sessions/deferred-session-check';
+import { pendingAuthCheck } from '../../auth/deferred-auth-check';
+import type { SessionGate } from '../../transcript/transcript.types';
 
 /** Optional header naming the workflow the caller means; any auth mode must agree with it. */
 export const WORKFLOW_HEADER = 'x-parley-workflow';
@@ -68,8 +69,8 @@ export class ChatContextResolver {
     // this) or was made public without one, which the versions migration rules out; the draft
     // answers, unversioned.
     const published = runs === 'draft' ? null : workflow.published;
-    // A chat token's session row check, when the route deferred it (deferred-session-check.ts).
-    const session = pendingChatSession(req);
+    // A chat token's session row check, when the route deferred it (auth/deferred-auth-check.ts).
+    const session = pendingAuthCheck<SessionGate>(req);
     if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req), channel, session };
     return {
       workflow: { ...workflow, runner: published.runner },

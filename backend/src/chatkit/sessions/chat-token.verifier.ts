@@ -6,7 +6,7 @@ import { AuthRequest, bearerTokenOf } from '../../auth/credentials';
 import { AuthVerifier, PrincipalVerifier } from '../../auth/auth.verifiers';
 import type { ChatPrincipal } from '../../auth/principal';
 import { ChatSessionsService } from './chat-sessions.service';
-import { DEFER_CHAT_SESSION_CHECK, deferChatSessionCheck } from './deferred-session-check';
+import { DEFER_AUTH_CHECK, deferAuthCheck } from '../../auth/deferred-auth-check';
 
 /**
  * Verifier of the `chat` auth mode: a chat session JWT as `Authorization: Bearer`. With the
@@ -30,10 +30,10 @@ export class ChatTokenVerifier implements PrincipalVerifier {
     const token = bearerTokenOf(req);
     if (token === null) throw new InvalidTokenError('The Authorization header must be "Bearer <token>".');
     if (!token) return null;
-    if (this.reflector.get<boolean | undefined>(DEFER_CHAT_SESSION_CHECK, context.getHandler())) {
-      // The route owes the session row check (deferred-session-check.ts): one round trip less.
+    if (this.reflector.get<boolean | undefined>(DEFER_AUTH_CHECK, context.getHandler())) {
+      // The route owes the session row check (auth/deferred-auth-check.ts): one round trip less.
       const { principal, gate } = await this.sessions.verifyDeferred(token);
-      deferChatSessionCheck(req, gate);
+      deferAuthCheck(req, gate);
       return principal;
     }
     return this.sessions.verify(token);
