@@ -57,6 +57,12 @@ export class WorkflowsRepository {
     return withPublished(this.repo().createQueryBuilder('w')).where('w.id = :id', { id }).getOne();
   }
 
+  /** Whether a workflow with this id exists (no row is loaded). */
+  async exists(id: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(`SELECT 1 FROM workflows WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
   /** A workflow with its pinned version, read inside `tx` (fails when it is gone). */
   reload(id: string, tx: TxOrManager): Promise<WorkflowEntity> {
     return withPublished(this.repo(tx).createQueryBuilder('w')).where('w.id = :id', { id }).getOneOrFail();

@@ -104,6 +104,11 @@ export class WorkflowsService {
     return this.workflows.isOwnedBy(ownerId, id);
   }
 
+  /** Whether the workflow `id` exists (no row is loaded). */
+  exists(id: string): Promise<boolean> {
+    return this.workflows.exists(id);
+  }
+
   /** Any workflow by id, for the chat gateway and public metadata (callers check publish state). */
   findById(id: string): Promise<WorkflowSnapshot | null> {
     return this.workflows.findById(id);
