@@ -8,7 +8,6 @@ import { CHATKIT_OK_CONTENT, CHATKIT_REQUEST_SCHEMA } from './chatkit.openapi';
 import { ChatKitService } from './chatkit.service';
 import { CHAT_ACCESS_ERRORS } from './chatkit.errors';
 import { ChatContextResolver } from './context/chat-context.resolver';
-import { DeferAuthCheck, pendingAuthCheck } from '../auth/deferred-auth-check';
 
 /** The ChatKit protocol endpoint: one route, dispatching on the body's `type`. */
 @ApiTags('chatkit')
@@ -22,7 +21,6 @@ export class ChatKitController {
   @Post()
   @HttpCode(200)
   @Auth('chat', 'publishToken', 'hostSession')
-  @DeferAuthCheck()
   @ApiOperation({
     summary: 'ChatKit protocol endpoint (OpenAI ChatKit custom backend): streaming and JSON requests',
     description:
@@ -40,14 +38,7 @@ export class ChatKitController {
   @ApiResponse({ status: 200, description: 'JSON for JSON requests, `text/event-stream` for streaming ones.', content: CHATKIT_OK_CONTENT })
   @ApiErrors('invalid_request', 'not_supported', ...CHAT_ACCESS_ERRORS, 'service_unavailable')
   async handle(@Req() req: AuthRequest, @Res() res: Response): Promise<void> {
-    let ctx;
-    try {
-      ctx = await this.contexts.resolve(req);
-    } catch (error) {
-      // A chat token's session check comes first, exactly as if the guard had run it.
-      await pendingAuthCheck(req)?.check();
-      throw error;
-    }
+    const ctx = await this.contexts.resolve(req);
     await this.chatkit.handle(req.body as Buffer, ctx, res);
   }
 }

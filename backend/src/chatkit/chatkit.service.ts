@@ -18,8 +18,6 @@ import { ChatKitCancelledError } from '../chat-protocol/errors';
 import { ChatKitProcessor } from '../chat-protocol/processor';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from '../chat-protocol/request-validation';
 import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from '../chat-protocol/types';
-import type { ThreadStreamEvent } from '../chat-protocol/types';
-import type { SessionGate } from '../transcript/transcript.types';
 import { ChatStreams, ErrorEvent } from './streams/chat-streams';
 import { RunnerFactory } from '../runners/runner.factory';
 
@@ -98,36 +96,22 @@ export class ChatKitService {
       result = await this.processor.process(request, ctx, { signal: stop.signal });
     } catch (error) {
       untrack?.();
-      // A chat token's deferred session check outranks any other failure (as when the guard ran it).
-      await ctx.session?.check();
       // Nobody is waiting for an answer: drop it quietly instead of reporting a failure.
       if (error instanceof ChatKitCancelledError) return;
       throw toDomainError(error);
     }
     if (result.kind === 'json') {
       untrack?.();
-      await ctx.session?.check();
       const text = JSON.stringify(result.body);
       res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(text));
       res.end(text);
       return;
     }
-    let events = result.events;
-    if (ctx.session) {
-      // The deferred session check is folded into the stream's first write (threads.create): pull
-      // the first event before the stream opens, so a refused session still answers a JSON 401.
-      try {
-        events = await firstEventChecked(events, ctx.session);
-      } catch (error) {
-        untrack?.();
-        throw error;
-      }
-    }
     const started = requestStart(res);
     let first = true;
     try {
-      observation.outcome = await writeEventStream(res, events, {
+      observation.outcome = await writeEventStream(res, result.events, {
         signal: stop.signal,
         endEvent: () => endEvent,
         keepAliveMs: this.config.keepAliveMs,
@@ -159,8 +143,6 @@ export class ChatKitService {
         limitBytes: this.config.uploadLimitBytes,
       });
     }
-    // A revoked chat session spends no attachment budget.
-    await ctx.session?.check();
     await this.rateLimits.attachmentCreated(ctx.principal);
     const pending = await this.transcript.pendingAttachmentCounts(ctx.scope, this.config.pendingAttachmentTtlSeconds);
     if (pending.principal >= this.config.pendingAttachmentsPerPrincipal) {
@@ -178,42 +160,6 @@ export class ChatKitService {
     }
     return { size: params.size };
   }
-}
-
-/**
- * Pulls the first event of `events`, then runs `session.check()` (a no-op when the pull's statements
- * ran it): a refusal throws before anything is written. Otherwise returns the same stream, first
- * event included; a failure of the pull is thrown to the stream writer, as it would have been.
- */
-async function firstEventChecked(events: AsyncIterable<ThreadStreamEvent>, session: SessionGate): Promise<AsyncIterable<ThreadStreamEvent>> {
-  const iterator = events[Symbol.asyncIterator]();
-  let first: Promise<IteratorResult<ThreadStreamEvent>>;
-  try {
-    first = Promise.resolve(await iterator.next());
-  } catch (error) {
-    first = Promise.reject(error);
-    first.catch(() => undefined);
-  }
-  try {
-    await session.check();
-  } catch (error) {
-    await iterator.return?.();
-    throw error;
-  }
-  let head: Promise<IteratorResult<ThreadStreamEvent>> | null = first;
-  const replay: AsyncIterableIterator<ThreadStreamEvent> = {
-    next: () => {
-      const next = head ?? iterator.next();
-      head = null;
-      return next;
-    },
-    return: (value?: unknown) => {
-      head = null;
-      return iterator.return ? iterator.return(value) : Promise.resolve({ done: true, value: undefined });
-    },
-    [Symbol.asyncIterator]: () => replay,
-  };
-  return replay;
 }
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(CHATKIT_REQUEST_TYPES);

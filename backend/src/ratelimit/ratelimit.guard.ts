@@ -3,7 +3,6 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { pendingAuthCheck } from '../auth/deferred-auth-check';
 import { LayeredThrottlerGuard } from './layered-throttler.guard';
 import { ipKeyOf, linkKeyOf, principalKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
@@ -56,16 +55,6 @@ export class RateLimitGuard extends LayeredThrottlerGuard {
       config.redisFailure,
       metrics,
     );
-  }
-
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    try {
-      return await super.canActivate(context);
-    } catch (error) {
-      // A credential check the route deferred (a chat token's session row): its 401 comes before any 429.
-      await pendingAuthCheck(requestOf(context))?.check();
-      throw error;
-    }
   }
 
   protected messageFor(retryAfterSeconds: number): string {

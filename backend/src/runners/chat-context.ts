@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal';
-import type { SessionGate, TranscriptScope } from '../transcript/transcript.types';
+import type { TranscriptScope } from '../transcript/transcript.types';
 import type { WorkflowSnapshot } from '../workflows/workflows.service';
 
 /**
@@ -25,6 +25,4 @@ export interface ChatContext {
    * without an Origin header); see `channelOf`.
    */
   channel: string;
-  /** A canvas chat token's session check still owed by the request (transcript.types.ts, `SessionGate`). */
-  session?: SessionGate;
 }

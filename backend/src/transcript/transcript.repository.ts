@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ResolvedDatabase } from '../database/resolved-database';
 import type { Order } from '../chat-protocol/types';
 import { PgDirect } from './pg-direct.repository';
-import type { ChatSessionCheck, ChatSessionState, TranscriptScope } from './transcript.types';
+import type { TranscriptScope } from './transcript.types';
 
 /** `DataSource` or a transaction's `EntityManager`. */
 export interface Queryable {
@@ -155,89 +155,6 @@ export class TranscriptRepository {
         thread.channel,
       ],
       q,
-      true,
-    );
-    return rows.length === 1;
-  }
-
-  /**
-   * `findThread` with a chat session check folded in (`SessionGate`): one row whatever exists,
-   * `active`/`stale` null when the session row is missing, the thread's columns null when the
-   * thread is not in scope.
-   */
-  async findThreadChecked(scope: TranscriptScope, threadId: string, session: ChatSessionCheck): Promise<{ session: ChatSessionState | undefined; thread: ThreadRow | null }> {
-    const [row] = await this.direct.query<ThreadRow & { active: boolean | null; stale: boolean | null; found: boolean }>(
-      `SELECT s.active, s.stale, t.id IS NOT NULL AS found,
-              t.id, t.title, t.status, t.allowed_image_domains, t.metadata, t.created_at
-         FROM (SELECT 1) one
-         LEFT JOIN (
-                SELECT (revoked_at IS NULL AND expires_at > now()) AS active,
-                       (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $8)) AS stale
-                  FROM chat_sessions WHERE id = $5 AND user_id = $6 AND workflow_id = $7
-              ) s ON true
-         LEFT JOIN chat_threads t
-                ON t.id = $1 AND t.workflow_id = $2 AND t.principal_kind = $3 AND t.principal_id = $4`,
-      [threadId, ...scopeParams(scope), session.sessionId, session.userId, session.workflowId, session.staleSeconds],
-      true,
-    );
-    const state = row.active === null ? undefined : { active: row.active, stale: row.stale === true };
-    if (!row.found) return { session: state, thread: null };
-    const { id, title, status, allowed_image_domains, metadata, created_at } = row;
-    return { session: state, thread: { id, title, status, allowed_image_domains, metadata, created_at } };
-  }
-
-  /**
-   * `upsertThread` with a chat session check folded in (`SessionGate`): nothing is written unless
-   * the session is active. `saved` as `upsertThread` answers; `session` undefined when the row is missing.
-   */
-  async upsertThreadChecked(scope: TranscriptScope, thread: ThreadValues, session: ChatSessionCheck): Promise<{ session: ChatSessionState | undefined; saved: boolean }> {
-    const [row] = await this.direct.query<{ active: boolean | null; stale: boolean | null; id: string | null }>(
-      `WITH s AS (
-         SELECT (revoked_at IS NULL AND expires_at > now()) AS active,
-                (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $14)) AS stale
-           FROM chat_sessions WHERE id = $11 AND user_id = $12 AND workflow_id = $13
-       ), w AS (
-         INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at, channel)
-         SELECT $1, $2, $3, $4, $5, $6::jsonb, $7::text[], $8::jsonb, $9::timestamptz, $10
-           FROM s WHERE s.active
-         ON CONFLICT (id) DO UPDATE
-            SET title = excluded.title, status = excluded.status, allowed_image_domains = excluded.allowed_image_domains,
-                metadata = excluded.metadata, updated_at = now()
-          WHERE t.workflow_id = excluded.workflow_id AND t.principal_kind = excluded.principal_kind AND t.principal_id = excluded.principal_id
-         RETURNING t.id
-       )
-       SELECT (SELECT active FROM s) AS active, (SELECT stale FROM s) AS stale, (SELECT id FROM w) AS id`,
-      [
-        thread.id,
-        ...scopeParams(scope),
-        thread.title,
-        JSON.stringify(thread.status),
-        thread.allowedImageDomains,
-        JSON.stringify(thread.metadata ?? {}),
-        thread.createdAt,
-        thread.channel,
-        session.sessionId,
-        session.userId,
-        session.workflowId,
-        session.staleSeconds,
-      ],
-      true,
-    );
-    const state = row.active === null ? undefined : { active: row.active, stale: row.stale === true };
-    return { session: state, saved: row.id !== null };
-  }
-
-  /**
-   * Updates a thread known to exist (read or written earlier in the request) in place: a plain
-   * scoped `UPDATE`, cheaper than the upsert. False when it is not (or no longer) in scope.
-   */
-  async updateThread(scope: TranscriptScope, thread: Omit<ThreadValues, 'channel' | 'createdAt'>): Promise<boolean> {
-    const rows = await this.direct.query<{ id: string }>(
-      `UPDATE chat_threads
-          SET title = $5, status = $6::jsonb, allowed_image_domains = $7::text[], metadata = $8::jsonb, updated_at = now()
-        WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
-       RETURNING id`,
-      [thread.id, ...scopeParams(scope), thread.title, JSON.stringify(thread.status), thread.allowedImageDomains, JSON.stringify(thread.metadata ?? {})],
       true,
     );
     return rows.length === 1;

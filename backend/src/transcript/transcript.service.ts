@@ -5,7 +5,7 @@ import type { ChatStore, ItemFacts } from '../chat-protocol/store';
 import { isHiddenItem } from '../chat-protocol/types';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chat-protocol/types';
 import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
-import type { AttachmentPreview, AttachmentUploadState, ChatSessionState, SessionGate, TranscriptContext, TranscriptScope } from './transcript.types';
+import type { AttachmentPreview, AttachmentUploadState, TranscriptContext, TranscriptScope } from './transcript.types';
 
 /**
  * Largest page a store query returns. The protocol puts no bound on `limit`; a page that stops
@@ -21,34 +21,17 @@ export const MAX_TRANSCRIPT_PAGE = 200;
  */
 @Injectable()
 export class TranscriptService implements ChatStore<TranscriptContext> {
-  /** Thread objects of the protocol core known to exist (read or written by this store): saved again with a plain `UPDATE`. */
-  private readonly stored = new WeakSet<ThreadMetadata>();
-
   constructor(private readonly repo: TranscriptRepository) {}
 
   async loadThread(threadId: string, ctx: TranscriptContext): Promise<ThreadMetadata> {
-    const check = ctx.session?.claim();
-    let row: ThreadRow | null;
-    if (check) {
-      // The request's chat session check rides along (SessionGate): one round trip for both.
-      const read = await this.folded(ctx.session!, () => this.repo.findThreadChecked(ctx.scope, threadId, check));
-      row = read.thread;
-    } else {
-      await ctx.session?.check();
-      row = await this.repo.findThread(ctx.scope, threadId);
-    }
+    const row = await this.repo.findThread(ctx.scope, threadId);
     if (!row) throw threadNotFound(threadId);
-    const thread = toThread(row);
-    this.stored.add(thread);
-    return thread;
+    return toThread(row);
   }
 
-  /**
-   * Upserts the thread; `ctx.channel` is recorded when the thread is created (never changed after).
-   * A thread this request read or wrote already is updated with a plain `UPDATE`.
-   */
+  /** Upserts the thread; `ctx.channel` is recorded when the thread is created (never changed after). */
   async saveThread(thread: ThreadMetadata, ctx: TranscriptContext): Promise<void> {
-    const values = {
+    const saved = await this.repo.upsertThread(ctx.scope, {
       channel: ctx.channel ?? 'api',
       id: thread.id,
       title: thread.title ?? null,
@@ -56,34 +39,11 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
       allowedImageDomains: thread.allowed_image_domains ?? null,
       metadata: thread.metadata ?? {},
       createdAt: thread.created_at,
-    };
-    const check = ctx.session?.claim();
-    let saved: boolean;
-    if (check) {
-      saved = (await this.folded(ctx.session!, () => this.repo.upsertThreadChecked(ctx.scope, values, check))).saved;
-    } else {
-      await ctx.session?.check();
-      saved = this.stored.has(thread) ? await this.repo.updateThread(ctx.scope, values) : await this.repo.upsertThread(ctx.scope, values);
-    }
+    });
     if (!saved) throw threadNotFound(thread.id);
-    this.stored.add(thread);
-  }
-
-  /** Runs a statement with the claimed session check folded in, then settles the check (which throws when the session may not chat). */
-  private async folded<T extends { session: ChatSessionState | undefined }>(gate: SessionGate, run: () => Promise<T>): Promise<T> {
-    let result: T;
-    try {
-      result = await run();
-    } catch (error) {
-      gate.fail();
-      throw error;
-    }
-    await gate.settle(result.session);
-    return result;
   }
 
   async loadThreads(limit: number, after: string | undefined, order: Order, ctx: TranscriptContext): Promise<Page<ThreadMetadata>> {
-    await ctx.session?.check();
     const take = pageSize(limit);
     let afterOrdinal: string | null = null;
     if (after !== undefined) {
@@ -95,7 +55,6 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
   }
 
   async loadThreadItems(threadId: string, after: string | undefined, limit: number, order: Order, ctx: TranscriptContext): Promise<Page<ThreadItem>> {
-    await ctx.session?.check();
     const take = pageSize(limit);
     const rows = await this.repo.pageItems(ctx.scope, threadId, after ?? null, take + 1, order);
     if (rows.length === 0) throw threadNotFound(threadId);
@@ -106,41 +65,34 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
 
   /** `ctx.workflowVersion`: the published version that produced the item (null or absent: the draft, or unknown). */
   async addThreadItem(threadId: string, item: ThreadItem, ctx: TranscriptContext, facts?: ItemFacts): Promise<void> {
-    await ctx.session?.check();
     if (!(await this.repo.insertItem(ctx.scope, itemValues(threadId, item, ctx.workflowVersion ?? null, facts)))) throw threadNotFound(threadId);
   }
 
   async saveItem(threadId: string, item: ThreadItem, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     if (!(await this.repo.upsertItem(ctx.scope, itemValues(threadId, item, ctx.workflowVersion ?? null)))) throw threadNotFound(threadId);
   }
 
   async loadItem(threadId: string, itemId: string, ctx: TranscriptContext): Promise<ThreadItem> {
-    await ctx.session?.check();
     const row = await this.repo.findItem(ctx.scope, threadId, itemId);
     if (!row) throw new ChatKitNotFoundError(`Item ${itemId} not found.`);
     return row.data as unknown as ThreadItem;
   }
 
   async deleteThreadItem(threadId: string, itemId: string, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     const { threadFound } = await this.repo.deleteItem(ctx.scope, threadId, itemId);
     if (!threadFound) throw threadNotFound(threadId);
   }
 
   async deleteThreadItemsAfter(threadId: string, itemId: string, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     const { anchorFound } = await this.repo.deleteItemsAfter(ctx.scope, threadId, itemId);
     if (!anchorFound) throw new ChatKitNotFoundError(`Item ${itemId} not found.`);
   }
 
   async deleteThread(threadId: string, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     if (!(await this.repo.deleteThread(ctx.scope, threadId))) throw threadNotFound(threadId);
   }
 
   async saveAttachment(attachment: Attachment, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     const declared = attachment.metadata?.size;
     const saved = await this.repo.upsertAttachment(ctx.scope, {
       id: attachment.id,
@@ -154,19 +106,16 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
   }
 
   async loadAttachment(attachmentId: string, ctx: TranscriptContext): Promise<Attachment> {
-    await ctx.session?.check();
     const row = await this.repo.findAttachment(ctx.scope, attachmentId);
     if (!row) throw attachmentNotFound(attachmentId);
     return row.data as unknown as Attachment;
   }
 
   async deleteAttachment(attachmentId: string, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     await this.repo.deleteAttachment(ctx.scope, attachmentId);
   }
 
   async addFeedback(threadId: string, itemIds: string[], kind: FeedbackKind, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     const { threadFound, missingItemId } = await this.repo.insertFeedback(ctx.scope, threadId, itemIds, kind);
     if (!threadFound) throw threadNotFound(threadId);
     if (missingItemId !== null) throw new ChatKitNotFoundError(`Item ${missingItemId} not found.`);
@@ -174,7 +123,6 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
 
   /** Notes an answer of the thread that ended in an error event (a thread outside the scope: nothing). */
   async recordAnswerError(threadId: string, code: string, ctx: TranscriptContext): Promise<void> {
-    await ctx.session?.check();
     await this.repo.insertAnswerError(ctx.scope, threadId, code.slice(0, 64) || 'unknown');
   }
 

@@ -99,7 +99,7 @@ describe('durable chat sessions', () => {
     expect((await chatkit(t.baseUrl, again.token, list)).body.data).toHaveLength(1);
   });
 
-  it('the session check folded into the first transcript statement refuses exactly like the guard did, writing nothing', async () => {
+  it('a revoked or expired session is refused (401) for every request type and body, writing nothing', async () => {
     const s = await open();
     const { threadId } = await createThread(t.baseUrl, s.token);
     const count = async (table: string) =>
@@ -121,7 +121,7 @@ describe('durable chat sessions', () => {
     expect({ threads: await count('chat_threads'), items: await count('chat_items') }).toEqual(before);
   });
 
-  it('a live session chats through the folded check and records its last use there', async () => {
+  it('a live session chats and records its last use at most once a minute on every request type', async () => {
     const s = await open();
     const { threadId } = await createThread(t.baseUrl, s.token);
     const used = async () => (await t.dataSource.query(`SELECT last_used_at FROM chat_sessions WHERE id = $1`, [s.sessionId]))[0].last_used_at as Date | null;
@@ -131,11 +131,16 @@ describe('durable chat sessions', () => {
     const answer = await chatkit(t.baseUrl, s.token, { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('again') } });
     expect(answer.status).toBe(200);
     expect(answer.events!.some((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message')).toBe(true);
-    expect(new Date(await used() as Date).getTime()).toBeGreaterThan(stale);
+    const touched = new Date(await used() as Date).getTime();
+    expect(touched).toBeGreaterThan(stale);
+    // Fresh now: the next requests leave it alone (at most one write a minute).
+    await createThread(t.baseUrl, s.token);
+    await chatkit(t.baseUrl, s.token, { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('and again') } });
+    expect(new Date(await used() as Date).getTime()).toBe(touched);
     // A thread of nobody, with a live session: 404 as ever.
     const missing = await chatkit(t.baseUrl, s.token, { type: 'threads.add_user_message', params: { thread_id: 'thr_missing', input: input('x') } });
     expect([missing.status, missing.body.code]).toEqual([404, 'not_found']);
-    // The title save of threads.create (a plain UPDATE of the thread it just wrote) still lands.
+    // The title save of threads.create lands.
     const created = await createThread(t.baseUrl, s.token, 'title me');
     const [{ title }] = await t.dataSource.query(`SELECT title FROM chat_threads WHERE id = $1`, [created.threadId]);
     expect(title).toBe('title me');

@@ -34,7 +34,7 @@ describe('rate limits on POST /api/chatkit (canvas chat)', () => {
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
     // Every token of this user is refused: the bucket belongs to the user, not to a session.
     expect((await chat(tokens[1]).expect(429)).body.details.bucket).toBe('principal');
-    // A revoked session answers 401 before any 429 (its row check runs late on this route, but first).
+    // A revoked session answers 401 before any 429.
     const [{ sid }] = await t.dataSource.query(`SELECT id AS sid FROM chat_sessions WHERE workflow_id = $1 LIMIT 1`, [workflow.body.id]);
     await t.dataSource.query(`UPDATE chat_sessions SET revoked_at = now() WHERE id = $1`, [sid]);
     expect((await chat(tokens[0]).expect(401)).body.code).toBe('chat_session_revoked');

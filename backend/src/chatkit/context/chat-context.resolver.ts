@@ -11,8 +11,6 @@ import { WorkflowMismatchError } from '../../publish/publish.errors';
 import { WorkflowSnapshot, WorkflowsService } from '../../workflows/workflows.service';
 import type { ChatContext } from '../../runners/chat-context';
 import { ChatPrincipalStrategy, ChatPrincipalStrategyFor, channelOf } from './chat-context';
-import { pendingAuthCheck } from '../../auth/deferred-auth-check';
-import type { SessionGate } from '../../transcript/transcript.types';
 
 /** Optional header naming the workflow the caller means; any auth mode must agree with it. */
 export const WORKFLOW_HEADER = 'x-parley-workflow';
@@ -69,18 +67,8 @@ export class ChatContextResolver {
     // this) or was made public without one, which the versions migration rules out; the draft
     // answers, unversioned.
     const published = runs === 'draft' ? null : workflow.published;
-    // A chat token's session row check, when the route deferred it (auth/deferred-auth-check.ts).
-    const session = pendingAuthCheck<SessionGate>(req);
-    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req), channel, session };
-    return {
-      workflow: { ...workflow, runner: published.runner },
-      workflowVersion: published.version,
-      scope,
-      principal,
-      requestId: requestIdOf(req),
-      channel,
-      session,
-    };
+    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req), channel };
+    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req), channel };
   }
 
   private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {

@@ -9,7 +9,6 @@ import { NotFoundError } from '../../common/errors/domain-error';
 import { featuresConfig } from '../../config/features.config';
 import { FeatureDisabledError } from '../../publish/publish.errors';
 import { ChatSessionRow, ChatSessionsRepository } from '../../transcript/chat-sessions.repository';
-import type { ChatSessionCheck, ChatSessionState, SessionGate } from '../../transcript/transcript.types';
 import { WorkflowsService } from '../../workflows/workflows.service';
 import { CHAT_TOKEN_MAX_TTL_SECONDS, chatkitConfig } from '../chatkit.config';
 import { ChatSessionRevokedError } from '../chatkit.errors';
@@ -150,48 +149,17 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
     return { ...principal };
   }
 
-  /**
-   * Verifies the token's signature and claims only, and returns the session check the request still
-   * owes (`SessionGate`): the ChatKit route folds it into its first transcript statement, and
-   * answers nothing (errors included) before it ran. Same outcomes as `verify`, one round trip less.
-   */
-  async verifyDeferred(token: string): Promise<{ principal: ChatPrincipal; gate: SessionGate }> {
-    const principal = await this.verifySignature(token);
-    if (!isUUID(principal.sessionId)) throw new ChatSessionRevokedError();
-    const check: ChatSessionCheck = {
-      sessionId: principal.sessionId,
-      userId: principal.userId,
-      workflowId: principal.workflowId,
-      staleSeconds: LAST_USED_RESOLUTION_MS / 1000,
-    };
-    return { principal, gate: new DeferredSessionCheck(check, this) };
-  }
-
   /** One indexed read per request; a bounded `last_used_at` write at most once a minute. */
   private async assertSessionActive(principal: ChatPrincipal): Promise<void> {
     if (!isUUID(principal.sessionId)) throw new ChatSessionRevokedError();
-    await this.checkSession({
-      sessionId: principal.sessionId,
-      userId: principal.userId,
-      workflowId: principal.workflowId,
-      staleSeconds: LAST_USED_RESOLUTION_MS / 1000,
-    });
-  }
-
-  /** The session check on its own: reads the row, then `settleSession`. */
-  async checkSession(check: ChatSessionCheck): Promise<void> {
-    await this.settleSession(check, await this.sessions.state(check.sessionId, check.userId, check.workflowId, check.staleSeconds));
-  }
-
-  /** What the session row says (read alone or folded into a transcript statement): throws unless active; touches it when stale. */
-  async settleSession(check: ChatSessionCheck, row: ChatSessionState | undefined): Promise<void> {
+    const row = await this.sessions.state(principal.sessionId, principal.userId, principal.workflowId, LAST_USED_RESOLUTION_MS / 1000);
     if (!row) {
       // Sessions go with their workflow (cascade): a deleted workflow answers 404, like any missing one.
-      if (!(await this.workflows.isOwnedBy(check.userId, check.workflowId))) throw new NotFoundError('Workflow not found.');
+      if (!(await this.workflows.isOwnedBy(principal.userId, principal.workflowId))) throw new NotFoundError('Workflow not found.');
       throw new ChatSessionRevokedError();
     }
     if (!row.active) throw new ChatSessionRevokedError();
-    if (row.stale) await this.sessions.touch(check.sessionId, check.staleSeconds);
+    if (row.stale) await this.sessions.touch(principal.sessionId, LAST_USED_RESOLUTION_MS / 1000);
   }
 
   /** The caller's sessions: active ones first (newest first), then revoked or expired ones. */
@@ -231,50 +199,4 @@ function toView(row: ChatSessionRow): ChatSessionView {
 
 function isId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 200;
-}
-
-/**
- * The session check a ChatKit request owes (see `SessionGate`): claimed by the first transcript
- * statement that folds it in, or run on its own; its outcome is kept, so every later `check()` of
- * the request (the gateway's, before it answers) sees the same verdict without another read.
- */
-class DeferredSessionCheck implements SessionGate {
-  private outcome: Promise<void> | null = null;
-  private claimed: { done: Promise<void>; release: () => void } | null = null;
-
-  constructor(
-    private readonly params: ChatSessionCheck,
-    private readonly service: ChatSessionsService,
-  ) {}
-
-  claim(): ChatSessionCheck | null {
-    if (this.outcome || this.claimed) return null;
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    this.claimed = { done, release };
-    return this.params;
-  }
-
-  settle(state: ChatSessionState | undefined): Promise<void> {
-    return this.finish(this.service.settleSession(this.params, state));
-  }
-
-  fail(): void {
-    const claimed = this.claimed;
-    this.claimed = null;
-    claimed?.release();
-  }
-
-  async check(): Promise<void> {
-    while (!this.outcome && this.claimed) await this.claimed.done;
-    return this.outcome ?? this.finish(this.service.checkSession(this.params));
-  }
-
-  private finish(outcome: Promise<void>): Promise<void> {
-    // Kept for later callers; a refusal is handled by whoever awaits it, never unhandled.
-    outcome.catch(() => undefined);
-    this.outcome = outcome;
-    this.fail();
-    return outcome;
-  }
 }
