@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ChatKitInvalidRequestError, ChatKitCustomStreamError } from '../chat-protocol/errors';
 import { ECHO_TITLE_LENGTH } from '../chat-protocol/echo-runner';
 import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../chat-protocol/ids';
@@ -50,6 +50,15 @@ interface ModelCall {
   id: string;
   name: string;
   arguments: string;
+}
+
+/**
+ * A model request on its way: sent (or being sent), its stream not read yet. The loop opens the
+ * next step's request early, while the processor stores the step's `workflow` item.
+ */
+interface OpenRequest {
+  upstream: IdleAbort;
+  response: Promise<AsyncIterable<ChatCompletionChunk>>;
 }
 
 /** One model step: the text it streamed and the calls it made. */
@@ -214,26 +223,54 @@ export class AgentRunner implements Runner<ChatContext> {
     const messages = this.messages(items, rows);
     let steps = this.stepsThisTurn(items, rows);
     let offered: OfferedTool[] | null = null;
-    for (;;) {
-      if (signal.aborted) return;
-      if (steps >= this.maxSteps) {
-        yield* this.notice(thread, `I stopped after ${this.maxSteps} tool steps without a final answer (the workflow's limit). Ask me to continue, or narrow the request.`);
-        return;
+    // The next step's request, opened while the processor stores this step's workflow item; ended
+    // here if the loop stops before reading it (paused, cancelled, failed, or the consumer stopped
+    // iterating: `return()` runs this `finally`).
+    const early: { request: OpenRequest | null } = { request: null };
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        if (steps >= this.maxSteps) {
+          yield* this.notice(thread, `I stopped after ${this.maxSteps} tool steps without a final answer (the workflow's limit). Ask me to continue, or narrow the request.`);
+          return;
+        }
+        if (this.toolMs >= TURN_TOOL_TIME_LIMIT_MS) {
+          yield* this.notice(thread, `I stopped: the tools of this answer ran for more than ${TURN_TOOL_TIME_LIMIT_MS / 1000} s in total. Ask me to continue.`);
+          return;
+        }
+        offered ??= await this.toolset(thread, ctx, signal);
+        let request = early.request;
+        early.request = null;
+        // Left unread longer than the idle timeout (a slow client held the stream): ask again.
+        if (request?.upstream.timedOut) {
+          request.upstream.dispose();
+          request = null;
+        }
+        const step: StepResult = yield* this.step(thread, request ?? this.open(messages, offered, client, signal), signal);
+        if (signal.aborted || step.calls.length === 0) return;
+        if (step.text.trim() !== '') messages.push({ role: 'assistant', content: step.text });
+        const taken = new Set(rows.map((r) => r.call_id));
+        const toolset = offered;
+        const next = steps + 1;
+        // Called by runCalls once every call of the step has its output, just before the workflow
+        // item is handed to the processor: the model request of the next step goes out while the
+        // item (and the calls) are stored, instead of after.
+        const openNext = (settled: ToolCallRow[]): void => {
+          if (signal.aborted || next >= this.maxSteps || this.toolMs >= TURN_TOOL_TIME_LIMIT_MS) return;
+          early.request = this.open([...messages, ...batchMessages(settled)], toolset, client, signal);
+        };
+        const outcome: { paused: boolean; rows: ToolCallRow[] } = yield* this.handleCalls(thread, ctx, step.calls, offered, signal, taken, openNext);
+        if (outcome.paused || signal.aborted) return;
+        rows.push(...outcome.rows);
+        messages.push(...batchMessages(outcome.rows));
+        steps = next;
       }
-      if (this.toolMs >= TURN_TOOL_TIME_LIMIT_MS) {
-        yield* this.notice(thread, `I stopped: the tools of this answer ran for more than ${TURN_TOOL_TIME_LIMIT_MS / 1000} s in total. Ask me to continue.`);
-        return;
+    } finally {
+      if (early.request) {
+        early.request.upstream.abort();
+        early.request.upstream.dispose();
+        early.request = null;
       }
-      offered ??= await this.toolset(thread, ctx, signal);
-      const step: StepResult = yield* this.step(thread, messages, offered, client, signal);
-      if (signal.aborted || step.calls.length === 0) return;
-      if (step.text.trim() !== '') messages.push({ role: 'assistant', content: step.text });
-      const taken = new Set(rows.map((r) => r.call_id));
-      const outcome: { paused: boolean; rows: ToolCallRow[] } = yield* this.handleCalls(thread, ctx, step.calls, offered, signal, taken);
-      if (outcome.paused || signal.aborted) return;
-      rows.push(...outcome.rows);
-      messages.push(...batchMessages(outcome.rows));
-      steps++;
     }
   }
 
@@ -278,14 +315,13 @@ export class AgentRunner implements Runner<ChatContext> {
     return offered;
   }
 
-  /** One streamed model call; text streams as an assistant message, tool calls are collected. */
-  private async *step(
-    thread: ThreadMetadata,
-    messages: ChatCompletionMessageParam[],
-    offered: OfferedTool[],
-    client: OpenAI,
-    signal: AbortSignal,
-  ): AsyncGenerator<ThreadStreamEvent, StepResult> {
+  /**
+   * Sends one streamed model request; the caller reads it with `step` (or ends it with
+   * `upstream.abort()`). One controller per request: the client's abort and the idle timer (armed
+   * now, so a request nobody reads ends after `timeoutMs`) both end it. `messages` must not change
+   * afterwards (the SDK serialises it asynchronously): pass a copy you will not touch.
+   */
+  private open(messages: ChatCompletionMessageParam[], offered: OfferedTool[], client: OpenAI, signal: AbortSignal): OpenRequest {
     const { definition } = this.options;
     const tools: ChatCompletionTool[] = offered.map((tool) => ({
       type: 'function',
@@ -295,23 +331,31 @@ export class AgentRunner implements Runner<ChatContext> {
         parameters: tool.parameters ?? { type: 'object', properties: {} },
       },
     }));
-    // One controller for the request: the client's abort and the idle timer both end it.
     const upstream = new IdleAbort(signal, this.options.timeoutMs, () => new ProviderTimeout());
+    upstream.arm();
+    const response: Promise<AsyncIterable<ChatCompletionChunk>> = client.chat.completions.create(
+      {
+        model: definition.model,
+        messages: [...messages],
+        stream: true,
+        ...(tools.length ? { tools } : {}),
+        ...(definition.temperature !== undefined ? { temperature: definition.temperature } : {}),
+      },
+      { signal: upstream.signal, maxRetries: 0, timeout: this.options.timeoutMs },
+    );
+    // Awaited by `step`; a request opened early and then dropped must not reject unhandled.
+    response.catch(() => undefined);
+    return { upstream, response };
+  }
+
+  /** Reads one model request; text streams as an assistant message, tool calls are collected. */
+  private async *step(thread: ThreadMetadata, request: OpenRequest, signal: AbortSignal): AsyncGenerator<ThreadStreamEvent, StepResult> {
+    const { upstream } = request;
     let item: AssistantMessageItem | null = null;
     let text = '';
     const calls: Array<{ id: string; name: string; arguments: string }> = [];
     try {
-      upstream.arm();
-      const stream = await client.chat.completions.create(
-        {
-          model: definition.model,
-          messages,
-          stream: true,
-          ...(tools.length ? { tools } : {}),
-          ...(definition.temperature !== undefined ? { temperature: definition.temperature } : {}),
-        },
-        { signal: upstream.signal, maxRetries: 0, timeout: this.options.timeoutMs },
-      );
+      const stream = await request.response;
       for await (const chunk of stream) {
         upstream.arm();
         const delta = chunk.choices?.[0]?.delta;
@@ -359,6 +403,8 @@ export class AgentRunner implements Runner<ChatContext> {
     offered: OfferedTool[],
     signal: AbortSignal,
     taken: Set<string>,
+    /** Opens the next model request once the step's outputs are known; only when nothing of the step waits. */
+    openNext?: (settled: ToolCallRow[]) => void,
   ): AsyncGenerator<ThreadStreamEvent, { paused: boolean; rows: ToolCallRow[] }> {
     const batchId = `b_${randomBytes(8).toString('hex')}`;
     // The workflow item's id is known before the insert, so running calls are stored with it.
@@ -406,7 +452,7 @@ export class AgentRunner implements Runner<ChatContext> {
       const running = fresh
         .filter((c) => c.item_id === workflowId)
         .map((c): ToolCallRow => ({ id: '', workflow_id: ctx.workflow.id, thread_id: thread.id, item_id: workflowId, output: null, error: null, duration_ms: null, created_at: now, completed_at: null, decided_by: null, decided_at: null, ...c }));
-      yield* this.runCalls(thread, ctx, running, offered, signal, workflowId, true);
+      yield* this.runCalls(thread, ctx, running, offered, signal, workflowId, true, waits.length === 0 ? openNext : undefined);
       stored.push(...running);
       stored.sort((a, b) => a.position - b.position);
     }
@@ -444,6 +490,8 @@ export class AgentRunner implements Runner<ChatContext> {
     itemId: string = this.ids('workflow'),
     /** True: the rows are not stored yet; insert them settled, before the item is done. */
     insertSettled = false,
+    /** Called with the settled rows just before the item is done (the loop's early next request). */
+    beforeDone?: (settled: ToolCallRow[]) => void,
   ): AsyncGenerator<ThreadStreamEvent> {
     const item: WorkflowItem = {
       id: itemId,
@@ -498,6 +546,7 @@ export class AgentRunner implements Runner<ChatContext> {
       await inserted;
       return;
     }
+    beforeDone?.(rows);
     yield { type: 'thread.item.done', item };
     await inserted;
   }

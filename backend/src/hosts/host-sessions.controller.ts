@@ -18,6 +18,7 @@ import {
   HostSessionListQueryDto,
 } from './dto/host-sessions.dto';
 import { HostSessionsService, HostSessionView, parseHostUser } from './host-sessions.service';
+import { RechecksServerKey } from './server-key.verifier';
 
 const SERVER_KEY_ERRORS = ['server_key_invalid', 'server_key_revoked', 'server_key_from_browser', 'workflow_mismatch', 'host_user_invalid', 'rate_limited'] as const;
 
@@ -30,6 +31,7 @@ export class HostSessionsController {
   @Post()
   @HttpCode(200)
   @Auth('serverKey')
+  @RechecksServerKey()
   @ApiOperation({
     summary: 'Mint an end-user session for a signed-in user of your app (server key; call it again to refresh)',
     description:
@@ -92,6 +94,7 @@ export class HostedChatKitCompatController {
   @Post()
   @HttpCode(200)
   @Auth('serverKey')
+  @RechecksServerKey()
   @ApiOperation({
     summary: 'Hosted-ChatKit compatible: create a session (`{user: "<id>", workflow: {id}}`)',
     description: 'The same as `POST /api/workflows/:id/end-user-sessions` in the shape of OpenAI\'s `client.beta.chatkit.sessions.create`.',

@@ -12,7 +12,8 @@ import { ChatSessionRevokedError } from '../chatkit/chatkit.errors';
 import { ClusterEvent, ClusterEvents } from '../operations/cluster-events';
 import { WorkflowMismatchError } from '../publish/publish.errors';
 import { WorkflowsService } from '../workflows/workflows.service';
-import { HostUserInvalidError } from './hosts.errors';
+import { HostUserInvalidError, ServerKeyInvalidError, ServerKeyRevokedError } from './hosts.errors';
+import { LAST_USED_RESOLUTION_SECONDS as KEY_LAST_USED_RESOLUTION_SECONDS, ServerKeysService } from './server-keys.service';
 
 /** `aud` of every chat JWT; host tokens are told apart by their `kind: 'host'` claim. */
 export const HOST_TOKEN_AUDIENCE = 'parley-chat';
@@ -139,6 +140,7 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
     private readonly cluster: ClusterEvents,
     private readonly audit: AuditService,
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
+    private readonly keys: ServerKeysService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -163,24 +165,42 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
     if (key.workflowId !== workflowId.toLowerCase()) throw new WorkflowMismatchError();
     const user = parseHostUser(rawUser);
     if (!DEVICE_ID.test(deviceId)) throw new HostUserInvalidError({ deviceId: ['deviceId must be 1 to 200 printable ASCII characters'] });
-    const [session] = await this.dataSource.query<Pick<SessionRow, 'id'>[]>(
-      `WITH profile AS (
-         INSERT INTO host_users (workflow_id, host_user_id, email, name) VALUES ($1, $2, $3, $4)
+    // One statement: the key is checked again here (live, of this workflow) atomically with the
+    // session, so the verifier may vouch for a key it read recently (RechecksServerKey) and a
+    // revocation on any instance still refuses the next mint; its `last_used_at` is touched at
+    // most once a minute; then the profile upsert and the reused or new session.
+    const [session] = await this.dataSource.query<{ id: string | null; key: 'ok' | 'revoked' | 'invalid' }[]>(
+      `WITH key AS (
+         SELECT revoked_at IS NULL AS live FROM workflow_server_keys WHERE id = $7 AND workflow_id = $1
+       ), ok AS (
+         SELECT 1 FROM key WHERE live
+       ), touch AS (
+         UPDATE workflow_server_keys SET last_used_at = now()
+          WHERE id = $7 AND EXISTS (SELECT 1 FROM ok) AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $9))
+       ), profile AS (
+         INSERT INTO host_users (workflow_id, host_user_id, email, name) SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM ok)
          ON CONFLICT (workflow_id, host_user_id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, updated_at = now()
            WHERE host_users.email IS DISTINCT FROM EXCLUDED.email OR host_users.name IS DISTINCT FROM EXCLUDED.name
        ), reusable AS (
          SELECT id FROM host_sessions
           WHERE workflow_id = $1 AND host_user_id = $2 AND device_id = $5 AND revoked_at IS NULL
-            AND expires_at > now() + make_interval(secs => $6)
+            AND expires_at > now() + make_interval(secs => $6) AND EXISTS (SELECT 1 FROM ok)
           ORDER BY expires_at DESC LIMIT 1
        ), created AS (
          INSERT INTO host_sessions (workflow_id, host_user_id, device_id, server_key_id, expires_at)
-         SELECT $1, $2, $5, $7, now() + make_interval(secs => $8) WHERE NOT EXISTS (SELECT 1 FROM reusable)
+         SELECT $1, $2, $5, $7, now() + make_interval(secs => $8) WHERE EXISTS (SELECT 1 FROM ok) AND NOT EXISTS (SELECT 1 FROM reusable)
          RETURNING id
        )
-       SELECT * FROM reusable UNION ALL SELECT * FROM created`,
-      [key.workflowId, user.id, user.email, user.name, deviceId, SESSION_REUSE_MIN_REMAINING_SECONDS, key.keyId, this.config.chatSessionTtlSeconds],
+       SELECT id, 'ok' AS key FROM reusable
+       UNION ALL SELECT id, 'ok' FROM created
+       UNION ALL SELECT NULL, CASE WHEN EXISTS (SELECT 1 FROM key) THEN 'revoked' ELSE 'invalid' END WHERE NOT EXISTS (SELECT 1 FROM ok)`,
+      [key.workflowId, user.id, user.email, user.name, deviceId, SESSION_REUSE_MIN_REMAINING_SECONDS, key.keyId, this.config.chatSessionTtlSeconds, KEY_LAST_USED_RESOLUTION_SECONDS],
     );
+    if (!session || session.key !== 'ok' || !session.id) {
+      // Revoked, or gone with its workflow, since the verifier last read it.
+      this.keys.forget(key.keyId);
+      throw session?.key === 'revoked' ? new ServerKeyRevokedError() : new ServerKeyInvalidError();
+    }
     const claims: Record<string, unknown> = { sub: hostSubject(key.workflowId, user.id), wf: key.workflowId, sid: session.id, kind: HOST_TOKEN_KIND };
     if (user.email) claims.email = user.email;
     if (user.name) claims.name = user.name;

@@ -14,7 +14,11 @@ export const SERVER_KEY_PREFIX = 'wsk_';
 const DISPLAY_PREFIX_LENGTH = SERVER_KEY_PREFIX.length + 4;
 
 /** `last_used_at` is written at most this often per key. */
-const LAST_USED_RESOLUTION_SECONDS = 60;
+export const LAST_USED_RESOLUTION_SECONDS = 60;
+
+/** How long a key read from the database may vouch for routes that re-check it themselves (the mint). */
+const RECENT_KEY_MS = 60_000;
+const RECENT_KEY_LIMIT = 1000;
 
 /** A server key as its owner sees it (never the key). */
 export interface ServerKeyView {
@@ -43,6 +47,13 @@ interface KeyRow {
  */
 @Injectable()
 export class ServerKeysService {
+  /**
+   * Keys read from the database recently, by hash: only for routes whose own statement re-checks
+   * the key (`authenticate(key, {recheckedByRoute: true})`, the session mint), so a revocation on
+   * any instance still takes effect at once there; every other route reads the key every time.
+   */
+  private readonly recent = new Map<string, { principal: ServerKeyPrincipal; readAt: number }>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly workflows: WorkflowsService,
@@ -89,6 +100,7 @@ export class ServerKeysService {
       if (!row) throw new NotFoundError('Server key not found.');
       if (row.revoked_at) return;
       await em.query(`UPDATE workflow_server_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
+      this.forget(keyId);
       await this.audit.record(em, {
         action: 'workflow.server_key_revoked',
         actor: { kind: 'user', id: ownerId },
@@ -104,9 +116,14 @@ export class ServerKeysService {
    * Turns a presented `wsk_…` into its principal: malformed or unknown → `server_key_invalid`,
    * revoked → `server_key_revoked`. One indexed read; `last_used_at` at most once a minute.
    */
-  async authenticate(key: string): Promise<ServerKeyPrincipal> {
+  async authenticate(key: string, options: { recheckedByRoute?: boolean } = {}): Promise<ServerKeyPrincipal> {
     if (!looksLikeOpaqueToken(key, SERVER_KEY_PREFIX)) throw new ServerKeyInvalidError();
     const hash = hashToken(key);
+    const cacheKey = hash.toString('base64');
+    if (options.recheckedByRoute) {
+      const hit = this.recent.get(cacheKey);
+      if (hit && Date.now() - hit.readAt < RECENT_KEY_MS) return { ...hit.principal };
+    }
     const [row] = await this.dataSource.query<(Pick<KeyRow, 'id' | 'workflow_id' | 'token_hash'> & { revoked: boolean; stale: boolean })[]>(
       `SELECT k.id, k.workflow_id, k.token_hash, k.revoked_at IS NOT NULL AS revoked, (k.last_used_at IS NULL OR k.last_used_at < now() - make_interval(secs => $2)) AS stale
          FROM workflow_server_keys k WHERE k.token_hash = $1`,
@@ -121,7 +138,15 @@ export class ServerKeysService {
         [row.id, LAST_USED_RESOLUTION_SECONDS],
       );
     }
-    return { kind: 'serverKey', keyId: row.id, workflowId: row.workflow_id };
+    const principal: ServerKeyPrincipal = { kind: 'serverKey', keyId: row.id, workflowId: row.workflow_id };
+    if (this.recent.size >= RECENT_KEY_LIMIT) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(cacheKey, { principal, readAt: Date.now() });
+    return { ...principal };
+  }
+
+  /** Drops a key from the recent reads (revoked here, or found revoked or gone by a route's re-check). */
+  forget(keyId: string): void {
+    for (const [hash, entry] of this.recent) if (entry.principal.keyId === keyId) this.recent.delete(hash);
   }
 }
 

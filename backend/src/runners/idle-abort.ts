@@ -33,6 +33,7 @@ export class IdleAbort {
 
   /** Ends the upstream request now (e.g. the engine said it is done). */
   abort(): void {
+    clearTimeout(this.timer);
     this.controller.abort();
   }
 
@@ -41,5 +42,10 @@ export class IdleAbort {
     this.parent.removeEventListener('abort', this.onParentAbort);
   }
 
-  private readonly onParentAbort = (): void => this.controller.abort(this.parent.reason);
+  // Once the request is ended there is nothing left to time out (and a request whose reader never
+  // comes back to dispose it must not keep a timer alive).
+  private readonly onParentAbort = (): void => {
+    clearTimeout(this.timer);
+    this.controller.abort(this.parent.reason);
+  };
 }

@@ -1,4 +1,6 @@
-import { coalesce, parseEngineEvent } from './webhook-runner';
+import type { ChatStore } from '../chat-protocol/store';
+import type { ThreadMetadata, UserMessageItem } from '../chat-protocol/types';
+import { coalesce, parseEngineEvent, WebhookRunner } from './webhook-runner';
 
 describe('webhook answer lines', () => {
   it('parses text, task and done lines; task status defaults to loading', () => {
@@ -32,5 +34,53 @@ describe('webhook answer lines', () => {
       { type: 'done' },
     ]);
     expect(coalesce([])).toEqual([]);
+  });
+});
+
+describe('webhook runner: before the request', () => {
+  const thread = { id: 'thr_1', created_at: '2026-12-06T00:00:00.000Z', status: { type: 'active' }, metadata: {} } as ThreadMetadata;
+  const user = { id: 'msg_1', thread_id: 'thr_1', created_at: '2026-12-06T00:00:00.000Z', type: 'user_message', content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} } as UserMessageItem;
+
+  function runnerWith(secret: () => Promise<string | null>) {
+    const started: string[] = [];
+    const fetched: string[] = [];
+    const runner = new WebhookRunner<object>({
+      url: 'https://engine.example.com/parley',
+      headers: {},
+      timeoutMs: 5000,
+      secret: () => {
+        started.push('secret');
+        return secret();
+      },
+      identity: async () => {
+        started.push('identity');
+        return 'identity-token';
+      },
+      fetch: async (url) => {
+        fetched.push(url);
+        throw new Error('not reached');
+      },
+      who: () => ({ workflowId: 'wf_1', principal: { kind: 'chat', userId: 'u1', workflowId: 'wf_1', sessionId: 's1', tokenId: 'j1' } }),
+      store: {
+        loadThreadItems: async () => {
+          started.push('history');
+          return { data: [user], has_more: false };
+        },
+      } as unknown as ChatStore<object>,
+    });
+    return { runner, started, fetched };
+  }
+
+  it('starts the history read and the identity token together with the secret lookup, not after it', async () => {
+    let release!: (value: string | null) => void;
+    const { runner, started, fetched } = runnerWith(() => new Promise((resolve) => (release = resolve)));
+    const events = runner.respond(thread, user, {}, new AbortController().signal)[Symbol.asyncIterator]();
+    const first = events.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The secret has not answered yet: the other two are already under way.
+    expect([...started].sort()).toEqual(['history', 'identity', 'secret']);
+    release(null);
+    await expect(first).rejects.toThrow('not set up yet');
+    expect(fetched).toEqual([]);
   });
 });

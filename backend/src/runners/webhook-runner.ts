@@ -101,11 +101,19 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
 
   private async *turn(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
     const { workflowId, principal } = this.options.who(ctx);
-    const secret = await this.options.secret(ctx);
-    if (!secret) throw new ChatKitCustomStreamError('This assistant is not set up yet: its owner has not created the webhook signing secret.', false);
     // Host users describe themselves: `id` is their workflow-namespaced id, with email and name.
     const subject = identitySubjectOf(principal);
-    const history = await this.history(thread, userMessage, ctx);
+    // Independent of one another: the history read's round trip overlaps the secret lookup and the
+    // identity token's signature instead of following them. A missing secret still sends nothing.
+    const secretOf = this.options.secret(ctx);
+    const historyOf = this.history(thread, userMessage, ctx);
+    const identityOf = this.options.identity({ workflowId, threadId: thread.id, subject, audience: this.options.url });
+    // Settled together, so none of them can reject unhandled while another is awaited.
+    const [secretResult, historyResult, identityResult] = await Promise.allSettled([secretOf, historyOf, identityOf]);
+    const secret = settledValue(secretResult);
+    if (!secret) throw new ChatKitCustomStreamError('This assistant is not set up yet: its owner has not created the webhook signing secret.', false);
+    const history = settledValue(historyResult);
+    const identity = settledValue(identityResult);
     const raw = JSON.stringify({
       workflowId,
       thread: { id: thread.id, title: thread.title ?? null },
@@ -113,7 +121,6 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
       history,
       identity: identityClaimsOf(workflowId, thread.id, subject),
     });
-    const identity = await this.options.identity({ workflowId, threadId: thread.id, subject, audience: this.options.url });
 
     if (signal.aborted) return;
     // One controller for the request: the client's abort and the idle timer both end it.
@@ -222,6 +229,12 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
     }
     return out.slice(-WEBHOOK_HISTORY_ITEMS);
   }
+}
+
+/** The value of a settled promise, or its rejection thrown. */
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 function toHistory(item: ThreadItem): { role: 'user' | 'assistant'; content: string } | null {

@@ -144,4 +144,72 @@ describe('the parley CLI: drafts and published versions', () => {
     expect(dupes.stderr).toContain('tool_name_duplicate');
     expect(dupes.stderr).toContain('runner.tools.1.name');
   });
+  it('checks the webhook runner flags before calling the API (exit 2)', async () => {
+    const cases: [string[], string][] = [
+      [['--runner', 'webhook'], '--runner webhook needs --url <url>'],
+      [['--url', 'http://127.0.0.1:9/engine'], '--url does not apply to the echo runner'],
+      [['--runner', 'agent', ...model, '--url', 'http://127.0.0.1:9/engine'], '--url applies only to webhook runners'],
+      [['--runner', 'openai', ...model, '--timeout-ms', '5000'], '--timeout-ms applies only to webhook runners'],
+      [['--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--model', 'm'], '--model does not apply to the webhook runner'],
+      [['--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--header', 'no-value'], '--header expects "Name: value"'],
+      [['--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--timeout-ms', '999'], 'expected a whole number of milliseconds from 1000 to 120000'],
+      [['--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--headers-file', 'missing.json'], 'cannot read --headers-file missing.json: ENOENT'],
+      [['--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--remove-header', 'X-None'], '--remove-header X-None: the workflow has no such header'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await cli(['workflow', 'create', '--name', 'Bad', ...flags]);
+      expect({ flags, ...failure(r), said: r.stderr.includes(message) }).toEqual({ flags, code: 2, stdout: '', said: true });
+    }
+    writeFileSync(join(home.dir, 'headers-array.json'), '["Authorization"]');
+    const shape = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--headers-file', join(home.dir, 'headers-array.json')]);
+    expect(failure(shape)).toEqual({ code: 2, stdout: '' });
+    expect(shape.stderr).toContain('must hold a JSON object of header names to string values');
+    // What only the server judges (a header name it refuses) comes back as its error, naming the field.
+    const badName = await cli(['workflow', 'create', '--name', 'Bad', '--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--header', 'Bad(Name): x']);
+    expect(failure(badName)).toEqual({ code: 2, stdout: '' });
+    expect(badName.stderr).toContain('runner.headers');
+    const names = json(await cli(['workflow', 'list', '--json'])).workflows.map((w: { name: string }) => w.name);
+    expect(names).not.toContain('Bad');
+  });
+
+  it('creates and updates a webhook workflow: URL, secret headers (never shown again), timeout', async () => {
+    const created = await cli([
+      'workflow', 'create', '--name', 'Engine', '--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine',
+      '--header', 'X-Engine-Key: engine-secret-3141', '--timeout-ms', '5000', '--json',
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.stdout + created.stderr).not.toContain('engine-secret-3141');
+    const wf = json(created);
+    expect(wf.runner).toEqual({ kind: 'webhook', url: 'http://127.0.0.1:9/engine', headers: { 'X-Engine-Key': '***' }, timeoutMs: 5000 });
+    const human = await cli(['workflow', 'create', '--name', 'Engine 2', '--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine']);
+    expect(human.stdout).toContain('parley workflow webhook-secret');
+    const show = await cli(['workflow', 'show', wf.id]);
+    expect(show.stdout).toMatch(/Runner:\s+webhook \(http:\/\/127\.0\.0\.1:9\/engine\)/);
+    expect(show.stdout).toMatch(/Headers:\s+X-Engine-Key \(values not shown\)/);
+    expect(show.stdout).toMatch(/Timeout:\s+5000 ms/);
+    expect(show.stdout).not.toContain('engine-secret-3141');
+    const stored = async () => (await t.dataSource.query<{ runner: { url: string; headers?: Record<string, string> } }[]>(`SELECT runner FROM workflows WHERE id = $1`, [wf.id]))[0].runner;
+    const secretAtRest = (await stored()).headers!['X-Engine-Key'];
+    expect(secretAtRest).not.toBe('***');
+    expect(secretAtRest).not.toContain('engine-secret-3141');
+
+    // A new URL keeps the stored header ("***" written back means keep).
+    const moved = json(await cli(['workflow', 'update', wf.id, '--url', 'http://127.0.0.1:9/engine-v2', '--json']));
+    expect(moved.runner).toEqual({ kind: 'webhook', url: 'http://127.0.0.1:9/engine-v2', headers: { 'X-Engine-Key': '***' }, timeoutMs: 5000 });
+    expect((await stored()).headers!['X-Engine-Key']).toBe(secretAtRest);
+
+    // Headers from a file are added; --remove-header drops one (case-insensitively).
+    writeFileSync(join(home.dir, 'headers.json'), JSON.stringify({ Authorization: 'Bearer file-secret-1618' }));
+    const added = json(await cli(['workflow', 'update', wf.id, '--headers-file', 'headers.json', '--remove-header', 'x-engine-key', '--json']));
+    expect(added.runner).toEqual({ kind: 'webhook', url: 'http://127.0.0.1:9/engine-v2', headers: { Authorization: '***' }, timeoutMs: 5000 });
+    expect(JSON.stringify(await stored())).not.toContain('file-secret-1618');
+
+    // Switching kinds starts a new runner; webhook flags on it are refused.
+    const agent = await cli(['workflow', 'update', wf.id, '--runner', 'agent', ...model, '--url', 'http://127.0.0.1:9/x']);
+    expect(failure(agent)).toEqual({ code: 2, stdout: '' });
+    const echo = json(await cli(['workflow', 'update', wf.id, '--runner', 'echo', '--json']));
+    expect(echo.runner).toEqual({ kind: 'echo' });
+    const back = json(await cli(['workflow', 'update', wf.id, '--runner', 'webhook', '--url', 'http://127.0.0.1:9/engine', '--json']));
+    expect(back.runner).toEqual({ kind: 'webhook', url: 'http://127.0.0.1:9/engine' });
+  });
 });

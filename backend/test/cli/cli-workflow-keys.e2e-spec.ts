@@ -58,10 +58,18 @@ describe('parley workflow keys / end-users / webhook-secret (built CLI against t
     expect((await cli(['workflow', 'keys', 'revoke', workflowId, '00000000-0000-4000-8000-000000000000', '--yes'])).code).toBe(4);
   });
 
-  it('creates and rotates the webhook signing secret', async () => {
+  it('creates and rotates the webhook signing secret; --status never shows it', async () => {
+    const none = await cli(['workflow', 'webhook-secret', workflowId, '--status']);
+    expect(none.stdout).toContain('No signing secret yet');
     const first = json<{ secret: string }>(await cli(['workflow', 'webhook-secret', workflowId, '--yes', '--json']));
+    const set = json<{ configured: boolean; createdAt: string | null; rotatedAt: string | null }>(await cli(['workflow', 'webhook-secret', workflowId, '--status', '--json']));
+    expect(set).toMatchObject({ configured: true, createdAt: expect.any(String) });
     const second = json<{ secret: string }>(await cli(['workflow', 'webhook-secret', workflowId, '--yes', '--json']));
     expect(first.secret).toMatch(/^whsec_/);
     expect(second.secret).not.toBe(first.secret);
+    const status = await cli(['workflow', 'webhook-secret', workflowId, '--status']);
+    expect(status.stdout).toMatch(/Signing secret:\s+set \(not shown\)/);
+    expect(status.stdout + status.stderr).not.toContain(second.secret);
+    expect(status.stdout + status.stderr).not.toContain(first.secret);
   });
 });

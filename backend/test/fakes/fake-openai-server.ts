@@ -17,6 +17,8 @@ import type { AddressInfo } from 'node:net';
  *     JSON can be scripted); `/tools [{"name", "arguments"}, …]` → parallel calls; once the
  *     conversation ends with tool results, the answer is `Tool results: <name>=<output>; …`;
  *   - `/loop <name> <arguments>` → calls the tool again after every result (maxSteps);
+ *   - `/tool-stall <name> <arguments>` → the tool call, then, once results came back, headers and
+ *     one chunk and silence (a second model request that stays open until the client ends it);
  *   - anything else → `Fake: <text>` streamed word by word.
  * - `POST …/audio/transcriptions` (multipart) → `{text}` describing what it received.
  *
@@ -52,7 +54,7 @@ function lastUserText(body: { messages?: Array<{ role: string; content: unknown 
 /** Tool calls scripted by the last user message, or null. */
 function scriptedCalls(text: string): Array<{ name: string; arguments: string }> | null {
   const trimmed = text.trim();
-  const single = /^\/(?:tool|loop)\s+([A-Za-z0-9_-]+)\s*([\s\S]*)$/.exec(trimmed);
+  const single = /^\/(?:tool|loop|tool-stall)\s+([A-Za-z0-9_-]+)\s*([\s\S]*)$/.exec(trimmed);
   if (single) return [{ name: single[1], arguments: single[2] || '{}' }];
   if (trimmed.startsWith('/tools ')) {
     const list = JSON.parse(trimmed.slice(7)) as Array<{ name: string; arguments: unknown }>;
@@ -144,6 +146,11 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       res.write(chunk(id, body.model, {}, 'tool_calls'));
       res.end('data: [DONE]\n\n');
       return;
+    }
+    if (results !== null && command === '/tool-stall' && body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(chunk(id, body.model, { role: 'assistant', content: 'Reading' }));
+      return; // never ends: only the client ends it
     }
     if (results !== null) text = results;
     if (command === '/status') {

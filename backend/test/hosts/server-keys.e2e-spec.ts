@@ -60,6 +60,35 @@ describe('workflow server keys (wsk_…)', () => {
     expect(JSON.stringify(audit.body)).not.toContain(key);
   });
 
+  it('a key revoked or deleted elsewhere (another instance, a deleted workflow) is refused by the next mint, though this instance read it a moment ago', async () => {
+    const revoked = await createServerKey(t, owner, workflowId, 'revoked elsewhere');
+    const deleted = await createServerKey(t, owner, workflowId, 'deleted elsewhere');
+    await mint(revoked.key).expect(200);
+    await mint(deleted.key).expect(200);
+    // Straight in the database, as another instance's revocation (or the workflow's deletion) leaves it.
+    await t.dataSource.query(`UPDATE workflow_server_keys SET revoked_at = now() WHERE id = $1`, [revoked.id]);
+    await t.dataSource.query(`DELETE FROM workflow_server_keys WHERE id = $1`, [deleted.id]);
+    const sessionsBefore = await t.dataSource.query(`SELECT id FROM host_sessions WHERE workflow_id = $1`, [workflowId]);
+    expect((await mint(revoked.key).expect(401)).body).toEqual(error(401, 'server_key_revoked'));
+    expect((await mint(revoked.key).expect(401)).body).toEqual(error(401, 'server_key_revoked'));
+    expect((await mint(deleted.key).expect(401)).body).toEqual(error(401, 'server_key_invalid'));
+    // Nothing was written for the refused mints.
+    expect(await t.dataSource.query(`SELECT id FROM host_sessions WHERE workflow_id = $1`, [workflowId])).toEqual(sessionsBefore);
+    // Routes that do not re-check the key themselves read it every time: the compatible cancel.
+    const cancel = await http().post(`/v1/chatkit/sessions/${MISSING}/cancel`).set('Authorization', `Bearer ${revoked.key}`).send({});
+    expect(cancel.status).toBe(401);
+    expect(cancel.body).toEqual(error(401, 'server_key_revoked'));
+  });
+
+  it('a mint records when the key was last used, also when the key was read a moment ago', async () => {
+    const { id, key } = await createServerKey(t, owner, workflowId);
+    await mint(key).expect(200);
+    await t.dataSource.query(`UPDATE workflow_server_keys SET last_used_at = now() - interval '2 hours' WHERE id = $1`, [id]);
+    await mint(key).expect(200);
+    const [row] = await t.dataSource.query<{ recent: boolean }[]>(`SELECT last_used_at > now() - interval '1 minute' AS recent FROM workflow_server_keys WHERE id = $1`, [id]);
+    expect(row.recent).toBe(true);
+  });
+
   it('unknown and malformed keys are server_key_invalid', async () => {
     expect((await mint(`wsk_${'A'.repeat(43)}`).expect(401)).body).toEqual(error(401, 'server_key_invalid'));
     expect((await mint('wsk_short').expect(401)).body).toEqual(error(401, 'server_key_invalid'));

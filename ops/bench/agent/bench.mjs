@@ -16,7 +16,7 @@
 //   npm run build -w backend && node ops/bench/agent/bench.mjs
 //   BENCH_ITERATIONS=300 BENCH_TOOL_LATENCY_MS=20 node ops/bench/agent/bench.mjs
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import os from 'node:os';
@@ -85,6 +85,19 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** CPU time (ns) of every thread of `pid` so far (schedstat: time on a CPU; ns, not 10 ms ticks). */
+function threadsCpuNs(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
 async function json(url, init) {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
   const body = await res.json().catch(() => ({}));
@@ -145,14 +158,22 @@ try {
     samples.tool.push(turn.ms);
     samples.overhead.push(turn.ms - plain.ms - direct.ms - round.ms);
   }
-  // CPU phase: the same turns back to back, the app's CPU time per turn.
+  // CPU phase: the same turns back to back, the app's CPU time per turn: per turn from schedstat
+  // (all threads, ns), and the mean from /proc ticks as a cross-check.
   const cpuPer = async (text) => {
     const before = cpuMs(app.pid);
-    for (let i = 0; i < iterations; i++) await timed(`${app.base}/api/chatkit`, chat(text.replace('#', String(i))));
-    return (cpuMs(app.pid) - before) / iterations;
+    const perTurn = [];
+    for (let i = 0; i < iterations; i++) {
+      const mark = threadsCpuNs(app.pid);
+      await timed(`${app.base}/api/chatkit`, chat(text.replace('#', String(i))));
+      perTurn.push((threadsCpuNs(app.pid) - mark) / 1e6);
+    }
+    return { ticksMean: (cpuMs(app.pid) - before) / iterations, mean: perTurn.reduce((a, b) => a + b, 0) / iterations, perTurn };
   };
-  const cpuPlain = await cpuPer('hello there');
-  const cpuTool = await cpuPer('/tool get_item {"id":"#"}');
+  const plainCpu = await cpuPer('hello there');
+  const toolCpu = await cpuPer('/tool get_item {"id":"#"}');
+  const cpuPlain = plainCpu.mean;
+  const cpuTool = toolCpu.mean;
   const row = (name, values) => `${name.padEnd(28)} p50 ${percentile(values, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(2).padStart(7)} ms`;
   console.log(`agent tool-call overhead — ${iterations} iterations (after ${warmup} warm-up), tool latency ${toolLatencyMs} ms, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}`);
   console.log(row('direct tool call', samples.direct));
@@ -160,7 +181,13 @@ try {
   console.log(row('chat turn, no tool', samples.plain));
   console.log(row('chat turn, one tool call', samples.tool));
   console.log(row('Parley overhead of the call', samples.overhead));
-  console.log(`app CPU per turn: no tool ${cpuPlain.toFixed(2)} ms, one tool call ${cpuTool.toFixed(2)} ms → ${(cpuTool - cpuPlain).toFixed(2)} ms of Parley CPU per tool call (includes the second model round)`);
+  const p95 = (values) => percentile(values, 95);
+  console.log(
+    `  (per-iteration differences above; difference of the p95s: tool ${p95(samples.tool).toFixed(2)} − plain ${p95(samples.plain).toFixed(2)} − direct ${p95(samples.direct).toFixed(2)} − model ${p95(samples.model).toFixed(2)} = ${(p95(samples.tool) - p95(samples.plain) - p95(samples.direct) - p95(samples.model)).toFixed(2)} ms)`,
+  );
+  console.log(row('app CPU, turn without tool', plainCpu.perTurn));
+  console.log(row('app CPU, turn with a tool', toolCpu.perTurn));
+  console.log(`app CPU per turn (mean): no tool ${cpuPlain.toFixed(2)} ms, one tool call ${cpuTool.toFixed(2)} ms → ${(cpuTool - cpuPlain).toFixed(2)} ms of Parley CPU per tool call (includes the second model round); /proc tick means ${plainCpu.ticksMean.toFixed(2)} / ${toolCpu.ticksMean.toFixed(2)} ms`);
   console.log(`goal (issue 14): overhead p95 ≤ 5 ms → ${percentile(samples.overhead, 95) <= 5 ? 'met' : 'NOT met'} (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
 } finally {
   app.stop();

@@ -114,11 +114,31 @@ export function registerWorkflowKeyCommands(workflow: Command, contextOf: (cmd: 
     .description('create or rotate the signing secret of a webhook workflow (printed once; the old one stops working at once)')
     .argument('<workflow-id>', 'workflow id')
     .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', examples([['configure your engine with a fresh secret', `parley workflow webhook-secret ${ID} --yes --json | jq -r .secret`]]))
-    .action(async (rawId: string, options: { yes?: boolean }, cmd: Command) => {
+    .option('--status', 'only say whether a secret is set and when it was created or rotated (never the secret)')
+    .addHelpText(
+      'after',
+      examples([
+        ['configure your engine with a fresh secret', `parley workflow webhook-secret ${ID} --yes --json | jq -r .secret`],
+        ['is a secret set, and since when?', `parley workflow webhook-secret ${ID} --status`],
+      ]),
+    )
+    .action(async (rawId: string, options: { yes?: boolean; status?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const id = parseId(rawId, 'workflow', 'parley workflow list');
       const api = ctx.authed();
+      if (options.status) {
+        const status = await api.call(api.client.GET('/api/workflows/{id}/webhook-secret', { params: { path: { id } } }));
+        ctx.out.result(status, () =>
+          status.configured
+            ? fields([
+                ['Signing secret', 'set (not shown)'],
+                ['Created', when(status.createdAt)],
+                ['Rotated', when(status.rotatedAt)],
+              ])
+            : `No signing secret yet. Create one with \`parley workflow webhook-secret ${id}\`.`,
+        );
+        return;
+      }
       await confirm(ctx.io, options.yes, async () => `Create or rotate the webhook signing secret of ${id}? An existing secret stops working at once.`);
       const created = await api.call(api.client.POST('/api/workflows/{id}/webhook-secret', { params: { path: { id } } }));
       ctx.out.result(created, () => fields([['Signing secret', created.secret]]));

@@ -16,8 +16,12 @@ type Version = components['schemas']['WorkflowVersionDto'];
 type Runner = components['schemas']['RunnerDto'];
 type Tool = NonNullable<Runner['tools']>[number];
 
-const RUNNER_KINDS = ['echo', 'openai', 'agent'] as const satisfies readonly Runner['kind'][];
+const RUNNER_KINDS = ['echo', 'openai', 'agent', 'webhook'] as const satisfies readonly Runner['kind'][];
 type RunnerKind = (typeof RUNNER_KINDS)[number];
+
+/** The API's bounds for a webhook runner's `timeoutMs` (checked here to name the flag). */
+const WEBHOOK_TIMEOUT_MIN_MS = 1000;
+const WEBHOOK_TIMEOUT_MAX_MS = 120_000;
 
 const ID = '6f1c1d3e-2b6a-4f0e-9f55-0b8f0e2f6c1a';
 const NOT_PUBLIC: ErrorHints = { conflict: 'the workflow is not public; publish it first with `parley workflow publish <id>`' };
@@ -32,6 +36,12 @@ interface RunnerOptions {
   temperature?: number;
   toolsFile?: string;
   maxSteps?: number;
+  url?: string;
+  /** `--header "Name: value"`, repeatable. */
+  header?: string[];
+  headersFile?: string;
+  removeHeader?: string[];
+  timeoutMs?: number;
 }
 
 interface CreateOptions extends RunnerOptions {
@@ -48,7 +58,10 @@ interface UpdateOptions extends RunnerOptions {
 
 /** Adds the runner flags to `create` or `update`. */
 function withRunnerOptions(cmd: Command, defaultKind?: RunnerKind): Command {
-  const kind = new Option('--runner <kind>', 'how the assistant answers: echo, openai (one model call) or agent (a model with tools)').choices(RUNNER_KINDS);
+  const kind = new Option('--runner <kind>', 'how the assistant answers: echo, openai (one model call), agent (a model with tools) or webhook (your own engine)').choices(
+    RUNNER_KINDS,
+  );
+  const repeat = (value: string, all: string[] = []) => [...all, value];
   return cmd
     .addOption(defaultKind ? kind.default(defaultKind) : kind)
     .addOption(new Option('--provider <provider>', 'openai/agent runner: model provider').choices(['openai', 'gemini', 'compatible']))
@@ -57,7 +70,12 @@ function withRunnerOptions(cmd: Command, defaultKind?: RunnerKind): Command {
     .option('--base-url <url>', 'openai/agent runner: endpoint (required for provider "compatible")')
     .option('--temperature <number>', 'openai/agent runner: sampling temperature 0–2', parseTemperature)
     .option('--tools-file <path>', 'agent runner: JSON file with the tools (an array, or {"tools": [...]}); see docs/cli.md')
-    .option('--max-steps <n>', 'agent runner: most model calls per turn, 1–25 (default 8)', parseMaxSteps);
+    .option('--max-steps <n>', 'agent runner: most model calls per turn, 1–25 (default 8)', parseMaxSteps)
+    .option('--url <url>', 'webhook runner: your engine\'s endpoint; Parley POSTs each turn to it, signed')
+    .option('--header <"Name: value">', 'webhook runner: a request header for the engine (repeatable; values are secrets, never shown again)', repeat)
+    .option('--headers-file <path>', 'webhook runner: a JSON object of request headers (keeps secrets out of your shell history)')
+    .option('--remove-header <name>', 'webhook runner (update): drop a stored header (repeatable)', repeat)
+    .option('--timeout-ms <ms>', `webhook runner: longest wait for the engine to start answering and between streamed lines, ${WEBHOOK_TIMEOUT_MIN_MS}–${WEBHOOK_TIMEOUT_MAX_MS} (default 30000)`, parseTimeoutMs);
 }
 
 /** `parley workflow …`: list, show, create and the publish lifecycle. */
@@ -127,6 +145,7 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
         ['a deterministic echo workflow', 'parley workflow create --name "Support"'],
         ['an OpenAI-backed one', 'parley workflow create --name "Helpdesk" --runner openai --provider openai --model gpt-4o-mini --instructions "Be brief."'],
         ['an agent with tools', 'parley workflow create --name "Orders" --runner agent --provider openai --model gpt-4o-mini --tools-file tools.json --max-steps 6'],
+        ['your own engine behind Parley (then: parley workflow webhook-secret <id>)', 'parley workflow create --name "Engine" --runner webhook --url https://engine.example.com/parley --headers-file headers.json'],
       ]),
     )
     .action(async (options: CreateOptions, cmd: Command) => {
@@ -138,7 +157,11 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
           body: { name: options.name, description: options.description ?? '', runner, allowedOrigins: options.allowedOrigin },
         }),
       );
-      ctx.out.result(wf, () => `Created workflow "${wf.name}" (${wf.id}).\nPublish it with \`parley workflow publish ${wf.id}\`.`);
+      ctx.out.result(wf, () =>
+        wf.runner.kind === 'webhook'
+          ? `Created workflow "${wf.name}" (${wf.id}).\nCreate its signing secret with \`parley workflow webhook-secret ${wf.id}\` and configure your engine with it; then publish with \`parley workflow publish ${wf.id}\`.`
+          : `Created workflow "${wf.name}" (${wf.id}).\nPublish it with \`parley workflow publish ${wf.id}\`.`,
+      );
     });
 
   withRunnerOptions(
@@ -155,6 +178,7 @@ export function registerWorkflowCommands(program: Command, contextOf: (cmd: Comm
       examples([
         ['replace the tools of an agent, keeping everything else', `parley workflow update ${ID} --tools-file tools.json`],
         ['turn an echo workflow into an agent', `parley workflow update ${ID} --runner agent --provider openai --model gpt-4o-mini --tools-file tools.json`],
+        ['point a webhook workflow at a new engine URL, keeping its headers', `parley workflow update ${ID} --url https://engine-v2.example.com/parley`],
         ['then let the public run the new draft', `parley workflow publish-draft ${ID} --yes`],
       ]),
     )
@@ -382,13 +406,16 @@ async function listVersions(api: Api, id: string): Promise<Version[]> {
 /** `echo`, `openai (openai, gpt-4o-mini)`, `agent (openai, gpt-4o-mini, 3 tools)`. */
 function runnerLabel(runner: Runner): string {
   if (runner.kind === 'echo') return 'echo';
+  if (runner.kind === 'webhook') return `webhook (${runner.url ?? '?'})`;
   const parts = [runner.provider, runner.model];
   if (runner.kind === 'agent') parts.push(`${runner.tools?.length ?? 0} tool${runner.tools?.length === 1 ? '' : 's'}`);
   return `${runner.kind} (${parts.filter(Boolean).join(', ')})`;
 }
 
 function touchesRunner(o: RunnerOptions): boolean {
-  return [o.runner, o.provider, o.model, o.instructions, o.baseUrl, o.temperature, o.toolsFile, o.maxSteps].some((v) => v !== undefined);
+  return [o.runner, o.provider, o.model, o.instructions, o.baseUrl, o.temperature, o.toolsFile, o.maxSteps, o.url, o.header, o.headersFile, o.removeHeader, o.timeoutMs].some(
+    (v) => v !== undefined,
+  );
 }
 
 /**
@@ -397,21 +424,34 @@ function touchesRunner(o: RunnerOptions): boolean {
  */
 function buildRunner(base: Runner, o: RunnerOptions): Runner {
   const runner: Runner = { ...base };
+  const modelFlags = [
+    ['--provider', o.provider],
+    ['--model', o.model],
+    ['--instructions', o.instructions],
+    ['--base-url', o.baseUrl],
+    ['--temperature', o.temperature],
+    ['--tools-file', o.toolsFile],
+    ['--max-steps', o.maxSteps],
+  ] as const;
+  const webhookFlags = [
+    ['--url', o.url],
+    ['--header', o.header],
+    ['--headers-file', o.headersFile],
+    ['--remove-header', o.removeHeader],
+    ['--timeout-ms', o.timeoutMs],
+  ] as const;
   if (runner.kind === 'echo') {
-    const stray = (
-      [
-        ['--provider', o.provider],
-        ['--model', o.model],
-        ['--instructions', o.instructions],
-        ['--base-url', o.baseUrl],
-        ['--temperature', o.temperature],
-        ['--tools-file', o.toolsFile],
-        ['--max-steps', o.maxSteps],
-      ] as const
-    ).find(([, v]) => v !== undefined);
-    if (stray) throw usageError(`${stray[0]} does not apply to the echo runner`, 'add --runner openai or --runner agent');
+    const stray = [...modelFlags, ...webhookFlags].find(([, v]) => v !== undefined);
+    if (stray) throw usageError(`${stray[0]} does not apply to the echo runner`, 'add --runner openai, agent or webhook');
     return { kind: 'echo' };
   }
+  if (runner.kind === 'webhook') {
+    const stray = modelFlags.find(([, v]) => v !== undefined);
+    if (stray) throw usageError(`${stray[0]} does not apply to the webhook runner`, 'a webhook workflow takes --url, --header, --headers-file, --remove-header and --timeout-ms');
+    return buildWebhookRunner(runner, o);
+  }
+  const webhookOnly = webhookFlags.find(([, v]) => v !== undefined);
+  if (webhookOnly) throw usageError(`${webhookOnly[0]} applies only to webhook runners`, 'use --runner webhook');
   if (o.provider !== undefined) runner.provider = o.provider;
   if (o.model !== undefined) runner.model = o.model;
   if (o.instructions !== undefined) runner.instructions = o.instructions;
@@ -431,20 +471,63 @@ function buildRunner(base: Runner, o: RunnerOptions): Runner {
   return runner;
 }
 
-/** The tools of a `--tools-file`: a JSON array of tool definitions, or an object with `tools`. */
-function readTools(path: string): Tool[] {
+/**
+ * A webhook runner from the flags: `--url`, headers (the file's first, then each `--header`, then
+ * `--remove-header`; stored ones come back as "***", which the API reads as "keep") and `--timeout-ms`.
+ */
+function buildWebhookRunner(runner: Runner, o: RunnerOptions): Runner {
+  if (o.url !== undefined) runner.url = o.url;
+  if (o.timeoutMs !== undefined) runner.timeoutMs = o.timeoutMs;
+  const headers: Record<string, string> = { ...(runner.headers ?? {}) };
+  if (o.headersFile !== undefined) Object.assign(headers, readHeaders(o.headersFile));
+  for (const line of o.header ?? []) {
+    const [name, value] = parseHeader(line);
+    headers[name] = value;
+  }
+  for (const name of o.removeHeader ?? []) {
+    const stored = Object.keys(headers).find((h) => h.toLowerCase() === name.toLowerCase());
+    if (stored === undefined) throw usageError(`--remove-header ${name}: the workflow has no such header`, 'see the header names with `parley workflow show <id>`');
+    delete headers[stored];
+  }
+  if (Object.keys(headers).length) runner.headers = headers;
+  else delete runner.headers;
+  if (!runner.url) throw usageError('--runner webhook needs --url <url>', 'e.g. --url https://engine.example.com/parley');
+  return runner;
+}
+
+/** `Name: value` (as curl's -H) or `Name=value`. */
+function parseHeader(line: string): [string, string] {
+  const match = /^\s*([^:=\s]+)\s*[:=]\s?(.*)$/.exec(line);
+  if (!match || match[2] === '') throw usageError(`--header expects "Name: value"`, 'e.g. --header "Authorization: Bearer …" (or put secrets in --headers-file)');
+  return [match[1], match[2]];
+}
+
+/** The headers of a `--headers-file`: a JSON object of string values. */
+function readHeaders(path: string): Record<string, string> {
+  const parsed = readJsonFile(path, '--headers-file');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw usageError(`--headers-file ${path} must hold a JSON object of header names to string values`);
+  }
+  return parsed as Record<string, string>;
+}
+
+function readJsonFile(path: string, flag: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw usageError(`cannot read --tools-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw usageError(`cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
-    throw usageError(`--tools-file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw usageError(`${flag} ${path} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** The tools of a `--tools-file`: a JSON array of tool definitions, or an object with `tools`. */
+function readTools(path: string): Tool[] {
+  const parsed = readJsonFile(path, '--tools-file');
   const tools = Array.isArray(parsed) ? parsed : (parsed as { tools?: unknown } | null)?.tools;
   if (!Array.isArray(tools)) throw usageError(`--tools-file ${path} must hold a JSON array of tools or an object {"tools": [...]}`);
   return tools as Tool[];
@@ -464,7 +547,13 @@ function describe(wf: Workflow): string {
     ['Runner', runner],
     ...(wf.runner.kind === 'echo'
       ? []
-      : ([
+      : wf.runner.kind === 'webhook'
+        ? ([
+            ['Engine URL', wf.runner.url ?? '-'],
+            ['Headers', wf.runner.headers && Object.keys(wf.runner.headers).length ? `${Object.keys(wf.runner.headers).join(', ')} (values not shown)` : '-'],
+            ['Timeout', `${wf.runner.timeoutMs ?? 30000} ms`],
+          ] as [string, string][])
+        : ([
           ['Base URL', wf.runner.baseUrl ?? '(provider default)'],
           ['Temperature', wf.runner.temperature === undefined ? '(provider default)' : String(wf.runner.temperature)],
           ['Instructions', wf.runner.instructions ? indentLines(wf.runner.instructions) : '-'],
@@ -497,6 +586,14 @@ function indentLines(text: string): string {
 function parseMaxSteps(value: string): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value.trim()) || n < 1 || n > 25) throw new InvalidArgumentError('expected a whole number from 1 to 25');
+  return n;
+}
+
+function parseTimeoutMs(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || n < WEBHOOK_TIMEOUT_MIN_MS || n > WEBHOOK_TIMEOUT_MAX_MS) {
+    throw new InvalidArgumentError(`expected a whole number of milliseconds from ${WEBHOOK_TIMEOUT_MIN_MS} to ${WEBHOOK_TIMEOUT_MAX_MS}`);
+  }
   return n;
 }
 
