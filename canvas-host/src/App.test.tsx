@@ -68,14 +68,14 @@ describe('App', () => {
     render(<App />);
 
     expect(await screen.findByRole('heading', { name: 'Sign in to Parley' })).toBeTruthy();
-    expect(document.title).toBe('Sign in · Parley');
+    await waitFor(() => expect(document.title).toBe('Sign in · Parley')); // set by an effect after the render
     expect(((await screen.findByTestId('sso-sign-in')) as HTMLAnchorElement).getAttribute('href')).toBe('/api/auth/oidc/owner/login?returnTo=%2F');
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'ada@example.com' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'correct horse battery' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
     expect(await screen.findByRole('heading', { name: 'Workflows' })).toBeTruthy();
-    expect(document.title).toBe('Workflows · Parley');
+    await waitFor(() => expect(document.title).toBe('Workflows · Parley')); // set by an effect after the render
     expect((await screen.findByTestId('workflow-status')).textContent).toBe('Public');
     expect(api.called('POST /api/auth/login')[0]!.body).toEqual({ email: 'ada@example.com', password: 'correct horse battery' });
     expect(api.called('POST /api/auth/login')[0]!.init.credentials).toBe('include');

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { IdentityTokenService, identitySubjectOf } from '../auth/identity-token.service';
+import { Transactions } from '../database/transactions';
 import type { ChatContext } from '../runners/chat-context';
 import { OutboundService } from '../outbound/outbound.service';
 import { RunnerDefinitions } from '../workflows/runner-definitions';
@@ -34,6 +35,7 @@ export class AgentRuntime {
     private readonly identities: IdentityTokenService,
     private readonly definitions: RunnerDefinitions,
     private readonly audit: AuditService,
+    private readonly transactions: Transactions,
   ) {}
 
   /** Mints the identity of `ctx`'s principal for `url`'s origin. */
@@ -76,14 +78,15 @@ export class AgentRuntime {
   async decide(ctx: ChatContext, threadId: string, callId: string, decision: ApprovalDecision, itemId: string | null): Promise<DecisionOutcome> {
     const subject = identitySubjectOf(ctx.principal);
     const decidedBy = `${subject.kind}:${subject.sub}`;
-    return this.calls.withLockedCall(threadId, callId, async (row, em) => {
+    return this.transactions.run(async (tx) => {
+      const row = await this.calls.findForUpdate(threadId, callId, tx);
       if (!row || row.workflow_id !== ctx.workflow.id || (itemId !== null && row.item_id !== itemId) || row.approval === 'none') return { kind: 'unknown' };
       const wanted = decision === 'approve' ? 'approved' : 'denied';
       if (row.approval === wanted) return { kind: 'repeat', row };
       if (row.approval !== 'pending' || row.status !== 'pending') return { kind: 'stale', row };
       const output = decision === 'deny' ? 'The user denied this tool call; it was not executed.' : null;
-      await this.calls.decide(em, threadId, callId, wanted, decidedBy, decision === 'deny' ? 'denied' : 'running', output);
-      await this.audit.record(em, {
+      await this.calls.decide(threadId, callId, wanted, decidedBy, decision === 'deny' ? 'denied' : 'running', output, tx);
+      await this.audit.record(tx, {
         action: decision === 'approve' ? 'agent.tool_call.approved' : 'agent.tool_call.denied',
         actor: { kind: subject.kind, id: subject.sub },
         workflowId: ctx.workflow.id,

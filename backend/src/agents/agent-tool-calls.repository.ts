@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { managerOf, Tx } from '../database/transactions';
 
 export type ToolType = 'http' | 'mcp' | 'client';
 export type ApprovalState = 'none' | 'pending' | 'approved' | 'denied';
@@ -116,16 +117,14 @@ export class AgentToolCallsRepository {
     return rows.length > 0;
   }
 
-  /** Runs `work` in a transaction with the call's row locked (decisions serialize here). */
-  async withLockedCall<T>(threadId: string, callId: string, work: (row: ToolCallRow | null, em: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (em) => {
-      const rows = await em.query<ToolCallRow[]>(`SELECT * FROM agent_tool_calls WHERE thread_id = $1 AND call_id = $2 FOR UPDATE`, [threadId, callId]);
-      return work(rows[0] ?? null, em);
-    });
+  /** The call's row, locked until `tx` ends (decisions serialize here). */
+  async findForUpdate(threadId: string, callId: string, tx: Tx): Promise<ToolCallRow | null> {
+    const rows = await managerOf(tx).query<ToolCallRow[]>(`SELECT * FROM agent_tool_calls WHERE thread_id = $1 AND call_id = $2 FOR UPDATE`, [threadId, callId]);
+    return rows[0] ?? null;
   }
 
-  async decide(em: EntityManager, threadId: string, callId: string, approval: 'approved' | 'denied', decidedBy: string, status: CallStatus, output: string | null): Promise<void> {
-    await em.query(
+  async decide(threadId: string, callId: string, approval: 'approved' | 'denied', decidedBy: string, status: CallStatus, output: string | null, tx: Tx): Promise<void> {
+    await managerOf(tx).query(
       `UPDATE agent_tool_calls SET approval = $3, decided_by = $4, decided_at = now(), status = $5, output = COALESCE($6, output),
               completed_at = CASE WHEN $5 IN ('completed', 'failed', 'denied') THEN now() ELSE completed_at END
         WHERE thread_id = $1 AND call_id = $2`,

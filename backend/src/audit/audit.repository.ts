@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { managerOf, TxOrManager } from '../database/transactions';
+import { managerOf, Tx } from '../database/transactions';
 import { AuditEventEntity } from './entities/audit-event.entity';
 
 /** The columns of one new audit row. */
@@ -12,7 +12,7 @@ export type AuditEventInsert = Pick<AuditEventEntity, 'action' | 'actorKind' | '
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(row: AuditEventInsert, tx: TxOrManager): Promise<void> {
+  async insert(row: AuditEventInsert, tx: Tx): Promise<void> {
     await managerOf(tx, this.dataSource.manager).getRepository(AuditEventEntity).insert(row as QueryDeepPartialEntity<AuditEventEntity>);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
-import type { TxOrManager } from '../database/transactions';
+import type { Tx } from '../database/transactions';
 import { AuditRepository } from './audit.repository';
 
 export type AuditAction =
@@ -43,7 +43,7 @@ export interface AuditEventView {
 export class AuditService {
   constructor(private readonly events: AuditRepository) {}
 
-  async record(tx: TxOrManager, record: AuditRecord): Promise<void> {
+  async record(tx: Tx, record: AuditRecord): Promise<void> {
     await this.events.insert(
       {
         action: record.action,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { managerOf, TxOrManager } from '../database/transactions';
+import { managerOf, Tx } from '../database/transactions';
 import { UserEntity } from './entities/user.entity';
 
 /** Named queries on `users`; the caller passes its `Tx` when inside a transaction. */
@@ -8,11 +8,11 @@ import { UserEntity } from './entities/user.entity';
 export class UsersRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(tx?: TxOrManager) {
+  private repo(tx?: Tx) {
     return managerOf(tx, this.dataSource.manager).getRepository(UserEntity);
   }
 
-  findById(id: string, tx?: TxOrManager): Promise<UserEntity | null> {
+  findById(id: string, tx?: Tx): Promise<UserEntity | null> {
     return this.repo(tx).findOneBy({ id });
   }
 
@@ -20,7 +20,7 @@ export class UsersRepository {
    * The account behind an owner access JWT, or null when it is gone or the token's `jti` was
    * revoked by logout: one statement for both checks on every owner request.
    */
-  findForAccessToken(id: string, jti: string, tx?: TxOrManager): Promise<UserEntity | null> {
+  findForAccessToken(id: string, jti: string, tx?: Tx): Promise<UserEntity | null> {
     return this.repo(tx)
       .createQueryBuilder('u')
       .where('u.id = :id', { id })
@@ -29,7 +29,7 @@ export class UsersRepository {
   }
 
   /** Includes `passwordHash` (not selected by default). */
-  findByEmailWithPassword(email: string, tx?: TxOrManager): Promise<UserEntity | null> {
+  findByEmailWithPassword(email: string, tx?: Tx): Promise<UserEntity | null> {
     return this.repo(tx)
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
@@ -37,13 +37,13 @@ export class UsersRepository {
       .getOne();
   }
 
-  findByEmail(email: string, tx?: TxOrManager): Promise<UserEntity | null> {
+  findByEmail(email: string, tx?: Tx): Promise<UserEntity | null> {
     return this.repo(tx).findOneBy({ email });
   }
 
   async insert(
     user: { email: string; name: string | null; passwordHash: string | null; emailVerifiedAt?: Date | null },
-    tx?: TxOrManager,
+    tx?: Tx,
   ): Promise<UserEntity> {
     const result = await this.repo(tx).insert(user);
     const id = (result.identifiers[0] as { id: string }).id;
@@ -51,7 +51,7 @@ export class UsersRepository {
   }
 
   /** Records that the holder proved control of the email (idempotent: the first proof's time is kept). */
-  async markEmailVerified(id: string, tx?: TxOrManager): Promise<void> {
+  async markEmailVerified(id: string, tx?: Tx): Promise<void> {
     await this.repo(tx)
       .createQueryBuilder()
       .update()
@@ -61,7 +61,7 @@ export class UsersRepository {
   }
 
   /** Deletes the user; every owned row goes with it through ON DELETE CASCADE. */
-  async deleteById(id: string, tx?: TxOrManager): Promise<boolean> {
+  async deleteById(id: string, tx?: Tx): Promise<boolean> {
     const result = await this.repo(tx).delete({ id });
     return (result.affected ?? 0) > 0;
   }

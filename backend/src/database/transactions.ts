@@ -12,12 +12,6 @@ export interface Tx {
   readonly [MANAGER]: EntityManager;
 }
 
-/**
- * What a repository method accepts as its transaction: a `Tx`, or (for the callers not moved to `Transactions` yet,
- * in `hosts/`, `webhooks/` and `agents/`) the `EntityManager` of `dataSource.transaction`. Omitted: no transaction.
- */
-export type TxOrManager = Tx | EntityManager;
-
 /** The unit of work: one transaction around several repository calls, possibly of several modules. */
 @Injectable()
 export class Transactions {
@@ -33,14 +27,13 @@ export class Transactions {
  * For repositories (and `database/`-level infrastructure) only: the `EntityManager` that runs a statement in `tx`, or
  * `fallback` (the repository's `DataSource` manager) when there is no transaction.
  */
-export function managerOf(tx: TxOrManager): EntityManager;
-export function managerOf(tx: TxOrManager | undefined, fallback: EntityManager): EntityManager;
-export function managerOf(tx: TxOrManager | undefined, fallback?: EntityManager): EntityManager {
-  if (tx === undefined) return fallback!;
-  return MANAGER in tx ? tx[MANAGER] : tx;
+export function managerOf(tx: Tx): EntityManager;
+export function managerOf(tx: Tx | undefined, fallback: EntityManager): EntityManager;
+export function managerOf(tx: Tx | undefined, fallback?: EntityManager): EntityManager {
+  return tx === undefined ? fallback! : tx[MANAGER];
 }
 
 /** `pg_notify(channel, payload)` inside `tx`: listeners get it when (and only if) the transaction commits. */
-export async function notifyOnCommit(tx: TxOrManager, channel: string, payload: string): Promise<void> {
+export async function notifyOnCommit(tx: Tx, channel: string, payload: string): Promise<void> {
   await managerOf(tx).query('SELECT pg_notify($1, $2)', [channel, payload]);
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isEmail, isUUID } from 'class-validator';
-import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InvalidTokenError } from '../auth/auth.errors';
 import { SigningService } from '../auth/signing.service';
@@ -9,9 +8,11 @@ import type { HostPrincipal, ServerKeyPrincipal } from '../auth/principal';
 import { NotFoundError } from '../common/errors/domain-error';
 import { CHAT_TOKEN_MAX_TTL_SECONDS, chatkitConfig } from '../chatkit/chatkit.config';
 import { ChatSessionRevokedError } from '../chatkit/chatkit.errors';
+import { Transactions, Tx } from '../database/transactions';
 import { ClusterEvent, ClusterEvents } from '../operations/cluster-events';
 import { WorkflowMismatchError } from '../publish/publish.errors';
 import { WorkflowsService } from '../workflows/workflows.service';
+import { HostSessionRow, HostSessionsRepository } from './host-sessions.repository';
 import { HostUserInvalidError, ServerKeyInvalidError, ServerKeyRevokedError } from './hosts.errors';
 import { LAST_USED_RESOLUTION_SECONDS as KEY_LAST_USED_RESOLUTION_SECONDS, ServerKeysService } from './server-keys.service';
 
@@ -69,19 +70,6 @@ export interface HostSessionView {
   revokedAt: string | null;
 }
 
-interface SessionRow {
-  id: string;
-  workflow_id: string;
-  host_user_id: string;
-  device_id: string;
-  created_at: Date;
-  expires_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-  email?: string | null;
-  name?: string | null;
-}
-
 interface HostClaims {
   sub?: unknown;
   wf?: unknown;
@@ -136,7 +124,8 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly signing: SigningService,
     private readonly workflows: WorkflowsService,
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly repository: HostSessionsRepository,
     private readonly cluster: ClusterEvents,
     private readonly audit: AuditService,
     @Inject(chatkitConfig.KEY) private readonly config: ConfigType<typeof chatkitConfig>,
@@ -145,8 +134,8 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.dataSource
-        .query(`DELETE FROM host_sessions WHERE expires_at <= now()`)
+      this.repository
+        .deleteExpired()
         .catch((err: unknown) => this.logger.warn(`host session cleanup failed: ${(err as Error).message}`));
     }, this.config.chatSessionCleanupSeconds * 1000);
     this.timer.unref();
@@ -165,37 +154,18 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
     if (key.workflowId !== workflowId.toLowerCase()) throw new WorkflowMismatchError();
     const user = parseHostUser(rawUser);
     if (!DEVICE_ID.test(deviceId)) throw new HostUserInvalidError({ deviceId: ['deviceId must be 1 to 200 printable ASCII characters'] });
-    // One statement: the key is checked again here (live, of this workflow) atomically with the
-    // session, so the verifier may vouch for a key it read recently (RechecksServerKey) and a
-    // revocation on any instance still refuses the next mint; its `last_used_at` is touched at
-    // most once a minute; then the profile upsert and the reused or new session.
-    const [session] = await this.dataSource.query<{ id: string | null; key: 'ok' | 'revoked' | 'invalid' }[]>(
-      `WITH key AS (
-         SELECT revoked_at IS NULL AS live FROM workflow_server_keys WHERE id = $7 AND workflow_id = $1
-       ), ok AS (
-         SELECT 1 FROM key WHERE live
-       ), touch AS (
-         UPDATE workflow_server_keys SET last_used_at = now()
-          WHERE id = $7 AND EXISTS (SELECT 1 FROM ok) AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $9))
-       ), profile AS (
-         INSERT INTO host_users (workflow_id, host_user_id, email, name) SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM ok)
-         ON CONFLICT (workflow_id, host_user_id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, updated_at = now()
-           WHERE host_users.email IS DISTINCT FROM EXCLUDED.email OR host_users.name IS DISTINCT FROM EXCLUDED.name
-       ), reusable AS (
-         SELECT id FROM host_sessions
-          WHERE workflow_id = $1 AND host_user_id = $2 AND device_id = $5 AND revoked_at IS NULL
-            AND expires_at > now() + make_interval(secs => $6) AND EXISTS (SELECT 1 FROM ok)
-          ORDER BY expires_at DESC LIMIT 1
-       ), created AS (
-         INSERT INTO host_sessions (workflow_id, host_user_id, device_id, server_key_id, expires_at)
-         SELECT $1, $2, $5, $7, now() + make_interval(secs => $8) WHERE EXISTS (SELECT 1 FROM ok) AND NOT EXISTS (SELECT 1 FROM reusable)
-         RETURNING id
-       )
-       SELECT id, 'ok' AS key FROM reusable
-       UNION ALL SELECT id, 'ok' FROM created
-       UNION ALL SELECT NULL, CASE WHEN EXISTS (SELECT 1 FROM key) THEN 'revoked' ELSE 'invalid' END WHERE NOT EXISTS (SELECT 1 FROM ok)`,
-      [key.workflowId, user.id, user.email, user.name, deviceId, SESSION_REUSE_MIN_REMAINING_SECONDS, key.keyId, this.config.chatSessionTtlSeconds, KEY_LAST_USED_RESOLUTION_SECONDS],
-    );
+    // One statement re-checks the key with the session (see HostSessionsRepository.mint, RechecksServerKey).
+    const session = await this.repository.mint({
+      workflowId: key.workflowId,
+      keyId: key.keyId,
+      hostUserId: user.id,
+      email: user.email,
+      name: user.name,
+      deviceId,
+      reuseMinRemainingSeconds: SESSION_REUSE_MIN_REMAINING_SECONDS,
+      ttlSeconds: this.config.chatSessionTtlSeconds,
+      keyLastUsedResolutionSeconds: KEY_LAST_USED_RESOLUTION_SECONDS,
+    });
     if (!session || session.key !== 'ok' || !session.id) {
       // Revoked, or gone with its workflow, since the verifier last read it.
       this.keys.forget(key.keyId);
@@ -256,45 +226,27 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async assertSessionActive(principal: HostPrincipal): Promise<void> {
-    const [row] = await this.dataSource.query<{ active: boolean; stale: boolean }[]>(
-      `SELECT (revoked_at IS NULL AND expires_at > now()) AS active,
-              (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $4)) AS stale
-         FROM host_sessions WHERE id = $1 AND workflow_id = $2 AND host_user_id = $3`,
-      [principal.sessionId, principal.workflowId, principal.hostUserId, LAST_USED_RESOLUTION_SECONDS],
-    );
+    const row = await this.repository.state(principal.sessionId, principal.workflowId, principal.hostUserId, LAST_USED_RESOLUTION_SECONDS);
     if (!row) {
-      const [exists] = await this.dataSource.query<unknown[]>(`SELECT 1 FROM workflows WHERE id = $1`, [principal.workflowId]);
-      if (!exists) throw new NotFoundError('Workflow not found.');
+      if (!(await this.workflows.exists(principal.workflowId))) throw new NotFoundError('Workflow not found.');
       throw new ChatSessionRevokedError();
     }
     if (!row.active) throw new ChatSessionRevokedError();
-    if (row.stale) {
-      await this.dataSource.query(
-        `UPDATE host_sessions SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
-        [principal.sessionId, LAST_USED_RESOLUTION_SECONDS],
-      );
-    }
+    if (row.stale) await this.repository.touchLastUsed(principal.sessionId, LAST_USED_RESOLUTION_SECONDS);
   }
 
   /** The workflow's end-user sessions for its owner: active first, newest first; `userId` narrows to one host user. */
   async list(ownerId: string, workflowId: string, userId?: string): Promise<HostSessionView[]> {
     await this.workflows.getOwned(ownerId, workflowId);
-    const rows = await this.dataSource.query<SessionRow[]>(
-      `SELECT s.*, u.email, u.name FROM host_sessions s
-         LEFT JOIN host_users u ON u.workflow_id = s.workflow_id AND u.host_user_id = s.host_user_id
-        WHERE s.workflow_id = $1 AND ($2::text IS NULL OR s.host_user_id = $2)
-        ORDER BY (s.revoked_at IS NULL AND s.expires_at > now()) DESC, s.created_at DESC, s.id DESC
-        LIMIT 500`,
-      [workflowId, userId ?? null],
-    );
+    const rows = await this.repository.list(workflowId, userId ?? null);
     return rows.map(toView);
   }
 
   /** The owner revokes one session (idempotent): its tokens fail at once and its live streams end on every instance. */
   async revoke(ownerId: string, workflowId: string, sessionId: string, requestId?: string): Promise<void> {
     const wf = await this.workflows.getOwned(ownerId, workflowId);
-    const view = await this.end(workflowId, sessionId, async (em, row) => {
-      await this.audit.record(em, {
+    const view = await this.end(workflowId, sessionId, async (tx, row) => {
+      await this.audit.record(tx, {
         action: 'workflow.host_session_revoked',
         actor: { kind: 'user', id: ownerId },
         workflowId,
@@ -309,22 +261,17 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
   private async end(
     workflowId: string,
     sessionId: string,
-    record?: (em: EntityManager, row: SessionRow) => Promise<void>,
+    record?: (tx: Tx, row: HostSessionRow) => Promise<void>,
   ): Promise<HostSessionView | null> {
     const event: ClusterEvent = { kind: 'host_session_revoked', workflowId, sessionId };
-    const view = await this.dataSource.transaction(async (em) => {
-      const [row] = await em.query<SessionRow[]>(
-        `SELECT s.*, u.email, u.name FROM host_sessions s
-           LEFT JOIN host_users u ON u.workflow_id = s.workflow_id AND u.host_user_id = s.host_user_id
-          WHERE s.id = $1 AND s.workflow_id = $2 FOR UPDATE OF s`,
-        [sessionId, workflowId],
-      );
+    const view = await this.transactions.run(async (tx) => {
+      const row = await this.repository.findForUpdate(workflowId, sessionId, tx);
       if (!row) return null;
       if (!row.revoked_at) {
-        await em.query(`UPDATE host_sessions SET revoked_at = now() WHERE id = $1`, [sessionId]);
+        await this.repository.markRevoked(sessionId, tx);
         row.revoked_at = new Date();
-        await record?.(em, row);
-        await this.cluster.notify(em, event);
+        await record?.(tx, row);
+        await this.cluster.notify(tx, event);
       }
       return toView(row);
     });
@@ -334,7 +281,7 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
 }
 
 
-function toView(row: SessionRow): HostSessionView {
+function toView(row: HostSessionRow): HostSessionView {
   return {
     id: row.id,
     user: { id: row.host_user_id, email: row.email ?? null, name: row.name ?? null },

@@ -6,10 +6,12 @@ import { chatkitConfig } from '../chatkit/chatkit.config';
 import { rateLimitConfig } from '../ratelimit/ratelimit.config';
 import { WorkflowsModule } from '../workflows/workflows.module';
 import { HostSessionsController, HostedChatKitCompatController } from './host-sessions.controller';
+import { HostSessionsRepository } from './host-sessions.repository';
 import { HostSessionsService } from './host-sessions.service';
 import { HostTokenVerifier } from './host-token.verifier';
 import { ServerKeyVerifier } from './server-key.verifier';
 import { ServerKeysController } from './server-keys.controller';
+import { ServerKeysRepository } from './server-keys.repository';
 import { ServerKeysService } from './server-keys.service';
 
 /**
@@ -21,7 +23,7 @@ import { ServerKeysService } from './server-keys.service';
 @Module({
   imports: [ConfigModule.forFeature(chatkitConfig), ConfigModule.forFeature(rateLimitConfig), AuthModule, WorkflowsModule, AuditModule],
   controllers: [ServerKeysController, HostSessionsController, HostedChatKitCompatController],
-  providers: [ServerKeysService, ServerKeyVerifier, HostSessionsService, HostTokenVerifier],
+  providers: [ServerKeysRepository, ServerKeysService, ServerKeyVerifier, HostSessionsRepository, HostSessionsService, HostTokenVerifier],
   exports: [HostSessionsService],
 })
 export class HostsModule {}

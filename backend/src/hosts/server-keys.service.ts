@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../common/crypto/opaque-token';
 import type { ServerKeyPrincipal } from '../auth/principal';
 import { NotFoundError } from '../common/errors/domain-error';
+import { Transactions } from '../database/transactions';
 import { WorkflowsService } from '../workflows/workflows.service';
 import { ServerKeyInvalidError, ServerKeyRevokedError } from './hosts.errors';
+import { ServerKeyRow, ServerKeysRepository } from './server-keys.repository';
 
 /** Prefix of workflow server keys; `Bearer wsk_…` routes here. */
 export const SERVER_KEY_PREFIX = 'wsk_';
@@ -30,17 +31,6 @@ export interface ServerKeyView {
   revokedAt: string | null;
 }
 
-interface KeyRow {
-  id: string;
-  workflow_id: string;
-  name: string;
-  token_hash: Buffer;
-  prefix: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
-
 /**
  * Workflow server keys (`wsk_…`, docs/embedding.md, section 7): a host application's backend holds one and mints
  * end-user sessions with it. Shown once, stored as SHA-256, scoped to one workflow, revocable.
@@ -55,7 +45,8 @@ export class ServerKeysService {
   private readonly recent = new Map<string, { principal: ServerKeyPrincipal; readAt: number }>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly repository: ServerKeysRepository,
     private readonly workflows: WorkflowsService,
     private readonly audit: AuditService,
   ) {}
@@ -63,13 +54,10 @@ export class ServerKeysService {
   /** Creates a key on an owned workflow; the plain key is returned here and never again. */
   async create(ownerId: string, workflowId: string, name: string, requestId?: string): Promise<{ view: ServerKeyView; key: string }> {
     const key = generateOpaqueToken(SERVER_KEY_PREFIX);
-    const row = await this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, ownerId, workflowId);
-      const [inserted] = await em.query<KeyRow[]>(
-        `INSERT INTO workflow_server_keys (workflow_id, name, token_hash, prefix, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [workflowId, name, hashToken(key), key.slice(0, DISPLAY_PREFIX_LENGTH), ownerId],
-      );
-      await this.audit.record(em, {
+    const row = await this.transactions.run(async (tx) => {
+      const wf = await this.workflows.lockOwned(tx, ownerId, workflowId);
+      const inserted = await this.repository.insert(workflowId, name, hashToken(key), key.slice(0, DISPLAY_PREFIX_LENGTH), ownerId, tx);
+      await this.audit.record(tx, {
         action: 'workflow.server_key_created',
         actor: { kind: 'user', id: ownerId },
         workflowId,
@@ -85,23 +73,19 @@ export class ServerKeysService {
   /** The workflow's keys, live ones first, newest first (revoked ones stay listed, marked). */
   async list(ownerId: string, workflowId: string): Promise<ServerKeyView[]> {
     await this.workflows.getOwned(ownerId, workflowId);
-    const rows = await this.dataSource.query<KeyRow[]>(
-      `SELECT * FROM workflow_server_keys WHERE workflow_id = $1 ORDER BY (revoked_at IS NULL) DESC, created_at DESC, id DESC LIMIT 200`,
-      [workflowId],
-    );
-    return rows.map(toView);
+    return (await this.repository.list(workflowId)).map(toView);
   }
 
   /** Revokes one key of an owned workflow (idempotent); another workflow's key answers 404. */
   async revoke(ownerId: string, workflowId: string, keyId: string, requestId?: string): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, ownerId, workflowId);
-      const [row] = await em.query<KeyRow[]>(`SELECT * FROM workflow_server_keys WHERE id = $1 AND workflow_id = $2`, [keyId, workflowId]);
+    await this.transactions.run(async (tx) => {
+      const wf = await this.workflows.lockOwned(tx, ownerId, workflowId);
+      const row = await this.repository.find(workflowId, keyId, tx);
       if (!row) throw new NotFoundError('Server key not found.');
       if (row.revoked_at) return;
-      await em.query(`UPDATE workflow_server_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
+      await this.repository.markRevoked(keyId, tx);
       this.forget(keyId);
-      await this.audit.record(em, {
+      await this.audit.record(tx, {
         action: 'workflow.server_key_revoked',
         actor: { kind: 'user', id: ownerId },
         workflowId,
@@ -124,20 +108,10 @@ export class ServerKeysService {
       const hit = this.recent.get(cacheKey);
       if (hit && Date.now() - hit.readAt < RECENT_KEY_MS) return { ...hit.principal };
     }
-    const [row] = await this.dataSource.query<(Pick<KeyRow, 'id' | 'workflow_id' | 'token_hash'> & { revoked: boolean; stale: boolean })[]>(
-      `SELECT k.id, k.workflow_id, k.token_hash, k.revoked_at IS NOT NULL AS revoked, (k.last_used_at IS NULL OR k.last_used_at < now() - make_interval(secs => $2)) AS stale
-         FROM workflow_server_keys k WHERE k.token_hash = $1`,
-      [hash, LAST_USED_RESOLUTION_SECONDS],
-    );
+    const row = await this.repository.findByHash(hash, LAST_USED_RESOLUTION_SECONDS);
     if (!row || !tokenHashesEqual(Buffer.from(row.token_hash), hash)) throw new ServerKeyInvalidError();
     if (row.revoked) throw new ServerKeyRevokedError();
-    if (row.stale) {
-      await this.dataSource.query(
-        `UPDATE workflow_server_keys SET last_used_at = now()
-          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
-        [row.id, LAST_USED_RESOLUTION_SECONDS],
-      );
-    }
+    if (row.stale) await this.repository.touchLastUsed(row.id, LAST_USED_RESOLUTION_SECONDS);
     const principal: ServerKeyPrincipal = { kind: 'serverKey', keyId: row.id, workflowId: row.workflow_id };
     if (this.recent.size >= RECENT_KEY_LIMIT) this.recent.delete(this.recent.keys().next().value as string);
     this.recent.set(cacheKey, { principal, readAt: Date.now() });
@@ -150,7 +124,7 @@ export class ServerKeysService {
   }
 }
 
-function toView(row: KeyRow): ServerKeyView {
+function toView(row: ServerKeyRow): ServerKeyView {
   return {
     id: row.id,
     name: row.name,

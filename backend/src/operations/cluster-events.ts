@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import { Client } from 'pg';
 import { databaseConfig } from '../database/database.config';
 import { ResolvedDatabase } from '../database/resolved-database';
-import { notifyOnCommit, TxOrManager } from '../database/transactions';
+import { notifyOnCommit, Tx } from '../database/transactions';
 
 /** The PostgreSQL channel every Parley instance listens on. */
 export const CLUSTER_CHANNEL = 'parley_stream_events';
@@ -58,7 +58,7 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Queues `event` for every instance; sent when the transaction `tx` commits. */
-  async notify(tx: TxOrManager, event: ClusterEvent): Promise<void> {
+  async notify(tx: Tx, event: ClusterEvent): Promise<void> {
     await notifyOnCommit(tx, CLUSTER_CHANNEL, JSON.stringify(event));
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { managerOf, TxOrManager } from '../database/transactions';
+import { managerOf, Tx } from '../database/transactions';
 import { PublishLinkEntity } from './entities/publish-link.entity';
 
 /** The SQL of `publish_links` (share links; only token hashes are stored). */
@@ -8,25 +8,25 @@ import { PublishLinkEntity } from './entities/publish-link.entity';
 export class PublishLinksRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(tx?: TxOrManager) {
+  private repo(tx?: Tx) {
     return managerOf(tx, this.dataSource.manager).getRepository(PublishLinkEntity);
   }
 
-  async insertActive(workflowId: string, tokenHash: string, createdBy: string, tx: TxOrManager): Promise<void> {
+  async insertActive(workflowId: string, tokenHash: string, createdBy: string, tx: Tx): Promise<void> {
     await this.repo(tx).insert({ workflowId, tokenHash, status: 'active', createdBy });
   }
 
-  findActive(workflowId: string, tx: TxOrManager): Promise<PublishLinkEntity | null> {
+  findActive(workflowId: string, tx: Tx): Promise<PublishLinkEntity | null> {
     return this.repo(tx).findOneBy({ workflowId, status: 'active' });
   }
 
   /** Marks the workflow's active link rotated. */
-  async rotateActive(workflowId: string, at: Date, tx: TxOrManager): Promise<void> {
+  async rotateActive(workflowId: string, at: Date, tx: Tx): Promise<void> {
     await this.repo(tx).update({ workflowId, status: 'active' }, { status: 'rotated', rotatedAt: at });
   }
 
   /** Revokes every active or rotated link of the workflow; returns how many. */
-  async revokeAll(workflowId: string, at: Date, tx: TxOrManager): Promise<number> {
+  async revokeAll(workflowId: string, at: Date, tx: Tx): Promise<number> {
     const result = await this.repo(tx).update({ workflowId, status: In(['active', 'rotated']) }, { status: 'revoked', revokedAt: at });
     return result.affected ?? 0;
   }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { generateOpaqueToken } from '../common/crypto/opaque-token';
+import { Transactions } from '../database/transactions';
 import { SecretBox } from '../secrets/secret-box';
 import { WorkflowsService } from '../workflows/workflows.service';
+import { WebhookSecretsRepository } from './webhook-secrets.repository';
 
 /** Prefix of webhook signing secrets. */
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
@@ -24,7 +25,8 @@ export class WebhookSecretsService {
   private readonly recent = new Map<string, { secret: string | null; readAt: number }>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly repository: WebhookSecretsRepository,
     private readonly workflows: WorkflowsService,
     private readonly box: SecretBox,
     private readonly audit: AuditService,
@@ -33,23 +35,19 @@ export class WebhookSecretsService {
   /** Creates or rotates the secret of an owned workflow; the plain secret is returned here only. */
   async rotate(ownerId: string, workflowId: string, requestId?: string): Promise<{ secret: string; rotated: boolean }> {
     const secret = generateOpaqueToken(WEBHOOK_SECRET_PREFIX);
-    const rotated = await this.dataSource.transaction(async (em) => {
-      const wf = await this.workflows.lockOwned(em, ownerId, workflowId);
-      const [previous] = await em.query<{ workflow_id: string }[]>(`SELECT workflow_id FROM webhook_secrets WHERE workflow_id = $1`, [workflowId]);
-      await em.query(
-        `INSERT INTO webhook_secrets (workflow_id, secret_encrypted) VALUES ($1, $2)
-         ON CONFLICT (workflow_id) DO UPDATE SET secret_encrypted = EXCLUDED.secret_encrypted, rotated_at = now()`,
-        [workflowId, this.box.seal(secret, PURPOSE)],
-      );
-      await this.audit.record(em, {
+    const rotated = await this.transactions.run(async (tx) => {
+      const wf = await this.workflows.lockOwned(tx, ownerId, workflowId);
+      const previous = await this.repository.exists(workflowId, tx);
+      await this.repository.upsert(workflowId, this.box.seal(secret, PURPOSE), tx);
+      await this.audit.record(tx, {
         action: 'workflow.webhook_secret_rotated',
         actor: { kind: 'user', id: ownerId },
         workflowId,
         ownerId: wf.ownerId,
         requestId,
-        metadata: { rotated: Boolean(previous) },
+        metadata: { rotated: previous },
       });
-      return Boolean(previous);
+      return previous;
     });
     this.recent.delete(workflowId);
     return { secret, rotated };
@@ -58,10 +56,7 @@ export class WebhookSecretsService {
   /** Whether the workflow has a signing secret (never the secret). */
   async status(ownerId: string, workflowId: string): Promise<{ configured: boolean; createdAt: string | null; rotatedAt: string | null }> {
     await this.workflows.getOwned(ownerId, workflowId);
-    const [row] = await this.dataSource.query<{ created_at: Date; rotated_at: Date | null }[]>(
-      `SELECT created_at, rotated_at FROM webhook_secrets WHERE workflow_id = $1`,
-      [workflowId],
-    );
+    const row = await this.repository.dates(workflowId);
     return {
       configured: Boolean(row),
       createdAt: row ? new Date(row.created_at).toISOString() : null,
@@ -73,8 +68,8 @@ export class WebhookSecretsService {
   async secretFor(workflowId: string): Promise<string | null> {
     const hit = this.recent.get(workflowId);
     if (hit && Date.now() - hit.readAt < REUSE_MS) return hit.secret;
-    const [row] = await this.dataSource.query<{ secret_encrypted: string }[]>(`SELECT secret_encrypted FROM webhook_secrets WHERE workflow_id = $1`, [workflowId]);
-    const secret = row ? this.box.open(row.secret_encrypted, PURPOSE) : null;
+    const sealed = await this.repository.sealed(workflowId);
+    const secret = sealed === null ? null : this.box.open(sealed, PURPOSE);
     if (this.recent.size > 1000) this.recent.clear();
     this.recent.set(workflowId, { secret, readAt: Date.now() });
     return secret;

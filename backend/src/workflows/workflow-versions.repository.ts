@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { managerOf, TxOrManager } from '../database/transactions';
+import { managerOf, Tx } from '../database/transactions';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 
 /** The SQL of `workflow_versions` (immutable rows: inserted, never updated). */
@@ -9,20 +9,20 @@ import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 export class WorkflowVersionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(tx?: TxOrManager) {
+  private repo(tx?: Tx) {
     return managerOf(tx, this.dataSource.manager).getRepository(WorkflowVersionEntity);
   }
 
   /** The highest-numbered version of a workflow, or null. */
-  newest(workflowId: string, tx: TxOrManager): Promise<WorkflowVersionEntity | null> {
+  newest(workflowId: string, tx: Tx): Promise<WorkflowVersionEntity | null> {
     return this.repo(tx).findOne({ where: { workflowId }, order: { version: 'DESC' } });
   }
 
-  async insert(row: Pick<WorkflowVersionEntity, 'workflowId' | 'version' | 'runner' | 'createdBy'>, tx: TxOrManager): Promise<void> {
+  async insert(row: Pick<WorkflowVersionEntity, 'workflowId' | 'version' | 'runner' | 'createdBy'>, tx: Tx): Promise<void> {
     await this.repo(tx).insert(row as QueryDeepPartialEntity<WorkflowVersionEntity>);
   }
 
-  find(workflowId: string, version: number, tx?: TxOrManager): Promise<WorkflowVersionEntity | null> {
+  find(workflowId: string, version: number, tx?: Tx): Promise<WorkflowVersionEntity | null> {
     return this.repo(tx).findOneBy({ workflowId, version });
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
-import type { TxOrManager } from '../database/transactions';
+import type { Tx } from '../database/transactions';
 import type { WorkflowVersionDto } from './dto/workflow-version.dto';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
@@ -37,7 +37,7 @@ export class WorkflowVersionsService {
    * Makes a version equal to the workflow's current draft: the newest version when it already
    * is one, else a new version numbered one past the newest.
    */
-  async snapshotDraft(tx: TxOrManager, workflow: Pick<WorkflowEntity, 'id' | 'runner'>, createdBy: string): Promise<SnapshotResult> {
+  async snapshotDraft(tx: Tx, workflow: Pick<WorkflowEntity, 'id' | 'runner'>, createdBy: string): Promise<SnapshotResult> {
     const newest = await this.versions.newest(workflow.id, tx);
     if (newest && sameDefinition(newest.runner, workflow.runner)) return { version: newest.version, created: false };
     const version = (newest?.version ?? 0) + 1;
@@ -47,7 +47,7 @@ export class WorkflowVersionsService {
   }
 
   /** One version of a workflow, or 404 `not_found`. */
-  async get(tx: TxOrManager, workflowId: string, version: number): Promise<WorkflowVersionSnapshot> {
+  async get(tx: Tx, workflowId: string, version: number): Promise<WorkflowVersionSnapshot> {
     const row = await this.versions.find(workflowId, version, tx);
     if (!row) throw new NotFoundError(`Version ${version} not found.`);
     return row;

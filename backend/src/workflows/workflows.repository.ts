@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
-import { managerOf, TxOrManager } from '../database/transactions';
+import { managerOf, Tx } from '../database/transactions';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity';
 import { WorkflowEntity } from './entities/workflow.entity';
 
@@ -20,7 +20,7 @@ export type PublishStatePatch = Partial<
 export class WorkflowsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(tx?: TxOrManager) {
+  private repo(tx?: Tx) {
     return managerOf(tx, this.dataSource.manager).getRepository(WorkflowEntity);
   }
 
@@ -57,13 +57,19 @@ export class WorkflowsRepository {
     return withPublished(this.repo().createQueryBuilder('w')).where('w.id = :id', { id }).getOne();
   }
 
+  /** Whether a workflow with this id exists (no row is loaded). */
+  async exists(id: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(`SELECT 1 FROM workflows WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
   /** A workflow with its pinned version, read inside `tx` (fails when it is gone). */
-  reload(id: string, tx: TxOrManager): Promise<WorkflowEntity> {
+  reload(id: string, tx: Tx): Promise<WorkflowEntity> {
     return withPublished(this.repo(tx).createQueryBuilder('w')).where('w.id = :id', { id }).getOneOrFail();
   }
 
   /** Row-locks (`FOR UPDATE`) an owned workflow inside `tx`; null when there is none. */
-  lockOwned(ownerId: string, id: string, tx: TxOrManager): Promise<WorkflowEntity | null> {
+  lockOwned(ownerId: string, id: string, tx: Tx): Promise<WorkflowEntity | null> {
     return this.repo(tx)
       .createQueryBuilder('w')
       .setLock('pessimistic_write')
@@ -72,15 +78,15 @@ export class WorkflowsRepository {
   }
 
   /** Writes the changed columns of a loaded row. */
-  async save(row: WorkflowEntity, tx: TxOrManager): Promise<void> {
+  async save(row: WorkflowEntity, tx: Tx): Promise<void> {
     await this.repo(tx).save(row);
   }
 
-  async delete(id: string, tx: TxOrManager): Promise<void> {
+  async delete(id: string, tx: Tx): Promise<void> {
     await this.repo(tx).delete({ id });
   }
 
-  async updatePublishState(id: string, patch: PublishStatePatch, tx: TxOrManager): Promise<void> {
+  async updatePublishState(id: string, patch: PublishStatePatch, tx: Tx): Promise<void> {
     await this.repo(tx).update({ id }, patch);
   }
 }

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { NotFoundError } from '../common/errors/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/http/cursor';
 import { appConfig } from '../config/app.config';
-import { Transactions, Tx, TxOrManager } from '../database/transactions';
+import { Transactions, Tx } from '../database/transactions';
 import { CreateWorkflowDto, UpdateWorkflowDto, WorkflowResponseDto } from './dto/workflow.dto';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { sameDefinition } from './runner-compare';
@@ -104,13 +104,18 @@ export class WorkflowsService {
     return this.workflows.isOwnedBy(ownerId, id);
   }
 
+  /** Whether the workflow `id` exists (no row is loaded). */
+  exists(id: string): Promise<boolean> {
+    return this.workflows.exists(id);
+  }
+
   /** Any workflow by id, for the chat gateway and public metadata (callers check publish state). */
   findById(id: string): Promise<WorkflowSnapshot | null> {
     return this.workflows.findById(id);
   }
 
   /** A workflow with its pinned version, read inside the caller's transaction. */
-  reload(tx: TxOrManager, id: string): Promise<WorkflowSnapshot> {
+  reload(tx: Tx, id: string): Promise<WorkflowSnapshot> {
     return this.workflows.reload(id, tx);
   }
 
@@ -162,17 +167,17 @@ export class WorkflowsService {
   }
 
   /**
-   * Row-locks an owned workflow inside the caller's transaction (publish state changes serialize here). Takes a `Tx`;
-   * hosts/ and webhooks/ still pass the `EntityManager` of their own transaction.
+   * Row-locks an owned workflow inside the caller's transaction (publish state changes, server keys and webhook
+   * secrets serialize here).
    */
-  async lockOwned(tx: TxOrManager, ownerId: string, id: string): Promise<WorkflowEntity> {
+  async lockOwned(tx: Tx, ownerId: string, id: string): Promise<WorkflowEntity> {
     const row = await this.workflows.lockOwned(ownerId, id, tx);
     if (!row) throw new NotFoundError('Workflow not found.');
     return row;
   }
 
   /** Changes publish-state columns inside the publish module's transaction; returns the workflow as it now is. */
-  async updatePublishState(tx: TxOrManager, id: string, patch: PublishStatePatch): Promise<WorkflowSnapshot> {
+  async updatePublishState(tx: Tx, id: string, patch: PublishStatePatch): Promise<WorkflowSnapshot> {
     await this.workflows.updatePublishState(id, patch, tx);
     return this.reload(tx, id);
   }

@@ -5,7 +5,7 @@ import { createTestApp, TestApp } from '../setup/test-app';
 
 /**
  * The unit of work of docs/architecture.md (The database): repository calls of several modules, given one `Tx`,
- * commit or roll back together; a bare `EntityManager` (callers not moved yet) still joins its transaction.
+ * commit or roll back together.
  */
 describe('Transactions', () => {
   let t: TestApp;
@@ -45,17 +45,6 @@ describe('Transactions', () => {
         throw new Error('step failed');
       }),
     ).rejects.toThrow('step failed');
-    expect(await rowsOf(requestId)).toEqual([]);
-  });
-
-  it('accepts the EntityManager of a TypeORM transaction in place of a Tx', async () => {
-    const requestId = randomUUID();
-    await expect(
-      t.dataSource.transaction(async (em) => {
-        await t.app.get(AuditService).record(em, record(requestId, 'workflow.published'));
-        throw new Error('roll back');
-      }),
-    ).rejects.toThrow('roll back');
     expect(await rowsOf(requestId)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { Client } from 'pg';
 import request from 'supertest';
 import { chatkit, chatToken, createChatApp, createThread, createWorkflow, RunnerBody } from '../chatkit/helpers';
 import { decodeJwt } from '../auth/helpers';
@@ -10,6 +11,23 @@ import { createServerKey, error, mintSession } from './helpers';
 
 const list = { type: 'threads.list', params: {} };
 const MODEL: RunnerBody = { kind: 'openai', provider: 'openai', model: 'gpt-test' };
+
+/** The SQL text of every statement sent to PostgreSQL while `work` runs (a pass-through wrapper of pg's `Client#query`). */
+async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const original = Client.prototype.query;
+  (Client.prototype as { query: unknown }).query = function (this: Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    seen.push((typeof q === 'string' ? q : String(q?.text)).replace(/\s+/g, ' ').trim());
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  try {
+    await work();
+  } finally {
+    Client.prototype.query = original;
+  }
+  return seen;
+}
 
 /** Thread ids `client_secret` can list. */
 async function threadsOf(baseUrl: string, secret: string): Promise<string[]> {
@@ -49,6 +67,15 @@ describe('end-user (host) sessions', () => {
     expect(session.expires_at).toBe(payload.exp);
     const { threadId } = await createThread(t.baseUrl, session.client_secret, 'hello from the host app');
     expect(await threadsOf(t.baseUrl, session.client_secret)).toEqual([threadId]);
+  });
+
+  it('a mint with a key read recently is ONE statement, which re-checks the key (RechecksServerKey)', async () => {
+    const first = await mintSession(t, key, workflowId, { id: 'count-user' });
+    let second: { session_id: string } | undefined;
+    const statements = await statementsDuring(async () => (second = await mintSession(t, key, workflowId, { id: 'count-user' })));
+    expect(second?.session_id).toBe(first.session_id);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/^WITH key AS \( SELECT revoked_at IS NULL AS live FROM workflow_server_keys /);
   });
 
   it('refresh: minting again reuses the session of that device with a fresh secret; history carries over', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { managerOf, TxOrManager } from '../../database/transactions';
+import { managerOf, Tx } from '../../database/transactions';
 import { PersonalAccessTokenEntity } from '../entities/personal-access-token.entity';
 
 export interface PersonalTokenWithOwner extends PersonalAccessTokenEntity {
@@ -12,13 +12,13 @@ export interface PersonalTokenWithOwner extends PersonalAccessTokenEntity {
 export class PersonalTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(tx?: TxOrManager) {
+  private repo(tx?: Tx) {
     return managerOf(tx, this.dataSource.manager).getRepository(PersonalAccessTokenEntity);
   }
 
   async insert(
     row: Pick<PersonalAccessTokenEntity, 'userId' | 'name' | 'tokenHash' | 'expiresAt'>,
-    tx?: TxOrManager,
+    tx?: Tx,
   ): Promise<PersonalAccessTokenEntity> {
     const result = await this.repo(tx).insert(row);
     return (await this.repo(tx).findOneBy({ id: (result.identifiers[0] as { id: string }).id }))!;

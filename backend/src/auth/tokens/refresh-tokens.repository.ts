@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { managerOf, TxOrManager } from '../../database/transactions';
+import { managerOf, Tx } from '../../database/transactions';
 import { RefreshTokenEntity } from '../entities/refresh-token.entity';
 
 /** Named queries on `refresh_tokens`. */
@@ -8,16 +8,16 @@ import { RefreshTokenEntity } from '../entities/refresh-token.entity';
 export class RefreshTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  private repo(tx?: TxOrManager) {
+  private repo(tx?: Tx) {
     return managerOf(tx, this.dataSource.manager).getRepository(RefreshTokenEntity);
   }
 
-  async insert(row: Pick<RefreshTokenEntity, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt'>, tx?: TxOrManager): Promise<void> {
+  async insert(row: Pick<RefreshTokenEntity, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt'>, tx?: Tx): Promise<void> {
     await this.repo(tx).insert(row);
   }
 
   /** Locks the row so two concurrent refreshes with one token cannot both rotate it. */
-  findByHashForUpdate(tokenHash: Buffer, tx: TxOrManager): Promise<RefreshTokenEntity | null> {
+  findByHashForUpdate(tokenHash: Buffer, tx: Tx): Promise<RefreshTokenEntity | null> {
     return this.repo(tx)
       .createQueryBuilder('t')
       .setLock('pessimistic_write')
@@ -25,16 +25,16 @@ export class RefreshTokensRepository {
       .getOne();
   }
 
-  findByHash(tokenHash: Buffer, tx?: TxOrManager): Promise<RefreshTokenEntity | null> {
+  findByHash(tokenHash: Buffer, tx?: Tx): Promise<RefreshTokenEntity | null> {
     return this.repo(tx).findOneBy({ tokenHash });
   }
 
-  async markUsed(id: string, at: Date, tx: TxOrManager): Promise<void> {
+  async markUsed(id: string, at: Date, tx: Tx): Promise<void> {
     await this.repo(tx).update({ id }, { usedAt: at });
   }
 
   /** Revokes every live token of a family; returns how many were still live. */
-  async revokeFamily(familyId: string, at: Date, tx?: TxOrManager): Promise<number> {
+  async revokeFamily(familyId: string, at: Date, tx?: Tx): Promise<number> {
     const result = await this.repo(tx).update({ familyId, revokedAt: IsNull() }, { revokedAt: at });
     return result.affected ?? 0;
   }
