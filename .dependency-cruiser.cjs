@@ -106,6 +106,18 @@ module.exports = {
       to: { path: '^backend/src/([^/]+)/.*[.]repository[.]ts$', pathNot: ['^backend/src/$1/', '^backend/src/transcript/chat-sessions[.]repository[.]ts$'] },
     },
     {
+      name: 'lazy-heavy-sdks',
+      severity: 'error',
+      comment:
+        'The OpenAI SDK, undici, the MCP SDK and ajv are loaded on first use, not at start-up (idle memory and module count, ' +
+        'docs/performance.md "ChatKit gateway"): `import type` only, the value through the one lazy loader of each.',
+      from: {
+        path: '^backend/src/',
+        pathNot: ['^backend/src/runners/openai-sdk[.]ts$', '^backend/src/outbound/outbound-policy[.]ts$', '^backend/src/agents/tools/mcp-tools[.]ts$', '^backend/src/workflows/tool-schemas[.]ts$', '^backend/src/cli/'],
+      },
+      to: { path: 'node_modules/(openai|undici|@modelcontextprotocol/sdk|ajv)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-test-code-in-src',
       severity: 'error',
       from: { path: '^backend/src/', pathNot: '\\.spec\\.ts$' },

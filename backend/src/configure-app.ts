@@ -18,6 +18,7 @@ import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { ParleyMetrics } from './metrics/parley-metrics';
 import { setupOpenApi } from './openapi/openapi';
 import { contentSecurityDirectives } from './web/content-security-policy';
+import { securityHeaders } from './web/security-headers';
 import { serveFrontends } from './web/static-assets';
 import { webConfig } from './web/web.config';
 
@@ -38,12 +39,16 @@ export function configureApp(app: INestApplication): INestApplication {
   // id, so even body-parser errors carry one.
   app.use(httpMetricsMiddleware(app.get(ParleyMetrics)));
   app.use(requestIdMiddleware);
+  // Helmet's full set on pages (and anything a browser may render as one); a precomputed lean set on API
+  // responses, which are never documents (web/security-headers.ts, docs/security.md "Security headers").
   app.use(
-    helmet({
-      // Strict, plus exactly the origin of CHATKIT_SCRIPT_URL (web/content-security-policy.ts).
-      contentSecurityPolicy: { directives: contentSecurityDirectives(web.chatkitScriptUrl) },
-      crossOriginEmbedderPolicy: false,
-    }),
+    securityHeaders(
+      helmet({
+        // Strict, plus exactly the origin of CHATKIT_SCRIPT_URL (web/content-security-policy.ts).
+        contentSecurityPolicy: { directives: contentSecurityDirectives(web.chatkitScriptUrl) },
+        crossOriginEmbedderPolicy: false,
+      }),
+    ),
   );
   const parseJson = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
   // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use.

@@ -3,10 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigType } from '@nestjs/config';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { appConfig } from './config/app.config';
+import { appConfig, applyHeapGrowth } from './config/app.config';
 import { ResolvedDatabase } from './database/resolved-database';
 
 async function bootstrap(): Promise<void> {
+  // Before the app allocates its heap: V8's old-generation growth (HEAP_GROWING_PERCENT, docs/performance.md).
+  applyHeapGrowth();
   const app = await NestFactory.create(AppModule, { bufferLogs: true, abortOnError: false });
   configureApp(app);
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);

@@ -1,6 +1,10 @@
+import { setFlagsFromString } from 'node:v8';
 import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { EnvVar, ConfigError, env, envInt, envList, isProduction, validateConfig } from './env';
+
+/** V8's old-generation growth factor, in percent over the live size (HEAP_GROWING_PERCENT). */
+export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 
 export const APP_ENV: EnvVar[] = [
   { name: 'NODE_ENV', description: '`development`, `production` or `test`.', example: 'development', default: 'development' },
@@ -31,6 +35,15 @@ export const APP_ENV: EnvVar[] = [
     description: '`json` (one JSON object per line) or `pretty` (one readable line per entry, for a terminal).',
     example: '',
     default: '`pretty` in development, else `json`',
+  },
+  {
+    name: 'HEAP_GROWING_PERCENT',
+    description:
+      'How far V8 lets the old generation grow past its live size before the next full GC (V8 `--heap-growing-percent`, ' +
+      'applied at start-up). Lower keeps peak memory down at some CPU cost; `0` leaves V8\'s own heuristics (up to 4× the live size). ' +
+      'docs/performance.md, "ChatKit gateway".',
+    example: '50',
+    default: String(DEFAULT_HEAP_GROWING_PERCENT),
   },
   {
     name: 'PARLEY_SECRET_KEY',
@@ -78,6 +91,21 @@ export class AppConfig {
   @IsString()
   @MinLength(32)
   secretKey: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  heapGrowingPercent: number;
+}
+
+/**
+ * Applies HEAP_GROWING_PERCENT to this process's V8 (a GC heuristic, read by V8 at every full GC, so it may be set at
+ * run time; `--heap-growing-percent` is not allowed in NODE_OPTIONS). Returns the value applied (0: V8's default).
+ */
+export function applyHeapGrowth(source: NodeJS.ProcessEnv = process.env): number {
+  const percent = envInt('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, source);
+  if (Number.isInteger(percent) && percent > 0 && percent <= 1000) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  return percent;
 }
 
 export function parseTrustProxy(value: string | undefined): TrustProxy {
@@ -120,6 +148,7 @@ export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfi
       logLevel: env('LOG_LEVEL', source) ?? 'info',
       logFormat: (env('LOG_FORMAT', source) ?? ((env('NODE_ENV', source) ?? 'development') === 'development' ? 'pretty' : 'json')) as AppConfig['logFormat'],
       secretKey: env('PARLEY_SECRET_KEY', source) ?? (isProduction(source) ? '' : DEVELOPMENT_SECRET_KEY),
+      heapGrowingPercent: envInt('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, source),
     },
     APP_ENV,
     source,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, envBool, envInt } from './env';
-import { loadAppConfig, parseTrustProxy } from './app.config';
+import { applyHeapGrowth, DEFAULT_HEAP_GROWING_PERCENT, loadAppConfig, parseTrustProxy } from './app.config';
 import { loadDatabaseConfig } from '../database/database.config';
 import { ENV_REGISTRY } from '../../test/config/env-registry';
 
@@ -10,6 +10,9 @@ describe('app config', () => {
     const c = loadAppConfig({});
     expect(c).toMatchObject({ nodeEnv: 'development', port: 3000, host: '127.0.0.1', publicBaseUrl: 'http://localhost:3000' });
     expect(c.corsOrigins).toEqual(['http://localhost:3000']);
+    expect(c.heapGrowingPercent).toBe(DEFAULT_HEAP_GROWING_PERCENT);
+    expect(applyHeapGrowth({})).toBe(DEFAULT_HEAP_GROWING_PERCENT);
+    expect(applyHeapGrowth({ HEAP_GROWING_PERCENT: '0' })).toBe(0);
     expect(c.trustProxy).toBe(false);
   });
 
@@ -32,6 +35,8 @@ describe('app config', () => {
     expect(() => loadAppConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadAppConfig({ PORT: '70000' })).toThrow(/app\.port/);
     expect(() => loadAppConfig({ LOG_LEVEL: 'loud' })).toThrow(/app\.logLevel/);
+    expect(() => loadAppConfig({ HEAP_GROWING_PERCENT: '5000' })).toThrow(/app\.heapGrowingPercent/);
+    expect(() => applyHeapGrowth({ HEAP_GROWING_PERCENT: 'lots' })).toThrow(/HEAP_GROWING_PERCENT must be an integer/);
     expect(() => envBool('X', false, { X: 'maybe' })).toThrow(/X must be a boolean/);
     expect(envInt('X', 5, {})).toBe(5);
   });

@@ -1,7 +1,13 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, fetch as undiciFetch, Response as UndiciResponse } from 'undici';
+import type { Agent, Response as UndiciResponse } from 'undici';
+
+/** undici (~110 modules) is loaded with the first outbound request, not at start-up (docs/performance.md, ChatKit gateway). */
+function undici(): typeof import('undici') {
+   
+  return require('undici') as typeof import('undici');
+}
 import { isPrivateAddress } from './address-policy';
 import { OutboundResponseTooLargeError, OutboundUrlRefusedError } from './outbound.errors';
 
@@ -48,9 +54,8 @@ export class OutboundPolicy {
   private readonly maxResponseBytes: number;
   private readonly maxRedirects: number;
   private readonly resolver: Resolver;
-  /** Connects only to addresses the policy accepts (DNS checked inside the connection's lookup). */
-  private readonly guarded: Agent;
-  private readonly plain: Agent;
+  private guardedAgent: Agent | undefined;
+  private plainAgent: Agent | undefined;
 
   constructor(options: OutboundPolicyOptions) {
     this.allowPrivate = options.allowPrivate;
@@ -58,8 +63,12 @@ export class OutboundPolicy {
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     this.maxRedirects = options.maxRedirects ?? 5;
     this.resolver = options.resolver ?? defaultResolver;
-    this.plain = new Agent({ keepAliveTimeout: 10_000 });
-    this.guarded = new Agent({
+  }
+
+  /** Connects only to addresses the policy accepts (DNS checked inside the connection's lookup). Created on first use. */
+  private get guarded(): Agent {
+    if (this.guardedAgent) return this.guardedAgent;
+    this.guardedAgent = new (undici().Agent)({
       keepAliveTimeout: 10_000,
       connect: {
         lookup: (hostname, opts, callback) => {
@@ -74,6 +83,11 @@ export class OutboundPolicy {
         },
       },
     });
+    return this.guardedAgent;
+  }
+
+  private get plain(): Agent {
+    return (this.plainAgent ??= new (undici().Agent)({ keepAliveTimeout: 10_000 }));
   }
 
   /**
@@ -155,7 +169,7 @@ export class OutboundPolicy {
       const dispatcher = this.allowPrivate || this.isExempt(url) ? this.plain : this.guarded;
       let res: UndiciResponse;
       try {
-        res = await undiciFetch(url, {
+        res = await undici().fetch(url, {
           method,
           headers: headers as unknown as Record<string, string>,
           body: body as never,
@@ -200,11 +214,11 @@ export class OutboundPolicy {
         },
       }),
     );
-    return new UndiciResponse(limited as never, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new (undici().Response)(limited as never, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.plain.close(), this.guarded.close()]);
+    await Promise.all([this.plainAgent?.close(), this.guardedAgent?.close()]);
   }
 }
 

@@ -1,4 +1,4 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, toFile } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { DomainError } from '../common/errors/domain-error';
 import { ChatKitCustomStreamError, ChatKitInvalidRequestError, ChatKitNotSupportedError } from '../chat-protocol/errors';
@@ -19,6 +19,7 @@ import type {
   WidgetItem,
 } from '../chat-protocol/types';
 import { IdleAbort } from './idle-abort';
+import { openaiSdk } from './openai-sdk';
 
 /** How many of the newest items (hidden ones included) become the model's conversation history. */
 export const HISTORY_ITEMS = 60;
@@ -102,7 +103,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       throw new ChatKitInvalidRequestError('audio_base64 is empty.', { fields: { 'params.audio_base64': ['must contain audio'] } });
     }
     try {
-      const file = await toFile(audio.data, `dictation.${audioExtension(base)}`, { type: base });
+      const file = await openaiSdk().toFile(audio.data, `dictation.${audioExtension(base)}`, { type: base });
       const result = await this.options.client.audio.transcriptions.create(
         { file, model: this.options.transcribeModel },
         { timeout: this.options.timeoutMs, maxRetries: 0 },
@@ -181,6 +182,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
 
 /** A user-facing description of an upstream failure that reveals nothing the provider said. */
 export function safeMessage(error: unknown, timedOut: boolean): string {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openaiSdk();
   if (timedOut || error instanceof APIConnectionTimeoutError) return 'The model provider did not respond in time. Please try again.';
   if (error instanceof APIConnectionError) return 'The model provider could not be reached. Please try again.';
   if (error instanceof APIError && typeof error.status === 'number') {
@@ -193,6 +195,7 @@ export function safeMessage(error: unknown, timedOut: boolean): string {
 
 /** The analytics code of an upstream failure (docs/analytics.md lists them). */
 export function reasonOf(error: unknown, timedOut: boolean): string {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openaiSdk();
   if (timedOut || error instanceof APIConnectionTimeoutError) return 'provider_timeout';
   if (error instanceof APIConnectionError) return 'provider_unreachable';
   if (error instanceof APIError && typeof error.status === 'number') {

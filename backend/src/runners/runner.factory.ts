@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { IdentityTokenService } from '../auth/identity-token.service';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { OutboundService } from '../outbound/outbound.service';
@@ -18,6 +18,7 @@ import { measuredRunner } from './measured-runner';
 import { ModelEndpoints, RunnerBuilder, RunnerKind, RunnerKindName } from './runner-kinds';
 import { WebhookRunner } from './webhook-runner';
 import { nodeHttpFetch } from './node-http-fetch';
+import { openaiSdk } from './openai-sdk';
 
 /** The whole exchange with a webhook engine, streamed answer included, never lasts longer than this. */
 const WEBHOOK_EXCHANGE_MAX_MS = 300_000;
@@ -167,7 +168,7 @@ export class RunnerFactory {
       this.clients.set(key, client);
       return client;
     }
-    client = new OpenAI({
+    client = new (openaiSdk().OpenAI)({
       apiKey,
       baseURL,
       // Never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment: they would be sent to every provider.
@@ -188,6 +189,6 @@ export class RunnerFactory {
 
 /** Loggable facts about an upstream error; never the request (it carries the key). */
 function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof OpenAI.APIError) return { name: error.name, status: error.status, type: error.type, code: error.code };
+  if (error instanceof openaiSdk().APIError) return { name: error.name, status: error.status, type: error.type, code: error.code };
   return error instanceof Error ? { name: error.name, message: error.message } : { value: String(error) };
 }

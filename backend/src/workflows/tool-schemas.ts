@@ -1,4 +1,5 @@
-import Ajv, { ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 
 /** Largest `parameters` schema accepted, serialized. */
 export const MAX_SCHEMA_BYTES = 16 * 1024;
@@ -8,7 +9,16 @@ export const MAX_SCHEMA_BYTES = 16 * 1024;
  * `x-order` or OpenAI's `strict` are tolerated), but the schema itself must be valid against the
  * draft-07 meta-schema and compile. Compiled validators are reused by schema text.
  */
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: true, allowUnionTypes: true });
+let ajvInstance: Ajv | undefined;
+/** Created (and ajv, ~60 modules plus its meta-schema, loaded) with the first tool schema, not at start-up. */
+function ajv(): Ajv {
+  if (!ajvInstance) {
+     
+    const { default: AjvClass } = require('ajv') as typeof import('ajv');
+    ajvInstance = new AjvClass({ strict: false, allErrors: true, validateSchema: true, allowUnionTypes: true });
+  }
+  return ajvInstance;
+}
 const compiled = new Map<string, ValidateFunction>();
 const MAX_COMPILED = 512;
 
@@ -31,7 +41,7 @@ export function validatorFor(schema: Record<string, unknown>): ValidateFunction 
   const key = JSON.stringify(schema);
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = ajv().compile(schema);
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
     compiled.set(key, validate);
   }

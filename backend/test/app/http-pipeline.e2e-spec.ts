@@ -22,6 +22,31 @@ describe('HTTP pipeline', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
+  it('sets the lean API header set on /api/* responses a browser does not render, the full set on pages', async () => {
+    // A fetch-style API call (JSON error body here): nosniff, a deny-all CSP, CORP, HSTS, and no document-only headers.
+    const api = await request(t.app.getHttpServer()).get('/api/workflows').set('Accept', 'application/json');
+    expect(api.status).toBe(401);
+    expect(api.body.code).toBeDefined();
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+    expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(api.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(api.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    for (const documentOnly of ['x-frame-options', 'x-xss-protection', 'x-dns-prefetch-control', 'origin-agent-cluster', 'cross-origin-opener-policy', 'referrer-policy']) {
+      expect(api.headers[documentOnly]).toBeUndefined();
+    }
+    // A browser navigation under /api/ (OIDC is not configured here: the HTML error page): helmet's full document set.
+    const page = await request(t.app.getHttpServer()).get('/api/auth/oidc/login').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
+    expect(page.status).toBeGreaterThanOrEqual(400);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    // Swagger UI is a page under /api/.
+    const docs = await request(t.app.getHttpServer()).get('/api/docs/').set('Accept', 'text/html');
+    expect(docs.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(docs.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
   it('answers CORS with credentials for allow-listed origins only', async () => {
     const allowed = await request(t.app.getHttpServer())
       .options('/healthz')

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpToolDefinition } from '../../workflows/runner-definition';
 import type { OutboundPolicy } from '../../outbound/outbound-policy';
 import { describeFailure } from './http-tool';
@@ -75,6 +74,7 @@ export class McpTools {
 
   private async withClient<T>(tool: McpToolDefinition, ctx: McpCallContext, timeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
     const identity = await ctx.identity(tool.url);
+    const { Client, StreamableHTTPClientTransport } = mcpSdk();
     const transport = new StreamableHTTPClientTransport(new URL(tool.url), {
       requestInit: { headers: { ...ctx.headers, 'x-parley-identity': identity, 'user-agent': 'Parley-Agent/1' } },
       fetch: ctx.outbound.fetcher({ timeoutMs }) as never,
@@ -88,6 +88,16 @@ export class McpTools {
       await client.close().catch(() => undefined);
     }
   }
+}
+
+/** The MCP SDK's client (~350 modules with its schemas), loaded with the first MCP call rather than at start-up. */
+function mcpSdk(): typeof import('@modelcontextprotocol/sdk/client/index.js') & typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js') {
+   
+  return {
+    ...(require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js')),
+    ...(require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js')),
+  };
+   
 }
 
 /** Stable hash of a definition (sealed headers included, so a new secret lists again). */
