@@ -5,7 +5,6 @@ import type { Agent, Response as UndiciResponse } from 'undici';
 
 /** undici (~110 modules) is loaded with the first outbound request, not at start-up (docs/performance.md, ChatKit gateway). */
 function undici(): typeof import('undici') {
-   
   return require('undici') as typeof import('undici');
 }
 import { isPrivateAddress } from './address-policy';

@@ -5,6 +5,5 @@
  * Node caches the module, so every call after the first is a lookup.
  */
 export function openaiSdk(): typeof import('openai') {
-   
   return require('openai') as typeof import('openai');
 }

@@ -13,7 +13,6 @@ let ajvInstance: Ajv | undefined;
 /** Created (and ajv, ~60 modules plus its meta-schema, loaded) with the first tool schema, not at start-up. */
 function ajv(): Ajv {
   if (!ajvInstance) {
-     
     const { default: AjvClass } = require('ajv') as typeof import('ajv');
     ajvInstance = new AjvClass({ strict: false, allErrors: true, validateSchema: true, allowUnionTypes: true });
   }

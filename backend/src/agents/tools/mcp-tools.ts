@@ -90,14 +90,15 @@ export class McpTools {
   }
 }
 
+type McpSdk = typeof import('@modelcontextprotocol/sdk/client/index.js') & typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+let mcpSdkModules: McpSdk | undefined;
+
 /** The MCP SDK's client (~350 modules with its schemas), loaded with the first MCP call rather than at start-up. */
-function mcpSdk(): typeof import('@modelcontextprotocol/sdk/client/index.js') & typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js') {
-   
-  return {
+function mcpSdk(): McpSdk {
+  return (mcpSdkModules ??= {
     ...(require('@modelcontextprotocol/sdk/client/index.js') as typeof import('@modelcontextprotocol/sdk/client/index.js')),
     ...(require('@modelcontextprotocol/sdk/client/streamableHttp.js') as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js')),
-  };
-   
+  });
 }
 
 /** Stable hash of a definition (sealed headers included, so a new secret lists again). */
