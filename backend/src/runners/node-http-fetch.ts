@@ -3,9 +3,6 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 
-// lean-streams (issue 18): the model providers' transport. Added by the lean-streams branch; the
-// runners' owners may move it.
-
 const agents = {
   'http:': new http.Agent({ keepAlive: true }),
   'https:': new https.Agent({ keepAlive: true }),

@@ -32,7 +32,7 @@ export type RunnerAudience = 'owner' | 'public';
 /** What public visitors see for a provider the server cannot use: no configuration details. */
 export const PUBLIC_UNAVAILABLE = 'This chat is not available right now. Please try again later.';
 
-/** The configured providers' transport: node:http, lighter than undici per waiting request (lean-streams, issue 18). */
+/** The configured providers' transport: node:http, lighter than undici per waiting request (docs/performance.md, idle open streams). */
 const providerFetch = nodeHttpFetch();
 
 /** At most this many SDK clients are kept (one per endpoint + key); compatible base URLs are owner-chosen. */
