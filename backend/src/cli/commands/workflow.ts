@@ -412,19 +412,9 @@ function runnerLabel(runner: Runner): string {
   return `${runner.kind} (${parts.filter(Boolean).join(', ')})`;
 }
 
-function touchesRunner(o: RunnerOptions): boolean {
-  return [o.runner, o.provider, o.model, o.instructions, o.baseUrl, o.temperature, o.toolsFile, o.maxSteps, o.url, o.header, o.headersFile, o.removeHeader, o.timeoutMs].some(
-    (v) => v !== undefined,
-  );
-}
-
-/**
- * Applies the runner flags to `base` and checks what the API would refuse anyway, with a message
- * naming the flag: a model runner needs a provider and a model, tools and steps belong to agents.
- */
-function buildRunner(base: Runner, o: RunnerOptions): Runner {
-  const runner: Runner = { ...base };
-  const modelFlags = [
+/** The runner flags given, by runner family: each with its value (undefined when absent). */
+function runnerFlags(o: RunnerOptions) {
+  const model = [
     ['--provider', o.provider],
     ['--model', o.model],
     ['--instructions', o.instructions],
@@ -433,13 +423,28 @@ function buildRunner(base: Runner, o: RunnerOptions): Runner {
     ['--tools-file', o.toolsFile],
     ['--max-steps', o.maxSteps],
   ] as const;
-  const webhookFlags = [
+  const webhook = [
     ['--url', o.url],
     ['--header', o.header],
     ['--headers-file', o.headersFile],
     ['--remove-header', o.removeHeader],
     ['--timeout-ms', o.timeoutMs],
   ] as const;
+  return { model, webhook };
+}
+
+function touchesRunner(o: RunnerOptions): boolean {
+  const { model, webhook } = runnerFlags(o);
+  return o.runner !== undefined || [...model, ...webhook].some(([, v]) => v !== undefined);
+}
+
+/**
+ * Applies the runner flags to `base` and checks what the API would refuse anyway, with a message
+ * naming the flag: a model runner needs a provider and a model, tools and steps belong to agents.
+ */
+function buildRunner(base: Runner, o: RunnerOptions): Runner {
+  const runner: Runner = { ...base };
+  const { model: modelFlags, webhook: webhookFlags } = runnerFlags(o);
   if (runner.kind === 'echo') {
     const stray = [...modelFlags, ...webhookFlags].find(([, v]) => v !== undefined);
     if (stray) throw usageError(`${stray[0]} does not apply to the echo runner`, 'add --runner openai, agent or webhook');
