@@ -27,7 +27,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { freePort, MAIN, ROOT } from '../../lib/common.mjs';
@@ -117,6 +117,26 @@ async function json(url, init) {
   return body;
 }
 
+const nodeAgent = new http.Agent({ keepAlive: true });
+/**
+ * Times one request with `node:http` (keep-alive): the same call without fetch. Node's fetch (undici ≥ 6.27 / 7.28)
+ * waits a timer (≥ 1 ms) before every request on a reused keep-alive socket, which a direct call through fetch
+ * counts as the tool's own latency; printed for reference (docs/performance.md, Agent tool calls).
+ */
+function timedNode(url, init = {}) {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: nodeAgent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => (res.statusCode >= 400 ? reject(new Error(`${url} → ${res.statusCode}`)) : resolve({ ms: performance.now() - started, text })));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 /** Times one request whose whole body is read. */
 async function timed(url, init) {
   const started = performance.now();
@@ -156,11 +176,13 @@ try {
     body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'hello there' }] }),
   };
 
-  const samples = { direct: [], model: [], plain: [], tool: [], plain2: [], overhead: [], aa: [] };
+  const samples = { direct: [], model: [], directNode: [], modelNode: [], plain: [], tool: [], plain2: [], overhead: [], aa: [] };
   const loadBefore = os.loadavg()[0];
   for (let i = 0; i < warmup + iterations; i++) {
     const direct = await timed(`${tool.origin}/items/${i}`);
     const round = await timed(`${model.baseUrl}/chat/completions`, modelRequest);
+    const directNode = await timedNode(`${tool.origin}/items/${i}`);
+    const roundNode = await timedNode(`${model.baseUrl}/chat/completions`, modelRequest);
     // The two plain turns take the first and last place in turn (odd/even iterations), so the
     // A/A pair sees the same positions relative to the tool turn on average.
     const first = await timed(`${app.base}/api/chatkit`, chat('hello there'));
@@ -171,6 +193,8 @@ try {
     const [plain, plain2] = i % 2 === 0 ? [first, last] : [last, first];
     samples.direct.push(direct.ms);
     samples.model.push(round.ms);
+    samples.directNode.push(directNode.ms);
+    samples.modelNode.push(roundNode.ms);
     samples.plain.push(plain.ms);
     samples.tool.push(turn.ms);
     samples.plain2.push(plain2.ms);
@@ -197,12 +221,14 @@ try {
   const toolCpu = await cpuPer('/tool get_item {"id":"#"}');
   const cpuPlain = plainCpu.mean;
   const cpuTool = toolCpu.mean;
-  const row = (name, values) => `${name.padEnd(28)} p50 ${percentile(values, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(2).padStart(7)} ms`;
+  const row = (name, values) => `${name.padEnd(32)} p50 ${percentile(values, 50).toFixed(2).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(2).padStart(7)} ms`;
   const p95 = (values) => percentile(values, 95);
   const p50 = (values) => percentile(values, 50);
   console.log(`agent tool-call overhead — ${iterations} iterations (after ${warmup} warm-up), tool latency ${toolLatencyMs} ms, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}, load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`);
   console.log(row('direct tool call', samples.direct));
   console.log(row('direct model round', samples.model));
+  console.log(row('direct tool call, node:http', samples.directNode));
+  console.log(row('direct model round, node:http', samples.modelNode));
   console.log(row('chat turn, no tool', samples.plain));
   console.log(row('chat turn, one tool call', samples.tool));
   console.log(row('chat turn, no tool (again)', samples.plain2));
@@ -213,6 +239,9 @@ try {
   console.log('Parley time added by the tool call (the goal: ≤ 5 ms at p95), two estimators:');
   console.log(`  per iteration, tool − plain − direct − model:  p50 ${p50(samples.overhead).toFixed(2)} ms, p95 ${perIteration.toFixed(2)} ms`);
   console.log(`  difference of the p95s: ${p95(samples.tool).toFixed(2)} − ${p95(samples.plain).toFixed(2)} − ${p95(samples.direct).toFixed(2)} − ${p95(samples.model).toFixed(2)} = ${ofP95s.toFixed(2)} ms`);
+  console.log(
+    `  (for reference, the difference of the p95s with the direct calls made through node:http instead of fetch: ${(p95(samples.tool) - p95(samples.plain) - p95(samples.directNode) - p95(samples.modelNode)).toFixed(2)} ms)`,
+  );
   console.log('A/A control, the same estimators where Parley adds nothing (plain′ against plain):');
   console.log(`  per iteration, plain′ − plain:  p50 ${p50(samples.aa).toFixed(2)} ms, p95 ${aaPerIteration.toFixed(2)} ms (p5 ${percentile(samples.aa, 5).toFixed(2)} ms)`);
   console.log(`  difference of the p95s: ${p95(samples.plain2).toFixed(2)} − ${p95(samples.plain).toFixed(2)} = ${aaOfP95s.toFixed(2)} ms`);
