@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Agent, Response as UndiciResponse } from 'undici';
-import { isSimpleBody, nodeHttpRequest } from '../runners/node-http-fetch';
+import { isSimpleBody, nodeHttpRequest } from './node-http-request';
 
 /** undici (~110 modules) is loaded with the first outbound request, not at start-up (docs/performance.md, ChatKit gateway). */
 function undici(): typeof import('undici') {
