@@ -1,5 +1,5 @@
 import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { OutboundPolicy } from './outbound-policy';
 import { OutboundResponseTooLargeError, OutboundUrlRefusedError } from './outbound.errors';
 
@@ -227,6 +227,30 @@ describe('OutboundPolicy', () => {
       controller.abort(reason);
       await expect(heldReader.read()).rejects.toBe(reason);
       await server.streamSocketClosed();
+    });
+
+    it('node:http transport: a response a server pushes unasked on a kept-alive socket never answers the next request (GHSA-35p6-xmwp-9g52)', async () => {
+      // A raw server that answers each request and, after the first, pushes a forged response on the same socket.
+      const raw = createNetServer((socket) => {
+        let requests = 0;
+        socket.on('data', (data) => {
+          requests++;
+          const body = `real:${data.toString('latin1').split(' ')[1]}`;
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nkeep-alive: timeout=30\r\n\r\n${body}`);
+          if (requests === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\ninjected');
+        });
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+      const p = policy({ allowPrivate: true });
+      try {
+        expect(await p.request(`${base}/one`).then((r) => r.text())).toBe('real:/one');
+        expect(await p.request(`${base}/two`).then((r) => r.text())).toBe('real:/two');
+        expect(await p.request(`${base}/three`).then((r) => r.text())).toBe('real:/three');
+      } finally {
+        await p.close();
+        await new Promise((resolve) => raw.close(resolve));
+      }
     });
 
     it('honours the caller’s AbortSignal', async () => {
