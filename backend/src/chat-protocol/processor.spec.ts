@@ -666,6 +666,146 @@ describe('ChatKitProcessor', () => {
     });
   });
 
+  describe('done items stored together (one store call per batch)', () => {
+    /** Store calls that write items or threads, in order. */
+    function recordWrites(h: Harness): string[] {
+      const calls: string[] = [];
+      const store = h.store;
+      const wrap = <K extends 'saveThread' | 'addThreadItem' | 'addThreadItems' | 'createThreadWithItem'>(name: K, describe: (...args: never[]) => string): void => {
+        const original = (store[name] as (...args: unknown[]) => Promise<void>).bind(store);
+        (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          calls.push(`${name}(${(describe as (...a: unknown[]) => string)(...args)})`);
+          return original(...args);
+        };
+      };
+      wrap('saveThread', (thread: ThreadMetadata) => thread.title ?? '');
+      wrap('addThreadItem', (_threadId: string, item: ThreadItem) => item.id);
+      wrap('addThreadItems', (_threadId: string, items: { item: ThreadItem }[], thread: ThreadMetadata | null) => `${items.map(({ item }) => item.id).join(',')}${thread ? ` +thread ${thread.title}` : ''}`);
+      wrap('createThreadWithItem', (thread: ThreadMetadata, item: ThreadItem) => `${thread.id},${item.id}`);
+      return calls;
+    }
+
+    const assistant = (thread: ThreadMetadata, id: string, text = id): AssistantMessageItem => ({
+      id,
+      thread_id: thread.id,
+      created_at: NOW,
+      type: 'assistant_message',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    });
+
+    it('threads.create on the echo runner: thread + message in one call, the answer + the new title in one call', async () => {
+      const h = harness();
+      const calls = recordWrites(h);
+      const { events } = await createThread(h, 'hello');
+      expect(calls).toEqual(['createThreadWithItem(thread_1,message_2)', 'addThreadItems(message_3 +thread hello)']);
+      expect(types(events)).toEqual(['thread.created', 'thread.item.done', 'stream_options', 'thread.item.added', 'thread.item.updated', 'thread.item.updated', 'thread.item.done', 'thread.updated']);
+    });
+
+    it('done items ready back to back go in one call, thread.updated where the reference sends it', async () => {
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: { id: 'wf_1', thread_id: thread.id, created_at: NOW, type: 'workflow', workflow: { type: 'custom', tasks: [], expanded: false } } };
+          thread.title = 'Between';
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          thread.title = 'At the end';
+        },
+      });
+      const calls = recordWrites(h);
+      const { threadId, events } = await createThread(h, 'x');
+      expect(calls).toEqual(['createThreadWithItem(thread_1,message_2)', 'addThreadItems(wf_1,a_1 +thread At the end)']);
+      // The reference checks the thread after each event: the change made before a_1 shows after a_1.
+      expect(events.slice(3).map((e) => (e.type === 'thread.updated' ? `updated:${e.thread.title}` : e.type === 'thread.item.done' ? `done:${e.item.id}` : e.type))).toEqual([
+        'done:wf_1',
+        'done:a_1',
+        'updated:Between',
+        'updated:At the end',
+      ]);
+      expect((await storedItems(h, threadId)).map((item) => item.id)).toEqual(['message_2', 'wf_1', 'a_1']);
+      expect((await h.store.loadThread(threadId, alice)).title).toBe('At the end');
+    });
+
+    it('a done item is stored and sent while the runner waits for I/O (no waiting for the next step)', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          await gate;
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_2') };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      const seen: string[] = [];
+      for await (const event of result.events) {
+        if (event.type !== 'thread.item.done') continue;
+        seen.push(event.item.id);
+        if (event.item.id === 'a_1') {
+          // Sent only once stored; the runner is still waiting.
+          expect((await storedItems(h, 'thread_1')).map((item) => item.id)).toEqual(['message_2', 'a_1']);
+          release();
+        }
+      }
+      expect(seen).toEqual(['message_2', 'a_1', 'a_2']);
+    });
+
+    it('a runner failing right after a done item: the item is stored and sent, then the error event', async () => {
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          throw new ChatKitCustomStreamError('boom', true);
+        },
+      });
+      const { threadId, events } = await createThread(h, 'x');
+      expect(types(events).slice(-2)).toEqual(['thread.item.done', 'error']);
+      expect((await storedItems(h, threadId)).map((item) => item.id)).toEqual(['message_2', 'a_1']);
+    });
+
+    it('aborted while gathering a batch: the done items gathered are stored, then the cancellation note', async () => {
+      const controller = new AbortController();
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          controller.abort(); // the client leaves while the processor looks ahead
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_2') };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice, { signal: controller.signal });
+      const events = await collect(result);
+      expect(types(events)).toEqual(['thread.created', 'thread.item.done', 'stream_options']);
+      const stored = await storedItems(h, 'thread_1');
+      expect(stored.map((item) => item.type)).toEqual(['user_message', 'assistant_message', 'sdk_hidden_context']);
+      expect(stored[1].id).toBe('a_1');
+    });
+
+    it('a client that stops reading after the first of two done items still leaves both stored, then the note', async () => {
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_2') };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      for await (const event of result.events) if (event.type === 'thread.item.done' && event.item.id === 'a_1') break;
+      expect((await storedItems(h, 'thread_1')).map((item) => item.id)).toEqual(['message_2', 'a_1', 'a_2', 'sdk_hidden_context_3']);
+    });
+
+    it('a store without the batch methods gets the same calls one by one, and the same events', async () => {
+      const plain = harness();
+      const batched = harness();
+      const calls = recordWrites(plain);
+      const store = plain.store as unknown as Record<string, unknown>;
+      store.addThreadItems = undefined;
+      store.createThreadWithItem = undefined;
+      const a = await createThread(plain, 'hello');
+      const b = await createThread(batched, 'hello');
+      expect(a.events).toEqual(b.events);
+      expect(calls).toEqual(['saveThread()', 'addThreadItem(message_2)', 'addThreadItem(message_3)', 'saveThread(hello)']);
+      expect(await storedItems(plain, a.threadId)).toEqual(await storedItems(batched, b.threadId));
+    });
+  });
+
   describe('cancellation', () => {
     /** A runner that streams a partial answer, then blocks until the request is aborted. */
     function partialThenBlock(opts: { honourSignal: boolean }): RespondFn {
@@ -744,7 +884,7 @@ describe('ChatKitProcessor', () => {
       expect(seen).toBe(controller.signal);
     });
 
-    it('does nothing more when aborted before the runner started', async () => {
+    it('does nothing more when aborted before the runner started (the first message was stored with the thread)', async () => {
       const h = harness();
       const controller = new AbortController();
       const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice, { signal: controller.signal });
@@ -755,7 +895,8 @@ describe('ChatKitProcessor', () => {
         controller.abort();
       }
       expect(types(events)).toEqual(['thread.created']);
-      expect(await storedItems(h, 'thread_1')).toEqual([]);
+      // threads.create writes the thread and its first message in one call, before either event.
+      expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message']);
     });
   });
 });

@@ -9,9 +9,9 @@ import {
 } from './errors';
 import { Clock, IdGenerator, randomIdGenerator, systemClock } from './ids';
 import { DEFAULT_PAGE_SIZE, validateChatKitRequest } from './request-validation';
-import type { Runner, RunnerResolver } from './runner';
+import { markNewThread, type Runner, type RunnerResolver } from './runner';
 import { omitNulls } from './sse';
-import type { ChatStore } from './store';
+import type { ChatStore, NewThreadItem } from './store';
 import {
   Attachment,
   ChatKitRequest,
@@ -201,9 +201,27 @@ export class ChatKitProcessor<Ctx> {
     ctx: Ctx,
     signal: AbortSignal,
   ): AsyncGenerator<ThreadStreamEvent> {
-    await this.store.saveThread(thread, ctx);
+    markNewThread(thread);
+    if (attachments.length > 0 || signal.aborted) {
+      // The thread first: attachments are stamped with it before the message is written.
+      await this.store.saveThread(thread, ctx);
+      yield { type: 'thread.created', thread: toThreadResponse(thread) };
+      yield* this.userMessageStream(thread, input, attachments, runner, ctx, signal);
+      return;
+    }
+    // The thread and its first message in one call (one statement on PostgreSQL), both stored
+    // before either event is sent.
+    const message = this.userMessage(thread, input, []);
+    if (this.store.createThreadWithItem) {
+      await this.store.createThreadWithItem(thread, message, ctx);
+    } else {
+      await this.store.saveThread(thread, ctx);
+      await this.store.addThreadItem(thread.id, message, ctx);
+    }
     yield { type: 'thread.created', thread: toThreadResponse(thread) };
-    yield* this.userMessageStream(thread, input, attachments, runner, ctx, signal);
+    if (signal.aborted) return;
+    yield { type: 'thread.item.done', item: message };
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
   }
 
   private async *userMessageStream(
@@ -221,19 +239,23 @@ export class ChatKitProcessor<Ctx> {
       await this.store.saveAttachment(withThread, ctx);
       stamped.push(toAttachmentResponse(withThread));
     }
-    const message: UserMessageItem = {
+    const message = this.userMessage(thread, input, stamped);
+    await this.store.addThreadItem(thread.id, message, ctx);
+    yield { type: 'thread.item.done', item: message };
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  private userMessage(thread: ThreadMetadata, input: UserMessageInput, attachments: Attachment[]): UserMessageItem {
+    return {
       id: this.ids('message'),
       thread_id: thread.id,
       created_at: this.now(),
       type: 'user_message',
       content: input.content,
-      attachments: stamped,
+      attachments,
       ...(input.quoted_text !== undefined ? { quoted_text: input.quoted_text } : {}),
       inference_options: input.inference_options,
     };
-    await this.store.addThreadItem(thread.id, message, ctx);
-    yield { type: 'thread.item.done', item: message };
-    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
   }
 
   private async *toolOutputStream(
@@ -270,6 +292,9 @@ export class ChatKitProcessor<Ctx> {
    * persistence (done → insert, replaced → upsert, removed → delete), hidden done items
    * swallowed, `thread.updated` after any event that changed the thread and once more at the
    * end, exceptions turned into one `error` event, and the cancellation cleanup on abort.
+   *
+   * Done items the runner hands over back to back are stored together (`storeDoneItems`), with the
+   * thread when it changed meanwhile: the events on the wire are exactly the reference's.
    */
   private async *runnerStream(
     thread: ThreadMetadata,
@@ -281,7 +306,7 @@ export class ChatKitProcessor<Ctx> {
     if (signal.aborted) return;
     yield { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
 
-    let snapshot = snapshotOf(thread);
+    const turn: TurnState = { snapshot: snapshotOf(thread), ahead: undefined };
     const pending = new Map<string, ThreadItem>();
     const answer: AnswerTiming = { startedAt: this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined;
@@ -290,29 +315,40 @@ export class ChatKitProcessor<Ctx> {
       try {
         iterator = produce()[Symbol.asyncIterator]();
         for (;;) {
-          const step = await nextUnlessAborted(iterator, signal);
+          if (signal.aborted && !turn.ahead) throw ABORTED;
+          const next = turn.ahead ?? iterator.next();
+          turn.ahead = undefined;
+          const step = await nextUnlessAborted(next, signal);
           if (step.done) break;
           const event = step.value;
+          if (event.type === 'thread.item.done') {
+            const out = await this.storeDoneItems(thread, event, iterator, turn, pending, answer, ctx, signal);
+            if (signal.aborted) throw ABORTED;
+            for (const sent of out) yield sent;
+            continue;
+          }
           if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
           if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
-          await this.persistEvent(thread.id, event, pending, ctx, answer);
+          await this.persistEvent(thread.id, event, pending, ctx);
           if (signal.aborted) throw ABORTED;
-          if (!(event.type === 'thread.item.done' && isHiddenItem(event.item))) yield toEventResponse(event);
-          if (!sameThread(thread, snapshot)) {
-            snapshot = snapshotOf(thread);
+          yield toEventResponse(event);
+          if (!sameThread(thread, turn.snapshot)) {
+            turn.snapshot = snapshotOf(thread);
             await this.store.saveThread(thread, ctx);
             yield { type: 'thread.updated', thread: toThreadResponse(thread) };
           }
         }
       } catch (error) {
         if (error === ABORTED) throw error;
+        // A runner step already asked for (a failed store write): the runner stops there.
+        if (turn.ahead) stopQuietly(iterator);
         this.options.onStreamError?.(error);
         const event = errorEventFor(error);
         await this.recordError(thread.id, error instanceof ChatKitCustomStreamError && error.reason ? error.reason : event.code, answer, ctx);
         yield event;
       }
       finished = true;
-      if (!sameThread(thread, snapshot)) {
+      if (!sameThread(thread, turn.snapshot)) {
         await this.store.saveThread(thread, ctx);
         yield { type: 'thread.updated', thread: toThreadResponse(thread) };
       }
@@ -327,6 +363,73 @@ export class ChatKitProcessor<Ctx> {
     }
   }
 
+  /**
+   * Stores `first` and every `thread.item.done` the runner has ready right after it (already
+   * produced, within the same turn of the event loop: nothing waits on I/O) in one store call,
+   * together with the thread when the runner changed it meanwhile — typically the answer's last
+   * items and the title set as the runner returns, in one statement. Returns the events to send,
+   * in the reference's order (`thread.updated` after the event that revealed the change); nothing
+   * is sent before everything is stored. The step that ended the batch (another event, the end, an
+   * error) is left in `turn.ahead` for the caller. On abort the batch is stored all the same (the
+   * items are done), and the caller runs the cancellation cleanup.
+   */
+  private async storeDoneItems(
+    thread: ThreadMetadata,
+    first: StreamEventOf<'thread.item.done'>,
+    iterator: AsyncIterator<ThreadStreamEvent>,
+    turn: TurnState,
+    pending: Map<string, ThreadItem>,
+    answer: AnswerTiming,
+    ctx: Ctx,
+    signal: AbortSignal,
+  ): Promise<ThreadStreamEvent[]> {
+    const out: ThreadStreamEvent[] = [];
+    const items: NewThreadItem[] = [];
+    let threadChanged = false;
+    const noteThread = (): void => {
+      if (sameThread(thread, turn.snapshot)) return;
+      turn.snapshot = snapshotOf(thread);
+      threadChanged = true;
+      out.push({ type: 'thread.updated', thread: toThreadResponse(thread) });
+    };
+    let event: StreamEventOf<'thread.item.done'> | null = first;
+    while (event) {
+      if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
+      items.push(this.newItem(event.item, answer));
+      pending.delete(event.item.id);
+      if (!isHiddenItem(event.item)) out.push(toEventResponse(event));
+      noteThread();
+      event = null;
+      if (signal.aborted) break;
+      turn.ahead = iterator.next();
+      const ready = await settledThisTurn(turn.ahead);
+      // Aborted meanwhile: like the reference, nothing the runner produced after the abort is kept.
+      if (!ready || 'error' in ready || signal.aborted) break;
+      if (ready.value.done) {
+        // The runner returned: the reference's end-of-stream `thread.updated` comes from here.
+        noteThread();
+      } else if (ready.value.value.type === 'thread.item.done') {
+        event = ready.value.value;
+        turn.ahead = undefined;
+      }
+    }
+    if (this.store.addThreadItems) {
+      await this.store.addThreadItems(thread.id, items, threadChanged ? thread : null, ctx);
+    } else {
+      for (const { item, facts } of items) await (facts ? this.store.addThreadItem(thread.id, item, ctx, facts) : this.store.addThreadItem(thread.id, item, ctx));
+      if (threadChanged) await this.store.saveThread(thread, ctx);
+    }
+    return out;
+  }
+
+  /** A done item to store; the answer's first assistant message carries its time to first token. */
+  private newItem(item: ThreadItem, answer: AnswerTiming): NewThreadItem {
+    if (answer.recorded || item.type !== 'assistant_message') return { item };
+    answer.recorded = true;
+    const firstText = answer.firstTextAt ?? this.monotonicMs();
+    return { item, facts: { ttftMs: Math.max(0, Math.round(firstText - answer.startedAt)) } };
+  }
+
   /** Notes the first error of an answer with the store (analytics); never fails the stream. */
   private async recordError(threadId: string, code: string, answer: AnswerTiming, ctx: Ctx): Promise<void> {
     if (answer.errored || !this.store.recordAnswerError) return;
@@ -338,24 +441,14 @@ export class ChatKitProcessor<Ctx> {
     }
   }
 
-  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx, answer?: AnswerTiming): Promise<void> {
+  /** Persists a runner event other than `thread.item.done` (those go through `storeDoneItems`). */
+  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
     switch (event.type) {
       case 'thread.item.added':
         pending.set(event.item.id, structuredClone(event.item));
         return;
       case 'thread.item.updated':
         applyPendingUpdate(pending, event);
-        return;
-      case 'thread.item.done':
-        if (answer && !answer.recorded && event.item.type === 'assistant_message') {
-          // The answer's first assistant message carries its time to first token.
-          answer.recorded = true;
-          const firstText = answer.firstTextAt ?? this.monotonicMs();
-          await this.store.addThreadItem(threadId, event.item, ctx, { ttftMs: Math.max(0, Math.round(firstText - answer.startedAt)) });
-        } else {
-          await this.store.addThreadItem(threadId, event.item, ctx);
-        }
-        pending.delete(event.item.id);
         return;
       case 'thread.item.replaced':
         await this.store.saveItem(threadId, event.item, ctx);
@@ -377,16 +470,16 @@ export class ChatKitProcessor<Ctx> {
    */
   private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
     try {
+      const items: NewThreadItem[] = [];
       for (const item of pending.values()) {
-        if (item.type === 'assistant_message' && item.content.some((part) => part.text.trim() !== '')) {
-          await this.store.addThreadItem(thread.id, item, ctx);
-        }
+        if (item.type === 'assistant_message' && item.content.some((part) => part.text.trim() !== '')) items.push({ item });
       }
-      await this.store.addThreadItem(
-        thread.id,
-        { id: this.ids('sdk_hidden_context'), thread_id: thread.id, created_at: this.now(), type: 'sdk_hidden_context', content: CANCELLED_STREAM_NOTE },
-        ctx,
-      );
+      items.push({
+        item: { id: this.ids('sdk_hidden_context'), thread_id: thread.id, created_at: this.now(), type: 'sdk_hidden_context', content: CANCELLED_STREAM_NOTE },
+      });
+      // One call (one statement on PostgreSQL) when the store can.
+      if (this.store.addThreadItems) await this.store.addThreadItems(thread.id, items, null, ctx);
+      else for (const { item } of items) await this.store.addThreadItem(thread.id, item, ctx);
     } catch (error) {
       // Nobody is listening any more; report and end quietly.
       this.options.onStreamError?.(error);
@@ -684,13 +777,16 @@ async function withCursor<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Resolves with the next step, or rejects with ABORTED as soon as the signal fires. */
-function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
-  if (signal.aborted) return Promise.reject(ABORTED);
+/** Resolves with `next` (a step asked of the runner), or rejects with ABORTED as soon as the signal fires. */
+function nextUnlessAborted<T>(next: Promise<IteratorResult<T>>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) {
+    next.catch(() => undefined);
+    return Promise.reject(ABORTED);
+  }
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(ABORTED);
     signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
+    next.then(
       (step) => {
         signal.removeEventListener('abort', onAbort);
         resolve(step);
@@ -698,6 +794,33 @@ function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): 
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
         reject(error);
+      },
+    );
+  });
+}
+
+/** A runner stream in progress: the thread as last saved, and a step already asked of the runner. */
+interface TurnState {
+  snapshot: ThreadSnapshot;
+  ahead: Promise<IteratorResult<ThreadStreamEvent>> | undefined;
+}
+
+/**
+ * How `promise` settled, if it does within this turn of the event loop (its continuations are
+ * promise jobs only: code that runs on without waiting for I/O or timers); null otherwise. Marks
+ * the promise handled either way.
+ */
+function settledThisTurn<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown } | null> {
+  return new Promise((resolve) => {
+    const later = setImmediate(resolve, null);
+    promise.then(
+      (value) => {
+        clearImmediate(later);
+        resolve({ value });
+      },
+      (error: unknown) => {
+        clearImmediate(later);
+        resolve({ error });
       },
     );
   });

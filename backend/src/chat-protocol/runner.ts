@@ -55,3 +55,20 @@ export interface Runner<Ctx> {
  * decide which workflow answers. `thread` is null for `input.transcribe`.
  */
 export type RunnerResolver<Ctx> = (ctx: Ctx, thread: ThreadMetadata | null) => Runner<Ctx> | Promise<Runner<Ctx>>;
+
+/** The live thread objects of `threads.create` requests (held weakly: they go with their request). */
+const newThreads = new WeakSet<ThreadMetadata>();
+
+/** Marks the live `thread` of a `threads.create` request; the processor calls it before the runner runs. */
+export function markNewThread(thread: ThreadMetadata): void {
+  newThreads.add(thread);
+}
+
+/**
+ * Whether `thread` (the live object a runner was handed) was created by this very request
+ * (`threads.create`): then its only item is the user message being answered, and a runner that
+ * sends history can skip reading it (the history is empty).
+ */
+export function isNewThread(thread: ThreadMetadata): boolean {
+  return newThreads.has(thread);
+}

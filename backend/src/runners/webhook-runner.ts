@@ -5,7 +5,7 @@ import { SIGNATURE_HEADER, signWebhook } from '../webhooks/webhook-signature';
 import { ChatKitCustomStreamError } from '../chat-protocol/errors';
 import { ECHO_TITLE_LENGTH } from '../chat-protocol/echo-runner';
 import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../chat-protocol/ids';
-import type { Runner } from '../chat-protocol/runner';
+import { isNewThread, type Runner } from '../chat-protocol/runner';
 import type { ChatStore } from '../chat-protocol/store';
 import type {
   Action,
@@ -220,6 +220,8 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
 
   /** Earlier user and assistant messages, oldest first, without the message being answered. */
   private async history(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
+    // A thread this request created holds only the message being answered: nothing to read.
+    if (userMessage && isNewThread(thread)) return [];
     const page = await this.options.store.loadThreadItems(thread.id, undefined, WEBHOOK_HISTORY_ITEMS + 1, 'desc', ctx);
     const out: { role: 'user' | 'assistant'; content: string }[] = [];
     for (const item of [...page.data].reverse()) {
