@@ -806,6 +806,104 @@ describe('ChatKitProcessor', () => {
     });
   });
 
+  describe('a runner that starts before the new thread is stored (startsBeforeStored)', () => {
+    /** A harness whose store holds `createThreadWithItem` until `release`, or fails it. */
+    function gated(respond: RespondFn, outcome: 'store' | 'fail' = 'store') {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const h = harness({ respond });
+      const original = h.store.createThreadWithItem.bind(h.store);
+      h.store.createThreadWithItem = async (...args) => {
+        await gate;
+        if (outcome === 'fail') throw new Error('database down');
+        return original(...args);
+      };
+      return { h, release };
+    }
+    const early = (respond: RespondFn): RespondFn => respond;
+
+    async function processEarly(h: Harness, signal?: AbortSignal): Promise<AsyncIterable<ThreadStreamEvent>> {
+      // The scripted runner of the harness gets the flag through `runners`.
+      const runner = (h.processor as unknown as { options: { runners: (ctx: Ctx) => Runner<Ctx> } }).options.runners(alice);
+      (runner as { startsBeforeStored?: boolean }).startsBeforeStored = true;
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice, signal ? { signal } : {});
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      return result.events;
+    }
+
+    it('its request starts while the write is in flight; nothing is sent before the thread and message are stored', async () => {
+      const calls: string[] = [];
+      const { h, release } = gated(
+        early(async function* (thread) {
+          calls.push('respond started');
+          yield { type: 'thread.item.done', item: { id: 'a_1', thread_id: thread.id, created_at: NOW, type: 'assistant_message', content: [{ type: 'output_text', text: 'hi', annotations: [] }] } };
+        }),
+      );
+      const events = (await processEarly(h))[Symbol.asyncIterator]();
+      const first = events.next();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toEqual(['respond started']);
+      await expect(h.store.loadThread('thread_1', alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
+      release();
+      expect((await first).value).toMatchObject({ type: 'thread.created' });
+      const rest: ThreadStreamEvent[] = [];
+      for (let step = await events.next(); !step.done; step = await events.next()) rest.push(step.value);
+      expect(types(rest)).toEqual(['thread.item.done', 'stream_options', 'thread.item.done']);
+      expect((await storedItems(h, 'thread_1')).map((item) => item.id)).toEqual(['message_2', 'a_1']);
+    });
+
+    it('a failed write aborts the runner and sends nothing', async () => {
+      let runnerSignal: AbortSignal | undefined;
+      const { h, release } = gated(
+        early(async function* (_thread, _message, _ctx, signal) {
+          runnerSignal = signal;
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          yield { type: 'progress_update', text: 'never sent' };
+        }),
+        'fail',
+      );
+      const events = await processEarly(h);
+      release();
+      const seen: ThreadStreamEvent[] = [];
+      await expect(
+        (async () => {
+          for await (const event of events) seen.push(event);
+        })(),
+      ).rejects.toThrow('database down');
+      expect(seen).toEqual([]);
+      expect(runnerSignal?.aborted).toBe(true);
+    });
+
+    it('a client leaving before the runner took over aborts the runner', async () => {
+      let runnerSignal: AbortSignal | undefined;
+      const { h, release } = gated(
+        early(async function* (_thread, _message, _ctx, signal) {
+          runnerSignal = signal;
+          yield { type: 'progress_update', text: 'x' };
+        }),
+      );
+      const events = await processEarly(h);
+      release();
+      for await (const event of events) if (event.type === 'thread.created') break;
+      expect(runnerSignal?.aborted).toBe(true);
+    });
+
+    it('a change the runner makes to the thread at once still ends in thread.updated', async () => {
+      const { h, release } = gated(
+        early(async function* (thread) {
+          thread.title = 'Set at the start';
+          yield { type: 'progress_update', text: 'x' };
+        }),
+      );
+      const events = await processEarly(h);
+      release();
+      const seen: ThreadStreamEvent[] = [];
+      for await (const event of events) seen.push(event);
+      expect(seen.at(-1)).toMatchObject({ type: 'thread.updated', thread: { title: 'Set at the start' } });
+      expect((await h.store.loadThread('thread_1', alice)).title).toBe('Set at the start');
+    });
+  });
+
   describe('cancellation', () => {
     /** A runner that streams a partial answer, then blocks until the request is aborted. */
     function partialThenBlock(opts: { honourSignal: boolean }): RespondFn {

@@ -212,16 +212,46 @@ export class ChatKitProcessor<Ctx> {
     // The thread and its first message in one call (one statement on PostgreSQL), both stored
     // before either event is sent.
     const message = this.userMessage(thread, input, []);
-    if (this.store.createThreadWithItem) {
-      await this.store.createThreadWithItem(thread, message, ctx);
-    } else {
-      await this.store.saveThread(thread, ctx);
-      await this.store.addThreadItem(thread.id, message, ctx);
+    const stored = this.store.createThreadWithItem
+      ? this.store.createThreadWithItem(thread, message, ctx)
+      : this.store.saveThread(thread, ctx).then(() => this.store.addThreadItem(thread.id, message, ctx));
+    // A runner that needs nothing stored starts now: its request overlaps the write (Runner.startsBeforeStored).
+    const early = runner.startsBeforeStored ? this.startEarly(thread, message, runner, ctx, signal) : undefined;
+    let handedOver = false;
+    try {
+      try {
+        await stored;
+      } catch (error) {
+        early?.stop.abort();
+        throw error;
+      }
+      yield { type: 'thread.created', thread: toThreadResponse(thread) };
+      if (signal.aborted) return;
+      yield { type: 'thread.item.done', item: message };
+      handedOver = true;
+      yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early);
+    } finally {
+      if (early && !handedOver) {
+        early.stop.abort();
+        stopQuietly(early.iterator);
+      }
+      early?.release();
     }
-    yield { type: 'thread.created', thread: toThreadResponse(thread) };
-    if (signal.aborted) return;
-    yield { type: 'thread.item.done', item: message };
-    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  /** Starts `runner.respond` (its first step) before the thread is stored; see `Runner.startsBeforeStored`. */
+  private startEarly(thread: ThreadMetadata, message: UserMessageItem, runner: Runner<Ctx>, ctx: Ctx, signal: AbortSignal): EarlyRunner {
+    const snapshot = snapshotOf(thread);
+    const startedAt = this.monotonicMs();
+    // The runner's own signal: the request's, and also aborted when the write fails.
+    const stop = new AbortController();
+    const forward = (): void => stop.abort(signal.reason);
+    if (signal.aborted) stop.abort(signal.reason);
+    else signal.addEventListener('abort', forward, { once: true });
+    const iterator = runner.respond(thread, message, ctx, stop.signal)[Symbol.asyncIterator]();
+    const first = iterator.next();
+    first.catch(() => undefined);
+    return { iterator, first, snapshot, startedAt, stop, release: () => signal.removeEventListener('abort', forward) };
   }
 
   private async *userMessageStream(
@@ -302,18 +332,22 @@ export class ChatKitProcessor<Ctx> {
     ctx: Ctx,
     signal: AbortSignal,
     produce: () => AsyncIterable<ThreadStreamEvent>,
+    early?: EarlyRunner,
   ): AsyncGenerator<ThreadStreamEvent> {
-    if (signal.aborted) return;
+    if (signal.aborted) {
+      if (early) stopQuietly(early.iterator);
+      return;
+    }
     yield { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
 
-    const turn: TurnState = { snapshot: snapshotOf(thread), ahead: undefined };
+    const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first };
     const pending = new Map<string, ThreadItem>();
-    const answer: AnswerTiming = { startedAt: this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
-    let iterator: AsyncIterator<ThreadStreamEvent> | undefined;
+    const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
+    let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
     let finished = false;
     try {
       try {
-        iterator = produce()[Symbol.asyncIterator]();
+        iterator ??= produce()[Symbol.asyncIterator]();
         for (;;) {
           if (signal.aborted && !turn.ahead) throw ABORTED;
           const next = turn.ahead ?? iterator.next();
@@ -797,6 +831,20 @@ function nextUnlessAborted<T>(next: Promise<IteratorResult<T>>, signal: AbortSig
       },
     );
   });
+}
+
+/** A runner started before the thread was stored (`Runner.startsBeforeStored`). */
+interface EarlyRunner {
+  iterator: AsyncIterator<ThreadStreamEvent>;
+  /** Its first step, already asked for. */
+  first: Promise<IteratorResult<ThreadStreamEvent>>;
+  /** The thread before the runner could change it. */
+  snapshot: ThreadSnapshot;
+  startedAt: number;
+  /** Aborts the runner's signal (the write failed, or the stream ended before it took over). */
+  stop: AbortController;
+  /** Stops forwarding the request's abort. */
+  release(): void;
 }
 
 /** A runner stream in progress: the thread as last saved, and a step already asked of the runner. */

@@ -48,6 +48,15 @@ export interface Runner<Ctx> {
 
   /** Stream options for a runner-driven stream; default `{allow_cancel: true}`. */
   streamOptions?(thread: ThreadMetadata, ctx: Ctx): StreamOptions;
+
+  /**
+   * Optional promise about `respond` on a new thread (`isNewThread`): it reads nothing of the
+   * thread from the store. Then, for `threads.create`, the processor starts it while the thread and
+   * its first message are being written, so the runner's first request (to an engine) overlaps that
+   * write; its events are still sent and stored only after the write. If the write fails, or the
+   * stream ends before the runner's events are read, the runner's `signal` aborts.
+   */
+  readonly startsBeforeStored?: boolean;
 }
 
 /**

@@ -75,6 +75,8 @@ export function identityClaimsOf(workflowId: string, threadId: string, subject: 
  * upstream request, so the engine sees its connection close.
  */
 export class WebhookRunner<Ctx> implements Runner<Ctx> {
+  /** A new thread's history is empty, known without reading: the engine request may overlap the thread's first write. */
+  readonly startsBeforeStored = true;
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import request from 'supertest';
-import { chatkit, chatToken, createChatApp, createWorkflow, input } from './helpers';
+import { chatkit, chatToken, createChatApp, createWorkflow, input, RunnerBody } from './helpers';
 import { createOwner, Owner } from '../factories/owners';
 import { EngineProcess, startEngine } from '../hosts/helpers';
 import type { TestApp } from '../setup/test-app';
@@ -62,7 +62,7 @@ describe('statements per chat turn (PostgreSQL round trips; docs/performance.md,
   /** A webhook workflow answered by the example engine, and a chat token for it. */
   async function webhookChat(): Promise<string> {
     if (!engine) {
-      webhookWorkflow = await createWorkflow(t, owner, { kind: 'webhook', url: 'http://127.0.0.1:9/parley' });
+      webhookWorkflow = await createWorkflow(t, owner, { kind: 'webhook', url: 'http://127.0.0.1:9/parley' } as unknown as RunnerBody);
       const made = await http().post(`/api/workflows/${webhookWorkflow}/webhook-secret`).set('Authorization', owner.auth).expect(201);
       engine = await startEngine(made.body.secret as string);
       await http().patch(`/api/workflows/${webhookWorkflow}`).set('Authorization', owner.auth).send({ runner: { kind: 'webhook', url: engine.url, timeoutMs: 1000 } }).expect(200);
