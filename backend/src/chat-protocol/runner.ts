@@ -18,7 +18,11 @@ import type {
  * - `thread` is live: mutate `title`, `status`, `allowed_image_domains` or `metadata` and the
  *   processor saves the thread and emits `thread.updated` after the current event.
  * - `thread.item.done` items are persisted as new items, `thread.item.replaced` upserted,
- *   `thread.item.removed` deleted; hidden items are persisted but never sent.
+ *   `thread.item.removed` deleted; hidden items are persisted but never sent. Every item is stored
+ *   before its event is sent. Done items are stored together when the runner produces them back to
+ *   back (the processor asks for the next event before storing a done item), so a runner may be
+ *   resumed before its last done item is stored: read the turn's own items from memory, not back
+ *   from the store.
  * - Throwing inside the iteration ends the stream with an `error` event
  *   (`ChatKitCustomStreamError` → `custom` with its message; anything else → `stream.error`).
  * - `signal` aborts when the client disconnects; stop work promptly. The processor persists
