@@ -749,6 +749,39 @@ describe('ChatKitProcessor', () => {
       expect(seen).toEqual(['message_2', 'a_1', 'a_2']);
     });
 
+    it('events the runner produced in one go are sent together, once its done items are stored', async () => {
+      const h = harness();
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('hello') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      for await (const event of result.events) {
+        if (event.type === 'thread.item.added') {
+          // The echo answer (added, deltas, done) came in one go: its done item is already stored.
+          expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message', 'assistant_message']);
+        }
+      }
+    });
+
+    it('an event followed by a wait for I/O is sent before the runner goes on', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const h = harness({
+        respond: async function* () {
+          yield { type: 'progress_update', text: 'first' };
+          await gate;
+          yield { type: 'progress_update', text: 'second' };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      const seen: string[] = [];
+      for await (const event of result.events) {
+        if (event.type !== 'progress_update') continue;
+        seen.push(event.text);
+        if (event.text === 'first') release();
+      }
+      expect(seen).toEqual(['first', 'second']);
+    });
+
     it('a runner failing right after a done item: the item is stored and sent, then the error event', async () => {
       const h = harness({
         respond: async function* (thread) {
@@ -966,7 +999,8 @@ describe('ChatKitProcessor', () => {
       }
       const items = await storedItems(h, 'thread_1');
       expect(items.map((item) => item.type)).toEqual(['user_message', 'assistant_message', 'sdk_hidden_context']);
-      expect(items[1]).toMatchObject({ content: [{ text: 'Hel' }] });
+      // The runner produced both deltas in one go: both were applied before either was sent.
+      expect(items[1]).toMatchObject({ content: [{ text: 'Hello' }] });
     });
 
     it('passes the abort signal to the runner', async () => {

@@ -340,7 +340,9 @@ export class ChatKitProcessor<Ctx> {
     }
     yield { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
 
-    const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first };
+    const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first, settled: false };
+    // Events stored but not yet sent: everything the runner produced in one go leaves in one piece.
+    const held: ThreadStreamEvent[] = [];
     const pending = new Map<string, ThreadItem>();
     const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
@@ -356,26 +358,34 @@ export class ChatKitProcessor<Ctx> {
           if (step.done) break;
           const event = step.value;
           if (event.type === 'thread.item.done') {
-            const out = await this.storeDoneItems(thread, event, iterator, turn, pending, answer, ctx, signal);
-            if (signal.aborted) throw ABORTED;
-            for (const sent of out) yield sent;
-            continue;
+            held.push(...(await this.storeDoneItems(thread, event, iterator, turn, pending, answer, ctx, signal)));
+          } else {
+            if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
+            if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
+            await this.persistEvent(thread.id, event, pending, ctx);
+            held.push(toEventResponse(event));
+            if (!sameThread(thread, turn.snapshot)) {
+              turn.snapshot = snapshotOf(thread);
+              await this.store.saveThread(thread, ctx);
+              held.push({ type: 'thread.updated', thread: toThreadResponse(thread) });
+            }
+            if (!signal.aborted) {
+              turn.ahead = iterator.next();
+              turn.settled = (await settledThisTurn(turn.ahead)) !== null;
+            }
           }
-          if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
-          if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
-          await this.persistEvent(thread.id, event, pending, ctx);
           if (signal.aborted) throw ABORTED;
-          yield toEventResponse(event);
-          if (!sameThread(thread, turn.snapshot)) {
-            turn.snapshot = snapshotOf(thread);
-            await this.store.saveThread(thread, ctx);
-            yield { type: 'thread.updated', thread: toThreadResponse(thread) };
-          }
+          // The runner has more ready (it produced several events without waiting): they leave together.
+          if (turn.ahead && turn.settled) continue;
+          for (const sent of held.splice(0)) yield sent;
         }
+        for (const sent of held.splice(0)) yield sent;
       } catch (error) {
         if (error === ABORTED) throw error;
         // A runner step already asked for (a failed store write): the runner stops there.
         if (turn.ahead) stopQuietly(iterator);
+        // What was stored before the failure is sent before the error.
+        for (const sent of held.splice(0)) yield sent;
         this.options.onStreamError?.(error);
         const event = errorEventFor(error);
         await this.recordError(thread.id, error instanceof ChatKitCustomStreamError && error.reason ? error.reason : event.code, answer, ctx);
@@ -437,6 +447,7 @@ export class ChatKitProcessor<Ctx> {
       if (signal.aborted) break;
       turn.ahead = iterator.next();
       const ready = await settledThisTurn(turn.ahead);
+      turn.settled = ready !== null;
       // Aborted meanwhile: like the reference, nothing the runner produced after the abort is kept.
       if (!ready || 'error' in ready || signal.aborted) break;
       if (ready.value.done) {
@@ -851,6 +862,8 @@ interface EarlyRunner {
 interface TurnState {
   snapshot: ThreadSnapshot;
   ahead: Promise<IteratorResult<ThreadStreamEvent>> | undefined;
+  /** Whether `ahead` had settled when last looked at (the runner had it ready without waiting). */
+  settled: boolean;
 }
 
 /**
