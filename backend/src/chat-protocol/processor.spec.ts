@@ -671,7 +671,7 @@ describe('ChatKitProcessor', () => {
     function recordWrites(h: Harness): string[] {
       const calls: string[] = [];
       const store = h.store;
-      const wrap = <K extends 'saveThread' | 'addThreadItem' | 'addThreadItems' | 'createThreadWithItem'>(name: K, describe: (...args: never[]) => string): void => {
+      const wrap = <K extends 'saveThread' | 'addThreadItem' | 'addThreadItems' | 'createThreadWithItems'>(name: K, describe: (...args: never[]) => string): void => {
         const original = (store[name] as (...args: unknown[]) => Promise<void>).bind(store);
         (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
           calls.push(`${name}(${(describe as (...a: unknown[]) => string)(...args)})`);
@@ -681,7 +681,7 @@ describe('ChatKitProcessor', () => {
       wrap('saveThread', (thread: ThreadMetadata) => thread.title ?? '');
       wrap('addThreadItem', (_threadId: string, item: ThreadItem) => item.id);
       wrap('addThreadItems', (_threadId: string, items: { item: ThreadItem }[], thread: ThreadMetadata | null) => `${items.map(({ item }) => item.id).join(',')}${thread ? ` +thread ${thread.title}` : ''}`);
-      wrap('createThreadWithItem', (thread: ThreadMetadata, item: ThreadItem) => `${thread.id},${item.id}`);
+      wrap('createThreadWithItems', (thread: ThreadMetadata, items: { item: ThreadItem }[]) => `${thread.id},${items.map(({ item }) => item.id).join(',')}${thread.title ? ` +title ${thread.title}` : ''}`);
       return calls;
     }
 
@@ -693,12 +693,31 @@ describe('ChatKitProcessor', () => {
       content: [{ type: 'output_text', text, annotations: [] }],
     });
 
-    it('threads.create on the echo runner: thread + message in one call, the answer + the new title in one call', async () => {
+    it('threads.create on a runner that needs the message stored: thread + message in one call, the answer + the new title in one call', async () => {
       const h = harness();
       const calls = recordWrites(h);
       const { events } = await createThread(h, 'hello');
-      expect(calls).toEqual(['createThreadWithItem(thread_1,message_2)', 'addThreadItems(message_3 +thread hello)']);
+      expect(calls).toEqual(['createThreadWithItems(thread_1,message_2)', 'addThreadItems(message_3 +thread hello)']);
       expect(types(events)).toEqual(['thread.created', 'thread.item.done', 'stream_options', 'thread.item.added', 'thread.item.updated', 'thread.item.updated', 'thread.item.done', 'thread.updated']);
+    });
+
+    it('threads.create on the echo runner (startsBeforeStored): the whole turn in one call, events as the reference', async () => {
+      const h = harness();
+      const plain = await createThread(harness(), 'hello');
+      const calls = recordWrites(h);
+      const ids = sequentialIds();
+      const echo = new EchoRunner<Ctx>({ store: h.store, ids, clock: () => new Date(NOW) });
+      const processor = new ChatKitProcessor<Ctx>({ store: h.store, runners: () => echo, ids, clock: () => new Date(NOW) });
+      const events = await collect(await processor.process({ type: 'threads.create', params: { input: input('hello') } }, alice));
+      expect(calls).toEqual(['createThreadWithItems(thread_1,message_2,message_3 +title hello)']);
+      expect(types(events)).toEqual(types(plain.events));
+      expect(events[0]).toEqual(plain.events[0]);
+      expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message', 'assistant_message']);
+      // The next message: the user message, the answer in one call (the title is set already).
+      calls.length = 0;
+      await collect(await processor.process({ type: 'threads.add_user_message', params: { thread_id: 'thread_1', input: input('again') } }, alice));
+      expect(calls).toEqual(['addThreadItems(message_4,message_5)']);
+      expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message', 'assistant_message', 'user_message', 'assistant_message']);
     });
 
     it('done items ready back to back go in one call, thread.updated where the reference sends it', async () => {
@@ -712,7 +731,7 @@ describe('ChatKitProcessor', () => {
       });
       const calls = recordWrites(h);
       const { threadId, events } = await createThread(h, 'x');
-      expect(calls).toEqual(['createThreadWithItem(thread_1,message_2)', 'addThreadItems(wf_1,a_1 +thread At the end)']);
+      expect(calls).toEqual(['createThreadWithItems(thread_1,message_2)', 'addThreadItems(wf_1,a_1 +thread At the end)']);
       // The reference checks the thread after each event: the change made before a_1 shows after a_1.
       expect(events.slice(3).map((e) => (e.type === 'thread.updated' ? `updated:${e.thread.title}` : e.type === 'thread.item.done' ? `done:${e.item.id}` : e.type))).toEqual([
         'done:wf_1',
@@ -830,7 +849,7 @@ describe('ChatKitProcessor', () => {
       const calls = recordWrites(plain);
       const store = plain.store as unknown as Record<string, unknown>;
       store.addThreadItems = undefined;
-      store.createThreadWithItem = undefined;
+      store.createThreadWithItems = undefined;
       const a = await createThread(plain, 'hello');
       const b = await createThread(batched, 'hello');
       expect(a.events).toEqual(b.events);
@@ -845,8 +864,8 @@ describe('ChatKitProcessor', () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const h = harness({ respond });
-      const original = h.store.createThreadWithItem.bind(h.store);
-      h.store.createThreadWithItem = async (...args) => {
+      const original = h.store.createThreadWithItems.bind(h.store);
+      h.store.createThreadWithItems = async (...args: Parameters<typeof original>) => {
         await gate;
         if (outcome === 'fail') throw new Error('database down');
         return original(...args);

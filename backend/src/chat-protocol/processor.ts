@@ -209,41 +209,29 @@ export class ChatKitProcessor<Ctx> {
       yield* this.userMessageStream(thread, input, attachments, runner, ctx, signal);
       return;
     }
+    const message = this.userMessage(thread, input, []);
+    const created: ThreadStreamEvent = { type: 'thread.created', thread: toThreadResponse(thread) };
+    if (runner.startsBeforeStored) {
+      // The thread and its message are written with what the runner has ready (Preface).
+      const early = this.startEarly(thread, message, runner, ctx, signal);
+      const preface: Preface = { newThread: true, message, events: [created, { type: 'thread.item.done', item: message }], written: false };
+      yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early, preface);
+      return;
+    }
     // The thread and its first message in one call (one statement on PostgreSQL), both stored
     // before either event is sent.
-    const message = this.userMessage(thread, input, []);
-    const stored = this.store.createThreadWithItem
-      ? this.store.createThreadWithItem(thread, message, ctx)
-      : this.store.saveThread(thread, ctx).then(() => this.store.addThreadItem(thread.id, message, ctx));
-    // A runner that needs nothing stored starts now: its request overlaps the write (Runner.startsBeforeStored).
-    const early = runner.startsBeforeStored ? this.startEarly(thread, message, runner, ctx, signal) : undefined;
-    let handedOver = false;
-    try {
-      try {
-        await stored;
-      } catch (error) {
-        early?.stop.abort();
-        throw error;
-      }
-      yield { type: 'thread.created', thread: toThreadResponse(thread) };
-      if (signal.aborted) return;
-      yield { type: 'thread.item.done', item: message };
-      handedOver = true;
-      yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early);
-    } finally {
-      if (early && !handedOver) {
-        early.stop.abort();
-        stopQuietly(early.iterator);
-      }
-      early?.release();
-    }
+    await this.createThreadWith(thread, [{ item: message }], ctx);
+    yield created;
+    if (signal.aborted) return;
+    yield { type: 'thread.item.done', item: message };
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
   }
 
-  /** Starts `runner.respond` (its first step) before the thread is stored; see `Runner.startsBeforeStored`. */
+  /** Starts `runner.respond` (its first step) before the turn's own writes; see `Runner.startsBeforeStored`. */
   private startEarly(thread: ThreadMetadata, message: UserMessageItem, runner: Runner<Ctx>, ctx: Ctx, signal: AbortSignal): EarlyRunner {
     const snapshot = snapshotOf(thread);
     const startedAt = this.monotonicMs();
-    // The runner's own signal: the request's, and also aborted when the write fails.
+    // The runner's own signal: the request's, and also aborted when the turn's first write fails.
     const stop = new AbortController();
     const forward = (): void => stop.abort(signal.reason);
     if (signal.aborted) stop.abort(signal.reason);
@@ -263,6 +251,13 @@ export class ChatKitProcessor<Ctx> {
     signal: AbortSignal,
   ): AsyncGenerator<ThreadStreamEvent> {
     if (signal.aborted) return;
+    if (attachments.length === 0 && runner.startsBeforeStored) {
+      const message = this.userMessage(thread, input, []);
+      const early = this.startEarly(thread, message, runner, ctx, signal);
+      const preface: Preface = { newThread: false, message, events: [{ type: 'thread.item.done', item: message }], written: false };
+      yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early, preface);
+      return;
+    }
     const stamped: Attachment[] = [];
     for (const attachment of attachments) {
       const withThread = { ...attachment, thread_id: thread.id };
@@ -286,6 +281,33 @@ export class ChatKitProcessor<Ctx> {
       ...(input.quoted_text !== undefined ? { quoted_text: input.quoted_text } : {}),
       inference_options: input.inference_options,
     };
+  }
+
+  /** A new thread with its first items: one store call when the store can (`createThreadWithItems`). */
+  private async createThreadWith(thread: ThreadMetadata, items: NewThreadItem[], ctx: Ctx): Promise<void> {
+    if (this.store.createThreadWithItems) return this.store.createThreadWithItems(thread, items, ctx);
+    await this.store.saveThread(thread, ctx);
+    await this.addItems(thread, items, false, ctx);
+  }
+
+  /** Items in order, then the thread when `withThread`: one store call when the store can (`addThreadItems`). */
+  private async addItems(thread: ThreadMetadata, items: NewThreadItem[], withThread: boolean, ctx: Ctx): Promise<void> {
+    if (this.store.addThreadItems) return this.store.addThreadItems(thread.id, items, withThread ? thread : null, ctx);
+    for (const { item, facts } of items) await (facts ? this.store.addThreadItem(thread.id, item, ctx, facts) : this.store.addThreadItem(thread.id, item, ctx));
+    if (withThread) await this.store.saveThread(thread, ctx);
+  }
+
+  /** Writes the turn's own items (and new thread) if still pending; a failure ends the stream without sending them. */
+  private async writePreface(thread: ThreadMetadata, preface: Preface | undefined, ctx: Ctx, early: EarlyRunner | undefined): Promise<void> {
+    if (!preface || preface.written) return;
+    preface.written = true;
+    try {
+      if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }], ctx);
+      else await this.addItems(thread, [{ item: preface.message }], false, ctx);
+    } catch (error) {
+      early?.stop.abort();
+      throw new PrefaceFailed(error);
+    }
   }
 
   private async *toolOutputStream(
@@ -323,8 +345,11 @@ export class ChatKitProcessor<Ctx> {
    * swallowed, `thread.updated` after any event that changed the thread and once more at the
    * end, exceptions turned into one `error` event, and the cancellation cleanup on abort.
    *
-   * Done items the runner hands over back to back are stored together (`storeDoneItems`), with the
-   * thread when it changed meanwhile: the events on the wire are exactly the reference's.
+   * Fewer round trips, same events on the wire: what the runner produces in one go (without
+   * waiting for I/O) is stored together and sent together — done items back to back in one store
+   * call with the thread when it changed (`storeDoneItems`), and, with a `preface` (a runner that
+   * `startsBeforeStored`), the turn's own user message (and new thread) with them. Nothing is sent
+   * before it is stored.
    */
   private async *runnerStream(
     thread: ThreadMetadata,
@@ -333,22 +358,33 @@ export class ChatKitProcessor<Ctx> {
     signal: AbortSignal,
     produce: () => AsyncIterable<ThreadStreamEvent>,
     early?: EarlyRunner,
+    preface?: Preface,
   ): AsyncGenerator<ThreadStreamEvent> {
-    if (signal.aborted) {
-      if (early) stopQuietly(early.iterator);
-      return;
-    }
-    yield { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
-
-    const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first, settled: false };
-    // Events stored but not yet sent: everything the runner produced in one go leaves in one piece.
-    const held: ThreadStreamEvent[] = [];
-    const pending = new Map<string, ThreadItem>();
-    const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
     let finished = false;
+    let prefaceFailed = false;
+    const pending = new Map<string, ThreadItem>();
     try {
+      if (signal.aborted) {
+        finished = true;
+        stopQuietly(iterator);
+        await this.writePreface(thread, preface, ctx, early);
+        return;
+      }
+      const options: ThreadStreamEvent = { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
+      // Events stored but not yet sent: everything the runner produced in one go leaves in one piece.
+      const held: ThreadStreamEvent[] = preface ? [...preface.events, options] : [];
+      if (!preface) yield options;
+      const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first, settled: false };
+      const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
+      const flush = async (): Promise<ThreadStreamEvent[]> => {
+        await this.writePreface(thread, preface, ctx, early);
+        return held.splice(0);
+      };
       try {
+        if (turn.ahead) turn.settled = (await settledThisTurn(turn.ahead)) !== null;
+        // The runner waits for I/O first (an engine request): the turn's own items go now.
+        if (preface && !turn.settled) for (const sent of await flush()) yield sent;
         iterator ??= produce()[Symbol.asyncIterator]();
         for (;;) {
           if (signal.aborted && !turn.ahead) throw ABORTED;
@@ -358,14 +394,18 @@ export class ChatKitProcessor<Ctx> {
           if (step.done) break;
           const event = step.value;
           if (event.type === 'thread.item.done') {
-            held.push(...(await this.storeDoneItems(thread, event, iterator, turn, pending, answer, ctx, signal)));
+            held.push(...(await this.storeDoneItems(thread, event, iterator, turn, pending, answer, ctx, signal, preface, early)));
           } else {
             if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
+            if (event.type === 'error' || event.type === 'thread.item.replaced' || event.type === 'thread.item.removed') {
+              await this.writePreface(thread, preface, ctx, early);
+            }
             if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
             await this.persistEvent(thread.id, event, pending, ctx);
             held.push(toEventResponse(event));
             if (!sameThread(thread, turn.snapshot)) {
               turn.snapshot = snapshotOf(thread);
+              await this.writePreface(thread, preface, ctx, early);
               await this.store.saveThread(thread, ctx);
               held.push({ type: 'thread.updated', thread: toThreadResponse(thread) });
             }
@@ -377,15 +417,15 @@ export class ChatKitProcessor<Ctx> {
           if (signal.aborted) throw ABORTED;
           // The runner has more ready (it produced several events without waiting): they leave together.
           if (turn.ahead && turn.settled) continue;
-          for (const sent of held.splice(0)) yield sent;
+          for (const sent of await flush()) yield sent;
         }
-        for (const sent of held.splice(0)) yield sent;
+        for (const sent of await flush()) yield sent;
       } catch (error) {
-        if (error === ABORTED) throw error;
+        if (error === ABORTED || error instanceof PrefaceFailed) throw error;
         // A runner step already asked for (a failed store write): the runner stops there.
         if (turn.ahead) stopQuietly(iterator);
         // What was stored before the failure is sent before the error.
-        for (const sent of held.splice(0)) yield sent;
+        for (const sent of await flush()) yield sent;
         this.options.onStreamError?.(error);
         const event = errorEventFor(error);
         await this.recordError(thread.id, error instanceof ChatKitCustomStreamError && error.reason ? error.reason : event.code, answer, ctx);
@@ -397,12 +437,19 @@ export class ChatKitProcessor<Ctx> {
         yield { type: 'thread.updated', thread: toThreadResponse(thread) };
       }
     } catch (error) {
+      if (error instanceof PrefaceFailed) {
+        // Nothing of the turn was stored or sent: fail the stream as a failed first write always did.
+        prefaceFailed = true;
+        throw error.cause;
+      }
       if (error !== ABORTED) throw error;
     } finally {
+      early?.release();
       // Reached unfinished on abort, or when the consumer stopped iterating (a disconnect).
       if (!finished) {
+        early?.stop.abort();
         stopQuietly(iterator);
-        await this.handleCancelled(thread, pending, ctx);
+        if (!prefaceFailed) await this.handleCancelled(thread, pending, ctx, preface, early);
       }
     }
   }
@@ -411,11 +458,12 @@ export class ChatKitProcessor<Ctx> {
    * Stores `first` and every `thread.item.done` the runner has ready right after it (already
    * produced, within the same turn of the event loop: nothing waits on I/O) in one store call,
    * together with the thread when the runner changed it meanwhile — typically the answer's last
-   * items and the title set as the runner returns, in one statement. Returns the events to send,
-   * in the reference's order (`thread.updated` after the event that revealed the change); nothing
-   * is sent before everything is stored. The step that ended the batch (another event, the end, an
-   * error) is left in `turn.ahead` for the caller. On abort the batch is stored all the same (the
-   * items are done), and the caller runs the cancellation cleanup.
+   * items and the title set as the runner returns, in one statement — and the turn's own items
+   * when still pending (`preface`). Returns the events to send, in the reference's order
+   * (`thread.updated` after the event that revealed the change); nothing is sent before everything
+   * is stored. The step that ended the batch (another event, the end, an error) is left in
+   * `turn.ahead` for the caller. On abort the batch is stored all the same (the items are done),
+   * and the caller runs the cancellation cleanup.
    */
   private async storeDoneItems(
     thread: ThreadMetadata,
@@ -426,6 +474,8 @@ export class ChatKitProcessor<Ctx> {
     answer: AnswerTiming,
     ctx: Ctx,
     signal: AbortSignal,
+    preface: Preface | undefined,
+    early: EarlyRunner | undefined,
   ): Promise<ThreadStreamEvent[]> {
     const out: ThreadStreamEvent[] = [];
     const items: NewThreadItem[] = [];
@@ -458,11 +508,18 @@ export class ChatKitProcessor<Ctx> {
         turn.ahead = undefined;
       }
     }
-    if (this.store.addThreadItems) {
-      await this.store.addThreadItems(thread.id, items, threadChanged ? thread : null, ctx);
+    if (preface && !preface.written) {
+      // The user message (and new thread) go in the same call: a new thread is created in its current state.
+      preface.written = true;
+      try {
+        if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }, ...items], ctx);
+        else await this.addItems(thread, [{ item: preface.message }, ...items], threadChanged, ctx);
+      } catch (error) {
+        early?.stop.abort();
+        throw new PrefaceFailed(error);
+      }
     } else {
-      for (const { item, facts } of items) await (facts ? this.store.addThreadItem(thread.id, item, ctx, facts) : this.store.addThreadItem(thread.id, item, ctx));
-      if (threadChanged) await this.store.saveThread(thread, ctx);
+      await this.addItems(thread, items, threadChanged, ctx);
     }
     return out;
   }
@@ -513,8 +570,10 @@ export class ChatKitProcessor<Ctx> {
    * non-blank text (deltas applied), drop other pending items, and note the cancellation in a
    * hidden item so the next response does not continue the cancelled one.
    */
-  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx, preface?: Preface, early?: EarlyRunner): Promise<void> {
     try {
+      // The user's message is kept, as when it was stored before the runner started.
+      await this.writePreface(thread, preface, ctx, early);
       const items: NewThreadItem[] = [];
       for (const item of pending.values()) {
         if (item.type === 'assistant_message' && item.content.some((part) => part.text.trim() !== '')) items.push({ item });
@@ -523,8 +582,7 @@ export class ChatKitProcessor<Ctx> {
         item: { id: this.ids('sdk_hidden_context'), thread_id: thread.id, created_at: this.now(), type: 'sdk_hidden_context', content: CANCELLED_STREAM_NOTE },
       });
       // One call (one statement on PostgreSQL) when the store can.
-      if (this.store.addThreadItems) await this.store.addThreadItems(thread.id, items, null, ctx);
-      else for (const { item } of items) await this.store.addThreadItem(thread.id, item, ctx);
+      await this.addItems(thread, items, false, ctx);
     } catch (error) {
       // Nobody is listening any more; report and end quietly.
       this.options.onStreamError?.(error);
@@ -856,6 +914,26 @@ interface EarlyRunner {
   stop: AbortController;
   /** Stops forwarding the request's abort. */
   release(): void;
+}
+
+/**
+ * The turn's own writes (the user message, and the thread on `threads.create`) when the runner
+ * `startsBeforeStored`: stored with the runner's first done items when it has them ready at once
+ * (the echo runner: one statement for the whole turn), otherwise as soon as it waits for I/O; its
+ * events are sent first, and only once stored.
+ */
+interface Preface {
+  newThread: boolean;
+  message: UserMessageItem;
+  events: ThreadStreamEvent[];
+  written: boolean;
+}
+
+/** The turn's own write failed: nothing was sent, the stream fails as a failed write always did. */
+class PrefaceFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('The turn could not be stored.');
+  }
 }
 
 /** A runner stream in progress: the thread as last saved, and a step already asked of the runner. */

@@ -54,11 +54,13 @@ export interface Runner<Ctx> {
   streamOptions?(thread: ThreadMetadata, ctx: Ctx): StreamOptions;
 
   /**
-   * Optional promise about `respond` on a new thread (`isNewThread`): it reads nothing of the
-   * thread from the store. Then, for `threads.create`, the processor starts it while the thread and
-   * its first message are being written, so the runner's first request (to an engine) overlaps that
-   * write; its events are still sent and stored only after the write. If the write fails, or the
-   * stream ends before the runner's events are read, the runner's `signal` aborts.
+   * Optional promise about `respond` with a user message: it never reads that message back from
+   * the store, nor anything of a new thread (`isNewThread`). Then the processor starts it before
+   * the turn's own writes (the user message; the thread on `threads.create`) and stores those
+   * together with the runner's first done items when the runner has them ready at once, or as soon
+   * as it waits for I/O (its request to an engine then overlaps the write). Events are still sent in
+   * the reference's order, each only once stored. If that write fails, or the stream ends before
+   * the runner's events are read, the runner's `signal` aborts.
    */
   readonly startsBeforeStored?: boolean;
 }

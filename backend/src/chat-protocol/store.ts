@@ -60,10 +60,10 @@ export interface ChatStore<Ctx> {
   addThreadItems?(threadId: string, items: NewThreadItem[], thread: ThreadMetadata | null, ctx: Ctx): Promise<void>;
 
   /**
-   * Optional (`threads.create`): exactly `saveThread(thread)` then `addThreadItem(thread.id, item)`,
-   * in one call (one statement on a database). Without it the processor makes the two calls.
+   * Optional (`threads.create`): exactly `saveThread(thread)` then `addThreadItems(thread.id,
+   * items)`, in one call (one statement on a database). Without it the processor makes the calls.
    */
-  createThreadWithItem?(thread: ThreadMetadata, item: ThreadItem, ctx: Ctx): Promise<void>;
+  createThreadWithItems?(thread: ThreadMetadata, items: NewThreadItem[], ctx: Ctx): Promise<void>;
 
   /** Upserts an item by id, keeping its position when it exists (on `thread.item.replaced`…). */
   saveItem(threadId: string, item: ThreadItem, ctx: Ctx): Promise<void>;

@@ -72,7 +72,7 @@ export class RunnerFactory {
     if (definition.kind === 'webhook') return startsBeforeStored(measuredRunner(this.webhook(definition, store), 'webhook', this.metrics));
     const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
     if (builder) return measuredRunner(builder.create(definition as never, store, this.endpointsFor(audience)), definition.kind, this.metrics);
-    return measuredRunner(this.echo(store), 'echo', this.metrics);
+    return startsBeforeStored(measuredRunner(this.echo(store), 'echo', this.metrics));
   }
 
   /** What builders of other kinds get: this factory's endpoints and clients, worded for `audience`. */
@@ -187,7 +187,7 @@ export class RunnerFactory {
   }
 }
 
-/** The webhook runner's promise (`Runner.startsBeforeStored`), kept through the measuring wrapper. */
+/** The echo and webhook runners' promise (`Runner.startsBeforeStored`), kept through the measuring wrapper. */
 function startsBeforeStored(runner: Runner<ChatContext>): Runner<ChatContext> {
   return Object.assign(runner, { startsBeforeStored: true });
 }

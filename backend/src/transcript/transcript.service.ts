@@ -71,10 +71,11 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
     if (!threadFound) throw threadNotFound(threadId);
   }
 
-  /** One statement: the new thread (as `saveThread`) and its first item (as `addThreadItem`). */
-  async createThreadWithItem(thread: ThreadMetadata, item: ThreadItem, ctx: TranscriptContext): Promise<void> {
-    const saved = await this.repo.upsertThreadWithItem(ctx.scope, threadValues(thread, ctx), itemValues(thread.id, item, ctx.workflowVersion ?? null));
-    if (!saved) throw threadNotFound(thread.id);
+  /** One statement: the new thread (as `saveThread`) and its first items (as `addThreadItems`). */
+  async createThreadWithItems(thread: ThreadMetadata, items: NewThreadItem[], ctx: TranscriptContext): Promise<void> {
+    const version = ctx.workflowVersion ?? null;
+    const values = items.map(({ item, facts }) => itemValues(thread.id, item, version, facts));
+    if (!(await this.repo.upsertThreadWithItems(ctx.scope, threadValues(thread, ctx), values))) throw threadNotFound(thread.id);
   }
 
   async saveItem(threadId: string, item: ThreadItem, ctx: TranscriptContext): Promise<void> {

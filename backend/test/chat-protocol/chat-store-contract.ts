@@ -223,9 +223,9 @@ export function describeChatStoreContract<Ctx>(name: string, create: () => Promi
             const batch = store.addThreadItems.bind(store);
             foreign.push(['addThreadItems', () => batch('thr_1', [{ item: message('i2') }], { ...thread('thr_1'), title: 'hijack' }, ctx)]);
           }
-          if (store.createThreadWithItem) {
-            const create = store.createThreadWithItem.bind(store);
-            foreign.push(['createThreadWithItem', () => create({ ...thread('thr_1'), title: 'hijack' }, message('i2'), ctx)]);
+          if (store.createThreadWithItems) {
+            const create = store.createThreadWithItems.bind(store);
+            foreign.push(['createThreadWithItems', () => create({ ...thread('thr_1'), title: 'hijack' }, [{ item: message('i2') }], ctx)]);
           }
           for (const [operation, attempt] of foreign) {
             const outcome = await attempt().then(
@@ -270,12 +270,15 @@ export function describeChatStoreContract<Ctx>(name: string, create: () => Promi
         await expect(store.addThreadItems('nope', [{ item: message('i3', 'nope') }], null, alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
       });
 
-      it('createThreadWithItem stores a new thread with its first item', async () => {
-        if (!store.createThreadWithItem) return;
-        await store.createThreadWithItem({ ...thread('thr_1'), title: 'First' }, message('i1'), alice);
+      it('createThreadWithItems stores a new thread with its first items, in order', async () => {
+        if (!store.createThreadWithItems) return;
+        await store.createThreadWithItems({ ...thread('thr_1'), title: 'First' }, [{ item: message('i1') }, { item: message('b0'), facts: { ttftMs: 3 } }], alice);
         expect(await store.loadThread('thr_1', alice)).toMatchObject({ id: 'thr_1', title: 'First' });
-        expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'asc', alice))).toEqual(['i1']);
+        expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'asc', alice))).toEqual(['i1', 'b0']);
         expect(ids(await store.loadThreads(20, undefined, 'asc', alice))).toEqual(['thr_1']);
+        // A duplicate id: nothing of the second thread is written.
+        await expect(store.createThreadWithItems(thread('thr_2'), [{ item: message('x1', 'thr_2') }, { item: message('x1', 'thr_2') }], alice)).rejects.toThrow();
+        await expect(store.loadThread('thr_2', alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
       });
     });
 

@@ -25,10 +25,11 @@ async function statementsDuring(work: () => Promise<unknown>): Promise<string[]>
 /** A short, stable name for each statement of a turn. */
 function nameOf(sql: string): string {
   if (/FROM chat_sessions|chat_sessions/.test(sql)) return 'chat session check';
-  if (/^WITH t AS \( INSERT INTO chat_threads/.test(sql)) return 'thread + first message';
+  if (/^WITH t AS \( INSERT INTO chat_threads/.test(sql)) return 'thread + items';
   if (/^WITH t AS \( SELECT id FROM chat_threads .*INSERT INTO chat_items.*UPDATE chat_threads/.test(sql)) return 'items + thread';
   if (/^WITH t AS \( SELECT id FROM chat_threads .*INSERT INTO chat_items/.test(sql)) return 'items';
   if (/FROM webhook_secrets/.test(sql)) return 'webhook secret';
+  if (/^SELECT id, title, status, allowed_image_domains, metadata, created_at FROM chat_threads WHERE id = \$1/.test(sql)) return 'thread (scope check)';
   return sql.slice(0, 80);
 }
 
@@ -48,7 +49,7 @@ describe('statements per chat turn (PostgreSQL round trips; docs/performance.md,
     await t?.close();
   });
 
-  it('threads.create on the echo runner: the session check, the thread with its message, the answer with the title', async () => {
+  it('threads.create on the echo runner: the session check, then the whole turn (thread, message, answer, title) in one statement', async () => {
     const workflowId = await createWorkflow(t, owner);
     const token = await chatToken(t, owner, workflowId);
     expect((await create(token, 'warm up')).status).toBe(200);
@@ -56,7 +57,12 @@ describe('statements per chat turn (PostgreSQL round trips; docs/performance.md,
     const statements = await statementsDuring(async () => (answer = await create(token, 'hello')));
     expect(answer!.status).toBe(200);
     expect(answer!.events!.map((e) => e.type)).toEqual(['thread.created', 'thread.item.done', 'stream_options', 'thread.item.added', 'thread.item.updated', 'thread.item.updated', 'thread.item.done', 'thread.updated']);
-    expect(statements.map(nameOf)).toEqual(['chat session check', 'thread + first message', 'items + thread']);
+    expect(statements.map(nameOf)).toEqual(['chat session check', 'thread + items']);
+    // The next message: the thread's scope check, then the message and the answer in one statement.
+    const threadId = answer!.events![0].thread.id as string;
+    const next = await statementsDuring(async () => (answer = await chatkit(t.baseUrl, token, { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('again') } })));
+    expect(answer!.events!.map((e) => e.type)).toEqual(['thread.item.done', 'stream_options', 'thread.item.added', 'thread.item.updated', 'thread.item.updated', 'thread.item.done']);
+    expect(next.map(nameOf)).toEqual(['chat session check', 'thread (scope check)', 'items']);
   });
 
   /** A webhook workflow answered by the example engine, and a chat token for it. */
@@ -88,7 +94,7 @@ describe('statements per chat turn (PostgreSQL round trips; docs/performance.md,
     expect(done).toEqual(['user_message', 'workflow', 'assistant_message']);
     expect(answer!.events!.at(-1)).toMatchObject({ type: 'thread.updated', thread: { title: 'hello engine' } });
     // The signing secret is cached for a second; a turn that finds it expired reads it once more.
-    expect(statements.map(nameOf).filter((name) => name !== 'webhook secret')).toEqual(['chat session check', 'thread + first message', 'items + thread']);
+    expect(statements.map(nameOf).filter((name) => name !== 'webhook secret')).toEqual(['chat session check', 'thread + items', 'items + thread']);
     expect((await engine.log()).at(-1)).toMatchObject({ verdict: 'ok', historyLength: 0 });
 
     // Stored as sent: the thread's items and its title.

@@ -80,14 +80,16 @@ export class MemoryChatStore<Ctx> implements ChatStore<Ctx> {
     if (thread) row.value = structuredClone(thread);
   }
 
-  async createThreadWithItem(thread: ThreadMetadata, item: ThreadItem, ctx: Ctx): Promise<void> {
+  /** All or nothing, like the one statement of a database. */
+  async createThreadWithItems(thread: ThreadMetadata, items: NewThreadItem[], ctx: Ctx): Promise<void> {
     const scope = this.options.scopeOf(ctx);
     const existing = this.threads.get(thread.id);
     if (existing && existing.scope !== scope) throw new ChatKitNotFoundError(`Thread ${thread.id} not found.`);
-    if (existing?.items.some((candidate) => candidate.value.id === item.id)) throw new Error(`Item ${item.id} already exists.`);
+    const ids = items.map(({ item }) => item.id);
+    if (new Set(ids).size !== ids.length || existing?.items.some((candidate) => ids.includes(candidate.value.id))) throw new Error('Item already exists.');
     const row = existing ?? { scope, ordinal: this.nextOrdinal++, value: structuredClone(thread), items: [] };
     row.value = structuredClone(thread);
-    row.items.push({ ordinal: this.nextOrdinal++, value: structuredClone(item) });
+    for (const { item } of items) row.items.push({ ordinal: this.nextOrdinal++, value: structuredClone(item) });
     this.threads.set(thread.id, row);
   }
 
