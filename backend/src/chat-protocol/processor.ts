@@ -382,15 +382,29 @@ export class ChatKitProcessor<Ctx> {
         return held.splice(0);
       };
       try {
-        if (turn.ahead) turn.settled = (await settledThisTurn(turn.ahead)) !== null;
+        if (turn.ahead) {
+          turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
+          turn.settled = turn.ready !== undefined;
+        }
         // The runner waits for I/O first (an engine request): the turn's own items go now.
         if (preface && !turn.settled) for (const sent of await flush()) yield sent;
         iterator ??= produce()[Symbol.asyncIterator]();
         for (;;) {
-          if (signal.aborted && !turn.ahead) throw ABORTED;
-          const next = turn.ahead ?? iterator.next();
-          turn.ahead = undefined;
-          const step = await nextUnlessAborted(next, signal);
+          let step: IteratorResult<ThreadStreamEvent>;
+          if (turn.ready) {
+            // Already settled (seen while looking ahead): no need to wait for it again.
+            const ready = turn.ready;
+            turn.ready = undefined;
+            turn.ahead = undefined;
+            if (signal.aborted) throw ABORTED;
+            if ('error' in ready) throw ready.error;
+            step = ready.value;
+          } else {
+            if (signal.aborted && !turn.ahead) throw ABORTED;
+            const next = turn.ahead ?? iterator.next();
+            turn.ahead = undefined;
+            step = await nextUnlessAborted(next, signal);
+          }
           if (step.done) break;
           const event = step.value;
           if (event.type === 'thread.item.done') {
@@ -411,7 +425,8 @@ export class ChatKitProcessor<Ctx> {
             }
             if (!signal.aborted) {
               turn.ahead = iterator.next();
-              turn.settled = (await settledThisTurn(turn.ahead)) !== null;
+              turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
+              turn.settled = turn.ready !== undefined;
             }
           }
           if (signal.aborted) throw ABORTED;
@@ -498,6 +513,7 @@ export class ChatKitProcessor<Ctx> {
       turn.ahead = iterator.next();
       const ready = await settledThisTurn(turn.ahead);
       turn.settled = ready !== null;
+      turn.ready = ready ?? undefined;
       // Aborted meanwhile: like the reference, nothing the runner produced after the abort is kept.
       if (!ready || 'error' in ready || signal.aborted) break;
       if (ready.value.done) {
@@ -506,6 +522,7 @@ export class ChatKitProcessor<Ctx> {
       } else if (ready.value.value.type === 'thread.item.done') {
         event = ready.value.value;
         turn.ahead = undefined;
+        turn.ready = undefined;
       }
     }
     if (preface && !preface.written) {
@@ -942,6 +959,8 @@ interface TurnState {
   ahead: Promise<IteratorResult<ThreadStreamEvent>> | undefined;
   /** Whether `ahead` had settled when last looked at (the runner had it ready without waiting). */
   settled: boolean;
+  /** How `ahead` settled, when it had. */
+  ready?: { value: IteratorResult<ThreadStreamEvent> } | { error: unknown };
 }
 
 /**
