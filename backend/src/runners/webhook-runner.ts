@@ -204,7 +204,8 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
           }
         }
       }
-      if (done) upstream.abort();
+      // After `done`, leaving the loop cancelled the body, which closes a request the engine keeps open
+      // (e2e turn-statements); no abort of a finished request (an AbortError and its listeners per turn).
       if (upstream.timedOut && !signal.aborted) throw new EngineTimeout();
       if (!done && !messageAdded && !workflow && !signal.aborted) throw new MalformedAnswer('the answer had no text, task or done line');
     } catch (error) {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
 import { chatkit, chatToken, createChatApp, createWorkflow, input, RunnerBody } from './helpers';
@@ -112,6 +114,39 @@ describe('statements per chat turn (PostgreSQL round trips; docs/performance.md,
     expect(tail).toEqual(['done:assistant_message', 'error', 'thread.updated']);
     const threadId = answer.events![0].thread.id as string;
     expect(await storedItems(token, threadId)).toEqual(['user_message:/stall', 'assistant_message:thinking…']);
+  });
+
+  it('an engine that keeps its answer open after `done`: the turn ends at `done` and the engine sees its request closed', async () => {
+    let closed!: () => void;
+    const engineClosed = new Promise<void>((resolve) => (closed = resolve));
+    const lingering = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ type: 'text', delta: 'short answer' })}\n\n`);
+        res.write(`data: ${JSON.stringify({ type: 'done' })}\n\n`);
+        // Never ends on its own: keeps sending comments until Parley closes the request.
+        const tick = setInterval(() => res.write(': still here\n\n'), 20);
+        res.on('close', () => {
+          clearInterval(tick);
+          closed();
+        });
+      });
+    });
+    await new Promise<void>((resolve) => lingering.listen(0, '127.0.0.1', resolve));
+    try {
+      const workflowId = await createWorkflow(t, owner, { kind: 'webhook', url: 'http://127.0.0.1:9/parley' } as unknown as RunnerBody);
+      await http().post(`/api/workflows/${workflowId}/webhook-secret`).set('Authorization', owner.auth).expect(201);
+      const url = `http://127.0.0.1:${(lingering.address() as AddressInfo).port}/parley`;
+      await http().patch(`/api/workflows/${workflowId}`).set('Authorization', owner.auth).send({ runner: { kind: 'webhook', url, timeoutMs: 60_000 } }).expect(200);
+      const token = await chatToken(t, owner, workflowId);
+      const answer = await create(token, 'hi');
+      expect(answer.events!.filter((e) => e.type === 'thread.item.done').map((e) => e.item.type)).toEqual(['user_message', 'assistant_message']);
+      await engineClosed;
+    } finally {
+      lingering.closeAllConnections();
+      await new Promise((resolve) => lingering.close(resolve));
+    }
   });
 
   it('a client leaving mid-answer: the partial text is kept and the next turn continues the thread', async () => {
