@@ -48,6 +48,12 @@ describe('V8 heap settings', () => {
     expect(Number(inFreshNode(ALLOCATE_THEN_PRINT_YOUNG_GENERATION, { HEAP_SEMI_SPACE_MB: '4' }))).toBeLessThanOrEqual(8);
   });
 
+  it('grow the young generation to the cap before the app loads (so loading runs with it), not past it', () => {
+    const young = `heap.applyYoungGenerationCap(); console.log(require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576);`;
+    expect(Number(inFreshNode(young, { HEAP_SEMI_SPACE_MB: '4' }))).toBe(8);
+    expect(Number(inFreshNode(young, { HEAP_SEMI_SPACE_MB: '2' }))).toBe(4);
+  });
+
   it('let V8 size it itself with 0 (the same load grows it past the cap above)', () => {
     expect(Number(inFreshNode(ALLOCATE_THEN_PRINT_YOUNG_GENERATION, { HEAP_SEMI_SPACE_MB: '0' }))).toBeGreaterThan(8);
   });

@@ -49,11 +49,20 @@ const root = join(here, '../../..');
 const dist = join(root, 'backend/dist');
 const requireBackend = createRequire(join(root, 'backend/package.json'));
 
-const concurrencies = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
-const measuredSeconds = Number(process.env.BENCH_SECONDS ?? 10);
-const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+// --guard: the CI regression guard (`npm run test:perf`): short runs at 10 clients, the app's CPU per request against
+// the floor's in the same run, up to GUARD_ATTEMPTS times (a regression fails every attempt, a noisy neighbour rarely
+// all of them); ends with a `N passed, M failed` line and a non-zero exit code when a check failed in every attempt.
+const guard = process.argv.includes('--guard');
+// Limits, far enough above what a quiet machine measures (server ≈ 4–4.6×, PostgreSQL ≈ 1.0–1.3× the floor's on the
+// machine of docs/performance.md) to stay green under noise, close enough to catch a doubled cost.
+const GUARD_MAX_SERVER_CPU_RATIO = Number(process.env.GUARD_MAX_SERVER_CPU_RATIO ?? 7);
+const GUARD_MAX_DB_CPU_RATIO = Number(process.env.GUARD_MAX_DB_CPU_RATIO ?? 1.8);
+const GUARD_ATTEMPTS = Number(process.env.GUARD_ATTEMPTS ?? 3);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? (guard ? '10' : '10,50')).split(',').map(Number);
+const measuredSeconds = Number(process.env.BENCH_SECONDS ?? (guard ? 4 : 10));
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? (guard ? 2 : 3));
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
-const pacedClients = Number(process.env.BENCH_PACED_CLIENTS ?? 50);
+const pacedClients = guard ? 0 : Number(process.env.BENCH_PACED_CLIENTS ?? 50);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 250);
 // App processes sharing the load (the compose file runs two replicas); the floor is always one.
 const instances = Number(process.env.BENCH_APP_INSTANCES ?? 1);
@@ -523,6 +532,8 @@ async function main() {
     return { app: appResult, load: os.loadavg()[0] };
   }
 
+  if (guard) return guardRuns(pair, db);
+
   const saturation = [];
   for (const concurrency of concurrencies) {
     const result = { concurrency, ...(await pair(concurrency, 0)) };
@@ -576,6 +587,37 @@ async function main() {
     if (!paced) throw new Error('--write needs the paced run (BENCH_PACED_CLIENTS > 0).');
     writeReport(saturation, paced, db.engine, verdicts);
   }
+}
+
+/** The CI guard: each check passes when it passes in one of up to GUARD_ATTEMPTS short runs. */
+async function guardRuns(pair, db) {
+  if (!db.external) throw new Error('--guard needs PostgreSQL (BENCH_DATABASE_URL).');
+  const checks = [
+    { name: `server CPU/request ≤ ${GUARD_MAX_SERVER_CPU_RATIO}× the floor's`, value: (r) => r.app.cpuPerRequest / r.floor.cpuPerRequest, limit: GUARD_MAX_SERVER_CPU_RATIO },
+    { name: `PostgreSQL CPU/request ≤ ${GUARD_MAX_DB_CPU_RATIO}× the floor's`, value: (r) => r.app.dbCpuPerRequest / r.floor.dbCpuPerRequest, limit: GUARD_MAX_DB_CPU_RATIO },
+    { name: 'no errors (app and floor)', value: (r) => r.app.errors + r.floor.errors + (r.app.requests && r.floor.requests ? 0 : 1), limit: 0 },
+  ];
+  const passed = new Set();
+  for (let attempt = 1; attempt <= GUARD_ATTEMPTS && passed.size < checks.length; attempt++) {
+    // A check passes in an attempt when it passes at every client count of that attempt.
+    const failedNow = new Set();
+    for (const concurrency of concurrencies) {
+      const result = { concurrency, ...(await pair(concurrency, 0)) };
+      console.log(`attempt ${attempt}, load average after: ${result.load.toFixed(2)}\n${table([result])}`);
+      for (const check of checks) {
+        const value = check.value(result);
+        const ok = value <= check.limit;
+        console.log(`  ${ok ? '✓' : '✗'} ${check.name}: ${fmt(value, 2)}`);
+        if (!ok) failedNow.add(check.name);
+      }
+    }
+    for (const check of checks) if (!failedNow.has(check.name)) passed.add(check.name);
+  }
+  await db.stop();
+  const failed = checks.filter((c) => !passed.has(c.name));
+  for (const check of failed) console.log(`FAILED in every attempt: ${check.name}`);
+  console.log(`${checks.length - failed.length} passed, ${failed.length} failed`);
+  if (failed.length) process.exitCode = 1;
 }
 
 const cpuCell = (r) => `${fmt(r.cpuPerRequest, 2)} · ${fmt(r.dbCpuPerRequest, 2)} · ${fmt(r.clientCpuPerRequest, 2)}`;
@@ -632,7 +674,7 @@ function writeReport(saturation, paced, engine, verdicts) {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error) => {
     console.error(error);
     process.exit(1);
