@@ -51,7 +51,7 @@ export const APP_ENV: EnvVar[] = [
     description:
       'Largest size, in MiB, V8 lets each of the young generation\'s two semi-spaces grow to (like `--max-semi-space-size`, but ' +
       'applied at start-up by `main.ts`, in every start path). V8\'s own maximum is 16 (32 MiB resident for the young generation ' +
-      'once grown); `0` leaves V8\'s own. docs/performance.md, "ChatKit gateway".',
+      'once grown), also the largest value; `0` leaves V8\'s own. docs/performance.md, "ChatKit gateway".',
     example: String(DEFAULT_HEAP_SEMI_SPACE_MB),
     default: String(DEFAULT_HEAP_SEMI_SPACE_MB),
   },
@@ -109,7 +109,7 @@ export class AppConfig {
 
   @IsInt()
   @Min(0)
-  @Max(64)
+  @Max(16)
   heapSemiSpaceMb: number;
 }
 

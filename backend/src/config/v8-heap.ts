@@ -8,6 +8,8 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 /** The young generation's largest semi-space, MiB (HEAP_SEMI_SPACE_MB); V8's own maximum on 64-bit Node 20 is 16. */
 export const DEFAULT_HEAP_SEMI_SPACE_MB = 4;
+/** V8's own maximum semi-space on 64-bit Node 20: a larger cap could not be reached. */
+export const MAX_HEAP_SEMI_SPACE_MB = 16;
 
 function intFrom(source: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = source[name];
@@ -36,9 +38,10 @@ function youngGenerationBytes(): number {
  * `--max-semi-space-size` when the isolate is created (before any JavaScript runs; `npm start` loads the app in the
  * same process), but reads `--semi-space-growth-factor` each time the young generation grows, so growth is governed
  * from here:
- * - first the young generation is grown to the cap at once (a few ms of short-lived allocations with growth factor 2,
- *   checked every ~32 KB, far less than a semi-space, so no growth step is missed): the app's modules then load with
- *   the young generation they will run with (held at its initial 0.5 MiB instead, start-up took ~35 % longer);
+ * - first the young generation is grown to the cap at once (a few ms of short-lived allocations, with the growth factor
+ *   that reaches the cap in one step, checked every ~32 KB, far less than a semi-space, so no growth is missed): the
+ *   app's modules then load with the young generation they will run with (held at its initial 0.5 MiB instead,
+ *   start-up took ~35 % longer);
  * - then growth is off (factor 1), and after each GC a `PerformanceObserver` re-opens it with the factor that takes
  *   the semi-space back to the cap in one step if V8 has shrunk it (an idle heap), and closes it again at the cap.
  * A turn of the event loop that allocates several young generations' worth (not a server's usual turn) can still grow
@@ -47,18 +50,21 @@ function youngGenerationBytes(): number {
  */
 export function applyYoungGenerationCap(source: NodeJS.ProcessEnv = process.env): { capMiB: number; stop: () => void } {
   const capMiB = intFrom(source, 'HEAP_SEMI_SPACE_MB', DEFAULT_HEAP_SEMI_SPACE_MB);
-  if (capMiB <= 0 || capMiB > 64) return { capMiB: 0, stop: () => undefined };
+  if (capMiB <= 0 || capMiB > MAX_HEAP_SEMI_SPACE_MB) return { capMiB: 0, stop: () => undefined };
   // new_space's size counts both semi-spaces.
   const cap = capMiB * 2 * 1024 * 1024;
-  if (youngGenerationBytes() < cap) {
-    setFlagsFromString('--semi-space-growth-factor=2');
-    // Objects that survive every scavenge make V8 grow the young generation at each one.
-    let survivors: object[] = [];
-    for (let n = 0; youngGenerationBytes() < cap && n < 4_000_000; ) {
-      for (let i = 0; i < 1000; i++, n++) survivors.push({ n });
-    }
-    survivors = [];
+  // Objects that survive every scavenge make V8 grow the young generation at each one, by the factor set just before.
+  // At most ~2× the cap in small objects: more than growing to it needs (a command-line --max-semi-space-size below the
+  // cap stops the growth earlier).
+  let survivors: object[] = [];
+  for (let n = 0, factor = 0; n < cap / 16; ) {
+    const size = youngGenerationBytes();
+    const next = size > 0 ? Math.floor(cap / size) : 0;
+    if (next < 2) break;
+    if (next !== factor) setFlagsFromString(`--semi-space-growth-factor=${(factor = next)}`);
+    for (let i = 0; i < 1000; i++, n++) survivors.push({ n });
   }
+  survivors = [];
   let factor = 1;
   setFlagsFromString('--semi-space-growth-factor=1');
   const govern = (): void => {

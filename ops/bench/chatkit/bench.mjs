@@ -409,8 +409,8 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
   // The pool is warm by then: the same backends serve the whole window.
   const sample = async (pids) => {
     const client = process.cpuUsage();
-    const { gc, youngMiB } = target.name === 'app' ? await gcMs(target.origins) : { gc: NaN, youngMiB: NaN };
-    return { pids, server: sumCpu(target.pids), db: sumCpu(pids), client: (client.user + client.system) / 1000, gc, youngMiB };
+    const { gc, gcMinor, youngMiB } = target.name === 'app' ? await gcMs(target.origins) : { gc: NaN, gcMinor: NaN, youngMiB: NaN };
+    return { pids, server: sumCpu(target.pids), db: sumCpu(pids), client: (client.user + client.system) / 1000, gc, gcMinor, youngMiB };
   };
   setTimeout(() => void dbBackends(target.dbUrl).then(sample).then((v) => (cpu.start = v)), warmupEnds - Date.now());
   setTimeout(() => void sample(cpu.start?.pids ?? []).then((v) => (cpu.end = v)), ends - Date.now());
@@ -432,6 +432,7 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
     dbCpuPerRequest: perRequest('db'),
     clientCpuPerRequest: perRequest('client'),
     gcPerRequest: perRequest('gc'),
+    gcMinorPerRequest: perRequest('gcMinor'),
     youngMiB: cpu.end.youngMiB,
   };
 }
@@ -442,19 +443,23 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
  */
 async function gcMs(origins) {
   let gc = 0;
+  let gcMinor = 0;
   let youngMiB = 0;
   for (const origin of origins) {
     try {
       const res = await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       const text = await res.text();
-      for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([\d.e+-]+)$/gm)) gc += Number(match[1]) * 1000;
+      for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{([^}]*)\} ([\d.e+-]+)$/gm)) {
+        gc += Number(match[2]) * 1000;
+        if (match[1].includes('kind="minor"')) gcMinor += Number(match[2]) * 1000;
+      }
       const young = /^nodejs_heap_space_size_total_bytes\{space="new"\} ([\d.e+-]+)$/m.exec(text);
       if (young) youngMiB = Math.max(youngMiB, Number(young[1]) / 1048576);
     } catch {
-      return { gc: NaN, youngMiB: NaN };
+      return { gc: NaN, gcMinor: NaN, youngMiB: NaN };
     }
   }
-  return { gc, youngMiB };
+  return { gc, gcMinor, youngMiB };
 }
 
 function percentile(sorted, p) {
@@ -577,7 +582,7 @@ async function main() {
         console.log(
           `  ${r === paced ? 'paced ' : ''}${r.concurrency} clients, ${v.app === r.app ? '' : ''}${variants[r.variants.indexOf(v)].name}: ${fmt((v.app.rps / r.floor.rps) * 100, 0)}% · ` +
             `${fmt(v.app.cpuPerRequest, 2)} ms (floor ${fmt(r.floor.cpuPerRequest, 2)}) · ${fmt(v.app.dbCpuPerRequest / r.floor.dbCpuPerRequest, 2)}× · ${fmt(v.app.peakRss, 0)} MiB · ` +
-            `GC ${fmt(v.app.gcPerRequest, 3)} ms/req · young gen ${fmt(v.app.youngMiB, 0)} MiB · TTFE p99 ${fmt(v.app.ttfeP99)} ms · ${v.load.toFixed(2)}`,
+            `GC ${fmt(v.app.gcPerRequest, 3)} ms/req (scavenges ${fmt(v.app.gcMinorPerRequest, 3)}) · young gen ${fmt(v.app.youngMiB, 0)} MiB · TTFE p99 ${fmt(v.app.ttfeP99)} ms · ${v.load.toFixed(2)}`,
         );
       }
     }
