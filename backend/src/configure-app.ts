@@ -11,7 +11,6 @@ import { corsOptionsFor } from './chatkit/public/chatkit-cors';
 import { DomainError } from './common/errors/domain-error';
 import { bodyReadFailure } from './common/http/body-errors';
 import { findJsonInputProblem } from './chat-protocol/json-input';
-import { composeMiddleware } from './common/http/compose-middleware';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';
@@ -36,17 +35,25 @@ export function configureApp(app: INestApplication): INestApplication {
   expressApp.set('trust proxy', config.trustProxy);
   expressApp.disable('x-powered-by');
 
+  // Order matters: timing first (it sees every request, whatever fails after), then the request
+  // id, so even body-parser errors carry one.
+  app.use(httpMetricsMiddleware(app.get(ParleyMetrics)));
+  app.use(requestIdMiddleware);
   // Helmet's full set on pages (and anything a browser may render as one); a precomputed lean set on API
   // responses, which are never documents (web/security-headers.ts, docs/security.md "Security headers").
-  const headers = securityHeaders(
-    helmet({
-      // Strict, plus exactly the origin of CHATKIT_SCRIPT_URL (web/content-security-policy.ts).
-      contentSecurityPolicy: { directives: contentSecurityDirectives(web.chatkitScriptUrl) },
-      crossOriginEmbedderPolicy: false,
-    }),
+  app.use(
+    securityHeaders(
+      helmet({
+        // Strict, plus exactly the origin of CHATKIT_SCRIPT_URL (web/content-security-policy.ts).
+        contentSecurityPolicy: { directives: contentSecurityDirectives(web.chatkitScriptUrl) },
+        crossOriginEmbedderPolicy: false,
+      }),
+    ),
   );
   const parseJson = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
-  const jsonBody = (req: express.Request, res: express.Response, next: express.NextFunction): void => {
+  // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use.
+  app.use(cookieParser());
+  app.use(function jsonParser(req: express.Request, res: express.Response, next: express.NextFunction) {
     // The ChatKit endpoint and uploads read their own bodies (any content type, their own limits).
     if (chatkitReadsOwnBody(req)) return next();
     parseJson(req, res, (err?: unknown) => {
@@ -56,25 +63,14 @@ export function configureApp(app: INestApplication): INestApplication {
       if (problem) return next(new DomainError('validation_failed', `The request body is not acceptable: \`${problem.path}\` ${problem.message}.`, { fields: { [problem.path]: [problem.message] } }));
       next();
     });
-  };
-  // One Express layer for what every request goes through (common/http/compose-middleware.ts). Order matters: timing
-  // first (it sees every request, whatever fails after), then the request id, so even body-parser errors carry one.
-  // Named `jsonParser`: Nest then does not add an express.json() of its own.
-  app.use(
-    composeMiddleware('jsonParser', [
-      httpMetricsMiddleware(app.get(ParleyMetrics)),
-      requestIdMiddleware,
-      headers,
-      // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use.
-      cookieParser(),
-      jsonBody,
-    ]),
-  );
-  // Nest adds an express.urlencoded() of its own, too, unless a middleware named `urlencodedParser` is there: the API
-  // takes JSON bodies only, so it gets none — a form-encoded body is left unread like any other non-JSON body (the DTO
-  // then refuses the request: validation_failed), and no request pays for its content-type check (docs/performance.md,
-  // "ChatKit gateway", experiment 15). Mounted on a path no request has, so the router only tests its pattern.
-  app.use('/.parley-no-urlencoded-parser', function urlencodedParser(_req: express.Request, _res: express.Response, next: express.NextFunction) {
+  });
+
+  // Nest adds express.json() and express.urlencoded() of its own unless a middleware of that name is already there
+  // (ExpressAdapter.registerParserMiddleware): `jsonParser` above replaces the first; the API takes JSON bodies only,
+  // so the URL-encoded parser is replaced by nothing — a form-encoded body is left unread like any other non-JSON body
+  // (the DTO then refuses the request: validation_failed), and no request pays for its content-type check
+  // (docs/performance.md, "ChatKit gateway", experiment 15).
+  app.use(function urlencodedParser(_req: express.Request, _res: express.Response, next: express.NextFunction) {
     next();
   });
 
