@@ -67,10 +67,11 @@ export function configureApp(app: INestApplication): INestApplication {
 
   // Nest adds express.json() and express.urlencoded() of its own unless a middleware of that name is already there
   // (ExpressAdapter.registerParserMiddleware): `jsonParser` above replaces the first; the API takes JSON bodies only,
-  // so the URL-encoded parser is replaced by nothing — a form-encoded body is left unread like any other non-JSON body
+  // so the URL-encoded one is replaced by nothing — a form-encoded body is left unread like any other non-JSON body
   // (the DTO then refuses the request: validation_failed), and no request pays for its content-type check
-  // (docs/performance.md, "ChatKit gateway", experiment 15).
-  app.use(function urlencodedParser(_req: express.Request, _res: express.Response, next: express.NextFunction) {
+  // (docs/performance.md, "ChatKit gateway", experiment 15). Mounted on a path no request has, so the router only
+  // tests its pattern (a layer on `/` would build a match for every request).
+  app.use('/.parley-no-urlencoded-parser', function urlencodedParser(_req: express.Request, _res: express.Response, next: express.NextFunction) {
     next();
   });
 
