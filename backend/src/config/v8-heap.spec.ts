@@ -54,6 +54,13 @@ describe('V8 heap settings', () => {
     expect(Number(inFreshNode(young, { HEAP_SEMI_SPACE_MB: '2' }))).toBe(4);
   });
 
+  it('are applied by main.ts before anything else is imported (the cap must hold while the app loads)', () => {
+    const main = readFileSync(join(__dirname, '..', 'main.ts'), 'utf8');
+    const imports = main.split('\n').filter((line) => line.startsWith('import '));
+    expect(imports[0]).toMatch(/from '\.\/config\/v8-heap';$/);
+    expect(main.indexOf('applyYoungGenerationCap();')).toBeLessThan(main.indexOf("import 'reflect-metadata'"));
+  });
+
   it('let V8 size it itself with 0 (the same load grows it past the cap above)', () => {
     expect(Number(inFreshNode(ALLOCATE_THEN_PRINT_YOUNG_GENERATION, { HEAP_SEMI_SPACE_MB: '0' }))).toBeGreaterThan(8);
   });
