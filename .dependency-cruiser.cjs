@@ -118,6 +118,16 @@ module.exports = {
       to: { path: 'node_modules/(openai|undici|@modelcontextprotocol/sdk|ajv)/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'v8-heap-first',
+      severity: 'error',
+      comment:
+        'config/v8-heap.ts is the first import of main.ts and sets the young generation\'s cap before the app loads ' +
+        '(HEAP_SEMI_SPACE_MB, docs/performance.md "ChatKit gateway"): it imports Node built-ins only, or the cap would come ' +
+        'after whatever it pulled in.',
+      from: { path: '^backend/src/config/v8-heap[.]ts$' },
+      to: { dependencyTypesNot: ['core', 'type-only'] },
+    },
+    {
       name: 'no-test-code-in-src',
       severity: 'error',
       from: { path: '^backend/src/', pathNot: '\\.spec\\.ts$' },

@@ -65,6 +65,16 @@ export function configureApp(app: INestApplication): INestApplication {
     });
   });
 
+  // Nest adds express.json() and express.urlencoded() of its own unless a middleware of that name is already there
+  // (ExpressAdapter.registerParserMiddleware): `jsonParser` above replaces the first; the API takes JSON bodies only,
+  // so the URL-encoded one is replaced by nothing — a form-encoded body is left unread like any other non-JSON body
+  // (the DTO then refuses the request: validation_failed), and no request pays for its content-type check
+  // (docs/performance.md, "ChatKit gateway", experiment 15). Mounted on a path no request has, so the router only
+  // tests its pattern (a layer on `/` would build a match for every request).
+  app.use('/.parley-no-urlencoded-parser', function urlencodedParser(_req: express.Request, _res: express.Response, next: express.NextFunction) {
+    next();
+  });
+
   // The global allowlist everywhere; the ChatKit routes answer any preflight and let the
   // workflow's `allowedOrigins` decide real responses (chatkit/public/chatkit-cors.ts).
   const allowed = new Set(config.corsOrigins);

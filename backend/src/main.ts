@@ -1,14 +1,25 @@
+// V8's heap settings before anything else is loaded (HEAP_GROWING_PERCENT, HEAP_SEMI_SPACE_MB; docs/performance.md,
+// "ChatKit gateway"): the young generation's cap must hold while the app's modules load. Node built-ins only.
+import { applyHeapGrowth, applyYoungGenerationCap } from './config/v8-heap';
+const heapSettingsError = ((): unknown => {
+  try {
+    applyHeapGrowth();
+    applyYoungGenerationCap();
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+})();
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigType } from '@nestjs/config';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { appConfig, applyHeapGrowth } from './config/app.config';
+import { appConfig } from './config/app.config';
 import { ResolvedDatabase } from './database/resolved-database';
 
 async function bootstrap(): Promise<void> {
-  // Before the app allocates its heap: V8's old-generation growth (HEAP_GROWING_PERCENT, docs/performance.md).
-  applyHeapGrowth();
+  if (heapSettingsError) throw heapSettingsError;
   const app = await NestFactory.create(AppModule, { bufferLogs: true, abortOnError: false });
   configureApp(app);
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);

@@ -2,7 +2,7 @@ import { ChatKitCustomStreamError } from './errors';
 import { MemoryChatStore } from '../../test/fakes/memory-store';
 import { ChatKitProcessor } from './processor';
 import type { Runner } from './runner';
-import type { ItemFacts } from './store';
+import type { ItemFacts, NewThreadItem } from './store';
 import type { AssistantMessageItem, ThreadItem, ThreadMetadata, ThreadStreamEvent } from './types';
 
 type Ctx = { user: string };
@@ -18,6 +18,10 @@ class RecordingStore extends MemoryChatStore<Ctx> {
   override async addThreadItem(threadId: string, item: ThreadItem, c: Ctx, facts?: ItemFacts): Promise<void> {
     this.facts.push({ itemId: item.id, facts });
     return super.addThreadItem(threadId, item, c);
+  }
+  override async addThreadItems(threadId: string, items: NewThreadItem[], thread: ThreadMetadata | null, c: Ctx): Promise<void> {
+    for (const { item, facts } of items) this.facts.push({ itemId: item.id, facts });
+    return super.addThreadItems(threadId, items, thread, c);
   }
   async recordAnswerError(_threadId: string, code: string): Promise<void> {
     this.errors.push(code);

@@ -59,6 +59,8 @@ export interface EchoRunnerOptions<Ctx> {
  * exact output, so any change here is a protocol change: keep it byte-for-byte as specified.
  */
 export class EchoRunner<Ctx> implements Runner<Ctx> {
+  /** With a user message it never touches the store: the whole turn can be stored in one write. */
+  readonly startsBeforeStored = true;
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
 

@@ -666,6 +666,296 @@ describe('ChatKitProcessor', () => {
     });
   });
 
+  describe('done items stored together (one store call per batch)', () => {
+    /** Store calls that write items or threads, in order. */
+    function recordWrites(h: Harness): string[] {
+      const calls: string[] = [];
+      const store = h.store;
+      const wrap = <K extends 'saveThread' | 'addThreadItem' | 'addThreadItems' | 'createThreadWithItems'>(name: K, describe: (...args: never[]) => string): void => {
+        const original = (store[name] as (...args: unknown[]) => Promise<void>).bind(store);
+        (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          calls.push(`${name}(${(describe as (...a: unknown[]) => string)(...args)})`);
+          return original(...args);
+        };
+      };
+      wrap('saveThread', (thread: ThreadMetadata) => thread.title ?? '');
+      wrap('addThreadItem', (_threadId: string, item: ThreadItem) => item.id);
+      wrap('addThreadItems', (_threadId: string, items: { item: ThreadItem }[], thread: ThreadMetadata | null) => `${items.map(({ item }) => item.id).join(',')}${thread ? ` +thread ${thread.title}` : ''}`);
+      wrap('createThreadWithItems', (thread: ThreadMetadata, items: { item: ThreadItem }[]) => `${thread.id},${items.map(({ item }) => item.id).join(',')}${thread.title ? ` +title ${thread.title}` : ''}`);
+      return calls;
+    }
+
+    const assistant = (thread: ThreadMetadata, id: string, text = id): AssistantMessageItem => ({
+      id,
+      thread_id: thread.id,
+      created_at: NOW,
+      type: 'assistant_message',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    });
+
+    it('threads.create on a runner that needs the message stored: thread + message in one call, the answer + the new title in one call', async () => {
+      const h = harness();
+      const calls = recordWrites(h);
+      const { events } = await createThread(h, 'hello');
+      expect(calls).toEqual(['createThreadWithItems(thread_1,message_2)', 'addThreadItems(message_3 +thread hello)']);
+      expect(types(events)).toEqual(['thread.created', 'thread.item.done', 'stream_options', 'thread.item.added', 'thread.item.updated', 'thread.item.updated', 'thread.item.done', 'thread.updated']);
+    });
+
+    it('threads.create on the echo runner (startsBeforeStored): the whole turn in one call, events as the reference', async () => {
+      const h = harness();
+      const plain = await createThread(harness(), 'hello');
+      const calls = recordWrites(h);
+      const ids = sequentialIds();
+      const echo = new EchoRunner<Ctx>({ store: h.store, ids, clock: () => new Date(NOW) });
+      const processor = new ChatKitProcessor<Ctx>({ store: h.store, runners: () => echo, ids, clock: () => new Date(NOW) });
+      const events = await collect(await processor.process({ type: 'threads.create', params: { input: input('hello') } }, alice));
+      expect(calls).toEqual(['createThreadWithItems(thread_1,message_2,message_3 +title hello)']);
+      expect(types(events)).toEqual(types(plain.events));
+      expect(events[0]).toEqual(plain.events[0]);
+      expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message', 'assistant_message']);
+      // The next message: the user message, the answer in one call (the title is set already).
+      calls.length = 0;
+      await collect(await processor.process({ type: 'threads.add_user_message', params: { thread_id: 'thread_1', input: input('again') } }, alice));
+      expect(calls).toEqual(['addThreadItems(message_4,message_5)']);
+      expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message', 'assistant_message', 'user_message', 'assistant_message']);
+    });
+
+    it('done items ready back to back go in one call, thread.updated where the reference sends it', async () => {
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: { id: 'wf_1', thread_id: thread.id, created_at: NOW, type: 'workflow', workflow: { type: 'custom', tasks: [], expanded: false } } };
+          thread.title = 'Between';
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          thread.title = 'At the end';
+        },
+      });
+      const calls = recordWrites(h);
+      const { threadId, events } = await createThread(h, 'x');
+      expect(calls).toEqual(['createThreadWithItems(thread_1,message_2)', 'addThreadItems(wf_1,a_1 +thread At the end)']);
+      // The reference checks the thread after each event: the change made before a_1 shows after a_1.
+      expect(events.slice(3).map((e) => (e.type === 'thread.updated' ? `updated:${e.thread.title}` : e.type === 'thread.item.done' ? `done:${e.item.id}` : e.type))).toEqual([
+        'done:wf_1',
+        'done:a_1',
+        'updated:Between',
+        'updated:At the end',
+      ]);
+      expect((await storedItems(h, threadId)).map((item) => item.id)).toEqual(['message_2', 'wf_1', 'a_1']);
+      expect((await h.store.loadThread(threadId, alice)).title).toBe('At the end');
+    });
+
+    it('a done item is stored and sent while the runner waits for I/O (no waiting for the next step)', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          await gate;
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_2') };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      const seen: string[] = [];
+      for await (const event of result.events) {
+        if (event.type !== 'thread.item.done') continue;
+        seen.push(event.item.id);
+        if (event.item.id === 'a_1') {
+          // Sent only once stored; the runner is still waiting.
+          expect((await storedItems(h, 'thread_1')).map((item) => item.id)).toEqual(['message_2', 'a_1']);
+          release();
+        }
+      }
+      expect(seen).toEqual(['message_2', 'a_1', 'a_2']);
+    });
+
+    it('events the runner produced in one go are sent together, once its done items are stored', async () => {
+      const h = harness();
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('hello') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      for await (const event of result.events) {
+        if (event.type === 'thread.item.added') {
+          // The echo answer (added, deltas, done) came in one go: its done item is already stored.
+          expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message', 'assistant_message']);
+        }
+      }
+    });
+
+    it('an event followed by a wait for I/O is sent before the runner goes on', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const h = harness({
+        respond: async function* () {
+          yield { type: 'progress_update', text: 'first' };
+          await gate;
+          yield { type: 'progress_update', text: 'second' };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      const seen: string[] = [];
+      for await (const event of result.events) {
+        if (event.type !== 'progress_update') continue;
+        seen.push(event.text);
+        if (event.text === 'first') release();
+      }
+      expect(seen).toEqual(['first', 'second']);
+    });
+
+    it('a runner failing right after a done item: the item is stored and sent, then the error event', async () => {
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          throw new ChatKitCustomStreamError('boom', true);
+        },
+      });
+      const { threadId, events } = await createThread(h, 'x');
+      expect(types(events).slice(-2)).toEqual(['thread.item.done', 'error']);
+      expect((await storedItems(h, threadId)).map((item) => item.id)).toEqual(['message_2', 'a_1']);
+    });
+
+    it('aborted while gathering a batch: the done items gathered are stored, then the cancellation note', async () => {
+      const controller = new AbortController();
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          controller.abort(); // the client leaves while the processor looks ahead
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_2') };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice, { signal: controller.signal });
+      const events = await collect(result);
+      expect(types(events)).toEqual(['thread.created', 'thread.item.done', 'stream_options']);
+      const stored = await storedItems(h, 'thread_1');
+      expect(stored.map((item) => item.type)).toEqual(['user_message', 'assistant_message', 'sdk_hidden_context']);
+      expect(stored[1].id).toBe('a_1');
+    });
+
+    it('a client that stops reading after the first of two done items still leaves both stored, then the note', async () => {
+      const h = harness({
+        respond: async function* (thread) {
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_1') };
+          yield { type: 'thread.item.done', item: assistant(thread, 'a_2') };
+        },
+      });
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice);
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      for await (const event of result.events) if (event.type === 'thread.item.done' && event.item.id === 'a_1') break;
+      expect((await storedItems(h, 'thread_1')).map((item) => item.id)).toEqual(['message_2', 'a_1', 'a_2', 'sdk_hidden_context_3']);
+    });
+
+    it('a store without the batch methods gets the same calls one by one, and the same events', async () => {
+      const plain = harness();
+      const batched = harness();
+      const calls = recordWrites(plain);
+      const store = plain.store as unknown as Record<string, unknown>;
+      store.addThreadItems = undefined;
+      store.createThreadWithItems = undefined;
+      const a = await createThread(plain, 'hello');
+      const b = await createThread(batched, 'hello');
+      expect(a.events).toEqual(b.events);
+      expect(calls).toEqual(['saveThread()', 'addThreadItem(message_2)', 'addThreadItem(message_3)', 'saveThread(hello)']);
+      expect(await storedItems(plain, a.threadId)).toEqual(await storedItems(batched, b.threadId));
+    });
+  });
+
+  describe('a runner that starts before the new thread is stored (startsBeforeStored)', () => {
+    /** A harness whose store holds `createThreadWithItem` until `release`, or fails it. */
+    function gated(respond: RespondFn, outcome: 'store' | 'fail' = 'store') {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const h = harness({ respond });
+      const original = h.store.createThreadWithItems.bind(h.store);
+      h.store.createThreadWithItems = async (...args: Parameters<typeof original>) => {
+        await gate;
+        if (outcome === 'fail') throw new Error('database down');
+        return original(...args);
+      };
+      return { h, release };
+    }
+    const early = (respond: RespondFn): RespondFn => respond;
+
+    async function processEarly(h: Harness, signal?: AbortSignal): Promise<AsyncIterable<ThreadStreamEvent>> {
+      // The scripted runner of the harness gets the flag through `runners`.
+      const runner = (h.processor as unknown as { options: { runners: (ctx: Ctx) => Runner<Ctx> } }).options.runners(alice);
+      (runner as { startsBeforeStored?: boolean }).startsBeforeStored = true;
+      const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice, signal ? { signal } : {});
+      if (result.kind !== 'stream') throw new Error('expected a stream');
+      return result.events;
+    }
+
+    it('its request starts while the write is in flight; nothing is sent before the thread and message are stored', async () => {
+      const calls: string[] = [];
+      const { h, release } = gated(
+        early(async function* (thread) {
+          calls.push('respond started');
+          yield { type: 'thread.item.done', item: { id: 'a_1', thread_id: thread.id, created_at: NOW, type: 'assistant_message', content: [{ type: 'output_text', text: 'hi', annotations: [] }] } };
+        }),
+      );
+      const events = (await processEarly(h))[Symbol.asyncIterator]();
+      const first = events.next();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toEqual(['respond started']);
+      await expect(h.store.loadThread('thread_1', alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
+      release();
+      expect((await first).value).toMatchObject({ type: 'thread.created' });
+      const rest: ThreadStreamEvent[] = [];
+      for (let step = await events.next(); !step.done; step = await events.next()) rest.push(step.value);
+      expect(types(rest)).toEqual(['thread.item.done', 'stream_options', 'thread.item.done']);
+      expect((await storedItems(h, 'thread_1')).map((item) => item.id)).toEqual(['message_2', 'a_1']);
+    });
+
+    it('a failed write aborts the runner and sends nothing', async () => {
+      let runnerSignal: AbortSignal | undefined;
+      const { h, release } = gated(
+        early(async function* (_thread, _message, _ctx, signal) {
+          runnerSignal = signal;
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          yield { type: 'progress_update', text: 'never sent' };
+        }),
+        'fail',
+      );
+      const events = await processEarly(h);
+      release();
+      const seen: ThreadStreamEvent[] = [];
+      await expect(
+        (async () => {
+          for await (const event of events) seen.push(event);
+        })(),
+      ).rejects.toThrow('database down');
+      expect(seen).toEqual([]);
+      expect(runnerSignal?.aborted).toBe(true);
+    });
+
+    it('a client leaving before the runner took over aborts the runner', async () => {
+      let runnerSignal: AbortSignal | undefined;
+      const { h, release } = gated(
+        early(async function* (_thread, _message, _ctx, signal) {
+          runnerSignal = signal;
+          yield { type: 'progress_update', text: 'x' };
+        }),
+      );
+      const events = await processEarly(h);
+      release();
+      for await (const event of events) if (event.type === 'thread.created') break;
+      expect(runnerSignal?.aborted).toBe(true);
+    });
+
+    it('a change the runner makes to the thread at once still ends in thread.updated', async () => {
+      const { h, release } = gated(
+        early(async function* (thread) {
+          thread.title = 'Set at the start';
+          yield { type: 'progress_update', text: 'x' };
+        }),
+      );
+      const events = await processEarly(h);
+      release();
+      const seen: ThreadStreamEvent[] = [];
+      for await (const event of events) seen.push(event);
+      expect(seen.at(-1)).toMatchObject({ type: 'thread.updated', thread: { title: 'Set at the start' } });
+      expect((await h.store.loadThread('thread_1', alice)).title).toBe('Set at the start');
+    });
+  });
+
   describe('cancellation', () => {
     /** A runner that streams a partial answer, then blocks until the request is aborted. */
     function partialThenBlock(opts: { honourSignal: boolean }): RespondFn {
@@ -728,7 +1018,8 @@ describe('ChatKitProcessor', () => {
       }
       const items = await storedItems(h, 'thread_1');
       expect(items.map((item) => item.type)).toEqual(['user_message', 'assistant_message', 'sdk_hidden_context']);
-      expect(items[1]).toMatchObject({ content: [{ text: 'Hel' }] });
+      // The runner produced both deltas in one go: both were applied before either was sent.
+      expect(items[1]).toMatchObject({ content: [{ text: 'Hello' }] });
     });
 
     it('passes the abort signal to the runner', async () => {
@@ -744,7 +1035,7 @@ describe('ChatKitProcessor', () => {
       expect(seen).toBe(controller.signal);
     });
 
-    it('does nothing more when aborted before the runner started', async () => {
+    it('does nothing more when aborted before the runner started (the first message was stored with the thread)', async () => {
       const h = harness();
       const controller = new AbortController();
       const result = await h.processor.process({ type: 'threads.create', params: { input: input('x') } }, alice, { signal: controller.signal });
@@ -755,7 +1046,8 @@ describe('ChatKitProcessor', () => {
         controller.abort();
       }
       expect(types(events)).toEqual(['thread.created']);
-      expect(await storedItems(h, 'thread_1')).toEqual([]);
+      // threads.create writes the thread and its first message in one call, before either event.
+      expect((await storedItems(h, 'thread_1')).map((item) => item.type)).toEqual(['user_message']);
     });
   });
 });

@@ -9,9 +9,9 @@ import {
 } from './errors';
 import { Clock, IdGenerator, randomIdGenerator, systemClock } from './ids';
 import { DEFAULT_PAGE_SIZE, validateChatKitRequest } from './request-validation';
-import type { Runner, RunnerResolver } from './runner';
+import { markNewThread, type Runner, type RunnerResolver } from './runner';
 import { omitNulls } from './sse';
-import type { ChatStore } from './store';
+import type { ChatStore, NewThreadItem } from './store';
 import {
   Attachment,
   ChatKitRequest,
@@ -201,9 +201,45 @@ export class ChatKitProcessor<Ctx> {
     ctx: Ctx,
     signal: AbortSignal,
   ): AsyncGenerator<ThreadStreamEvent> {
-    await this.store.saveThread(thread, ctx);
-    yield { type: 'thread.created', thread: toThreadResponse(thread) };
-    yield* this.userMessageStream(thread, input, attachments, runner, ctx, signal);
+    markNewThread(thread);
+    if (attachments.length > 0 || signal.aborted) {
+      // The thread first: attachments are stamped with it before the message is written.
+      await this.store.saveThread(thread, ctx);
+      yield { type: 'thread.created', thread: toThreadResponse(thread) };
+      yield* this.userMessageStream(thread, input, attachments, runner, ctx, signal);
+      return;
+    }
+    const message = this.userMessage(thread, input, []);
+    const created: ThreadStreamEvent = { type: 'thread.created', thread: toThreadResponse(thread) };
+    if (runner.startsBeforeStored) {
+      // The thread and its message are written with what the runner has ready (Preface).
+      const early = this.startEarly(thread, message, runner, ctx, signal);
+      const preface: Preface = { newThread: true, message, events: [created, { type: 'thread.item.done', item: message }], written: false };
+      yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early, preface);
+      return;
+    }
+    // The thread and its first message in one call (one statement on PostgreSQL), both stored
+    // before either event is sent.
+    await this.createThreadWith(thread, [{ item: message }], ctx);
+    yield created;
+    if (signal.aborted) return;
+    yield { type: 'thread.item.done', item: message };
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  /** Starts `runner.respond` (its first step) before the turn's own writes; see `Runner.startsBeforeStored`. */
+  private startEarly(thread: ThreadMetadata, message: UserMessageItem, runner: Runner<Ctx>, ctx: Ctx, signal: AbortSignal): EarlyRunner {
+    const snapshot = snapshotOf(thread);
+    const startedAt = this.monotonicMs();
+    // The runner's own signal: the request's, and also aborted when the turn's first write fails.
+    const stop = new AbortController();
+    const forward = (): void => stop.abort(signal.reason);
+    if (signal.aborted) stop.abort(signal.reason);
+    else signal.addEventListener('abort', forward, { once: true });
+    const iterator = runner.respond(thread, message, ctx, stop.signal)[Symbol.asyncIterator]();
+    const first = iterator.next();
+    first.catch(() => undefined);
+    return { iterator, first, snapshot, startedAt, stop, release: () => signal.removeEventListener('abort', forward) };
   }
 
   private async *userMessageStream(
@@ -215,25 +251,63 @@ export class ChatKitProcessor<Ctx> {
     signal: AbortSignal,
   ): AsyncGenerator<ThreadStreamEvent> {
     if (signal.aborted) return;
+    if (attachments.length === 0 && runner.startsBeforeStored) {
+      const message = this.userMessage(thread, input, []);
+      const early = this.startEarly(thread, message, runner, ctx, signal);
+      const preface: Preface = { newThread: false, message, events: [{ type: 'thread.item.done', item: message }], written: false };
+      yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early, preface);
+      return;
+    }
     const stamped: Attachment[] = [];
     for (const attachment of attachments) {
       const withThread = { ...attachment, thread_id: thread.id };
       await this.store.saveAttachment(withThread, ctx);
       stamped.push(toAttachmentResponse(withThread));
     }
-    const message: UserMessageItem = {
+    const message = this.userMessage(thread, input, stamped);
+    await this.store.addThreadItem(thread.id, message, ctx);
+    yield { type: 'thread.item.done', item: message };
+    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  private userMessage(thread: ThreadMetadata, input: UserMessageInput, attachments: Attachment[]): UserMessageItem {
+    return {
       id: this.ids('message'),
       thread_id: thread.id,
       created_at: this.now(),
       type: 'user_message',
       content: input.content,
-      attachments: stamped,
+      attachments,
       ...(input.quoted_text !== undefined ? { quoted_text: input.quoted_text } : {}),
       inference_options: input.inference_options,
     };
-    await this.store.addThreadItem(thread.id, message, ctx);
-    yield { type: 'thread.item.done', item: message };
-    yield* this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal));
+  }
+
+  /** A new thread with its first items: one store call when the store can (`createThreadWithItems`). */
+  private async createThreadWith(thread: ThreadMetadata, items: NewThreadItem[], ctx: Ctx): Promise<void> {
+    if (this.store.createThreadWithItems) return this.store.createThreadWithItems(thread, items, ctx);
+    await this.store.saveThread(thread, ctx);
+    await this.addItems(thread, items, false, ctx);
+  }
+
+  /** Items in order, then the thread when `withThread`: one store call when the store can (`addThreadItems`). */
+  private async addItems(thread: ThreadMetadata, items: NewThreadItem[], withThread: boolean, ctx: Ctx): Promise<void> {
+    if (this.store.addThreadItems) return this.store.addThreadItems(thread.id, items, withThread ? thread : null, ctx);
+    for (const { item, facts } of items) await (facts ? this.store.addThreadItem(thread.id, item, ctx, facts) : this.store.addThreadItem(thread.id, item, ctx));
+    if (withThread) await this.store.saveThread(thread, ctx);
+  }
+
+  /** Writes the turn's own items (and new thread) if still pending; a failure ends the stream without sending them. */
+  private async writePreface(thread: ThreadMetadata, preface: Preface | undefined, ctx: Ctx, early: EarlyRunner | undefined): Promise<void> {
+    if (!preface || preface.written) return;
+    preface.written = true;
+    try {
+      if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }], ctx);
+      else await this.addItems(thread, [{ item: preface.message }], false, ctx);
+    } catch (error) {
+      early?.stop.abort();
+      throw new PrefaceFailed(error);
+    }
   }
 
   private async *toolOutputStream(
@@ -270,6 +344,12 @@ export class ChatKitProcessor<Ctx> {
    * persistence (done → insert, replaced → upsert, removed → delete), hidden done items
    * swallowed, `thread.updated` after any event that changed the thread and once more at the
    * end, exceptions turned into one `error` event, and the cancellation cleanup on abort.
+   *
+   * Fewer round trips, same events on the wire: what the runner produces in one go (without
+   * waiting for I/O) is stored together and sent together — done items back to back in one store
+   * call with the thread when it changed (`storeDoneItems`), and, with a `preface` (a runner that
+   * `startsBeforeStored`), the turn's own user message (and new thread) with them. Nothing is sent
+   * before it is stored.
    */
   private async *runnerStream(
     thread: ThreadMetadata,
@@ -277,54 +357,196 @@ export class ChatKitProcessor<Ctx> {
     ctx: Ctx,
     signal: AbortSignal,
     produce: () => AsyncIterable<ThreadStreamEvent>,
+    early?: EarlyRunner,
+    preface?: Preface,
   ): AsyncGenerator<ThreadStreamEvent> {
-    if (signal.aborted) return;
-    yield { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
-
-    let snapshot = snapshotOf(thread);
-    const pending = new Map<string, ThreadItem>();
-    const answer: AnswerTiming = { startedAt: this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
-    let iterator: AsyncIterator<ThreadStreamEvent> | undefined;
+    let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
     let finished = false;
+    let prefaceFailed = false;
+    const pending = new Map<string, ThreadItem>();
     try {
+      if (signal.aborted) {
+        finished = true;
+        stopQuietly(iterator);
+        await this.writePreface(thread, preface, ctx, early);
+        return;
+      }
+      const options: ThreadStreamEvent = { type: 'stream_options', stream_options: runner.streamOptions?.(thread, ctx) ?? { allow_cancel: true } };
+      // Events stored but not yet sent: everything the runner produced in one go leaves in one piece.
+      const held: ThreadStreamEvent[] = preface ? [...preface.events, options] : [];
+      if (!preface) yield options;
+      const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first, settled: false };
+      const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
+      const flush = async (): Promise<ThreadStreamEvent[]> => {
+        await this.writePreface(thread, preface, ctx, early);
+        return held.splice(0);
+      };
       try {
-        iterator = produce()[Symbol.asyncIterator]();
+        if (turn.ahead) {
+          turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
+          turn.settled = turn.ready !== undefined;
+        }
+        // The runner waits for I/O first (an engine request): the turn's own items go now.
+        if (preface && !turn.settled) for (const sent of await flush()) yield sent;
+        iterator ??= produce()[Symbol.asyncIterator]();
         for (;;) {
-          const step = await nextUnlessAborted(iterator, signal);
+          let step: IteratorResult<ThreadStreamEvent>;
+          if (turn.ready) {
+            // Already settled (seen while looking ahead): no need to wait for it again.
+            const ready = turn.ready;
+            turn.ready = undefined;
+            turn.ahead = undefined;
+            if (signal.aborted) throw ABORTED;
+            if ('error' in ready) throw ready.error;
+            step = ready.value;
+          } else {
+            if (signal.aborted && !turn.ahead) throw ABORTED;
+            const next = turn.ahead ?? iterator.next();
+            turn.ahead = undefined;
+            step = await nextUnlessAborted(next, signal);
+          }
           if (step.done) break;
           const event = step.value;
-          if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
-          if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
-          await this.persistEvent(thread.id, event, pending, ctx, answer);
-          if (signal.aborted) throw ABORTED;
-          if (!(event.type === 'thread.item.done' && isHiddenItem(event.item))) yield toEventResponse(event);
-          if (!sameThread(thread, snapshot)) {
-            snapshot = snapshotOf(thread);
-            await this.store.saveThread(thread, ctx);
-            yield { type: 'thread.updated', thread: toThreadResponse(thread) };
+          if (event.type === 'thread.item.done') {
+            held.push(...(await this.storeDoneItems(thread, event, iterator, turn, pending, answer, ctx, signal, preface, early)));
+          } else {
+            if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
+            if (event.type === 'error' || event.type === 'thread.item.replaced' || event.type === 'thread.item.removed') {
+              await this.writePreface(thread, preface, ctx, early);
+            }
+            if (event.type === 'error') await this.recordError(thread.id, event.code, answer, ctx);
+            await this.persistEvent(thread.id, event, pending, ctx);
+            held.push(toEventResponse(event));
+            if (!sameThread(thread, turn.snapshot)) {
+              turn.snapshot = snapshotOf(thread);
+              await this.writePreface(thread, preface, ctx, early);
+              await this.store.saveThread(thread, ctx);
+              held.push({ type: 'thread.updated', thread: toThreadResponse(thread) });
+            }
+            if (!signal.aborted) {
+              turn.ahead = iterator.next();
+              turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
+              turn.settled = turn.ready !== undefined;
+            }
           }
+          if (signal.aborted) throw ABORTED;
+          // The runner has more ready (it produced several events without waiting): they leave together.
+          if (turn.ahead && turn.settled) continue;
+          for (const sent of await flush()) yield sent;
         }
+        for (const sent of await flush()) yield sent;
       } catch (error) {
-        if (error === ABORTED) throw error;
+        if (error === ABORTED || error instanceof PrefaceFailed) throw error;
+        // A runner step already asked for (a failed store write): the runner stops there.
+        if (turn.ahead) stopQuietly(iterator);
+        // What was stored before the failure is sent before the error.
+        for (const sent of await flush()) yield sent;
         this.options.onStreamError?.(error);
         const event = errorEventFor(error);
         await this.recordError(thread.id, error instanceof ChatKitCustomStreamError && error.reason ? error.reason : event.code, answer, ctx);
         yield event;
       }
       finished = true;
-      if (!sameThread(thread, snapshot)) {
+      if (!sameThread(thread, turn.snapshot)) {
         await this.store.saveThread(thread, ctx);
         yield { type: 'thread.updated', thread: toThreadResponse(thread) };
       }
     } catch (error) {
+      if (error instanceof PrefaceFailed) {
+        // Nothing of the turn was stored or sent: fail the stream as a failed first write always did.
+        prefaceFailed = true;
+        throw error.cause;
+      }
       if (error !== ABORTED) throw error;
     } finally {
+      early?.release();
       // Reached unfinished on abort, or when the consumer stopped iterating (a disconnect).
       if (!finished) {
+        early?.stop.abort();
         stopQuietly(iterator);
-        await this.handleCancelled(thread, pending, ctx);
+        if (!prefaceFailed) await this.handleCancelled(thread, pending, ctx, preface, early);
       }
     }
+  }
+
+  /**
+   * Stores `first` and every `thread.item.done` the runner has ready right after it (already
+   * produced, within the same turn of the event loop: nothing waits on I/O) in one store call,
+   * together with the thread when the runner changed it meanwhile — typically the answer's last
+   * items and the title set as the runner returns, in one statement — and the turn's own items
+   * when still pending (`preface`). Returns the events to send, in the reference's order
+   * (`thread.updated` after the event that revealed the change); nothing is sent before everything
+   * is stored. The step that ended the batch (another event, the end, an error) is left in
+   * `turn.ahead` for the caller. On abort the batch is stored all the same (the items are done),
+   * and the caller runs the cancellation cleanup.
+   */
+  private async storeDoneItems(
+    thread: ThreadMetadata,
+    first: StreamEventOf<'thread.item.done'>,
+    iterator: AsyncIterator<ThreadStreamEvent>,
+    turn: TurnState,
+    pending: Map<string, ThreadItem>,
+    answer: AnswerTiming,
+    ctx: Ctx,
+    signal: AbortSignal,
+    preface: Preface | undefined,
+    early: EarlyRunner | undefined,
+  ): Promise<ThreadStreamEvent[]> {
+    const out: ThreadStreamEvent[] = [];
+    const items: NewThreadItem[] = [];
+    let threadChanged = false;
+    const noteThread = (): void => {
+      if (sameThread(thread, turn.snapshot)) return;
+      turn.snapshot = snapshotOf(thread);
+      threadChanged = true;
+      out.push({ type: 'thread.updated', thread: toThreadResponse(thread) });
+    };
+    let event: StreamEventOf<'thread.item.done'> | null = first;
+    while (event) {
+      if (answer.firstTextAt === null && carriesText(event)) answer.firstTextAt = this.monotonicMs();
+      items.push(this.newItem(event.item, answer));
+      pending.delete(event.item.id);
+      if (!isHiddenItem(event.item)) out.push(toEventResponse(event));
+      noteThread();
+      event = null;
+      if (signal.aborted) break;
+      turn.ahead = iterator.next();
+      const ready = await settledThisTurn(turn.ahead);
+      turn.settled = ready !== null;
+      turn.ready = ready ?? undefined;
+      // Aborted meanwhile: like the reference, nothing the runner produced after the abort is kept.
+      if (!ready || 'error' in ready || signal.aborted) break;
+      if (ready.value.done) {
+        // The runner returned: the reference's end-of-stream `thread.updated` comes from here.
+        noteThread();
+      } else if (ready.value.value.type === 'thread.item.done') {
+        event = ready.value.value;
+        turn.ahead = undefined;
+        turn.ready = undefined;
+      }
+    }
+    if (preface && !preface.written) {
+      // The user message (and new thread) go in the same call: a new thread is created in its current state.
+      preface.written = true;
+      try {
+        if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }, ...items], ctx);
+        else await this.addItems(thread, [{ item: preface.message }, ...items], threadChanged, ctx);
+      } catch (error) {
+        early?.stop.abort();
+        throw new PrefaceFailed(error);
+      }
+    } else {
+      await this.addItems(thread, items, threadChanged, ctx);
+    }
+    return out;
+  }
+
+  /** A done item to store; the answer's first assistant message carries its time to first token. */
+  private newItem(item: ThreadItem, answer: AnswerTiming): NewThreadItem {
+    if (answer.recorded || item.type !== 'assistant_message') return { item };
+    answer.recorded = true;
+    const firstText = answer.firstTextAt ?? this.monotonicMs();
+    return { item, facts: { ttftMs: Math.max(0, Math.round(firstText - answer.startedAt)) } };
   }
 
   /** Notes the first error of an answer with the store (analytics); never fails the stream. */
@@ -338,24 +560,14 @@ export class ChatKitProcessor<Ctx> {
     }
   }
 
-  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx, answer?: AnswerTiming): Promise<void> {
+  /** Persists a runner event other than `thread.item.done` (those go through `storeDoneItems`). */
+  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
     switch (event.type) {
       case 'thread.item.added':
         pending.set(event.item.id, structuredClone(event.item));
         return;
       case 'thread.item.updated':
         applyPendingUpdate(pending, event);
-        return;
-      case 'thread.item.done':
-        if (answer && !answer.recorded && event.item.type === 'assistant_message') {
-          // The answer's first assistant message carries its time to first token.
-          answer.recorded = true;
-          const firstText = answer.firstTextAt ?? this.monotonicMs();
-          await this.store.addThreadItem(threadId, event.item, ctx, { ttftMs: Math.max(0, Math.round(firstText - answer.startedAt)) });
-        } else {
-          await this.store.addThreadItem(threadId, event.item, ctx);
-        }
-        pending.delete(event.item.id);
         return;
       case 'thread.item.replaced':
         await this.store.saveItem(threadId, event.item, ctx);
@@ -375,18 +587,19 @@ export class ChatKitProcessor<Ctx> {
    * non-blank text (deltas applied), drop other pending items, and note the cancellation in a
    * hidden item so the next response does not continue the cancelled one.
    */
-  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx, preface?: Preface, early?: EarlyRunner): Promise<void> {
     try {
+      // The user's message is kept, as when it was stored before the runner started.
+      await this.writePreface(thread, preface, ctx, early);
+      const items: NewThreadItem[] = [];
       for (const item of pending.values()) {
-        if (item.type === 'assistant_message' && item.content.some((part) => part.text.trim() !== '')) {
-          await this.store.addThreadItem(thread.id, item, ctx);
-        }
+        if (item.type === 'assistant_message' && item.content.some((part) => part.text.trim() !== '')) items.push({ item });
       }
-      await this.store.addThreadItem(
-        thread.id,
-        { id: this.ids('sdk_hidden_context'), thread_id: thread.id, created_at: this.now(), type: 'sdk_hidden_context', content: CANCELLED_STREAM_NOTE },
-        ctx,
-      );
+      items.push({
+        item: { id: this.ids('sdk_hidden_context'), thread_id: thread.id, created_at: this.now(), type: 'sdk_hidden_context', content: CANCELLED_STREAM_NOTE },
+      });
+      // One call (one statement on PostgreSQL) when the store can.
+      await this.addItems(thread, items, false, ctx);
     } catch (error) {
       // Nobody is listening any more; report and end quietly.
       this.options.onStreamError?.(error);
@@ -684,13 +897,16 @@ async function withCursor<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Resolves with the next step, or rejects with ABORTED as soon as the signal fires. */
-function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
-  if (signal.aborted) return Promise.reject(ABORTED);
+/** Resolves with `next` (a step asked of the runner), or rejects with ABORTED as soon as the signal fires. */
+function nextUnlessAborted<T>(next: Promise<IteratorResult<T>>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) {
+    next.catch(() => undefined);
+    return Promise.reject(ABORTED);
+  }
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(ABORTED);
     signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
+    next.then(
       (step) => {
         signal.removeEventListener('abort', onAbort);
         resolve(step);
@@ -698,6 +914,71 @@ function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): 
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
         reject(error);
+      },
+    );
+  });
+}
+
+/** A runner started before the thread was stored (`Runner.startsBeforeStored`). */
+interface EarlyRunner {
+  iterator: AsyncIterator<ThreadStreamEvent>;
+  /** Its first step, already asked for. */
+  first: Promise<IteratorResult<ThreadStreamEvent>>;
+  /** The thread before the runner could change it. */
+  snapshot: ThreadSnapshot;
+  startedAt: number;
+  /** Aborts the runner's signal (the write failed, or the stream ended before it took over). */
+  stop: AbortController;
+  /** Stops forwarding the request's abort. */
+  release(): void;
+}
+
+/**
+ * The turn's own writes (the user message, and the thread on `threads.create`) when the runner
+ * `startsBeforeStored`: stored with the runner's first done items when it has them ready at once
+ * (the echo runner: one statement for the whole turn), otherwise as soon as it waits for I/O; its
+ * events are sent first, and only once stored.
+ */
+interface Preface {
+  newThread: boolean;
+  message: UserMessageItem;
+  events: ThreadStreamEvent[];
+  written: boolean;
+}
+
+/** The turn's own write failed: nothing was sent, the stream fails as a failed write always did. */
+class PrefaceFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('The turn could not be stored.');
+  }
+}
+
+/** A runner stream in progress: the thread as last saved, and a step already asked of the runner. */
+interface TurnState {
+  snapshot: ThreadSnapshot;
+  ahead: Promise<IteratorResult<ThreadStreamEvent>> | undefined;
+  /** Whether `ahead` had settled when last looked at (the runner had it ready without waiting). */
+  settled: boolean;
+  /** How `ahead` settled, when it had. */
+  ready?: { value: IteratorResult<ThreadStreamEvent> } | { error: unknown };
+}
+
+/**
+ * How `promise` settled, if it does within this turn of the event loop (its continuations are
+ * promise jobs only: code that runs on without waiting for I/O or timers); null otherwise. Marks
+ * the promise handled either way.
+ */
+function settledThisTurn<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown } | null> {
+  return new Promise((resolve) => {
+    const later = setImmediate(resolve, null);
+    promise.then(
+      (value) => {
+        clearImmediate(later);
+        resolve({ value });
+      },
+      (error: unknown) => {
+        clearImmediate(later);
+        resolve({ error });
       },
     );
   });

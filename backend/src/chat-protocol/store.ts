@@ -6,6 +6,12 @@ export interface ItemFacts {
   ttftMs?: number;
 }
 
+/** One item of a batch insert (`addThreadItems`), with what `addThreadItem` would get as `facts`. */
+export interface NewThreadItem {
+  item: ThreadItem;
+  facts?: ItemFacts;
+}
+
 /**
  * Persistence contract of the ChatKit core, modelled on chatkit-python's `Store[TContext]`.
  *
@@ -44,6 +50,20 @@ export interface ChatStore<Ctx> {
    * of an answer a store may keep beside the item (time to first token).
    */
   addThreadItem(threadId: string, item: ThreadItem, ctx: Ctx, facts?: ItemFacts): Promise<void>;
+
+  /**
+   * Optional batch (the end of a turn): exactly `addThreadItem` for each entry, in order, then —
+   * when `thread` is given — `saveThread(thread)` (the thread exists: it was saved or loaded
+   * before). One call, so a database does it in one statement (one round trip, one firing of its
+   * triggers). Without it the processor makes those calls one by one.
+   */
+  addThreadItems?(threadId: string, items: NewThreadItem[], thread: ThreadMetadata | null, ctx: Ctx): Promise<void>;
+
+  /**
+   * Optional (`threads.create`): exactly `saveThread(thread)` then `addThreadItems(thread.id,
+   * items)`, in one call (one statement on a database). Without it the processor makes the calls.
+   */
+  createThreadWithItems?(thread: ThreadMetadata, items: NewThreadItem[], ctx: Ctx): Promise<void>;
 
   /** Upserts an item by id, keeping its position when it exists (on `thread.item.replaced`…). */
   saveItem(threadId: string, item: ThreadItem, ctx: Ctx): Promise<void>;

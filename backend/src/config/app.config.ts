@@ -1,10 +1,11 @@
-import { setFlagsFromString } from 'node:v8';
 import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { EnvVar, ConfigError, env, envInt, envList, isProduction, validateConfig } from './env';
 
-/** V8's old-generation growth factor, in percent over the live size (HEAP_GROWING_PERCENT). */
-export const DEFAULT_HEAP_GROWING_PERCENT = 50;
+import { DEFAULT_HEAP_GROWING_PERCENT, DEFAULT_HEAP_SEMI_SPACE_MB } from './v8-heap';
+
+// Applied by main.ts before anything else loads (config/v8-heap.ts); re-exported for the config's users.
+export { applyHeapGrowth, applyYoungGenerationCap, DEFAULT_HEAP_GROWING_PERCENT, DEFAULT_HEAP_SEMI_SPACE_MB } from './v8-heap';
 
 export const APP_ENV: EnvVar[] = [
   { name: 'NODE_ENV', description: '`development`, `production` or `test`.', example: 'development', default: 'development' },
@@ -44,6 +45,15 @@ export const APP_ENV: EnvVar[] = [
       'docs/performance.md, "ChatKit gateway".',
     example: '50',
     default: String(DEFAULT_HEAP_GROWING_PERCENT),
+  },
+  {
+    name: 'HEAP_SEMI_SPACE_MB',
+    description:
+      'Largest size, in MiB, V8 lets each of the young generation\'s two semi-spaces grow to (like `--max-semi-space-size`, but ' +
+      'applied at start-up by `main.ts`, in every start path). V8\'s own maximum is 16 (32 MiB resident for the young generation ' +
+      'once grown), also the largest value; `0` leaves V8\'s own. docs/performance.md, "ChatKit gateway".',
+    example: String(DEFAULT_HEAP_SEMI_SPACE_MB),
+    default: String(DEFAULT_HEAP_SEMI_SPACE_MB),
   },
   {
     name: 'PARLEY_SECRET_KEY',
@@ -96,16 +106,11 @@ export class AppConfig {
   @Min(0)
   @Max(1000)
   heapGrowingPercent: number;
-}
 
-/**
- * Applies HEAP_GROWING_PERCENT to this process's V8 (a GC heuristic, read by V8 at every full GC, so it may be set at
- * run time; `--heap-growing-percent` is not allowed in NODE_OPTIONS). Returns the value applied (0: V8's default).
- */
-export function applyHeapGrowth(source: NodeJS.ProcessEnv = process.env): number {
-  const percent = envInt('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, source);
-  if (Number.isInteger(percent) && percent > 0 && percent <= 1000) setFlagsFromString(`--heap-growing-percent=${percent}`);
-  return percent;
+  @IsInt()
+  @Min(0)
+  @Max(16)
+  heapSemiSpaceMb: number;
 }
 
 export function parseTrustProxy(value: string | undefined): TrustProxy {
@@ -149,6 +154,7 @@ export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfi
       logFormat: (env('LOG_FORMAT', source) ?? ((env('NODE_ENV', source) ?? 'development') === 'development' ? 'pretty' : 'json')) as AppConfig['logFormat'],
       secretKey: env('PARLEY_SECRET_KEY', source) ?? (isProduction(source) ? '' : DEVELOPMENT_SECRET_KEY),
       heapGrowingPercent: envInt('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, source),
+      heapSemiSpaceMb: envInt('HEAP_SEMI_SPACE_MB', DEFAULT_HEAP_SEMI_SPACE_MB, source),
     },
     APP_ENV,
     source,

@@ -69,10 +69,10 @@ export class RunnerFactory {
    */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
     if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
-    if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics);
+    if (definition.kind === 'webhook') return startsBeforeStored(measuredRunner(this.webhook(definition, store), 'webhook', this.metrics));
     const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
     if (builder) return measuredRunner(builder.create(definition as never, store, this.endpointsFor(audience)), definition.kind, this.metrics);
-    return measuredRunner(this.echo(store), 'echo', this.metrics);
+    return startsBeforeStored(measuredRunner(this.echo(store), 'echo', this.metrics));
   }
 
   /** What builders of other kinds get: this factory's endpoints and clients, worded for `audience`. */
@@ -185,6 +185,11 @@ export class RunnerFactory {
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
     return client;
   }
+}
+
+/** The echo and webhook runners' promise (`Runner.startsBeforeStored`), kept through the measuring wrapper. */
+function startsBeforeStored(runner: Runner<ChatContext>): Runner<ChatContext> {
+  return Object.assign(runner, { startsBeforeStored: true });
 }
 
 /** Loggable facts about an upstream error; never the request (it carries the key). */

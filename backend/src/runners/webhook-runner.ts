@@ -5,7 +5,7 @@ import { SIGNATURE_HEADER, signWebhook } from '../webhooks/webhook-signature';
 import { ChatKitCustomStreamError } from '../chat-protocol/errors';
 import { ECHO_TITLE_LENGTH } from '../chat-protocol/echo-runner';
 import { Clock, IdGenerator, randomIdGenerator, systemClock } from '../chat-protocol/ids';
-import type { Runner } from '../chat-protocol/runner';
+import { isNewThread, type Runner } from '../chat-protocol/runner';
 import type { ChatStore } from '../chat-protocol/store';
 import type {
   Action,
@@ -75,6 +75,8 @@ export function identityClaimsOf(workflowId: string, threadId: string, subject: 
  * upstream request, so the engine sees its connection close.
  */
 export class WebhookRunner<Ctx> implements Runner<Ctx> {
+  /** A new thread's history is empty, known without reading: the engine request may overlap the thread's first write. */
+  readonly startsBeforeStored = true;
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
 
@@ -202,7 +204,8 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
           }
         }
       }
-      if (done) upstream.abort();
+      // After `done`, leaving the loop cancelled the body, which closes a request the engine keeps open
+      // (e2e turn-statements); no abort of a finished request (an AbortError and its listeners per turn).
       if (upstream.timedOut && !signal.aborted) throw new EngineTimeout();
       if (!done && !messageAdded && !workflow && !signal.aborted) throw new MalformedAnswer('the answer had no text, task or done line');
     } catch (error) {
@@ -220,6 +223,8 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
 
   /** Earlier user and assistant messages, oldest first, without the message being answered. */
   private async history(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
+    // A thread this request created holds only the message being answered: nothing to read.
+    if (userMessage && isNewThread(thread)) return [];
     const page = await this.options.store.loadThreadItems(thread.id, undefined, WEBHOOK_HISTORY_ITEMS + 1, 'desc', ctx);
     const out: { role: 'user' | 'assistant'; content: string }[] = [];
     for (const item of [...page.data].reverse()) {

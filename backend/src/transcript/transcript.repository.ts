@@ -96,6 +96,49 @@ const ORDER_SQL: Record<Order, { dir: 'ASC' | 'DESC'; cmp: '>' | '<' }> = {
 };
 
 /**
+ * The items of `insertItems`, as parallel arrays ($5–$10) so one prepared text serves any count:
+ * inserted in array order (`ORDER BY n`; the identity `ordinal` is drawn after the sort), only
+ * when the thread is in scope (`t`).
+ */
+const ITEMS_INSERT = `added AS (
+         INSERT INTO chat_items (id, thread_id, type, hidden, data, created_at, workflow_version, ttft_ms)
+         SELECT x.id, t.id, x.type, x.hidden, x.data::json, x.created_at, $11::integer, x.ttft_ms
+           FROM t, unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::timestamptz[], $10::integer[])
+                   WITH ORDINALITY AS x(id, type, hidden, data, created_at, ttft_ms, n)
+          ORDER BY x.n
+         RETURNING 1
+       )`;
+
+const ITEMS_CTE = `t AS (
+         SELECT id FROM chat_threads WHERE id = $1 AND workflow_id = $2 AND principal_kind = $3 AND principal_id = $4
+       ), ${ITEMS_INSERT}`;
+
+/** `$5`–`$11` of the item statements. */
+function itemArrays(items: ItemValues[]): unknown[] {
+  return [
+    items.map((item) => item.id),
+    items.map((item) => item.type),
+    items.map((item) => item.hidden),
+    items.map((item) => item.data),
+    items.map((item) => item.createdAt),
+    items.map((item) => item.ttftMs ?? null),
+    items[0]?.workflowVersion ?? null,
+  ];
+}
+
+const INSERT_ITEMS = `WITH ${ITEMS_CTE}
+       SELECT EXISTS (SELECT 1 FROM t) AS found, (SELECT count(*) FROM added) AS added`;
+
+const INSERT_ITEMS_SAVE_THREAD = `WITH ${ITEMS_CTE}, saved AS (
+         UPDATE chat_threads c
+            SET title = $12, status = $13::jsonb, allowed_image_domains = $14::text[], metadata = $15::jsonb, updated_at = now()
+           FROM t
+          WHERE c.id = t.id
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM t) AS found, (SELECT count(*) FROM added) AS added, (SELECT count(*) FROM saved) AS saved`;
+
+/**
  * Named queries of the transcript tables. Every statement filters by workflow and principal
  * (directly on `chat_threads`/`chat_attachments`, or by joining the thread), so a row outside the
  * scope is never read, written or deleted. Callers pass the DataSource or a transaction manager.
@@ -258,6 +301,59 @@ export class TranscriptRepository {
       true,
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Inserts items at the end of the thread in the given order and, when `thread` is given, updates
+   * the thread's metadata — one statement (one round trip, one firing of the item triggers). Nothing
+   * is written when the thread is not in scope (`threadFound` false); a duplicate id throws and
+   * nothing is written. All items get `workflowVersion` of the first (one turn, one version).
+   */
+  async insertItems(
+    scope: TranscriptScope,
+    threadId: string,
+    items: ItemValues[],
+    thread: Omit<ThreadValues, 'id' | 'channel' | 'createdAt'> | null,
+    q?: Queryable,
+  ): Promise<{ threadFound: boolean }> {
+    const params: unknown[] = [threadId, ...scopeParams(scope), ...itemArrays(items)];
+    if (thread) params.push(thread.title, JSON.stringify(thread.status), thread.allowedImageDomains, JSON.stringify(thread.metadata ?? {}));
+    const rows = await this.run<{ found: boolean }>(thread ? INSERT_ITEMS_SAVE_THREAD : INSERT_ITEMS, params, q, true);
+    return { threadFound: rows[0]?.found === true };
+  }
+
+  /**
+   * `upsertThread` then `insertItems` in one statement (a new thread and its first items). False
+   * when the thread id belongs to another scope (nothing is written). A duplicate item id throws
+   * and nothing is written.
+   */
+  async upsertThreadWithItems(scope: TranscriptScope, thread: ThreadValues, items: ItemValues[], q?: Queryable): Promise<boolean> {
+    const rows = await this.run<{ added: string }>(
+      `WITH t AS (
+         INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at, channel)
+         VALUES ($1, $2, $3, $4, $12, $13::jsonb, $14::text[], $15::jsonb, $16::timestamptz, $17)
+         ON CONFLICT (id) DO UPDATE
+            SET title = excluded.title, status = excluded.status, allowed_image_domains = excluded.allowed_image_domains,
+                metadata = excluded.metadata, updated_at = now()
+          WHERE t.workflow_id = excluded.workflow_id AND t.principal_kind = excluded.principal_kind AND t.principal_id = excluded.principal_id
+         RETURNING t.id
+       ), ${ITEMS_INSERT}
+       SELECT (SELECT count(*) FROM t) AS found`,
+      [
+        thread.id,
+        ...scopeParams(scope),
+        ...itemArrays(items),
+        thread.title,
+        JSON.stringify(thread.status),
+        thread.allowedImageDomains,
+        JSON.stringify(thread.metadata ?? {}),
+        thread.createdAt,
+        thread.channel,
+      ],
+      q,
+      true,
+    );
+    return Number((rows[0] as unknown as { found: string | number } | undefined)?.found ?? 0) === 1;
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
 import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../chat-protocol/errors';
-import type { ChatStore, ItemFacts } from '../chat-protocol/store';
+import type { ChatStore, ItemFacts, NewThreadItem } from '../chat-protocol/store';
 import { isHiddenItem } from '../chat-protocol/types';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata, ThreadStatus } from '../chat-protocol/types';
-import { ItemValues, ThreadRow, TranscriptRepository } from './transcript.repository';
+import { ItemValues, ThreadRow, ThreadValues, TranscriptRepository } from './transcript.repository';
 import type { AttachmentPreview, AttachmentUploadState, TranscriptContext, TranscriptScope } from './transcript.types';
 
 /**
@@ -31,15 +31,7 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
 
   /** Upserts the thread; `ctx.channel` is recorded when the thread is created (never changed after). */
   async saveThread(thread: ThreadMetadata, ctx: TranscriptContext): Promise<void> {
-    const saved = await this.repo.upsertThread(ctx.scope, {
-      channel: ctx.channel ?? 'api',
-      id: thread.id,
-      title: thread.title ?? null,
-      status: thread.status,
-      allowedImageDomains: thread.allowed_image_domains ?? null,
-      metadata: thread.metadata ?? {},
-      createdAt: thread.created_at,
-    });
+    const saved = await this.repo.upsertThread(ctx.scope, threadValues(thread, ctx));
     if (!saved) throw threadNotFound(thread.id);
   }
 
@@ -66,6 +58,24 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
   /** `ctx.workflowVersion`: the published version that produced the item (null or absent: the draft, or unknown). */
   async addThreadItem(threadId: string, item: ThreadItem, ctx: TranscriptContext, facts?: ItemFacts): Promise<void> {
     if (!(await this.repo.insertItem(ctx.scope, itemValues(threadId, item, ctx.workflowVersion ?? null, facts)))) throw threadNotFound(threadId);
+  }
+
+  /** One statement: the items in order, then the thread's metadata when given (the end of a turn). */
+  async addThreadItems(threadId: string, items: NewThreadItem[], thread: ThreadMetadata | null, ctx: TranscriptContext): Promise<void> {
+    const version = ctx.workflowVersion ?? null;
+    const values = items.map(({ item, facts }) => itemValues(threadId, item, version, facts));
+    const metadata = thread
+      ? { title: thread.title ?? null, status: thread.status, allowedImageDomains: thread.allowed_image_domains ?? null, metadata: thread.metadata ?? {} }
+      : null;
+    const { threadFound } = await this.repo.insertItems(ctx.scope, threadId, values, metadata);
+    if (!threadFound) throw threadNotFound(threadId);
+  }
+
+  /** One statement: the new thread (as `saveThread`) and its first items (as `addThreadItems`). */
+  async createThreadWithItems(thread: ThreadMetadata, items: NewThreadItem[], ctx: TranscriptContext): Promise<void> {
+    const version = ctx.workflowVersion ?? null;
+    const values = items.map(({ item, facts }) => itemValues(thread.id, item, version, facts));
+    if (!(await this.repo.upsertThreadWithItems(ctx.scope, threadValues(thread, ctx), values))) throw threadNotFound(thread.id);
   }
 
   async saveItem(threadId: string, item: ThreadItem, ctx: TranscriptContext): Promise<void> {
@@ -219,6 +229,18 @@ function toThread(row: ThreadRow): ThreadMetadata {
     status: row.status as unknown as ThreadStatus,
     ...(row.allowed_image_domains !== null ? { allowed_image_domains: row.allowed_image_domains } : {}),
     metadata: row.metadata,
+  };
+}
+
+function threadValues(thread: ThreadMetadata, ctx: TranscriptContext): ThreadValues {
+  return {
+    channel: ctx.channel ?? 'api',
+    id: thread.id,
+    title: thread.title ?? null,
+    status: thread.status,
+    allowedImageDomains: thread.allowed_image_domains ?? null,
+    metadata: thread.metadata ?? {},
+    createdAt: thread.created_at,
   };
 }
 

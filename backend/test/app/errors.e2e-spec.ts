@@ -25,6 +25,11 @@ class ProbeDto {
   inner: InnerDto;
 }
 
+class NameDto {
+  @IsString()
+  name: string;
+}
+
 /** A test-only controller that exercises the global pipeline (pipe, filter, body parser). */
 @Public()
 @Controller('test-probe')
@@ -32,6 +37,11 @@ class ProbeController {
   @Post('validate')
   validate(@Body() body: ProbeDto): { ok: true; name: string } {
     return { ok: true, name: body.name };
+  }
+
+  @Post('name')
+  name(@Body() body: NameDto): { name: string } {
+    return { name: body.name };
   }
 
   @Get('boom')
@@ -109,6 +119,14 @@ describe('error bodies', () => {
       .send({ name: 'ok', email: 'a@example.com', inner: { count: 2 } })
       .expect(201);
     expect(res.body).toEqual({ ok: true, name: 'ok' });
+  });
+
+  it('takes JSON bodies only: a form-encoded body is not read (validation_failed), the same fields as JSON are', async () => {
+    const server = t.app.getHttpServer();
+    const form = await request(server).post('/test-probe/name').type('form').send('name=ok').expect(400);
+    expect(form.body).toMatchObject({ code: 'validation_failed', details: { fields: { name: ['name must be a string'] } } });
+    const json = await request(server).post('/test-probe/name').send({ name: 'ok' }).expect(201);
+    expect(json.body).toEqual({ name: 'ok' });
   });
 
   it('answers 413 payload_too_large over the body limit', async () => {

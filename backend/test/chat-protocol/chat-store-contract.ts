@@ -219,6 +219,14 @@ export function describeChatStoreContract<Ctx>(name: string, create: () => Promi
             ['saveAttachment', () => store.saveAttachment({ id: 'atc_1', type: 'file', name: 'hijack', mime_type: 'text/plain' }, ctx)],
             ['addFeedback', () => store.addFeedback('thr_1', ['i1'], 'negative', ctx)],
           ];
+          if (store.addThreadItems) {
+            const batch = store.addThreadItems.bind(store);
+            foreign.push(['addThreadItems', () => batch('thr_1', [{ item: message('i2') }], { ...thread('thr_1'), title: 'hijack' }, ctx)]);
+          }
+          if (store.createThreadWithItems) {
+            const create = store.createThreadWithItems.bind(store);
+            foreign.push(['createThreadWithItems', () => create({ ...thread('thr_1'), title: 'hijack' }, [{ item: message('i2') }], ctx)]);
+          }
           for (const [operation, attempt] of foreign) {
             const outcome = await attempt().then(
               () => 'resolved',
@@ -236,6 +244,41 @@ export function describeChatStoreContract<Ctx>(name: string, create: () => Promi
         expect(await store.loadAttachment('atc_1', alice)).toMatchObject({ name: 'a' });
         expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'asc', alice))).toEqual(['i1']);
         expect(await f.feedbackOf(alice)).toEqual([]);
+      });
+    });
+
+    describe('batch writes (optional methods)', () => {
+      it('addThreadItems inserts in the given order after the existing items, then saves the thread when given', async () => {
+        if (!store.addThreadItems) return;
+        await store.saveThread(thread('thr_1'), alice);
+        await store.addThreadItem('thr_1', message('i1'), alice);
+        await store.addThreadItems('thr_1', [{ item: message('z9') }, { item: message('a1'), facts: { ttftMs: 12 } }, { item: message('m5') }], null, alice);
+        expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'asc', alice))).toEqual(['i1', 'z9', 'a1', 'm5']);
+        expect((await store.loadThread('thr_1', alice)).title).toBeUndefined();
+        await store.addThreadItems('thr_1', [{ item: message('b2') }], { ...thread('thr_1'), title: 'Named', status: { type: 'locked' } }, alice);
+        expect(await store.loadThread('thr_1', alice)).toMatchObject({ title: 'Named', status: { type: 'locked' } });
+        expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'desc', alice))[0]).toBe('b2');
+      });
+
+      it('addThreadItems writes nothing when an id exists already, and answers not found for an unknown thread', async () => {
+        if (!store.addThreadItems) return;
+        await store.saveThread(thread('thr_1'), alice);
+        await store.addThreadItem('thr_1', message('i1'), alice);
+        await expect(store.addThreadItems('thr_1', [{ item: message('i2') }, { item: message('i1') }], { ...thread('thr_1'), title: 'x' }, alice)).rejects.toThrow();
+        expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'asc', alice))).toEqual(['i1']);
+        expect((await store.loadThread('thr_1', alice)).title).toBeUndefined();
+        await expect(store.addThreadItems('nope', [{ item: message('i3', 'nope') }], null, alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
+      });
+
+      it('createThreadWithItems stores a new thread with its first items, in order', async () => {
+        if (!store.createThreadWithItems) return;
+        await store.createThreadWithItems({ ...thread('thr_1'), title: 'First' }, [{ item: message('i1') }, { item: message('b0'), facts: { ttftMs: 3 } }], alice);
+        expect(await store.loadThread('thr_1', alice)).toMatchObject({ id: 'thr_1', title: 'First' });
+        expect(ids(await store.loadThreadItems('thr_1', undefined, 20, 'asc', alice))).toEqual(['i1', 'b0']);
+        expect(ids(await store.loadThreads(20, undefined, 'asc', alice))).toEqual(['thr_1']);
+        // A duplicate id: nothing of the second thread is written.
+        await expect(store.createThreadWithItems(thread('thr_2'), [{ item: message('x1', 'thr_2') }, { item: message('x1', 'thr_2') }], alice)).rejects.toThrow();
+        await expect(store.loadThread('thr_2', alice)).rejects.toBeInstanceOf(ChatKitNotFoundError);
       });
     });
 

@@ -1,5 +1,5 @@
 import { ChatKitNotFoundError, ChatKitUnknownCursorError } from '../../src/chat-protocol/errors';
-import type { ChatStore } from '../../src/chat-protocol/store';
+import type { ChatStore, NewThreadItem } from '../../src/chat-protocol/store';
 import type { Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata } from '../../src/chat-protocol/types';
 
 interface Row<T> {
@@ -67,6 +67,30 @@ export class MemoryChatStore<Ctx> implements ChatStore<Ctx> {
     // An insert, like the reference's SQL store: a duplicate id is a programming error.
     if (row.items.some((existing) => existing.value.id === item.id)) throw new Error(`Item ${item.id} already exists.`);
     row.items.push({ ordinal: this.nextOrdinal++, value: structuredClone(item) });
+  }
+
+  /** All or nothing: the thread in scope and every id new, or nothing is written. */
+  async addThreadItems(threadId: string, items: NewThreadItem[], thread: ThreadMetadata | null, ctx: Ctx): Promise<void> {
+    const row = this.threadRow(threadId, ctx);
+    for (const { item } of items) {
+      if (row.items.some((existing) => existing.value.id === item.id)) throw new Error(`Item ${item.id} already exists.`);
+    }
+    if (new Set(items.map(({ item }) => item.id)).size !== items.length) throw new Error('Duplicate item ids in one batch.');
+    for (const { item } of items) row.items.push({ ordinal: this.nextOrdinal++, value: structuredClone(item) });
+    if (thread) row.value = structuredClone(thread);
+  }
+
+  /** All or nothing, like the one statement of a database. */
+  async createThreadWithItems(thread: ThreadMetadata, items: NewThreadItem[], ctx: Ctx): Promise<void> {
+    const scope = this.options.scopeOf(ctx);
+    const existing = this.threads.get(thread.id);
+    if (existing && existing.scope !== scope) throw new ChatKitNotFoundError(`Thread ${thread.id} not found.`);
+    const ids = items.map(({ item }) => item.id);
+    if (new Set(ids).size !== ids.length || existing?.items.some((candidate) => ids.includes(candidate.value.id))) throw new Error('Item already exists.');
+    const row = existing ?? { scope, ordinal: this.nextOrdinal++, value: structuredClone(thread), items: [] };
+    row.value = structuredClone(thread);
+    for (const { item } of items) row.items.push({ ordinal: this.nextOrdinal++, value: structuredClone(item) });
+    this.threads.set(thread.id, row);
   }
 
   async saveItem(threadId: string, item: ThreadItem, ctx: Ctx): Promise<void> {

@@ -29,6 +29,11 @@
 // says so on every table; `--write` is refused). `--write` records the results in docs/performance.md.
 // Each row also shows the server's peak RSS (VmHWM from /proc/<pid>/status, read just before the
 // process stops: its whole life, setup and warm-up included; the largest instance when several).
+// A/B in one invocation: BENCH_APP_VARIANTS="base=backend/dist-base;new=backend/dist|--max-semi-space-size=8"
+// (name=build directory relative to the repository root, optionally |node arguments|NAME=value,… for its
+// environment) runs the floor once per
+// client count and then each variant right after it, alternating builds in the same machine conditions;
+// every variant gets its own rows. Not with --write.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -44,11 +49,20 @@ const root = join(here, '../../..');
 const dist = join(root, 'backend/dist');
 const requireBackend = createRequire(join(root, 'backend/package.json'));
 
-const concurrencies = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
-const measuredSeconds = Number(process.env.BENCH_SECONDS ?? 10);
-const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+// --guard: the CI regression guard (`npm run test:perf`): short runs at 10 clients, the app's CPU per request against
+// the floor's in the same run, up to GUARD_ATTEMPTS times (a regression fails every attempt, a noisy neighbour rarely
+// all of them); ends with a `N passed, M failed` line and a non-zero exit code when a check failed in every attempt.
+const guard = process.argv.includes('--guard');
+// Limits, far enough above what a quiet machine measures (server ≈ 4–4.6×, PostgreSQL ≈ 1.0–1.3× the floor's on the
+// machine of docs/performance.md) to stay green under noise, close enough to catch a doubled cost.
+const GUARD_MAX_SERVER_CPU_RATIO = Number(process.env.GUARD_MAX_SERVER_CPU_RATIO ?? 7);
+const GUARD_MAX_DB_CPU_RATIO = Number(process.env.GUARD_MAX_DB_CPU_RATIO ?? 1.8);
+const GUARD_ATTEMPTS = Number(process.env.GUARD_ATTEMPTS ?? 3);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? (guard ? '10' : '10,50')).split(',').map(Number);
+const measuredSeconds = Number(process.env.BENCH_SECONDS ?? (guard ? 4 : 10));
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? (guard ? 2 : 3));
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
-const pacedClients = Number(process.env.BENCH_PACED_CLIENTS ?? 50);
+const pacedClients = guard ? 0 : Number(process.env.BENCH_PACED_CLIENTS ?? 50);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 250);
 // App processes sharing the load (the compose file runs two replicas); the floor is always one.
 const instances = Number(process.env.BENCH_APP_INSTANCES ?? 1);
@@ -60,6 +74,18 @@ const MESSAGES_PER_THREAD = 5;
 // One secret per run: the app encrypts its signing keys with it, and restarts between runs.
 const secretKey = process.env.PARLEY_SECRET_KEY ?? randomBytes(32).toString('hex');
 const TOKEN_REFRESH_MS = 120_000;
+// Production refuses to start without one; the benchmark also reads the app's GC time from /metrics.
+const METRICS_TOKEN = 'parley-bench-metrics-token';
+const variants = (process.env.BENCH_APP_VARIANTS ?? '')
+  .split(';')
+  .filter(Boolean)
+  .map((spec) => {
+    const name = spec.slice(0, spec.indexOf('='));
+    const [dir, args = '', envs = ''] = spec.slice(spec.indexOf('=') + 1).split('|');
+    const env = Object.fromEntries(envs.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    return { name, dist: join(root, dir), nodeArgs: args.split(' ').filter(Boolean), env };
+  });
+if (variants.length && write) throw new Error('--write records one build: not with BENCH_APP_VARIANTS.');
 
 if (!existsSync(join(dist, 'main.js'))) {
   console.error('backend/dist is missing: run `npm run build -w backend` (or `npm run bench:chatkit`).');
@@ -129,7 +155,7 @@ async function waitFor(url, child, timeoutMs = 60_000) {
   }
 }
 
-async function startApp(dbUrl) {
+async function startApp(dbUrl, variant = null) {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -146,7 +172,7 @@ async function startApp(dbUrl) {
     OUTBOUND_ALLOW_PRIVATE: 'true',
     PARLEY_SECRET_KEY: secretKey,
     // Production refuses to start without it.
-    METRICS_TOKEN: 'parley-bench-metrics-token',
+    METRICS_TOKEN,
     LOG_LEVEL: logLevel,
     // One principal sends everything: rate limits are not what is measured (their cost still is).
     // A 1 s window: the in-memory limiter keeps one timestamp per hit in the window and filters
@@ -156,9 +182,10 @@ async function startApp(dbUrl) {
     AUTH_RATE_LIMIT_PER_IP: '100000',
     RATE_LIMIT_PER_IP: '100000000',
     RATE_LIMIT_PER_PRINCIPAL: '100000000',
+    ...variant?.env,
   };
-  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const nodeArgs = variant ? variant.nodeArgs : (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(variant?.dist ?? dist, 'main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -382,7 +409,8 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
   // The pool is warm by then: the same backends serve the whole window.
   const sample = async (pids) => {
     const client = process.cpuUsage();
-    return { pids, server: sumCpu(target.pids), db: sumCpu(pids), client: (client.user + client.system) / 1000 };
+    const { gc, gcMinor, youngMiB } = target.name === 'app' ? await gcMs(target.origins) : { gc: NaN, gcMinor: NaN, youngMiB: NaN };
+    return { pids, server: sumCpu(target.pids), db: sumCpu(pids), client: (client.user + client.system) / 1000, gc, gcMinor, youngMiB };
   };
   setTimeout(() => void dbBackends(target.dbUrl).then(sample).then((v) => (cpu.start = v)), warmupEnds - Date.now());
   setTimeout(() => void sample(cpu.start?.pids ?? []).then((v) => (cpu.end = v)), ends - Date.now());
@@ -403,7 +431,35 @@ async function run(target, concurrency, headersFor, thinkMs = 0) {
     cpuPerRequest: perRequest('server'),
     dbCpuPerRequest: perRequest('db'),
     clientCpuPerRequest: perRequest('client'),
+    gcPerRequest: perRequest('gc'),
+    gcMinorPerRequest: perRequest('gcMinor'),
+    youngMiB: cpu.end.youngMiB,
   };
+}
+
+/**
+ * Time the app's processes spent in garbage collection so far (ms), and the young generation's size (MiB, the largest
+ * instance), from their own /metrics (prom-client).
+ */
+async function gcMs(origins) {
+  let gc = 0;
+  let gcMinor = 0;
+  let youngMiB = 0;
+  for (const origin of origins) {
+    try {
+      const res = await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      const text = await res.text();
+      for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{([^}]*)\} ([\d.e+-]+)$/gm)) {
+        gc += Number(match[2]) * 1000;
+        if (match[1].includes('kind="minor"')) gcMinor += Number(match[2]) * 1000;
+      }
+      const young = /^nodejs_heap_space_size_total_bytes\{space="new"\} ([\d.e+-]+)$/m.exec(text);
+      if (young) youngMiB = Math.max(youngMiB, Number(young[1]) / 1048576);
+    } catch {
+      return { gc: NaN, gcMinor: NaN, youngMiB: NaN };
+    }
+  }
+  return { gc, gcMinor, youngMiB };
 }
 
 function percentile(sorted, p) {
@@ -445,9 +501,20 @@ async function main() {
     const floorResult = await run({ name: 'floor', origins: [floor.origin], pids: [floor.pid], dbUrl: db.external ? db.url : null }, concurrency, async () => ({}), thinkMs);
     floorResult.peakRss = peakRssMiB(floor.pid);
     await floor.stop();
+    if (!variants.length) return { ...(await appRun(concurrency, thinkMs)), floor: floorResult };
+    const results = [];
+    for (const variant of variants) {
+      const result = await appRun(concurrency, thinkMs, variant);
+      results.push({ concurrency, ...result, floor: floorResult });
+      console.log(`  variant ${variant.name} (${variant.dist.slice(root.length + 1)} ${variant.nodeArgs.join(' ')}), load ${result.load.toFixed(2)}:`);
+      console.log(table([{ concurrency, app: result.app, floor: floorResult }]));
+    }
+    return { ...results[0], variants: results };
+  }
 
+  async function appRun(concurrency, thinkMs, variant = null) {
     const apps = [];
-    for (let i = 0; i < instances; i++) apps.push(await startApp(db.url));
+    for (let i = 0; i < instances; i++) apps.push(await startApp(db.url, variant));
     const tokens = new Map();
     // One chat session per client, renewed well before its 5 minutes are up.
     const headersFor = async (index) => {
@@ -467,8 +534,10 @@ async function main() {
     );
     appResult.peakRss = Math.max(...apps.map((a) => peakRssMiB(a.pid)));
     for (const app of apps) await app.stop();
-    return { app: appResult, floor: floorResult, load: os.loadavg()[0] };
+    return { app: appResult, load: os.loadavg()[0] };
   }
+
+  if (guard) return guardRuns(pair, db);
 
   const saturation = [];
   for (const concurrency of concurrencies) {
@@ -506,11 +575,54 @@ async function main() {
     ...(db.external ? [] : [`- ${PGLITE_LABEL}`]),
   ];
   const runs = paced ? [...saturation, paced] : saturation;
+  if (variants.length) {
+    console.log('\nA/B summary (app / floor req/s · server CPU/req · Postgres CPU/req vs floor · peak RSS · load after):');
+    for (const r of runs) {
+      for (const v of r.variants) {
+        console.log(
+          `  ${r === paced ? 'paced ' : ''}${r.concurrency} clients, ${v.app === r.app ? '' : ''}${variants[r.variants.indexOf(v)].name}: ${fmt((v.app.rps / r.floor.rps) * 100, 0)}% · ` +
+            `${fmt(v.app.cpuPerRequest, 2)} ms (floor ${fmt(r.floor.cpuPerRequest, 2)}) · ${fmt(v.app.dbCpuPerRequest / r.floor.dbCpuPerRequest, 2)}× · ${fmt(v.app.peakRss, 0)} MiB · ` +
+            `GC ${fmt(v.app.gcPerRequest, 3)} ms/req (scavenges ${fmt(v.app.gcMinorPerRequest, 3)}) · young gen ${fmt(v.app.youngMiB, 0)} MiB · TTFE p99 ${fmt(v.app.ttfeP99)} ms · ${v.load.toFixed(2)}`,
+        );
+      }
+    }
+  }
   console.log(`\n${verdicts.join('\n')}\nload average (1 min) after each run: ${runs.map((r) => r.load.toFixed(2)).join(', ')}`);
   if (write) {
     if (!paced) throw new Error('--write needs the paced run (BENCH_PACED_CLIENTS > 0).');
     writeReport(saturation, paced, db.engine, verdicts);
   }
+}
+
+/** The CI guard: each check passes when it passes in one of up to GUARD_ATTEMPTS short runs. */
+async function guardRuns(pair, db) {
+  if (!db.external) throw new Error('--guard needs PostgreSQL (BENCH_DATABASE_URL).');
+  const checks = [
+    { name: `server CPU/request ≤ ${GUARD_MAX_SERVER_CPU_RATIO}× the floor's`, value: (r) => r.app.cpuPerRequest / r.floor.cpuPerRequest, limit: GUARD_MAX_SERVER_CPU_RATIO },
+    { name: `PostgreSQL CPU/request ≤ ${GUARD_MAX_DB_CPU_RATIO}× the floor's`, value: (r) => r.app.dbCpuPerRequest / r.floor.dbCpuPerRequest, limit: GUARD_MAX_DB_CPU_RATIO },
+    { name: 'no errors (app and floor)', value: (r) => r.app.errors + r.floor.errors + (r.app.requests && r.floor.requests ? 0 : 1), limit: 0 },
+  ];
+  const passed = new Set();
+  for (let attempt = 1; attempt <= GUARD_ATTEMPTS && passed.size < checks.length; attempt++) {
+    // A check passes in an attempt when it passes at every client count of that attempt.
+    const failedNow = new Set();
+    for (const concurrency of concurrencies) {
+      const result = { concurrency, ...(await pair(concurrency, 0)) };
+      console.log(`attempt ${attempt}, load average after: ${result.load.toFixed(2)}\n${table([result])}`);
+      for (const check of checks) {
+        const value = check.value(result);
+        const ok = value <= check.limit;
+        console.log(`  ${ok ? '✓' : '✗'} ${check.name}: ${fmt(value, 2)}`);
+        if (!ok) failedNow.add(check.name);
+      }
+    }
+    for (const check of checks) if (!failedNow.has(check.name)) passed.add(check.name);
+  }
+  await db.stop();
+  const failed = checks.filter((c) => !passed.has(c.name));
+  for (const check of failed) console.log(`FAILED in every attempt: ${check.name}`);
+  console.log(`${checks.length - failed.length} passed, ${failed.length} failed`);
+  if (failed.length) process.exitCode = 1;
 }
 
 const cpuCell = (r) => `${fmt(r.cpuPerRequest, 2)} · ${fmt(r.dbCpuPerRequest, 2)} · ${fmt(r.clientCpuPerRequest, 2)}`;
@@ -567,7 +679,7 @@ function writeReport(saturation, paced, engine, verdicts) {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error) => {
     console.error(error);
     process.exit(1);

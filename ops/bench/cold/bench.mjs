@@ -154,15 +154,18 @@ async function main() {
     { label: 'floor: node -e (bare node:http)', command: process.execPath, args: ['-e', "require('http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')"] },
     { label: 'floor: minimal NestJS app', command: process.execPath, args: [join(here, 'minimal-nest.cjs')] },
     { label: 'node backend/dist/main.js', command: process.execPath, args: ['backend/dist/main.js'] },
+    // The young generation held at 1 MiB semi-spaces while the app loads, then capped (HEAP_SEMI_SPACE_MB, default 4):
+    // what that costs at start-up, against V8's own sizing.
+    { label: 'node backend/dist/main.js, HEAP_SEMI_SPACE_MB=0', command: process.execPath, args: ['backend/dist/main.js'], env: { HEAP_SEMI_SPACE_MB: '0' } },
     { label: 'node ops/scripts/start.mjs', command: process.execPath, args: ['ops/scripts/start.mjs'] },
     { label: 'npm start', command: 'npm', args: ['start', '--silent'] },
   ];
   const results = new Map(variants.map((v) => [v.label, { ready: [], listening: [] }]));
   // One warm-up of each (the OS file cache), not counted.
-  for (const v of variants) await timeToReady(v.label, v.command, v.args, env);
+  for (const v of variants) await timeToReady(v.label, v.command, v.args, { ...env, ...v.env });
   for (let rep = 0; rep < REPS; rep++) {
     for (const v of variants) {
-      const r = await timeToReady(v.label, v.command, v.args, env);
+      const r = await timeToReady(v.label, v.command, v.args, { ...env, ...v.env });
       results.get(v.label).ready.push(r.readyMs);
       if (!Number.isNaN(r.listeningMs)) results.get(v.label).listening.push(r.listeningMs);
     }
