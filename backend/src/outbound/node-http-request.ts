@@ -99,6 +99,10 @@ function decoded(res: http.IncomingMessage): Readable {
           : null;
   if (!decoder) return res;
   res.on('error', (error) => decoder.destroy(error));
+  // The decoder destroyed (body cancelled, cap passed) before the answer is complete: the upstream goes too.
+  decoder.once('close', () => {
+    if (!res.complete) res.destroy();
+  });
   return res.pipe(decoder);
 }
 

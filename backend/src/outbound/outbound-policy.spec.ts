@@ -1,4 +1,5 @@
 import { createServer, Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { OutboundPolicy } from './outbound-policy';
 import { OutboundResponseTooLargeError, OutboundUrlRefusedError } from './outbound.errors';
@@ -31,6 +32,11 @@ async function startServer(): Promise<{
       res.write('data: two\n\n');
       await released();
       res.end();
+    } else if (url.pathname === '/bomb') {
+      streamSocketClosed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+      // 10 KB of gzip that inflates to 10 MB, then the connection held open.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.write(gzipSync(Buffer.alloc(10 * 1024 * 1024)));
     } else if (url.pathname === '/redirect') {
       res.writeHead(Number(url.searchParams.get('status') ?? 302), { location: url.searchParams.get('to') ?? '/' }).end();
     } else if (url.pathname === '/loop') {
@@ -251,6 +257,13 @@ describe('OutboundPolicy', () => {
         await p.close();
         await new Promise((resolve) => raw.close(resolve));
       }
+    });
+
+    it('node:http transport: caps the decompressed body, and closes the upstream when it passes the cap', async () => {
+      const p = policy({ allowPrivate: true, maxResponseBytes: 64 * 1024 });
+      const res = await p.request(`${server.url}/bomb`);
+      await expect(res.arrayBuffer()).rejects.toBeInstanceOf(OutboundResponseTooLargeError);
+      await server.streamSocketClosed();
     });
 
     it('honours the caller’s AbortSignal', async () => {
