@@ -500,16 +500,51 @@ export class AgentRunner implements Runner<ChatContext> {
       type: 'workflow',
       workflow: { type: 'custom', tasks: rows.map((row) => (row.status === 'failed' ? errorTask(row.tool_name, 'invalid call, not executed') : loadingTask(row.tool_name))), expanded: false },
     };
-    yield { type: 'thread.item.added', item: structuredClone(item) };
     const running = new Map<number, Promise<{ index: number; result: ToolResult; ms: number }>>();
+    // The calls start before the item's `added` event is handed over, so their requests travel
+    // while the processor and the SSE stream take the event. A consumer that stops iterating
+    // before they settle (`return()`, a disconnect) ends them (the `finally` below).
+    const stopped = new AbortController();
+    const callSignal = AbortSignal.any([signal, stopped.signal]);
     const started = Date.now();
     for (const [index, row] of rows.entries()) {
       if (row.status === 'failed') continue;
       running.set(
         index,
-        this.execute(row, offered, ctx, thread.id, signal).then((result) => ({ index, result, ms: Date.now() - started })),
+        this.execute(row, offered, ctx, thread.id, callSignal).then((result) => ({ index, result, ms: Date.now() - started })),
       );
     }
+    try {
+      yield { type: 'thread.item.added', item: structuredClone(item) };
+      yield* this.settle(thread, rows, item, running, started, signal, insertSettled);
+    } finally {
+      if (running.size) stopped.abort();
+    }
+    // Stored even when cancelled (analytics sees the aborted calls); the item is then dropped.
+    // The insert runs while the processor stores the item on `thread.item.done` (two round trips
+    // overlap); it is awaited before the turn goes on, so a failed insert still fails the turn.
+    const inserted = insertSettled ? this.calls.insertBatch(ctx.workflow.id, thread.id, rows) : null;
+    // Handled here too: a consumer that stops iterating at the yield must not leave it unhandled.
+    inserted?.catch(() => undefined);
+    if (signal.aborted) {
+      await inserted;
+      return;
+    }
+    beforeDone?.(rows);
+    yield { type: 'thread.item.done', item };
+    await inserted;
+  }
+
+  /** Waits for `running` calls in completion order: each outcome goes to its row (stored unless `insertSettled`) and its task. */
+  private async *settle(
+    thread: ThreadMetadata,
+    rows: ToolCallRow[],
+    item: WorkflowItem,
+    running: Map<number, Promise<{ index: number; result: ToolResult; ms: number }>>,
+    started: number,
+    signal: AbortSignal,
+    insertSettled: boolean,
+  ): AsyncGenerator<ThreadStreamEvent> {
     while (running.size) {
       const settled = await Promise.race(running.values());
       const { index, ms } = settled;
@@ -536,19 +571,6 @@ export class AgentRunner implements Runner<ChatContext> {
       yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'workflow.task.updated', task_index: index, task } };
     }
     this.toolMs += Date.now() - started;
-    // Stored even when cancelled (analytics sees the aborted calls); the item is then dropped.
-    // The insert runs while the processor stores the item on `thread.item.done` (two round trips
-    // overlap); it is awaited before the turn goes on, so a failed insert still fails the turn.
-    const inserted = insertSettled ? this.calls.insertBatch(ctx.workflow.id, thread.id, rows) : null;
-    // Handled here too: a consumer that stops iterating at the yield must not leave it unhandled.
-    inserted?.catch(() => undefined);
-    if (signal.aborted) {
-      await inserted;
-      return;
-    }
-    beforeDone?.(rows);
-    yield { type: 'thread.item.done', item };
-    await inserted;
   }
 
   /** One call; never throws (every failure is a result the model sees). */

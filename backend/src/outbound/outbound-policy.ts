@@ -1,7 +1,10 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { LookupAddress } from 'node:dns';
+import type { LookupAddress, LookupOneOptions } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Agent, Response as UndiciResponse } from 'undici';
+import { isSimpleBody, nodeHttpRequest } from './node-http-request';
 
 /** undici (~110 modules) is loaded with the first outbound request, not at start-up (docs/performance.md, ChatKit gateway). */
 function undici(): typeof import('undici') {
@@ -55,6 +58,7 @@ export class OutboundPolicy {
   private readonly resolver: Resolver;
   private guardedAgent: Agent | undefined;
   private plainAgent: Agent | undefined;
+  private nodeAgents: { guarded: NodeAgents; plain: NodeAgents } | undefined;
 
   constructor(options: OutboundPolicyOptions) {
     this.allowPrivate = options.allowPrivate;
@@ -64,25 +68,40 @@ export class OutboundPolicy {
     this.resolver = options.resolver ?? defaultResolver;
   }
 
-  /** Connects only to addresses the policy accepts (DNS checked inside the connection's lookup). Created on first use. */
-  private get guarded(): Agent {
-    if (this.guardedAgent) return this.guardedAgent;
-    this.guardedAgent = new (undici().Agent)({
-      keepAliveTimeout: 10_000,
-      connect: {
-        lookup: (hostname, opts, callback) => {
-          this.resolvePublic(hostname).then(
-            (addresses) => {
-              const all = addresses.map((address) => ({ address, family: isIP(address) }));
-              if ((opts as { all?: boolean }).all) (callback as (e: null, a: LookupAddress[]) => void)(null, all);
-              else callback(null, all[0].address, all[0].family);
-            },
-            (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
-          );
-        },
+  /**
+   * The connection's DNS lookup for guarded connections: resolves the name and refuses it when any
+   * address is private (`resolvePublic`), so the socket only ever connects to an address checked here.
+   * Node calls it for names only, never for IP literals: those are checked before connecting (`checkStatic`).
+   */
+  private readonly guardedLookup = (hostname: string, opts: LookupOneOptions | { all?: boolean }, callback: LookupCallback): void => {
+    this.resolvePublic(hostname).then(
+      (addresses) => {
+        const all = addresses.map((address) => ({ address, family: isIP(address) }));
+        if ((opts as { all?: boolean }).all) (callback as (e: null, a: LookupAddress[]) => void)(null, all);
+        else callback(null, all[0].address, all[0].family);
       },
-    });
-    return this.guardedAgent;
+      (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
+    );
+  };
+
+  /** undici's agent for bodies node:http does not send (FormData, streams): connects only to addresses the policy accepts. Created on first use. */
+  private get guarded(): Agent {
+    return (this.guardedAgent ??= new (undici().Agent)({ keepAliveTimeout: 10_000, connect: { lookup: this.guardedLookup as never } }));
+  }
+
+  /**
+   * The node:http keep-alive agents (the transport of string/bytes requests): `guarded` connects through
+   * `guardedLookup`, `plain` (private targets allowed, exempt hosts) through the system's. Created on first use.
+   */
+  private agentFor(url: URL, open: boolean): http.Agent {
+    this.nodeAgents ??= {
+      guarded: {
+        'http:': new http.Agent({ keepAlive: true, timeout: 10_000, lookup: this.guardedLookup as never }),
+        'https:': new https.Agent({ keepAlive: true, timeout: 10_000, lookup: this.guardedLookup as never }),
+      },
+      plain: { 'http:': new http.Agent({ keepAlive: true, timeout: 10_000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 10_000 }) },
+    };
+    return this.nodeAgents[open ? 'plain' : 'guarded'][url.protocol as 'http:' | 'https:'];
   }
 
   private get plain(): Agent {
@@ -153,7 +172,8 @@ export class OutboundPolicy {
   /**
    * `fetch` under the policy: redirects followed by hand (at most `maxRedirects`, each hop
    * checked, secrets dropped when the origin changes), the whole exchange bounded by
-   * `timeoutMs` and the caller's signal, and the body cut off after `maxResponseBytes`.
+   * `timeoutMs` and the caller's signal, and the body cut off after `maxResponseBytes`. String and
+   * byte bodies go over node:http (keep-alive agents above); other bodies (FormData, streams) over undici.
    */
   async request(input: string | URL | Request, init: RequestInit = {}, limits: SafeFetchLimits = {}): Promise<Response> {
     let url = this.parse(typeof input === 'string' || input instanceof URL ? input : input.url);
@@ -165,7 +185,22 @@ export class OutboundPolicy {
     const origin = url.origin;
     for (let hop = 0; ; hop++) {
       this.checkStatic(url);
-      const dispatcher = this.allowPrivate || this.isExempt(url) ? this.plain : this.guarded;
+      const open = this.allowPrivate || this.isExempt(url);
+      const maxBytes = limits.maxResponseBytes ?? this.maxResponseBytes;
+      if (isSimpleBody(body)) {
+        let answer: Response;
+        try {
+          answer = await nodeHttpRequest(url, { method, headers, body, signal }, { agent: this.agentFor(url, open), maxResponseBytes: maxBytes, tooLarge: (limit) => new OutboundResponseTooLargeError(limit) });
+        } catch (error) {
+          throw unwrapRefusal(error);
+        }
+        const to = answer.headers.get('location');
+        if (!REDIRECTS.has(answer.status) || !to) return answer;
+        await answer.body?.cancel().catch(() => undefined);
+        ({ url, method, body, headers } = this.nextHop(hop, url, to, answer.status, method, body, headers, origin));
+        continue;
+      }
+      const dispatcher = open ? this.plain : this.guarded;
       let res: UndiciResponse;
       try {
         res = await undici().fetch(url, {
@@ -181,19 +216,33 @@ export class OutboundPolicy {
         throw unwrapRefusal(error);
       }
       const location = res.headers.get('location');
-      if (!REDIRECTS.has(res.status) || !location) return this.capped(res, limits.maxResponseBytes ?? this.maxResponseBytes) as unknown as Response;
+      if (!REDIRECTS.has(res.status) || !location) return this.capped(res, maxBytes) as unknown as Response;
       await res.body?.cancel().catch(() => undefined);
-      if (hop >= this.maxRedirects) throw new OutboundUrlRefusedError(`more than ${this.maxRedirects} redirects`);
-      const next = this.parse(new URL(location, url));
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-        method = method === 'HEAD' ? 'HEAD' : 'GET';
-        body = undefined;
-        headers.delete('content-type');
-        headers.delete('content-length');
-      }
-      if (next.origin !== origin) headers = safeHeaders(headers);
-      url = next;
+      ({ url, method, body, headers } = this.nextHop(hop, url, location, res.status, method, body, headers, origin));
     }
+  }
+
+  /** The request a redirect leads to: target parsed (checked again at the next hop), method/body/headers as fetch would turn them. */
+  private nextHop(
+    hop: number,
+    url: URL,
+    location: string,
+    status: number,
+    method: string,
+    body: RequestInit['body'],
+    headers: Headers,
+    origin: string,
+  ): { url: URL; method: string; body: RequestInit['body']; headers: Headers } {
+    if (hop >= this.maxRedirects) throw new OutboundUrlRefusedError(`more than ${this.maxRedirects} redirects`);
+    const next = this.parse(new URL(location, url));
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+      method = method === 'HEAD' ? 'HEAD' : 'GET';
+      body = undefined;
+      headers.delete('content-type');
+      headers.delete('content-length');
+    }
+    if (next.origin !== origin) headers = safeHeaders(headers);
+    return { url: next, method, body, headers };
   }
 
   private capped(res: UndiciResponse, maxBytes: number): UndiciResponse {
@@ -217,9 +266,16 @@ export class OutboundPolicy {
   }
 
   async close(): Promise<void> {
+    for (const agents of this.nodeAgents ? [this.nodeAgents.guarded, this.nodeAgents.plain] : []) {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    }
     await Promise.all([this.plainAgent?.close(), this.guardedAgent?.close()]);
   }
 }
+
+type NodeAgents = { 'http:': http.Agent; 'https:': https.Agent };
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');

@@ -42,7 +42,10 @@ describe('agent runner: the next model request starts while the workflow item is
       model: 'fake-model',
       baseUrl: model.baseUrl,
       instructions: 'Use tools.',
-      tools: [{ type: 'http', name: 'lookup_order', method: 'GET', url: `${tools.origin}/orders/{orderId}`, parameters: { type: 'object', properties: { orderId: { type: 'string' } }, required: ['orderId'] } }],
+      tools: [
+        { type: 'http', name: 'lookup_order', method: 'GET', url: `${tools.origin}/orders/{orderId}`, parameters: { type: 'object', properties: { orderId: { type: 'string' } }, required: ['orderId'] } },
+        { type: 'http', name: 'hang_tool', method: 'GET', url: `${tools.origin}/hang`, parameters: { type: 'object', properties: {} } },
+      ],
     } as AgentRunnerDefinition;
     workflowId = await createAgent(t, owner, model.baseUrl, definition.tools);
   });
@@ -143,6 +146,30 @@ describe('agent runner: the next model request starts while the workflow item is
     // Never resumed, never returned (the processor's own store failure does this): the idle timer ends it.
     await model.waitForAborts(1, 10_000);
     expect(model.aborts).toEqual(['/v1/chat/completions']);
+  });
+
+  const workflowAdded = (e: ThreadStreamEvent) => e.type === 'thread.item.added' && e.item.type === 'workflow';
+
+  it('starts the tool call before the workflow item\'s `added` event is consumed', async () => {
+    const { events$, until } = await setup('/tool lookup_order {"orderId":"F-6"}');
+    const added = await until(workflowAdded);
+    expect((added as { item: { workflow: { tasks: Array<{ status_indicator: string }> } } }).item.workflow.tasks[0].status_indicator).toBe('loading');
+    // Suspended at `added`: the tool request is already on its way.
+    await tools.waitFor(() => tools.requests.some((r) => r.path === '/orders/F-6'));
+    const rest: ThreadStreamEvent[] = [];
+    for (let step = await events$.next(); !step.done; step = await events$.next()) rest.push(step.value);
+    expect(rest.filter((e) => e.type === 'thread.item.updated' && e.update.type === 'workflow.task.updated')).toHaveLength(1);
+    expect(tools.requests.filter((r) => r.path === '/orders/F-6')).toHaveLength(1);
+  });
+
+  it('ends a started tool call when the consumer stops at the `added` event (return(), as on a disconnect)', async () => {
+    const { events$, until, threadId } = await setup('/tool hang_tool {}');
+    await until(workflowAdded);
+    await tools.waitFor(() => tools.requests.some((r) => r.path === '/hang'));
+    await events$.return?.(undefined);
+    await tools.waitFor(() => tools.aborted.includes('/hang'));
+    // Nothing of the step was stored: the item never reached `done`.
+    expect(await toolCalls(t, threadId)).toEqual([]);
   });
 
   it('opens no early request when the next step would pass maxSteps', async () => {
