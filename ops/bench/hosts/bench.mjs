@@ -21,7 +21,8 @@
 //              p95(parley) − p95(direct). Target ≤ 5 ms.
 //
 //   npm run bench:hosts            (3 rounds)      npm run bench:hosts -- --quick   (1 round, 500 mints)
-//   options: --mints N (2000) --warmup N (6000: mints before the steady phase) --turns N --rounds N
+//   options: --mints N (2000) --warmup N (6000: mints before the steady phase) --turns N (500 per round)
+//            --turn-warmup N (1000: turns of each kind before the measured ones) --rounds N
 //            (`--name N` or `--name=N`) --mint-only (skip the webhook turns)
 //   env: BENCH_DATABASE_URL (else a throwaway cluster)
 import { createHmac } from 'node:crypto';
@@ -60,9 +61,12 @@ const ROUNDS = numberArg('rounds', QUICK ? 1 : 3);
 const MINTS = numberArg('mints', QUICK ? 500 : 2000);
 const EARLY_WARMUP = 300;
 const WARMUP = numberArg('warmup', 6000);
-const TURNS = numberArg('turns', QUICK ? 30 : 100);
+const TURNS = numberArg('turns', QUICK ? 30 : 500);
+// Like the mints, a turn's code is still being compiled by V8 for the first thousands of requests; the measured
+// turns come after this many of each kind (docs/performance.md, "Webhook turn").
+const TURN_WARMUP = numberArg('turn-warmup', QUICK ? 50 : 1000);
 const MINT_ONLY = process.argv.includes('--mint-only');
-for (const [name, value] of Object.entries({ rounds: ROUNDS, mints: MINTS, warmup: WARMUP, turns: TURNS })) {
+for (const [name, value] of Object.entries({ rounds: ROUNDS, mints: MINTS, warmup: WARMUP, turns: TURNS, 'turn-warmup': TURN_WARMUP })) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
 }
 
@@ -187,7 +191,11 @@ async function main() {
   const viaEcho = () =>
     request(agent, app.origin, { method: 'POST', path: '/api/chatkit', headers: { authorization: `Bearer ${echoToken}` }, body: { type: 'threads.create', params: { input: chatMessage('hello engine') } } });
   const times = { direct: [], parley: [], echo: [] };
-  for (let i = 0; i < 10; i += 1) await Promise.all([direct(), viaParley()].map((p) => p)); // warm-up
+  for (let i = 0; i < TURN_WARMUP; i += 1) {
+    await direct();
+    await viaParley();
+    await viaEcho();
+  }
   for (let round = 0; round < ROUNDS; round += 1) {
     for (let i = 0; i < TURNS; i += 1) {
       const d = await direct();
