@@ -26,22 +26,43 @@ export function isSimpleBody(body: unknown): body is string | Uint8Array | null 
  * (`isSimpleBody`); `target` must be http(s). Also OutboundPolicy's transport (docs/security.md).
  */
 export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHttpRequestOptions): Promise<Response> {
-  const body = init.body as string | Uint8Array | null | undefined;
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  // Headers as a flat list: Node writes them straight into the request head and keeps no header map
-  // (`kOutHeaders`) on the request while it waits; Host is then ours to send.
+  const body = init.body as string | Uint8Array | null | undefined;
+  const headers = headerList(target, init.headers, body);
+  const method = (init.method ?? 'GET').toUpperCase();
+  let req: http.ClientRequest;
+  try {
+    req = (target.protocol === 'https:' ? https : http).request(target, { method, headers, agent: options.agent });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const answer = awaitAnswer(req, method, signal, options);
+  req.end(body ?? undefined);
+  return answer;
+}
+
+/**
+ * The request's headers as a flat list: Node writes them straight into the request head and keeps no header map
+ * (`kOutHeaders`) on the request while it waits; Host is then ours to send.
+ */
+function headerList(target: URL, init: RequestInit['headers'], body: string | Uint8Array | null | undefined): string[] {
   const headers: string[] = ['host', target.host];
   let length = false;
-  new Headers(init.headers).forEach((value, name) => {
+  new Headers(init).forEach((value, name) => {
     if (name === 'host') return;
     if (name === 'content-length') length = true;
     headers.push(name, value);
   });
   if (body !== undefined && body !== null && !length) headers.push('content-length', String(Buffer.byteLength(body)));
-  const method = (init.method ?? 'GET').toUpperCase();
-  const lib = target.protocol === 'https:' ? https : http;
-  const maxBytes = options.maxResponseBytes;
+  return headers;
+}
+
+/**
+ * The answer to `req` as a `Response`. Its own function, so that the closures a waiting request keeps (the
+ * response and error handlers, the abort listener) hold these few values, not the URL, headers and body.
+ */
+function awaitAnswer(req: http.ClientRequest, method: string, signal: AbortSignal | undefined, options: NodeHttpRequestOptions): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     let res: http.IncomingMessage | undefined;
     const onAbort = (): void => {
@@ -52,7 +73,7 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
       reject(reason);
     };
     const done = (): void => signal?.removeEventListener('abort', onAbort);
-    const req = lib.request(target, { method, headers, agent: options.agent }, (answer) => {
+    req.once('response', (answer: http.IncomingMessage) => {
       res = answer;
       answer.once('close', done);
       const responseHeaders = new Headers();
@@ -65,7 +86,7 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
         return;
       }
       // A redirect's body is not capped: the caller following it cancels it.
-      const cap = answer.headers.location !== undefined && status >= 300 && status < 400 ? undefined : maxBytes;
+      const cap = answer.headers.location !== undefined && status >= 300 && status < 400 ? undefined : options.maxResponseBytes;
       if (cap !== undefined) {
         const declared = Number(answer.headers['content-length']);
         if (Number.isFinite(declared) && declared > cap) {
@@ -82,7 +103,6 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
       done();
       reject(signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: error }));
     });
-    req.end(body ?? undefined);
   });
 }
 

@@ -141,6 +141,39 @@ describe('OpenAIRunner against a local OpenAI-compatible server', () => {
     await fake.waitForAborts(1);
   });
 
+  it('gives up on a provider that never answers, not even a status line, and closes the upstream request', async () => {
+    const { processor } = harness({ timeoutMs: 300 });
+    const events = await stream(processor, create('/silent'));
+    expect(events.find((e) => e.type === 'error')).toEqual({
+      type: 'error',
+      code: 'custom',
+      message: 'The model provider did not respond in time. Please try again.',
+      allow_retry: true,
+    });
+    await fake.waitForAborts(1);
+  });
+
+  it.each([
+    [429, 'The model provider is busy right now (rate limited). Please try again shortly.'],
+    [401, 'The model provider refused the server’s credentials.'],
+    [500, 'The model provider returned an error (HTTP 500). Please try again.'],
+  ])('maps HTTP %i from the provider to a safe message', async (status, message) => {
+    const { processor } = harness();
+    const events = await stream(processor, create(`/status ${status}`));
+    expect(events.find((e) => e.type === 'error')).toEqual({ type: 'error', code: 'custom', message, allow_retry: true });
+    expect(JSON.stringify(events)).not.toContain(FAKE_UPSTREAM_SECRET);
+  });
+
+  it('sends the request the SDK sends: URL, bearer key, JSON body with stream and temperature, its User-Agent', async () => {
+    const { processor } = harness();
+    await stream(processor, create('Hello'));
+    const sent = fake.requests.find((r) => r.path.endsWith('/chat/completions'))!;
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.headers).toMatchObject({ authorization: 'Bearer sk-test-key', 'content-type': 'application/json' });
+    expect(sent.headers['user-agent']).toMatch(/^OpenAI\/JS \d+\.\d+\.\d+/);
+    expect(sent.body).toMatchObject({ model: 'fake-model', stream: true, temperature: 0.2 });
+  });
+
   it('reports an unreachable provider safely', async () => {
     const client = new OpenAI({ apiKey: 'k', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 });
     const { processor } = harness({ client });
