@@ -39,6 +39,7 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
   }
   const answer = awaitAnswer(req, method, signal, options);
   req.end(body ?? undefined);
+  flattenHead(req);
   return answer;
 }
 
@@ -104,6 +105,17 @@ function awaitAnswer(req: http.ClientRequest, method: string, signal: AbortSigna
       reject(signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: error }));
     });
   });
+}
+
+/**
+ * Node keeps the request head it wrote (`_header`) while the request waits, as V8 built it: one concatenation per
+ * header line, a tree of small strings (~1 KB). Reading a character makes V8 flatten it in place into one string (a
+ * model request waiting for its first byte is an idle chat stream's upstream side: docs/performance.md, idle open
+ * streams). The text is unchanged; a Node without `_header` is left alone.
+ */
+function flattenHead(req: http.ClientRequest): void {
+  const head = (req as unknown as { _header?: unknown })._header;
+  if (typeof head === 'string') head.charCodeAt(0);
 }
 
 /** The response body, decompressed like fetch does (`Content-Encoding` gzip, deflate or br). */
