@@ -56,6 +56,7 @@ export interface OpenAIRunnerOptions<Ctx> {
 
 /** Sentinel thrown by the idle timer, so the catch can tell a timeout from other failures. */
 class ProviderTimeout extends Error {}
+const providerTimeout = (): Error => new ProviderTimeout();
 
 /**
  * Answers with a model behind any OpenAI-compatible Chat Completions endpoint, streamed. Emits
@@ -93,7 +94,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       };
       if (signal.aborted) return;
       // One controller for the request: the client's abort and the idle timer both end it.
-      const upstream = new IdleAbort(signal, this.options.timeoutMs, () => new ProviderTimeout());
+      const upstream = new IdleAbort(signal, this.options.timeoutMs, providerTimeout);
 
       let text = '';
       let added = false;
