@@ -5,6 +5,8 @@ import { ChatKitProcessor } from '../../src/chat-protocol/processor';
 import type { ThreadStreamEvent } from '../../src/chat-protocol/types';
 import { OpenAIRunner, OpenAIRunnerOptions } from '../../src/runners/openai-runner';
 import { FAKE_UPSTREAM_SECRET, FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
+import { OutboundPolicy } from '../../src/outbound/outbound-policy';
+import { nodeHttpFetch } from '../../src/runners/node-http-fetch';
 
 interface Ctx {
   user: string;
@@ -18,11 +20,15 @@ const alice: Ctx = { user: 'alice' };
  */
 describe('OpenAIRunner against a local OpenAI-compatible server', () => {
   let fake: FakeOpenAI;
+  const policy = new OutboundPolicy({ allowPrivate: true });
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
   });
-  afterAll(() => fake.close());
+  afterAll(async () => {
+    await policy.close();
+    await fake.close();
+  });
   beforeEach(() => fake.reset());
 
   function harness(overrides: Partial<OpenAIRunnerOptions<Ctx>> = {}) {
@@ -172,6 +178,16 @@ describe('OpenAIRunner against a local OpenAI-compatible server', () => {
     expect(sent.headers).toMatchObject({ authorization: 'Bearer sk-test-key', 'content-type': 'application/json' });
     expect(sent.headers['user-agent']).toMatch(/^OpenAI\/JS \d+\.\d+\.\d+/);
     expect(sent.body).toMatchObject({ model: 'fake-model', stream: true, temperature: 0.2 });
+  });
+
+  it.each([
+    ['node:http (openai, gemini)', () => nodeHttpFetch()],
+    ['the outbound policy (compatible endpoints)', () => policy.fetcher({ timeoutMs: 60_000 })],
+  ])('streams over the transport the factory gives it: %s', async (_name, transport) => {
+    const { processor } = harness({ fetch: transport() });
+    const events = await stream(processor, create('Hello over the transport'));
+    const done = events.find((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message');
+    expect(done).toMatchObject({ item: { content: [{ text: 'Fake: Hello over the transport' }] } });
   });
 
   it('reports an unreachable provider safely', async () => {
