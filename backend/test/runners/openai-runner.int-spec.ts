@@ -184,8 +184,15 @@ describe('OpenAIRunner against a local OpenAI-compatible server', () => {
     ['node:http (openai, gemini)', () => nodeHttpFetch()],
     ['the outbound policy (compatible endpoints)', () => policy.fetcher({ timeoutMs: 60_000 })],
   ])('streams over the transport the factory gives it: %s', async (_name, transport) => {
-    const { processor } = harness({ fetch: transport() });
+    const base = transport();
+    const urls: string[] = [];
+    const counted: typeof fetch = (input, init) => {
+      urls.push(String(input));
+      return base(input, init);
+    };
+    const { processor } = harness({ fetch: counted });
     const events = await stream(processor, create('Hello over the transport'));
+    expect(urls).toEqual([`${fake.baseUrl}/chat/completions`]);
     const done = events.find((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message');
     expect(done).toMatchObject({ item: { content: [{ text: 'Fake: Hello over the transport' }] } });
   });
