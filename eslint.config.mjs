@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.parley/**', 'docs/**', 'test-results/**', '**/.vite/**', '**/coverage/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', '**/dist-*/**', '**/.parley/**', 'docs/**', 'test-results/**', '**/.vite/**', '**/coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

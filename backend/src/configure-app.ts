@@ -22,6 +22,9 @@ import { securityHeaders } from './web/security-headers';
 import { serveFrontends } from './web/static-assets';
 import { webConfig } from './web/web.config';
 
+/** `req.cookies` and `req.signedCookies` of every request that sent no cookie. */
+const NO_COOKIES: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
+
 /**
  * Everything an app needs beyond its modules. `main.ts` and every e2e test call this,
  * so tests exercise exactly what production serves.
@@ -51,8 +54,16 @@ export function configureApp(app: INestApplication): INestApplication {
     ),
   );
   const parseJson = express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
-  // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use.
-  app.use(cookieParser());
+  // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use. A request without a Cookie
+  // header gets one shared empty (frozen) object instead of cookie-parser's two new dictionary-mode objects, which an
+  // open chat stream would keep (docs/performance.md, idle open streams).
+  const parseCookies = cookieParser();
+  app.use(function cookies(req: express.Request, res: express.Response, next: express.NextFunction) {
+    if (req.headers.cookie !== undefined) return parseCookies(req, res, next);
+    req.cookies = NO_COOKIES;
+    req.signedCookies = NO_COOKIES;
+    next();
+  });
   app.use(function jsonParser(req: express.Request, res: express.Response, next: express.NextFunction) {
     // The ChatKit endpoint and uploads read their own bodies (any content type, their own limits).
     if (chatkitReadsOwnBody(req)) return next();

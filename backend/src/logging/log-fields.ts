@@ -1,4 +1,5 @@
 import { storage } from 'nestjs-pino/storage';
+import { symbols } from 'pino';
 
 /** What a request's log lines carry besides the request id. Ids only: never a token or a secret. */
 export interface RequestLogFields {
@@ -24,7 +25,20 @@ export function assignLogFields(fields: RequestLogFields): void {
   if (store.responseLogger && store.responseLogger !== store.logger) {
     store.logger = store.logger.child(defined);
     store.responseLogger.setBindings(defined);
+    flattenBindings(store.responseLogger);
   } else {
     store.logger.setBindings(defined);
   }
+  flattenBindings(store.logger);
+}
+
+/**
+ * pino keeps a logger's bindings as JSON text it built by concatenation (`chindings`): for a request's logger
+ * (its `req` with headers, then these fields) a tree of small strings V8 keeps as such, ~1.5 KB for as long as the
+ * request lives — an open chat stream (docs/performance.md, idle open streams). Reading a character makes V8 flatten
+ * it in place into one string; the text is unchanged.
+ */
+function flattenBindings(logger: object): void {
+  const text = (logger as Record<symbol, unknown>)[symbols.chindingsSym];
+  if (typeof text === 'string') text.charCodeAt(0);
 }

@@ -26,22 +26,44 @@ export function isSimpleBody(body: unknown): body is string | Uint8Array | null 
  * (`isSimpleBody`); `target` must be http(s). Also OutboundPolicy's transport (docs/security.md).
  */
 export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHttpRequestOptions): Promise<Response> {
-  const body = init.body as string | Uint8Array | null | undefined;
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  // Headers as a flat list: Node writes them straight into the request head and keeps no header map
-  // (`kOutHeaders`) on the request while it waits; Host is then ours to send.
+  const body = init.body as string | Uint8Array | null | undefined;
+  const headers = headerList(target, init.headers, body);
+  const method = (init.method ?? 'GET').toUpperCase();
+  let req: http.ClientRequest;
+  try {
+    req = (target.protocol === 'https:' ? https : http).request(target, { method, headers, agent: options.agent });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const answer = awaitAnswer(req, method, signal, options);
+  req.end(body ?? undefined);
+  flattenHead(req);
+  return answer;
+}
+
+/**
+ * The request's headers as a flat list: Node writes them straight into the request head and keeps no header map
+ * (`kOutHeaders`) on the request while it waits; Host is then ours to send.
+ */
+function headerList(target: URL, init: RequestInit['headers'], body: string | Uint8Array | null | undefined): string[] {
   const headers: string[] = ['host', target.host];
   let length = false;
-  new Headers(init.headers).forEach((value, name) => {
+  new Headers(init).forEach((value, name) => {
     if (name === 'host') return;
     if (name === 'content-length') length = true;
     headers.push(name, value);
   });
   if (body !== undefined && body !== null && !length) headers.push('content-length', String(Buffer.byteLength(body)));
-  const method = (init.method ?? 'GET').toUpperCase();
-  const lib = target.protocol === 'https:' ? https : http;
-  const maxBytes = options.maxResponseBytes;
+  return headers;
+}
+
+/**
+ * The answer to `req` as a `Response`. Its own function, so that the closures a waiting request keeps (the
+ * response and error handlers, the abort listener) hold these few values, not the URL, headers and body.
+ */
+function awaitAnswer(req: http.ClientRequest, method: string, signal: AbortSignal | undefined, options: NodeHttpRequestOptions): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     let res: http.IncomingMessage | undefined;
     const onAbort = (): void => {
@@ -52,7 +74,7 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
       reject(reason);
     };
     const done = (): void => signal?.removeEventListener('abort', onAbort);
-    const req = lib.request(target, { method, headers, agent: options.agent }, (answer) => {
+    req.once('response', (answer: http.IncomingMessage) => {
       res = answer;
       answer.once('close', done);
       const responseHeaders = new Headers();
@@ -65,7 +87,7 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
         return;
       }
       // A redirect's body is not capped: the caller following it cancels it.
-      const cap = answer.headers.location !== undefined && status >= 300 && status < 400 ? undefined : maxBytes;
+      const cap = answer.headers.location !== undefined && status >= 300 && status < 400 ? undefined : options.maxResponseBytes;
       if (cap !== undefined) {
         const declared = Number(answer.headers['content-length']);
         if (Number.isFinite(declared) && declared > cap) {
@@ -82,8 +104,18 @@ export function nodeHttpRequest(target: URL, init: RequestInit, options: NodeHtt
       done();
       reject(signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: error }));
     });
-    req.end(body ?? undefined);
   });
+}
+
+/**
+ * Node keeps the request head it wrote (`_header`) while the request waits, as V8 built it: one concatenation per
+ * header line, a tree of small strings (~1 KB). Reading a character makes V8 flatten it in place into one string (a
+ * model request waiting for its first byte is an idle chat stream's upstream side: docs/performance.md, idle open
+ * streams). The text is unchanged; a Node without `_header` is left alone.
+ */
+function flattenHead(req: http.ClientRequest): void {
+  const head = (req as unknown as { _header?: unknown })._header;
+  if (typeof head === 'string') head.charCodeAt(0);
 }
 
 /** The response body, decompressed like fetch does (`Content-Encoding` gzip, deflate or br). */

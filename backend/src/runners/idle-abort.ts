@@ -4,7 +4,8 @@
  * every chunk). `dispose()` in a `finally` clears the timer and the listener.
  */
 export class IdleAbort {
-  private readonly controller = new AbortController();
+  /** The request's controller, for a consumer that aborts it itself (the SDK's stream on an early exit); `dispose()` still clears the timer. */
+  readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   /** True once the idle timer fired (as opposed to the client going away). */
   timedOut = false;

@@ -12,7 +12,7 @@ export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent' 
  */
 export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, metrics: ParleyMetrics): Runner<Ctx> {
   const measure = (produce: () => AsyncIterable<ThreadStreamEvent>): AsyncIterable<ThreadStreamEvent> => ({
-    [Symbol.asyncIterator]: () => measureRun(produce, label, metrics),
+    [Symbol.asyncIterator]: () => new MeasuredRun(produce, label, metrics),
   });
   const wrapped: Runner<Ctx> = {
     respond: (thread, userMessage, ctx, signal) => measure(() => runner.respond(thread, userMessage, ctx, signal)),
@@ -25,27 +25,94 @@ export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, met
   return wrapped;
 }
 
-async function* measureRun(produce: () => AsyncIterable<ThreadStreamEvent>, runner: RunnerLabel, metrics: ParleyMetrics): AsyncGenerator<ThreadStreamEvent> {
-  const start = process.hrtime.bigint();
-  const elapsed = (): number => Number(process.hrtime.bigint() - start) / 1e9;
-  let first = true;
-  let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled';
-  try {
-    for await (const event of produce()) {
-      if (first) {
-        first = false;
-        metrics.runnerFirstEvent.observe({ runner }, elapsed());
+/**
+ * One measured run: the runner's iterator, passed through. A plain iterator object rather than an async generator
+ * around a `for await`: an idle stream (the runner waiting for its model) then holds this object, not a generator
+ * frame and its pending promises (docs/performance.md, idle open streams). Same accounting as that generator had:
+ * the clock starts at the first `next()`; the first event, then the end (`ok`), an exception or an `error` event
+ * (`error`), or `return()` before the end (`cancelled`, after the runner's own `return()` settled) are recorded once.
+ */
+class MeasuredRun implements AsyncIterator<ThreadStreamEvent> {
+  private inner: AsyncIterator<ThreadStreamEvent> | null = null;
+  private start = 0n;
+  private first = true;
+  private sawError = false;
+  private finished = false;
+
+  constructor(
+    private readonly produce: () => AsyncIterable<ThreadStreamEvent>,
+    private readonly runner: RunnerLabel,
+    private readonly metrics: ParleyMetrics,
+  ) {}
+
+  next(): Promise<IteratorResult<ThreadStreamEvent>> {
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
+    let step: Promise<IteratorResult<ThreadStreamEvent>>;
+    try {
+      if (!this.inner) {
+        this.start = process.hrtime.bigint();
+        this.inner = this.produce()[Symbol.asyncIterator]();
       }
-      if (event.type === 'error') outcome = 'error';
-      yield event;
+      step = this.inner.next();
+    } catch (error) {
+      this.finish('error');
+      return Promise.reject(error);
     }
-    if (outcome !== 'error') outcome = 'ok';
-  } catch (error) {
-    outcome = 'error';
-    throw error;
-  } finally {
-    // Left unfinished (the consumer stopped: a cancel or a server-ended stream) stays `cancelled`.
-    metrics.runnerDuration.observe({ runner, outcome }, elapsed());
-    if (outcome === 'error') metrics.runnerErrors.inc({ runner });
+    return step.then(
+      (result) => this.onStep(result),
+      (error: unknown) => {
+        this.finish('error');
+        throw error;
+      },
+    );
+  }
+
+  return(value?: unknown): Promise<IteratorResult<ThreadStreamEvent>> {
+    const inner = this.inner;
+    const done: IteratorResult<ThreadStreamEvent> = { done: true, value };
+    if (!inner || this.finished) {
+      this.finished = true;
+      return Promise.resolve(done);
+    }
+    const closed = (): IteratorResult<ThreadStreamEvent> => {
+      // Left unfinished (the consumer stopped: a cancel or a server-ended stream) stays `cancelled`.
+      this.finish(this.sawError ? 'error' : 'cancelled');
+      return done;
+    };
+    let closing: Promise<unknown>;
+    try {
+      closing = Promise.resolve(inner.return?.());
+    } catch (error) {
+      closing = Promise.reject(error);
+    }
+    return closing.then(closed, (error: unknown) => {
+      closed();
+      throw error;
+    });
+  }
+
+  private onStep(result: IteratorResult<ThreadStreamEvent>): IteratorResult<ThreadStreamEvent> {
+    if (this.finished) return result;
+    if (result.done) {
+      this.finish(this.sawError ? 'error' : 'ok');
+      return result;
+    }
+    if (this.first) {
+      this.first = false;
+      this.metrics.runnerFirstEvent.observe({ runner: this.runner }, this.elapsed());
+    }
+    if (result.value.type === 'error') this.sawError = true;
+    return result;
+  }
+
+  private finish(outcome: 'ok' | 'error' | 'cancelled'): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.metrics.runnerDuration.observe({ runner: this.runner, outcome }, this.elapsed());
+    if (outcome === 'error') this.metrics.runnerErrors.inc({ runner: this.runner });
+  }
+
+  private elapsed(): number {
+    return Number(process.hrtime.bigint() - this.start) / 1e9;
   }
 }

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { DomainError } from '../common/errors/domain-error';
 import { ChatKitCustomStreamError, ChatKitInvalidRequestError, ChatKitNotSupportedError } from '../chat-protocol/errors';
 import { titleFrom } from '../chat-protocol/echo-runner';
@@ -19,7 +19,7 @@ import type {
   WidgetItem,
 } from '../chat-protocol/types';
 import { IdleAbort } from './idle-abort';
-import { openaiSdk } from './openai-sdk';
+import { openaiSdk, openaiStreaming, openaiUserAgent } from './openai-sdk';
 
 /** How many of the newest items (hidden ones included) become the model's conversation history. */
 export const HISTORY_ITEMS = 60;
@@ -35,6 +35,11 @@ export interface OpenAIRunnerOptions<Ctx> {
   temperature?: number;
   /** Null when the provider is not usable (no key, no base URL): every answer is an error event. */
   client: OpenAI | null;
+  /**
+   * The transport `client` was built with (its `fetch` option), for the streamed completions the runner sends
+   * itself (`completions`); default the global fetch, the SDK's default.
+   */
+  fetch?: typeof fetch;
   /** Why `client` is null, shown to the user. */
   unavailableReason?: string;
   /** Longest silence allowed from the provider, before the first token and between tokens. */
@@ -51,6 +56,7 @@ export interface OpenAIRunnerOptions<Ctx> {
 
 /** Sentinel thrown by the idle timer, so the catch can tell a timeout from other failures. */
 class ProviderTimeout extends Error {}
+const providerTimeout = (): Error => new ProviderTimeout();
 
 /**
  * Answers with a model behind any OpenAI-compatible Chat Completions endpoint, streamed. Emits
@@ -62,16 +68,73 @@ class ProviderTimeout extends Error {}
 export class OpenAIRunner<Ctx> implements Runner<Ctx> {
   private readonly ids: IdGenerator;
   private readonly clock: Clock;
+  private readonly fetch: typeof fetch;
 
   constructor(private readonly options: OpenAIRunnerOptions<Ctx>) {
     this.ids = options.ids ?? randomIdGenerator;
     this.clock = options.clock ?? systemClock;
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
+  /**
+   * One generator for the whole answer (no inner one to delegate to): an idle stream waiting for the model's
+   * first byte holds this frame, the request's `IdleAbort` and the pending request, nothing else of the runner.
+   */
   async *respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
     const messages = await this.history(thread, ctx);
     try {
-      yield* this.complete(thread, messages, signal);
+      const client = this.options.client;
+      if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false, 'provider_not_configured');
+      const item: AssistantMessageItem = {
+        id: this.ids('message'),
+        thread_id: thread.id,
+        created_at: this.clock().toISOString(),
+        type: 'assistant_message',
+        content: [{ type: 'output_text', text: '', annotations: [] }],
+      };
+      if (signal.aborted) return;
+      // One controller for the request: the client's abort and the idle timer both end it.
+      const upstream = new IdleAbort(signal, this.options.timeoutMs, providerTimeout);
+
+      let text = '';
+      let added = false;
+      try {
+        upstream.arm();
+        // `POST /chat/completions` as the SDK sends it, answered with the SDK's own SSE stream and error classes,
+        // but not through its request machinery: while the model had not answered yet, that held three more async
+        // frames, a second abort controller and timer, a `Headers` object and copies of the request per stream
+        // (docs/performance.md, idle open streams).
+        let response: Response;
+        try {
+          response = await this.post(client, messages, upstream.signal);
+        } catch (error) {
+          // Aborted (the idle timer, the client leaving): the reason; otherwise what the SDK calls a failed request.
+          throw upstream.signal.aborted ? error : connectionError(error);
+        }
+        if (!response.ok) throw await statusError(response);
+        const stream = openaiStreaming().Stream.fromSSEResponse<ChatCompletionChunk>(response, upstream.controller, client);
+        yield { type: 'thread.item.added', item: structuredClone(item) };
+        added = true;
+        for await (const chunk of stream) {
+          upstream.arm();
+          const delta = chunk.choices?.[0]?.delta?.content;
+          if (typeof delta !== 'string' || delta === '') continue;
+          text += delta;
+          yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta } };
+        }
+        // The SDK's stream ends quietly when its request is aborted: tell a timeout from a real end.
+        if (upstream.timedOut && !signal.aborted) throw new ProviderTimeout();
+      } catch (error) {
+        // The client went away: stop quietly, the processor keeps the partial text.
+        if (signal.aborted) return;
+        // Keep what the user already saw, then report the failure.
+        if (added && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
+        throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true, reasonOf(error, upstream.timedOut));
+      } finally {
+        upstream.dispose();
+      }
+      if (signal.aborted) return;
+      yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
     } finally {
       // Like the echo runner: after every answer, failed ones included.
       if (userMessage && !thread.title) thread.title = titleFrom(textOf(userMessage));
@@ -127,57 +190,45 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
     return messages;
   }
 
-  private async *complete(thread: ThreadMetadata, messages: ChatCompletionMessageParam[], signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
-    const client = this.options.client;
-    if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false, 'provider_not_configured');
-
-    const item: AssistantMessageItem = {
-      id: this.ids('message'),
-      thread_id: thread.id,
-      created_at: this.clock().toISOString(),
-      type: 'assistant_message',
-      content: [{ type: 'output_text', text: '', annotations: [] }],
-    };
-    if (signal.aborted) return;
-    // One controller for the request: the client's abort and the idle timer both end it.
-    const upstream = new IdleAbort(signal, this.options.timeoutMs, () => new ProviderTimeout());
-
-    let text = '';
-    let added = false;
-    try {
-      upstream.arm();
-      const stream = await client.chat.completions.create(
-        {
-          model: this.options.model,
-          messages,
-          stream: true,
-          ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
-        },
-        { signal: upstream.signal, maxRetries: 0, timeout: this.options.timeoutMs },
-      );
-      yield { type: 'thread.item.added', item: structuredClone(item) };
-      added = true;
-      for await (const chunk of stream) {
-        upstream.arm();
-        const delta = chunk.choices?.[0]?.delta?.content;
-        if (typeof delta !== 'string' || delta === '') continue;
-        text += delta;
-        yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta } };
-      }
-      // The SDK ends a stream quietly when its request is aborted: tell a timeout from a real end.
-      if (upstream.timedOut && !signal.aborted) throw new ProviderTimeout();
-    } catch (error) {
-      // The client went away: stop quietly, the processor keeps the partial text.
-      if (signal.aborted) return;
-      // Keep what the user already saw, then report the failure.
-      if (added && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
-      throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true, reasonOf(error, upstream.timedOut));
-    } finally {
-      upstream.dispose();
-    }
-    if (signal.aborted) return;
-    yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
+  /**
+   * Starts `POST /chat/completions` with `stream: true`, as the SDK sends it (its URL, bearer key, JSON body,
+   * User-Agent), over the endpoint's transport. Not async, so nothing it builds (body, headers) stays in a
+   * waiting frame.
+   */
+  private post(client: OpenAI, messages: ChatCompletionMessageParam[], signal: AbortSignal): Promise<Response> {
+    const body = JSON.stringify({
+      model: this.options.model,
+      messages,
+      stream: true,
+      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+    });
+    return this.fetch(client.buildURL('/chat/completions', undefined), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json', accept: 'application/json', 'user-agent': openaiUserAgent() },
+      body,
+      signal,
+    });
   }
+}
+
+/** What the SDK calls a failed request (its `makeRequest`): a timeout when the cause says so. */
+function connectionError(error: unknown): Error {
+  const { APIConnectionError, APIConnectionTimeoutError } = openaiSdk();
+  const cause = error instanceof Error ? error : new Error(String(error));
+  if (/timed? ?out/i.test(String(cause) + ('cause' in cause ? String(cause.cause) : ''))) return new APIConnectionTimeoutError();
+  return new APIConnectionError({ cause });
+}
+
+/** The SDK's error for a refused request (its `makeRequest`): the body as JSON when it is JSON, else as text. */
+async function statusError(response: Response): Promise<Error> {
+  const text = await response.text().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+  let json: object | undefined;
+  try {
+    json = JSON.parse(text) as object;
+  } catch {
+    json = undefined;
+  }
+  return openaiSdk().APIError.generate(response.status, json, json ? undefined : text, response.headers);
 }
 
 /** A user-facing description of an upstream failure that reveals nothing the provider said. */

@@ -48,6 +48,8 @@ const MAX_CLIENTS = 64;
 export class RunnerFactory {
   private readonly logger = new Logger('Runners');
   private readonly clients = new Map<string, OpenAI>();
+  /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
+  private readonly transports = new WeakMap<OpenAI, typeof fetch>();
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
 
   constructor(
@@ -106,6 +108,7 @@ export class RunnerFactory {
       instructions: definition.instructions,
       temperature: definition.temperature,
       client: 'client' in endpoint ? endpoint.client : null,
+      fetch: 'client' in endpoint ? this.transports.get(endpoint.client) : undefined,
       unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
       timeoutMs: this.config.timeoutMs,
       transcribeModel: this.config.transcribeModel,
@@ -168,6 +171,8 @@ export class RunnerFactory {
       this.clients.set(key, client);
       return client;
     }
+    // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
+    const transport = ownerChosen ? this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) : providerFetch;
     client = new (openaiSdk().OpenAI)({
       apiKey,
       baseURL,
@@ -178,10 +183,10 @@ export class RunnerFactory {
       // The chat's retry button is the retry: hidden upstream retries multiply latency and cost.
       maxRetries: 0,
       timeout: this.config.timeoutMs,
-      // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
-      fetch: ownerChosen ? this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) : providerFetch,
+      fetch: transport,
     });
     this.clients.set(key, client);
+    this.transports.set(client, transport);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
     return client;
   }

@@ -153,6 +153,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return; // never ends: only the client ends it
     }
     if (results !== null) text = results;
+    if (command === '/silent') return; // no status line, no byte: only the client ends it
     if (command === '/status') {
       const status = Number(args[0] ?? 500);
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_fake' });

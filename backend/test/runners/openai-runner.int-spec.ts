@@ -5,6 +5,8 @@ import { ChatKitProcessor } from '../../src/chat-protocol/processor';
 import type { ThreadStreamEvent } from '../../src/chat-protocol/types';
 import { OpenAIRunner, OpenAIRunnerOptions } from '../../src/runners/openai-runner';
 import { FAKE_UPSTREAM_SECRET, FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
+import { OutboundPolicy } from '../../src/outbound/outbound-policy';
+import { nodeHttpFetch } from '../../src/runners/node-http-fetch';
 
 interface Ctx {
   user: string;
@@ -18,11 +20,15 @@ const alice: Ctx = { user: 'alice' };
  */
 describe('OpenAIRunner against a local OpenAI-compatible server', () => {
   let fake: FakeOpenAI;
+  const policy = new OutboundPolicy({ allowPrivate: true });
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
   });
-  afterAll(() => fake.close());
+  afterAll(async () => {
+    await policy.close();
+    await fake.close();
+  });
   beforeEach(() => fake.reset());
 
   function harness(overrides: Partial<OpenAIRunnerOptions<Ctx>> = {}) {
@@ -139,6 +145,56 @@ describe('OpenAIRunner against a local OpenAI-compatible server', () => {
     // What was streamed before the silence is kept.
     expect(events.find((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message')).toMatchObject({ item: { content: [{ text: 'Thinking' }] } });
     await fake.waitForAborts(1);
+  });
+
+  it('gives up on a provider that never answers, not even a status line, and closes the upstream request', async () => {
+    const { processor } = harness({ timeoutMs: 300 });
+    const events = await stream(processor, create('/silent'));
+    expect(events.find((e) => e.type === 'error')).toEqual({
+      type: 'error',
+      code: 'custom',
+      message: 'The model provider did not respond in time. Please try again.',
+      allow_retry: true,
+    });
+    await fake.waitForAborts(1);
+  });
+
+  it.each([
+    [429, 'The model provider is busy right now (rate limited). Please try again shortly.'],
+    [401, 'The model provider refused the server’s credentials.'],
+    [500, 'The model provider returned an error (HTTP 500). Please try again.'],
+  ])('maps HTTP %i from the provider to a safe message', async (status, message) => {
+    const { processor } = harness();
+    const events = await stream(processor, create(`/status ${status}`));
+    expect(events.find((e) => e.type === 'error')).toEqual({ type: 'error', code: 'custom', message, allow_retry: true });
+    expect(JSON.stringify(events)).not.toContain(FAKE_UPSTREAM_SECRET);
+  });
+
+  it('sends the request the SDK sends: URL, bearer key, JSON body with stream and temperature, its User-Agent', async () => {
+    const { processor } = harness();
+    await stream(processor, create('Hello'));
+    const sent = fake.requests.find((r) => r.path.endsWith('/chat/completions'))!;
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.headers).toMatchObject({ authorization: 'Bearer sk-test-key', 'content-type': 'application/json' });
+    expect(sent.headers['user-agent']).toMatch(/^OpenAI\/JS \d+\.\d+\.\d+/);
+    expect(sent.body).toMatchObject({ model: 'fake-model', stream: true, temperature: 0.2 });
+  });
+
+  it.each([
+    ['node:http (openai, gemini)', () => nodeHttpFetch()],
+    ['the outbound policy (compatible endpoints)', () => policy.fetcher({ timeoutMs: 60_000 })],
+  ])('streams over the transport the factory gives it: %s', async (_name, transport) => {
+    const base = transport();
+    const urls: string[] = [];
+    const counted: typeof fetch = (input, init) => {
+      urls.push(String(input));
+      return base(input, init);
+    };
+    const { processor } = harness({ fetch: counted });
+    const events = await stream(processor, create('Hello over the transport'));
+    expect(urls).toEqual([`${fake.baseUrl}/chat/completions`]);
+    const done = events.find((e) => e.type === 'thread.item.done' && e.item.type === 'assistant_message');
+    expect(done).toMatchObject({ item: { content: [{ text: 'Fake: Hello over the transport' }] } });
   });
 
   it('reports an unreachable provider safely', async () => {

@@ -281,13 +281,14 @@ export function appEnv(dbUrl, extra = {}) {
 /**
  * Starts `backend/dist/main.js` like production (`NODE_ENV=production`, request logs at `info`
  * unless BENCH_LOG_LEVEL says otherwise, raised rate limits) and waits for /readyz. `ipc` gives
- * it an IPC channel; `nodeArgs` go before the script (e.g. `--require probe.cjs`).
+ * it an IPC channel; `nodeArgs` go before the script (e.g. `--require probe.cjs`); `dist`: another build
+ * directory than backend/dist (an A/B of two builds).
  */
-export async function startApp({ dbUrl, env = {}, ipc = false, nodeArgs = [], name = 'app' }) {
-  if (!existsSync(join(DIST, 'main.js'))) throw new Error('backend/dist/main.js is missing: run `npm run build -w backend`.');
+export async function startApp({ dbUrl, env = {}, ipc = false, nodeArgs = [], name = 'app', dist = DIST }) {
+  if (!existsSync(join(dist, 'main.js'))) throw new Error(`${dist}/main.js is missing: run \`npm run build -w backend\`.`);
   const port = await freePort();
   const fullEnv = appEnv(dbUrl, { HOST: '127.0.0.1', PORT: String(port), ...env });
-  const child = track(spawn(process.execPath, [...nodeArgs, join(DIST, 'main.js')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe', ...(ipc ? ['ipc'] : [])] }));
+  const child = track(spawn(process.execPath, [...nodeArgs, join(dist, 'main.js')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe', ...(ipc ? ['ipc'] : [])] }));
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-20_000)));
   child.once('exit', (code, signal) => {

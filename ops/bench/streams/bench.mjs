@@ -23,21 +23,23 @@
 //   npm run bench:streams                 (full: 1,000 / 5,000 / 10,000 streams)
 //   npm run bench:streams -- --quick      (smoke: 100 / 300 streams)
 //   options: --levels=1000,5000,10000 --open-concurrency=32 (streams being opened at once),
-//            --no-floors, --heap-profile (instead: heap snapshots at 0 and at the first level, the growth
+//            --no-floors, --dists=base=backend/dist-base,new=backend/dist (several builds, each measured in
+//            turn against the same database and fake: an A/B in one run), --heap-profile (instead: heap snapshots at 0 and at the first level, the growth
 //            per stream by constructor and what holds it, heap-analysis.mjs — where a stream's memory
 //            goes; --keep-snapshots=DIR keeps the snapshot files)
 //   env: BENCH_DATABASE_URL (else a throwaway cluster), BENCH_LOG_LEVEL (app log level, info).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   QUICK,
   chatMessage,
   chatSession,
   cpuMs,
+  DIST,
   createWorkflow,
   describeMachine,
   fdCount,
@@ -52,6 +54,7 @@ import {
   onCleanup,
   registerOwner,
   request,
+  ROOT,
   rssBytes,
   runMain,
   scrapeMetrics,
@@ -70,6 +73,13 @@ const LEVELS = option('levels', QUICK ? '100,300' : '1000,5000,10000').split(','
 const OPEN_CONCURRENCY = numberOption('open-concurrency', 32);
 const HEAP_PROFILE = process.argv.includes('--heap-profile');
 const FLOORS = !process.argv.includes('--no-floors');
+// --dists=base=backend/dist-base,new=backend/dist: each build measured in turn, same database and fake (an A/B).
+const BUILDS = option('dists', '')
+  ? option('dists', '')
+      .split(',')
+      .map((spec) => (spec.includes('=') ? spec.split('=') : [spec, spec]))
+      .map(([name, dir]) => ({ name, dist: resolve(ROOT, dir) }))
+  : [{ name: 'Parley', dist: DIST }];
 const WARMUP_STREAMS = QUICK ? 50 : 300;
 const SETTLE_MS = QUICK ? 1000 : 3000;
 const TOKEN_REFRESH_MS = 120_000;
@@ -215,7 +225,7 @@ async function measureServer(server, fake, levels, headers, { heapDir } = {}) {
   async function sample(label, streams, ttfes = []) {
     await sleep(SETTLE_MS);
     const probe = await serverMemory(server);
-    const metrics = server.name === 'app' ? await scrapeMetrics(server.origin) : null;
+    const metrics = server.isApp ? await scrapeMetrics(server.origin) : null;
     const row = {
       label,
       streams,
@@ -350,9 +360,50 @@ async function main() {
     }
   }
 
+  const runs = [];
+  for (const build of BUILDS) {
+    const run = await measureApp(build, pg, fake, m);
+    if (run) runs.push(run);
+  }
+  if (HEAP_PROFILE) return;
+
+  // --- report ---
+  for (const floor of floors) report(`Floor: ${floor.name}`, m, floor.result);
+  for (const run of runs) {
+    report(`Results: idle open streams on one instance (${run.name})`, m, run.result);
+    if (!run.alive) console.log(`WARNING: the server (${run.name}) died during the run`);
+  }
+  if (floors.length || runs.length > 1) {
+    const firstHeap = heapPerStream(runs[0].result.rows);
+    const top = (rows) => String(rows.filter((r) => r.streams).at(-1)?.streams ?? '');
+    console.log(`\n## Heap per idle open stream${floors.length ? ' against the floors' : ''} (same run, forced GC)\n`);
+    console.log(
+      table(
+        ['server', 'streams', 'heap bytes / stream', `${runs[0].name} ÷ this`],
+        [
+          ...floors.map((f) => {
+            const per = heapPerStream(f.result.rows);
+            return [f.name, top(f.result.rows), fmt(per, 0), `${fmt(firstHeap / per, 1)}×`];
+          }),
+          ...runs.map((r) => {
+            const per = heapPerStream(r.result.rows);
+            return [r.name, top(r.result.rows), fmt(per, 0), `${fmt(firstHeap / per, 2)}×`];
+          }),
+        ],
+        'l',
+      ),
+    );
+  }
+  console.log(`\nload average (1/5/15 min) before the run: ${loadBefore}; after: ${loadavgText()}`);
+}
+
+/** One build of Parley started, measured (or heap-profiled) and stopped; null with --heap-profile (it prints its own report). */
+async function measureApp(build, pg, fake, m) {
   const app = await startApp({
     dbUrl: pg.url,
     ipc: true,
+    dist: build.dist,
+    name: build.name,
     nodeArgs: ['--expose-gc', '--require', join(here, 'memory-probe.cjs')],
     env: {
       OPENAI_API_KEY: 'sk-bench-not-a-real-key',
@@ -361,13 +412,14 @@ async function main() {
       RUNNER_TIMEOUT_MS: '300000',
     },
   });
+  app.isApp = true;
   const limits = nofileOf(app.pid);
   const clientLimits = nofileOf();
   const baseFds = fdCount(app.pid);
   const fdCap = Math.floor((limits.soft - baseFds - FD_MARGIN) / 2);
   const clientCap = clientLimits.soft - 256;
   const levels = LEVELS.map((n) => Math.min(n, fdCap, clientCap));
-  console.log(`Streams benchmark${QUICK ? ' (--quick)' : ''}: idle open streams at ${LEVELS.join(', ')} on one instance`);
+  console.log(`Streams benchmark${QUICK ? ' (--quick)' : ''}: idle open streams at ${LEVELS.join(', ')} on one instance, build ${build.name} (${build.dist})`);
   console.log(`Machine: ${describeMachine(m)}`);
   console.log(
     `RLIMIT_NOFILE: server ${limits.soft} (hard ${limits.hard}), load generator ${clientLimits.soft}; the server holds ${baseFds} descriptors at rest ` +
@@ -389,8 +441,9 @@ async function main() {
 
   if (HEAP_PROFILE) {
     const keep = option('keep-snapshots', '');
-    const dir = keep || mkdtempSync(join(tmpdir(), 'parley-streams-heap-'));
-    if (!keep) onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = keep ? join(keep, build.name) : mkdtempSync(join(tmpdir(), 'parley-streams-heap-'));
+    if (keep) mkdirSync(dir, { recursive: true });
+    else onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const level = levels[0];
     await measureServer(app, fake, levels, headers, { heapDir: dir });
     const before = heapSummary(join(dir, 'baseline.heapsnapshot'));
@@ -411,42 +464,20 @@ async function main() {
         ),
       );
     };
-    growth(join(dir, 'open.heapsnapshot'), `Heap growth per idle open stream, by constructor (${level} streams, heap snapshots after a full GC)`, 30);
+    growth(join(dir, 'open.heapsnapshot'), `${build.name}: heap growth per idle open stream, by constructor (${level} streams, heap snapshots after a full GC)`, 30);
     const held = analyse(join(dir, 'baseline.heapsnapshot'), join(dir, 'open.heapsnapshot'), level, 25);
-    console.log(`\n## What holds it: new objects by the old object that dominates them (${fmt(held.heldPerStream, 0)} bytes / stream)\n`);
+    console.log(`\n## ${build.name}: what holds it: new objects by the old object that dominates them (${fmt(held.heldPerStream, 0)} bytes / stream)\n`);
     console.log(table(['holder (new) ⟸ dominated by (old)', 'bytes / stream', 'holders / stream'], held.rows.map((r) => [r.key.replace(/\|/g, '\\|'), fmt(r.perStream, 0), fmt(r.countPerStream, 2)]), 'l'));
-    growth(join(dir, 'released.heapsnapshot'), `Heap left per stream after all ${level} were released (snapshot after a full GC, against the baseline)`, 15);
+    growth(join(dir, 'released.heapsnapshot'), `${build.name}: heap left per stream after all ${level} were released (snapshot after a full GC, against the baseline)`, 15);
     await app.stop();
     console.log(`load average (1/5/15 min) after the run: ${loadavgText()}`);
-    return;
+    return null;
   }
 
   const result = await measureServer(app, fake, levels, headers);
   const alive = app.child.exitCode === null;
   await app.stop();
-
-  // --- report ---
-  for (const floor of floors) report(`Floor: ${floor.name}`, m, floor.result);
-  report('Results: idle open streams on one instance (Parley)', m, result);
-  if (floors.length) {
-    const appHeap = heapPerStream(result.rows);
-    console.log(`\n## Heap per idle open stream against the floors (same run, forced GC)\n`);
-    console.log(
-      table(
-        ['server', 'streams', 'heap bytes / stream', 'Parley ÷ this'],
-        [
-          ...floors.map((f) => {
-            const per = heapPerStream(f.result.rows);
-            return [f.name, String(f.result.rows.filter((r) => r.streams).at(-1)?.streams ?? ''), fmt(per, 0), `${fmt(appHeap / per, 1)}×`];
-          }),
-          ['Parley', String(result.rows.filter((r) => r.streams).at(-1)?.streams ?? ''), fmt(appHeap, 0), '1.0×'],
-        ],
-        'l',
-      ),
-    );
-  }
-  if (!alive) console.log('WARNING: the server died during the run');
-  console.log(`\nload average (1/5/15 min) before the run: ${loadBefore}; after: ${loadavgText()}`);
+  return { name: build.name, result, alive };
 }
 
 runMain(main);
