@@ -47,9 +47,8 @@ const MAX_CLIENTS = 64;
 @Injectable()
 export class RunnerFactory {
   private readonly logger = new Logger('Runners');
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly clients = new Map<string, ModelEndpoint>();
   /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
-  private readonly transports = new WeakMap<OpenAI, typeof fetch>();
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
 
   constructor(
@@ -108,7 +107,7 @@ export class RunnerFactory {
       instructions: definition.instructions,
       temperature: definition.temperature,
       client: 'client' in endpoint ? endpoint.client : null,
-      fetch: 'client' in endpoint ? this.transports.get(endpoint.client) : undefined,
+      fetch: 'client' in endpoint ? endpoint.fetch : undefined,
       unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
       timeoutMs: this.config.timeoutMs,
       transcribeModel: this.config.transcribeModel,
@@ -141,28 +140,28 @@ export class RunnerFactory {
   }
 
   /** The provider endpoint, or why there is none, worded for `audience` (public visitors get no configuration details). */
-  private endpointFor(provider: OpenAIProvider, workflowBaseUrl: string | undefined, audience: RunnerAudience): { client: OpenAI } | { reason: string } {
+  private endpointFor(provider: OpenAIProvider, workflowBaseUrl: string | undefined, audience: RunnerAudience): ModelEndpoint | { reason: string } {
     const endpoint = this.endpointOf(provider, workflowBaseUrl);
     return 'reason' in endpoint && audience === 'public' ? { reason: PUBLIC_UNAVAILABLE } : endpoint;
   }
 
-  private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): { client: OpenAI } | { reason: string } {
+  private endpointOf(provider: OpenAIProvider, workflowBaseUrl: string | undefined): ModelEndpoint | { reason: string } {
     switch (provider) {
       case 'openai':
         if (!this.config.openaiApiKey) return { reason: 'This assistant is not available: the server has no OpenAI API key (set OPENAI_API_KEY in its environment).' };
-        return { client: this.client(this.config.openaiBaseUrl, this.config.openaiApiKey) };
+        return this.client(this.config.openaiBaseUrl, this.config.openaiApiKey);
       case 'gemini':
         if (!this.config.geminiApiKey) return { reason: 'This assistant is not available: the server has no Gemini API key (set GEMINI_API_KEY in its environment).' };
-        return { client: this.client(this.config.geminiBaseUrl, this.config.geminiApiKey) };
+        return this.client(this.config.geminiBaseUrl, this.config.geminiApiKey);
       case 'compatible':
         if (!workflowBaseUrl) return { reason: 'This assistant is not available: its workflow has no model endpoint (baseUrl).' };
         // Local OpenAI-compatible servers often need no key; the SDK insists on a non-empty one.
         // Owner-chosen URL: requests go through the outbound policy (private targets, redirects).
-        return { client: this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed', true) };
+        return this.client(workflowBaseUrl, this.config.compatibleApiKey ?? 'not-needed', true);
     }
   }
 
-  private client(baseURL: string, apiKey: string, ownerChosen = false): OpenAI {
+  private client(baseURL: string, apiKey: string, ownerChosen = false): ModelEndpoint {
     const key = `${baseURL}\n${apiKey}\n${ownerChosen}`;
     let client = this.clients.get(key);
     if (client) {
@@ -173,7 +172,7 @@ export class RunnerFactory {
     }
     // Model answers stream for a long time and can be large: only the policy's address checks and a generous cap.
     const transport = ownerChosen ? this.outbound.fetcher({ timeoutMs: 30 * 60_000, maxResponseBytes: 64 * 1024 * 1024 }) : providerFetch;
-    client = new (openaiSdk().OpenAI)({
+    const sdk = new (openaiSdk().OpenAI)({
       apiKey,
       baseURL,
       // Never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment: they would be sent to every provider.
@@ -185,12 +184,15 @@ export class RunnerFactory {
       timeout: this.config.timeoutMs,
       fetch: transport,
     });
+    client = { client: sdk, fetch: transport };
     this.clients.set(key, client);
-    this.transports.set(client, transport);
     if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
     return client;
   }
 }
+
+/** An SDK client and the transport it was built with (the runner sends its streamed completions over the same one). */
+type ModelEndpoint = { client: OpenAI; fetch: typeof fetch };
 
 /** The echo and webhook runners' promise (`Runner.startsBeforeStored`), kept through the measuring wrapper. */
 function startsBeforeStored(runner: Runner<ChatContext>): Runner<ChatContext> {
