@@ -1,28 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from 'pg';
 import request from 'supertest';
 import { chatkit, chatToken, createChatApp, createWorkflow, input, RunnerBody } from './helpers';
 import { createOwner, Owner } from '../factories/owners';
 import { EngineProcess, startEngine } from '../hosts/helpers';
 import type { TestApp } from '../setup/test-app';
-
-/** The SQL text of every statement sent to PostgreSQL while `work` runs (a pass-through wrapper of pg's `Client#query`). */
-async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const original = Client.prototype.query;
-  (Client.prototype as { query: unknown }).query = function (this: Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    seen.push((typeof q === 'string' ? q : String(q?.text)).replace(/\s+/g, ' ').trim());
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  };
-  try {
-    await work();
-  } finally {
-    Client.prototype.query = original;
-  }
-  return seen;
-}
+import { statementsDuring } from '../setup/statements';
 
 /** A short, stable name for each statement of a turn. */
 function nameOf(sql: string): string {

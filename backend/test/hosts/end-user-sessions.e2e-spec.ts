@@ -1,5 +1,4 @@
 import OpenAI from 'openai';
-import { Client } from 'pg';
 import request from 'supertest';
 import { chatkit, chatToken, createChatApp, createThread, createWorkflow, RunnerBody } from '../chatkit/helpers';
 import { decodeJwt } from '../auth/helpers';
@@ -7,27 +6,11 @@ import { startFakeOpenAI, FakeOpenAI } from '../fakes/fake-openai-server';
 import { createOwner, Owner } from '../factories/owners';
 import { isDelta, openStream, slowCreate } from '../operations/live-stream';
 import type { TestApp } from '../setup/test-app';
+import { statementsDuring } from '../setup/statements';
 import { createServerKey, error, mintSession } from './helpers';
 
 const list = { type: 'threads.list', params: {} };
 const MODEL: RunnerBody = { kind: 'openai', provider: 'openai', model: 'gpt-test' };
-
-/** The SQL text of every statement sent to PostgreSQL while `work` runs (a pass-through wrapper of pg's `Client#query`). */
-async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const original = Client.prototype.query;
-  (Client.prototype as { query: unknown }).query = function (this: Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    seen.push((typeof q === 'string' ? q : String(q?.text)).replace(/\s+/g, ' ').trim());
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  };
-  try {
-    await work();
-  } finally {
-    Client.prototype.query = original;
-  }
-  return seen;
-}
 
 /** Thread ids `client_secret` can list. */
 async function threadsOf(baseUrl: string, secret: string): Promise<string[]> {
