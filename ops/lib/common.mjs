@@ -3,7 +3,7 @@
  * free ports, and the `export A=1 …` lines the throwaway PostgreSQL/Redis scripts print.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,4 +48,32 @@ export function parseExports(text) {
   const vars = {};
   for (const match of text.matchAll(/([A-Z_][A-Z0-9_]*)=('([^']*)'|"([^"]*)"|(\S+))/g)) vars[match[1]] = match[3] ?? match[4] ?? match[5];
   return vars;
+}
+
+// /proc accounting, shared by the benchmarks.
+
+/** CPU time (user + system, ms) a process has used so far; NaN when it is gone. */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in USER_HZ (100) ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (ns) of every thread of `pid` so far, and of its main thread (schedstat's first field: time on a CPU; ns, not 10 ms ticks). */
+export function threadsCpuNs(pid) {
+  let total = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      total += ns;
+      if (tid === String(pid)) main = ns;
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return { total, main };
 }

@@ -25,12 +25,11 @@
 //   npm run build -w backend && node ops/bench/agent/bench.mjs
 //   BENCH_ITERATIONS=300 BENCH_TOOL_LATENCY_MS=20 node ops/bench/agent/bench.mjs
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http, { createServer } from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { freePort, MAIN, ROOT } from '../../lib/common.mjs';
+import { cpuMs, freePort, MAIN, ROOT, threadsCpuNs } from '../../lib/common.mjs';
 import { startFakeOpenAI } from '../../lib/fake-openai.mjs';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 150);
@@ -86,28 +85,6 @@ async function startApp() {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { base, pid: child.pid, stop: () => child.kill('SIGTERM') };
-}
-
-/** CPU time (user + system) of a process so far, ms. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-/** CPU time (ns) of every thread of `pid` so far, and of its main thread (schedstat: time on a CPU; ns, not 10 ms ticks). */
-function threadsCpuNs(pid) {
-  let total = 0;
-  let main = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      total += ns;
-      if (tid === String(pid)) main = ns;
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return { total, main };
 }
 
 async function json(url, init) {

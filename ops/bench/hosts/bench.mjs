@@ -26,7 +26,6 @@
 //            (`--name N` or `--name=N`) --mint-only (skip the webhook turns)
 //   env: BENCH_DATABASE_URL (else a throwaway cluster)
 import { createHmac } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import {
   QUICK,
@@ -37,6 +36,7 @@ import {
   createWorkflow,
   fmt,
   loadavgText,
+  numberOption,
   registerOwner,
   request,
   runMain,
@@ -44,46 +44,21 @@ import {
   startPostgres,
   summarize,
   table,
+  threadsCpuNs,
 } from '../load/harness.mjs';
 import { startWebhookEngine } from '../../examples/webhook-engine/server.mjs';
 
-/** `--name N` or `--name=N` (the harness's numberOption reads only the second form: `--rounds 1` was ignored). */
-function numberArg(name, fallback) {
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i += 1) {
-    if (args[i] === `--${name}` && i + 1 < args.length) return Number(args[i + 1]);
-    if (args[i].startsWith(`--${name}=`)) return Number(args[i].slice(name.length + 3));
-  }
-  return fallback;
-}
-
-const ROUNDS = numberArg('rounds', QUICK ? 1 : 3);
-const MINTS = numberArg('mints', QUICK ? 500 : 2000);
+const ROUNDS = numberOption('rounds', QUICK ? 1 : 3);
+const MINTS = numberOption('mints', QUICK ? 500 : 2000);
 const EARLY_WARMUP = 300;
-const WARMUP = numberArg('warmup', 6000);
-const TURNS = numberArg('turns', QUICK ? 30 : 500);
+const WARMUP = numberOption('warmup', 6000);
+const TURNS = numberOption('turns', QUICK ? 30 : 500);
 // Like the mints, a turn's code is still being compiled by V8 for the first thousands of requests; the measured
 // turns come after this many of each kind (docs/performance.md, "Webhook turn").
-const TURN_WARMUP = numberArg('turn-warmup', QUICK ? 50 : 1000);
+const TURN_WARMUP = numberOption('turn-warmup', QUICK ? 50 : 1000);
 const MINT_ONLY = process.argv.includes('--mint-only');
 for (const [name, value] of Object.entries({ rounds: ROUNDS, mints: MINTS, warmup: WARMUP, turns: TURNS, 'turn-warmup': TURN_WARMUP })) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-}
-
-/** CPU time (ns) of every thread of `pid` so far, and of its main thread (schedstat's first field: time spent on a CPU). */
-function threadsCpuNs(pid) {
-  let total = 0;
-  let main = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      total += ns;
-      if (tid === String(pid)) main = ns;
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return { total, main };
 }
 
 const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;

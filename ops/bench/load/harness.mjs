@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, parseExports } from '../../lib/common.mjs';
+import { cpuMs, freePort, parseExports, threadsCpuNs } from '../../lib/common.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DIST = join(ROOT, 'backend/dist');
@@ -24,11 +24,14 @@ export const requireBackend = createRequire(join(ROOT, 'backend/package.json'));
 
 export const QUICK = process.argv.includes('--quick');
 
-/** `--name=value` from the command line, else `fallback`. */
+/** `--name=value` or `--name value` from the command line, else `fallback`. */
 export function option(name, fallback) {
-  const prefix = `--${name}=`;
-  const found = process.argv.find((a) => a.startsWith(prefix));
-  return found === undefined ? fallback : found.slice(prefix.length);
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i += 1) {
+    if (args[i] === `--${name}` && i + 1 < args.length) return args[i + 1];
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3);
+  }
+  return fallback;
 }
 
 export const numberOption = (name, fallback) => Number(option(name, String(fallback)));
@@ -338,15 +341,7 @@ export const metricSum = (metrics, name) => metrics?.get(name)?.reduce((sum, s) 
 // /proc accounting
 // ---------------------------------------------------------------------------------------------
 
-/** CPU time (user + system, ms) a process has used so far; NaN when it is gone. */
-export function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in USER_HZ (100) ticks
-  } catch {
-    return NaN;
-  }
-}
+export { cpuMs, threadsCpuNs };
 
 export const sumCpu = (pids) => pids.reduce((total, pid) => total + (cpuMs(pid) || 0), 0);
 
