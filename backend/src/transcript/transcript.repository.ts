@@ -126,6 +126,34 @@ function itemArrays(items: ItemValues[]): unknown[] {
   ];
 }
 
+/**
+ * Upserts a thread in its scope ($1 id, $2–$4 scope; its values from `$first`, in `threadParams`
+ * order): updates only a row of the same scope, so a foreign id returns no row.
+ */
+function upsertThreadSql(first: number): string {
+  const $ = (offset: number): string => `$${first + offset}`;
+  return `INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at, channel)
+       VALUES ($1, $2, $3, $4, ${$(0)}, ${$(1)}::jsonb, ${$(2)}::text[], ${$(3)}::jsonb, ${$(4)}::timestamptz, ${$(5)})
+       ON CONFLICT (id) DO UPDATE
+          SET title = excluded.title, status = excluded.status, allowed_image_domains = excluded.allowed_image_domains,
+              metadata = excluded.metadata, updated_at = now()
+        WHERE t.workflow_id = excluded.workflow_id AND t.principal_kind = excluded.principal_kind AND t.principal_id = excluded.principal_id
+       RETURNING t.id`;
+}
+
+/** A thread's values in `upsertThreadSql` order. */
+function threadParams(thread: ThreadValues): unknown[] {
+  return [thread.title, JSON.stringify(thread.status), thread.allowedImageDomains, JSON.stringify(thread.metadata ?? {}), thread.createdAt, thread.channel];
+}
+
+const UPSERT_THREAD = upsertThreadSql(5);
+
+/** The thread's upsert, then its items (itemArrays at $5–$11, the thread's values after them). */
+const UPSERT_THREAD_WITH_ITEMS = `WITH t AS (
+         ${upsertThreadSql(12)}
+       ), ${ITEMS_INSERT}
+       SELECT (SELECT count(*) FROM t) AS found`;
+
 const INSERT_ITEMS = `WITH ${ITEMS_CTE}
        SELECT EXISTS (SELECT 1 FROM t) AS found, (SELECT count(*) FROM added) AS added`;
 
@@ -180,23 +208,8 @@ export class TranscriptRepository {
    */
   async upsertThread(scope: TranscriptScope, thread: ThreadValues, q?: Queryable): Promise<boolean> {
     const rows = await this.run<{ id: string }>(
-      `INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at, channel)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::text[], $8::jsonb, $9::timestamptz, $10)
-       ON CONFLICT (id) DO UPDATE
-          SET title = excluded.title, status = excluded.status, allowed_image_domains = excluded.allowed_image_domains,
-              metadata = excluded.metadata, updated_at = now()
-        WHERE t.workflow_id = excluded.workflow_id AND t.principal_kind = excluded.principal_kind AND t.principal_id = excluded.principal_id
-       RETURNING t.id`,
-      [
-        thread.id,
-        ...scopeParams(scope),
-        thread.title,
-        JSON.stringify(thread.status),
-        thread.allowedImageDomains,
-        JSON.stringify(thread.metadata ?? {}),
-        thread.createdAt,
-        thread.channel,
-      ],
+      UPSERT_THREAD,
+      [thread.id, ...scopeParams(scope), ...threadParams(thread)],
       q,
       true,
     );
@@ -329,27 +342,8 @@ export class TranscriptRepository {
    */
   async upsertThreadWithItems(scope: TranscriptScope, thread: ThreadValues, items: ItemValues[], q?: Queryable): Promise<boolean> {
     const rows = await this.run<{ added: string }>(
-      `WITH t AS (
-         INSERT INTO chat_threads AS t (id, workflow_id, principal_kind, principal_id, title, status, allowed_image_domains, metadata, created_at, channel)
-         VALUES ($1, $2, $3, $4, $12, $13::jsonb, $14::text[], $15::jsonb, $16::timestamptz, $17)
-         ON CONFLICT (id) DO UPDATE
-            SET title = excluded.title, status = excluded.status, allowed_image_domains = excluded.allowed_image_domains,
-                metadata = excluded.metadata, updated_at = now()
-          WHERE t.workflow_id = excluded.workflow_id AND t.principal_kind = excluded.principal_kind AND t.principal_id = excluded.principal_id
-         RETURNING t.id
-       ), ${ITEMS_INSERT}
-       SELECT (SELECT count(*) FROM t) AS found`,
-      [
-        thread.id,
-        ...scopeParams(scope),
-        ...itemArrays(items),
-        thread.title,
-        JSON.stringify(thread.status),
-        thread.allowedImageDomains,
-        JSON.stringify(thread.metadata ?? {}),
-        thread.createdAt,
-        thread.channel,
-      ],
+      UPSERT_THREAD_WITH_ITEMS,
+      [thread.id, ...scopeParams(scope), ...itemArrays(items), ...threadParams(thread)],
       q,
       true,
     );
