@@ -164,10 +164,7 @@ export class ChatKitProcessor<Ctx> {
         }
         const answered = applyStructuredInput(item, request.params.input);
         const runner = await this.options.runners(ctx, thread);
-        return this.runnerStream(thread, runner, ctx, signal, async function* () {
-          yield { type: 'thread.item.replaced', item: answered };
-          yield* runner.respond(thread, null, ctx, signal);
-        });
+        return this.runnerStream(thread, runner, ctx, signal, () => answeredThenRespond(answered, runner, thread, ctx, signal));
       }
       case 'threads.retry_after_item': {
         const thread = await this.store.loadThread(request.params.thread_id, ctx);
@@ -213,13 +210,7 @@ export class ChatKitProcessor<Ctx> {
       const respond = (): AsyncIterable<ThreadStreamEvent> => runner.respond(thread, turn.message!, ctx, signal);
       if (attachments.length > 0 || signal.aborted) {
         // The thread first: attachments are stamped with it before the message is written.
-        const prelude = async function* (this: ChatKitProcessor<Ctx>): AsyncGenerator<ThreadStreamEvent, boolean> {
-          await this.store.saveThread(thread, ctx);
-          yield { type: 'thread.created', thread: toThreadResponse(thread) };
-          if (signal.aborted) return false;
-          return yield* this.userMessagePrelude(thread, input, attachments, ctx, turn);
-        };
-        return this.runnerStream(thread, runner, ctx, signal, respond, undefined, undefined, () => prelude.call(this));
+        return this.runnerStream(thread, runner, ctx, signal, respond, undefined, undefined, this.threadFirstPrelude(thread, input, attachments, ctx, signal, turn));
       }
       const message = (turn.message = this.userMessage(thread, input, []));
       const created: ThreadStreamEvent = { type: 'thread.created', thread: toThreadResponse(thread) };
@@ -231,15 +222,38 @@ export class ChatKitProcessor<Ctx> {
       }
       // The thread and its first message in one call (one statement on PostgreSQL), both stored
       // before either event is sent.
-      const prelude = async function* (this: ChatKitProcessor<Ctx>): AsyncGenerator<ThreadStreamEvent, boolean> {
-        await this.createThreadWith(thread, [{ item: message }], ctx);
-        yield created;
-        if (signal.aborted) return false;
-        yield { type: 'thread.item.done', item: message };
-        return true;
-      };
-      return this.runnerStream(thread, runner, ctx, signal, respond, undefined, undefined, () => prelude.call(this));
+      return this.runnerStream(thread, runner, ctx, signal, respond, undefined, undefined, this.createdPrelude(thread, message, created, ctx, signal));
     });
+  }
+
+  /** `threads.create` with attachments (or a client already gone): the thread, then the message with its attachments. */
+  private async *threadFirstPrelude(
+    thread: ThreadMetadata,
+    input: UserMessageInput,
+    attachments: Attachment[],
+    ctx: Ctx,
+    signal: AbortSignal,
+    turn: { message?: UserMessageItem },
+  ): AsyncGenerator<ThreadStreamEvent, boolean> {
+    await this.store.saveThread(thread, ctx);
+    yield { type: 'thread.created', thread: toThreadResponse(thread) };
+    if (signal.aborted) return false;
+    return yield* this.userMessagePrelude(thread, input, attachments, ctx, turn);
+  }
+
+  /** `threads.create`: the thread and its first message in one call, both stored before either event is sent. */
+  private async *createdPrelude(
+    thread: ThreadMetadata,
+    message: UserMessageItem,
+    created: ThreadStreamEvent,
+    ctx: Ctx,
+    signal: AbortSignal,
+  ): AsyncGenerator<ThreadStreamEvent, boolean> {
+    await this.createThreadWith(thread, [{ item: message }], ctx);
+    yield created;
+    if (signal.aborted) return false;
+    yield { type: 'thread.item.done', item: message };
+    return true;
   }
 
   /** Starts `runner.respond` (its first step) before the turn's own writes; see `Runner.startsBeforeStored`. */
@@ -283,7 +297,7 @@ export class ChatKitProcessor<Ctx> {
         () => runner.respond(thread, turn.message!, ctx, signal),
         undefined,
         undefined,
-        () => this.userMessagePrelude(thread, input, attachments, ctx, turn),
+        this.userMessagePrelude(thread, input, attachments, ctx, turn),
       );
     });
   }
@@ -403,7 +417,7 @@ export class ChatKitProcessor<Ctx> {
     produce: () => AsyncIterable<ThreadStreamEvent>,
     early?: EarlyRunner,
     preface?: Preface,
-    prelude?: () => AsyncGenerator<ThreadStreamEvent, boolean> | Promise<boolean>,
+    prelude?: AsyncGenerator<ThreadStreamEvent, boolean> | (() => Promise<boolean>),
   ): AsyncGenerator<ThreadStreamEvent> {
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
     let finished = false;
@@ -415,8 +429,10 @@ export class ChatKitProcessor<Ctx> {
         // The turn's own writes and events before the runner starts (its frame ends with them); a stream that stops
         // here has nothing to clean up. `false`: the stream ends there (the client left meanwhile).
         finished = true;
-        const writes = prelude();
-        if (!(writes instanceof Promise ? await writes : yield* writes)) return;
+        const go = typeof prelude === 'function' ? await prelude() : yield* prelude;
+        // Not held while the runner runs (a waiting frame keeps what its variables point to).
+        prelude = undefined;
+        if (!go) return;
         finished = false;
       }
       if (signal.aborted) {
@@ -918,7 +934,10 @@ function canonicalJson(thread: ThreadMetadata): string {
 }
 
 function snapshotOf(thread: ThreadMetadata): ThreadSnapshot {
-  return { raw: JSON.stringify(thread) };
+  const raw = JSON.stringify(thread);
+  // Held for the stream's life: one flat string, not the tree of pieces V8 may have built it as.
+  raw.charCodeAt(0);
+  return { raw };
 }
 
 function canonical(value: unknown): unknown {
@@ -1005,6 +1024,18 @@ class AbortableSteps<T> {
     this.resolve = this.reject = null;
     reject?.(ABORTED);
   };
+}
+
+/** The answered structured input, then the runner's continuation. */
+async function* answeredThenRespond<Ctx>(
+  answered: StructuredInputItem,
+  runner: Runner<Ctx>,
+  thread: ThreadMetadata,
+  ctx: Ctx,
+  signal: AbortSignal,
+): AsyncGenerator<ThreadStreamEvent> {
+  yield { type: 'thread.item.replaced', item: answered };
+  yield* runner.respond(thread, null, ctx, signal);
 }
 
 /** An event stream decided when its consumer starts iterating (as a generator's body would run then). */
