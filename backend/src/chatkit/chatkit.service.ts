@@ -112,9 +112,11 @@ export class ChatKitService {
     // this handler, the controller's and Nest's router frames end now instead of waiting for the stream's whole
     // life (docs/performance.md, idle open streams).
     startEventStream(res, result.events, new StreamHooks(this, observation, requestStart(res), ctx.requestId, stop.signal, () => endEvent, untrack));
-    // Express keeps its router's `next` (and the routing state it closes over) on the request; this request is
-    // answered and nothing routes it further, so an open stream need not hold that state.
-    (res.req as { next?: unknown }).next = undefined;
+    // Express keeps its router's `next` (and the routing state it closes over) on the request, and the body parser
+    // the raw body; this request is answered, read and routed no further, so an open stream need not hold them.
+    const req = res.req as { next?: unknown; body?: unknown };
+    req.next = undefined;
+    req.body = undefined;
   }
 
   /** Reports a stream that failed after it opened (in-band for the client). */
