@@ -414,7 +414,7 @@ export class ChatKitProcessor<Ctx> {
     runner: Runner<Ctx>,
     ctx: Ctx,
     signal: AbortSignal,
-    produce: () => AsyncIterable<ThreadStreamEvent>,
+    produce: (() => AsyncIterable<ThreadStreamEvent>) | null,
     early?: EarlyRunner,
     preface?: Preface,
     prelude?: AsyncGenerator<ThreadStreamEvent, boolean> | (() => Promise<boolean>),
@@ -458,7 +458,9 @@ export class ChatKitProcessor<Ctx> {
         }
         // The runner waits for I/O first (an engine request): the turn's own items go now.
         if (preface && !turn.settled) for (const sent of await flush()) yield sent;
-        iterator ??= produce()[Symbol.asyncIterator]();
+        iterator ??= produce!()[Symbol.asyncIterator]();
+        // Used once: what it closes over is not held while the runner runs.
+        produce = null;
         for (;;) {
           let step: IteratorResult<ThreadStreamEvent>;
           if (turn.ready) {
