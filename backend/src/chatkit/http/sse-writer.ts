@@ -266,6 +266,9 @@ class EventPump extends SseResponse {
     }
     try {
       this.options.onEnd(this.outcome);
+    } catch (error) {
+      // Nothing awaits this pump: a failing hook is reported, never left as an unhandled rejection.
+      this.options.onError(error);
     } finally {
       // `end()` flushes what is still corked together with the final chunk, in one write.
       if (!this.res.writableEnded) this.res.end();
