@@ -116,7 +116,8 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
         }
         if (!response.ok) throw await statusError(response);
         const stream = openaiStreaming().Stream.fromSSEResponse<ChatCompletionChunk>(response, upstream.controller, client);
-        yield { type: 'thread.item.added', item: structuredClone(item) };
+        // A copy of the still empty item (built rather than `structuredClone`d).
+        yield { type: 'thread.item.added', item: { ...item, content: [{ type: 'output_text', text: '', annotations: [] }] } };
         added = true;
         for await (const chunk of stream) {
           upstream.arm();
