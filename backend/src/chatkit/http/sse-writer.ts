@@ -159,7 +159,7 @@ export function writeEventStream(res: Response, events: AsyncIterable<ThreadStre
  * waits for a stream's whole life.
  *
  * Memory: an idle stream holds one small object here (the pump, watched by a shared keep-alive interval, with
- * its two step callbacks), and no signal, timer or suspended frame of its own.
+ * its three step callbacks), and no signal, timer or suspended frame of its own.
  */
 export function startEventStream(res: Response, events: AsyncIterable<ThreadStreamEvent>, options: EventPumpOptions): void {
   res.status(200);
