@@ -111,7 +111,7 @@ export class ChatKitService {
     // The stream runs on its own from here (nothing can be thrown to the caller any more: failures are in-band):
     // this handler, the controller's and Nest's router frames end now instead of waiting for the stream's whole
     // life (docs/performance.md, idle open streams).
-    startEventStream(res, result.events, new StreamHooks(this, observation, requestStart(res), ctx.requestId, stop.signal, () => endEvent, untrack));
+    startEventStream(res, result.events, new StreamHooks(this, observation, requestStart(res), ctx, stop.signal, () => endEvent, untrack));
     // Express keeps its router's `next` (and the routing state it closes over) on the request, and the body parser
     // the raw body; this request is answered, read and routed no further, so an open stream need not hold them.
     const req = res.req as { next?: unknown; body?: unknown };
@@ -120,8 +120,8 @@ export class ChatKitService {
   }
 
   /** Reports a stream that failed after it opened (in-band for the client). */
-  streamFailed(error: unknown, requestId: string): void {
-    this.logger.error({ err: error, requestId }, 'ChatKit stream failed after it opened');
+  streamFailed(error: unknown, ctx: ChatContext): void {
+    this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened');
   }
 
   /** Time to the first event of a stream, by request type. */
@@ -202,7 +202,7 @@ class StreamHooks implements EventPumpOptions {
     private readonly service: ChatKitService,
     private readonly observation: ChatObservation,
     private readonly started: bigint | undefined,
-    private readonly requestId: string,
+    private readonly ctx: ChatContext,
     readonly signal: AbortSignal,
     readonly endEvent: () => ThreadStreamEvent | undefined,
     private readonly untrack: (() => void) | null,
@@ -213,7 +213,7 @@ class StreamHooks implements EventPumpOptions {
   }
 
   onError(error: unknown): void {
-    this.service.streamFailed(error, this.requestId);
+    this.service.streamFailed(error, this.ctx);
   }
 
   onEvent(event: ThreadStreamEvent): void {
