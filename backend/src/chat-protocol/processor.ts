@@ -11,6 +11,7 @@ import { Clock, IdGenerator, randomIdGenerator, systemClock } from './ids';
 import { DEFAULT_PAGE_SIZE, validateChatKitRequest } from './request-validation';
 import { markNewThread, type Runner, type RunnerResolver } from './runner';
 import { omitNulls } from './sse';
+import { offAbort, onAbort } from './stop-signal';
 import type { ChatStore, NewThreadItem } from './store';
 import {
   Attachment,
@@ -264,11 +265,11 @@ export class ChatKitProcessor<Ctx> {
     const stop = new AbortController();
     const forward = (): void => stop.abort(signal.reason);
     if (signal.aborted) stop.abort(signal.reason);
-    else signal.addEventListener('abort', forward, { once: true });
+    else onAbort(signal, forward);
     const iterator = runner.respond(thread, message, ctx, stop.signal)[Symbol.asyncIterator]();
     const first = iterator.next();
     first.catch(() => undefined);
-    return { iterator, first, snapshot, startedAt, stop, release: () => signal.removeEventListener('abort', forward) };
+    return { iterator, first, snapshot, startedAt, stop, release: () => offAbort(signal, forward) };
   }
 
   /** `threads.add_user_message`: the runner stream with the message's writes as its prelude (see `createStream`). */
@@ -1004,7 +1005,7 @@ class AbortableSteps<T> {
     }
     if (!this.listening) {
       this.listening = true;
-      this.signal.addEventListener('abort', this.onAbort, { once: true });
+      onAbort(this.signal, this.onAbort);
     }
     const result = new Promise<IteratorResult<T>>((resolve, reject) => {
       this.resolve = resolve;
@@ -1015,7 +1016,7 @@ class AbortableSteps<T> {
   }
 
   dispose(): void {
-    if (this.listening) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.listening) offAbort(this.signal, this.onAbort);
     this.resolve = this.reject = null;
   }
 

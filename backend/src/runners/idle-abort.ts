@@ -1,3 +1,5 @@
+import { offAbort, onAbort } from '../chat-protocol/stop-signal';
+
 /**
  * The abort of one upstream request (model provider, webhook engine): it aborts when the client's `parent`
  * signal does, when `timeoutMs` pass without `arm()` (an idle timeout, re-armed on every chunk), or on
@@ -26,7 +28,7 @@ export class IdleAbort {
     private readonly timeoutMs: number,
     private readonly timeoutReason: () => Error,
   ) {
-    parent.addEventListener('abort', this.onParentAbort, { once: true });
+    onAbort(parent, this.onParentAbort);
   }
 
   /** A real `AbortSignal` for the upstream request, made on first use; aborted with this object. */
@@ -65,7 +67,7 @@ export class IdleAbort {
 
   dispose(): void {
     this.clear();
-    this.parent.removeEventListener('abort', this.onParentAbort);
+    offAbort(this.parent, this.onParentAbort);
   }
 
   /** The lean signal's listener registry (`abort` only; the transport adds one). */

@@ -85,12 +85,12 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
     try {
       const client = this.options.client;
       if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false, 'provider_not_configured');
-      const item: AssistantMessageItem = {
+      // The answer's fixed fields; every event builds its own content (a waiting stream holds no empty parts).
+      const item: Omit<AssistantMessageItem, 'content'> = {
         id: this.ids('message'),
         thread_id: thread.id,
         created_at: this.clock().toISOString(),
         type: 'assistant_message',
-        content: [{ type: 'output_text', text: '', annotations: [] }],
       };
       if (signal.aborted) return;
       // One abort for the request: the client's abort and the idle timer both end it (over `nodeHttpFetch`, without
