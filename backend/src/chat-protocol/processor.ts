@@ -423,7 +423,7 @@ export class ChatKitProcessor<Ctx> {
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
     let finished = false;
     let prefaceFailed = false;
-    const pending = new Map<string, ThreadItem>();
+    const pending = new PendingItems();
     let steps: AbortableSteps<ThreadStreamEvent> | undefined;
     try {
       if (prelude) {
@@ -560,7 +560,7 @@ export class ChatKitProcessor<Ctx> {
     first: StreamEventOf<'thread.item.done'>,
     iterator: AsyncIterator<ThreadStreamEvent>,
     turn: TurnState,
-    pending: Map<string, ThreadItem>,
+    pending: PendingItems,
     answer: AnswerTiming,
     ctx: Ctx,
     signal: AbortSignal,
@@ -636,7 +636,7 @@ export class ChatKitProcessor<Ctx> {
   }
 
   /** Persists a runner event other than `thread.item.done` (those go through `storeDoneItems`). */
-  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: PendingItems, ctx: Ctx): Promise<void> {
     switch (event.type) {
       case 'thread.item.added':
         pending.set(event.item.id, pendingCopy(event.item));
@@ -662,7 +662,7 @@ export class ChatKitProcessor<Ctx> {
    * non-blank text (deltas applied), drop other pending items, and note the cancellation in a
    * hidden item so the next response does not continue the cancelled one.
    */
-  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx, preface?: Preface, early?: EarlyRunner): Promise<void> {
+  private async handleCancelled(thread: ThreadMetadata, pending: PendingItems, ctx: Ctx, preface?: Preface, early?: EarlyRunner): Promise<void> {
     try {
       // The user's message is kept, as when it was stored before the runner started.
       await this.writePreface(thread, preface, ctx, early);
@@ -887,8 +887,32 @@ function pendingCopy(item: ThreadItem): ThreadItem {
   return { ...item, content: item.content.map((part) => ({ ...part, annotations: [...part.annotations] })) };
 }
 
+/**
+ * The items a runner added and has not finished yet (for the cancel cleanup), in the order added. The map is made
+ * with the first one: a stream waiting for its model's first byte holds none (an empty `Map` is ~0.2 KB).
+ */
+class PendingItems {
+  private map: Map<string, ThreadItem> | null = null;
+
+  get(id: string): ThreadItem | undefined {
+    return this.map?.get(id);
+  }
+
+  set(id: string, item: ThreadItem): void {
+    (this.map ??= new Map()).set(id, item);
+  }
+
+  delete(id: string): void {
+    this.map?.delete(id);
+  }
+
+  values(): Iterable<ThreadItem> {
+    return this.map ? this.map.values() : [];
+  }
+}
+
 /** The reference `_update_pending_items`: keep pending items current for the cancel cleanup. */
-function applyPendingUpdate(pending: Map<string, ThreadItem>, event: StreamEventOf<'thread.item.updated'>): void {
+function applyPendingUpdate(pending: PendingItems, event: StreamEventOf<'thread.item.updated'>): void {
   const item = pending.get(event.item_id);
   const update = event.update;
   if (item?.type === 'assistant_message') {
