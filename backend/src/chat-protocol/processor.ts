@@ -1011,12 +1011,11 @@ async function withCursor<T>(load: () => Promise<T>): Promise<T> {
 
 /**
  * The runner's steps of one stream, each resolving with the step or rejecting with ABORTED as soon as the signal
- * fires: one abort listener and one pair of callbacks for the whole stream, instead of a listener added and removed
- * and four closures per step. Steps are asked one at a time; a step still running when the signal fired settles
- * unheard.
+ * fires: one abort listener for the whole stream (this object, through `onAbort`: no closure), instead of a listener
+ * added and removed and four closures per step; per step, the result promise the step settles directly. Steps are
+ * asked one at a time; a step still running when the signal fired settles unheard.
  */
 class AbortableSteps<T> {
-  private resolve: ((step: IteratorResult<T>) => void) | null = null;
   private reject: ((error: unknown) => void) | null = null;
   private listening = false;
 
@@ -1029,38 +1028,27 @@ class AbortableSteps<T> {
     }
     if (!this.listening) {
       this.listening = true;
-      onAbort(this.signal, this.onAbort);
+      onAbort(this.signal, this);
     }
+    // The step settles the result directly (after an abort rejected it: unheard).
     const result = new Promise<IteratorResult<T>>((resolve, reject) => {
-      this.resolve = resolve;
       this.reject = reject;
+      step.then(resolve, reject);
     });
-    step.then(this.onStep, this.onError);
     return result;
   }
 
   dispose(): void {
-    if (this.listening) offAbort(this.signal, this.onAbort);
-    this.resolve = this.reject = null;
+    if (this.listening) offAbort(this.signal, this);
+    this.reject = null;
   }
 
-  private readonly onStep = (step: IteratorResult<T>): void => {
-    const resolve = this.resolve;
-    this.resolve = this.reject = null;
-    resolve?.(step);
-  };
-
-  private readonly onError = (error: unknown): void => {
+  /** The signal fired: the step being waited for rejects with ABORTED (a settled one stays as it was). */
+  handleEvent(): void {
     const reject = this.reject;
-    this.resolve = this.reject = null;
-    reject?.(error);
-  };
-
-  private readonly onAbort = (): void => {
-    const reject = this.reject;
-    this.resolve = this.reject = null;
+    this.reject = null;
     reject?.(ABORTED);
-  };
+  }
 }
 
 /** The answered structured input, then the runner's continuation. */

@@ -48,3 +48,16 @@ describe('RequestStop', () => {
     expect(heard).toBe(1);
   });
 });
+
+describe('onAbort with a handleEvent object', () => {
+  it('calls handleEvent, through a RequestStop or a plain signal', () => {
+    const heard: string[] = [];
+    const stop = new RequestStop();
+    onAbort(stop.signal, { handleEvent: () => heard.push('stop') });
+    stop.abort();
+    const controller = new AbortController();
+    onAbort(controller.signal, { handleEvent: () => heard.push('plain') });
+    controller.abort();
+    expect(heard).toEqual(['stop', 'plain']);
+  });
+});

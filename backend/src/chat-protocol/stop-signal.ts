@@ -27,15 +27,16 @@ export class RequestStop {
     this.controller.abort(reason);
     const listeners = this.listeners;
     this.listeners = null;
-    if (typeof listeners === 'function') listeners();
-    else if (listeners) for (const listener of listeners) listener();
+    if (listeners === null) return;
+    if (!Array.isArray(listeners)) call(listeners);
+    else for (const listener of listeners) call(listener);
   }
 
   add(listener: AbortListener): void {
     if (this.signal.aborted) return;
     const current = this.listeners;
     if (current === null) this.listeners = listener;
-    else if (typeof current === 'function') {
+    else if (!Array.isArray(current)) {
       if (current !== listener) this.listeners = [current, listener];
     } else if (!current.includes(listener)) current.push(listener);
   }
@@ -52,7 +53,13 @@ export class RequestStop {
   }
 }
 
-export type AbortListener = () => void;
+/** A function, or an object whose `handleEvent()` is called (as with `addEventListener`; no closure needed). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
+function call(listener: AbortListener): void {
+  if (typeof listener === 'function') listener();
+  else listener.handleEvent();
+}
 
 const stops = new WeakMap<AbortSignal, RequestStop>();
 
