@@ -1,4 +1,4 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
@@ -57,9 +57,9 @@ export class AuthRateLimitGuard extends LayeredThrottlerGuard {
     );
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.get<boolean | undefined>(LOGIN_ATTEMPTS, context.getHandler()) !== true) return true;
-    return super.canActivate(context);
+  /** Only `@LoginAttempts()` routes are counted here (read once per route). */
+  protected override appliesTo(handler: object): boolean {
+    return this.reflector.get<boolean | undefined>(LOGIN_ATTEMPTS, handler as () => unknown) === true;
   }
 
   protected messageFor(retryAfterSeconds: number): string {
