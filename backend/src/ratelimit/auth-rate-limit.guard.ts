@@ -11,6 +11,7 @@ import { ipKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
 import { RateLimitMetrics } from './ratelimit.metrics';
 import { RATE_LIMIT_STORAGE } from './ratelimit.storage';
+import { httpRequestOf } from '../common/http/http-context';
 
 function emailOf(req: Request): string | null {
   const email = (req.body as { email?: unknown } | undefined)?.email;
@@ -46,7 +47,7 @@ export class AuthRateLimitGuard extends LayeredThrottlerGuard {
           limit: config.rateLimit.perEmail,
           perRoute: true,
           // Without an email the request fails validation anyway; the IP bucket still counts it.
-          skipIf: (context) => emailOf(context.switchToHttp().getRequest<Request>()) === null,
+          skipIf: (context) => emailOf(httpRequestOf<Request>(context)) === null,
           getTracker: (req) => `email:${emailOf(req as Request)}`,
         },
       ],

@@ -9,6 +9,7 @@ import type { RedisFailureMode } from './ratelimit.config';
 import { RATE_LIMIT_OVERRIDE_KEY, SKIP_RATE_LIMIT_KEY } from './ratelimit.decorators';
 import { RateLimitedError, RateLimitUnavailableError } from './ratelimit.errors';
 import { RateLimitMetrics } from './ratelimit.metrics';
+import { httpRequestOf, httpResponseOf } from '../common/http/http-context';
 
 /** One named limit of a layered guard. */
 export interface BucketOptions extends ThrottlerOptions {
@@ -150,9 +151,8 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const plan = this.planFor(context.getHandler(), context.getClass());
     if (plan.skipAll) return true;
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    const req = httpRequestOf<Request>(context);
+    const res = httpResponseOf<Response>(context);
     const state = stateOf(req);
     const { buckets } = plan;
     for (let i = 0; i < buckets.length; i++) {
