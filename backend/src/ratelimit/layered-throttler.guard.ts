@@ -18,10 +18,10 @@ export interface BucketOptions extends ThrottlerOptions {
   perRoute?: boolean;
 }
 
-/** What the guards of one request learned so far; several guards (global, then credential) add to it. */
+/** What a guard learns about one request; several guards (global, then credential) add to it. */
 interface RequestState {
   /** The bucket the `RateLimit-*` headers describe so far (`tightestOf` the outcomes, folded). */
-  tightest: BucketOutcome | undefined;
+  tightest: Omit<BucketOutcome, 'bucket'> | undefined;
   /** The store failed for this request and the request was let through: count nothing more. */
   passedWithoutStore: boolean;
 }
@@ -69,18 +69,26 @@ const THROTTLER_BLOCK_DURATION = 'THROTTLER:BLOCK_DURATION';
 const THROTTLER_KEY_GENERATOR = 'THROTTLER:KEY_GENERATOR';
 const THROTTLER_SKIP = 'THROTTLER:SKIP';
 
-const STATE = Symbol('parley:rate-limit');
+/** Set on a request only when the store failed and the request was let through (the later guards count nothing). */
+const PASSED_WITHOUT_STORE = Symbol('parley:rate-limit:passed-without-store');
 
 /** How many hashed store keys a guard remembers in all (a SHA-256 per bucket per request otherwise). */
 const HASHED_KEYS_KEPT = 10_000;
 
-function stateOf(req: Request): RequestState {
-  const holder = req as Request & { [STATE]?: RequestState };
-  return (holder[STATE] ??= { tightest: undefined, passedWithoutStore: false });
+/**
+ * What the guards before this one found for the request: the tightest bucket so far is what their `RateLimit-*`
+ * headers say (nothing is stored on the request for it: a property added to every request costs memory per request).
+ */
+function stateOf(req: Request, res: Response): RequestState {
+  const passedWithoutStore = (req as Request & { [PASSED_WITHOUT_STORE]?: true })[PASSED_WITHOUT_STORE] === true;
+  const limit = res.getHeader('RateLimit-Limit');
+  if (limit === undefined) return { tightest: undefined, passedWithoutStore };
+  const tightest = { limit: Number(limit), remaining: Number(res.getHeader('RateLimit-Remaining')), resetSeconds: Number(res.getHeader('RateLimit-Reset')) };
+  return { tightest, passedWithoutStore };
 }
 
 /** `tightestOf` (ratelimit.buckets.ts), one outcome at a time: the fewest left, on a tie the later reset. */
-function tighter(best: BucketOutcome | undefined, o: BucketOutcome): BucketOutcome {
+function tighter<T extends Omit<BucketOutcome, 'bucket'>>(best: T | undefined, o: T): T {
   return !best || o.remaining < best.remaining || (o.remaining === best.remaining && o.resetSeconds > best.resetSeconds) ? o : best;
 }
 
@@ -153,7 +161,7 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
     if (plan.skipAll) return true;
     const req = httpRequestOf<Request>(context);
     const res = httpResponseOf<Response>(context);
-    const state = stateOf(req);
+    const state = stateOf(req, res);
     const { buckets } = plan;
     for (let i = 0; i < buckets.length; i++) {
       if (state.passedWithoutStore) break;
@@ -222,7 +230,6 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
       throw new RateLimitedError(bucket, retryAfterSeconds, this.messageFor(retryAfterSeconds));
     }
     state.tightest = tighter(state.tightest, {
-      bucket,
       limit,
       remaining: Math.max(0, limit - answer.totalHits),
       resetSeconds: Math.max(1, answer.timeToExpire),
@@ -236,6 +243,7 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
     this.metrics.storeFailed(passes, err);
     if (!passes) throw new RateLimitUnavailableError();
     state.passedWithoutStore = true;
+    (req as Request & { [PASSED_WITHOUT_STORE]?: true })[PASSED_WITHOUT_STORE] = true;
   }
 
   /**
