@@ -12,6 +12,7 @@ import { DomainError } from './common/errors/domain-error';
 import { bodyReadFailure } from './common/http/body-errors';
 import { findJsonInputProblem } from './chat-protocol/json-input';
 import { requestIdMiddleware } from './common/http/request-id';
+import { shareExpressPrototypes } from './common/http/shared-request-shapes';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -35,6 +36,8 @@ export function configureApp(app: INestApplication): INestApplication {
   const web = app.get<ConfigType<typeof webConfig>>(webConfig.KEY);
 
   app.useLogger(app.get(Logger));
+  // Requests and responses built with Express's prototypes: one hidden class for all of them, not one each.
+  shareExpressPrototypes(app);
   expressApp.set('trust proxy', config.trustProxy);
   expressApp.disable('x-powered-by');
 
