@@ -68,7 +68,9 @@ export function httpMetricsMiddleware(metrics: ParleyMetrics) {
   // One listener function for every response (`this` is the response): no closure per request, and `on`, not `once`
   // (a response closes once), so no once-wrapper either.
   function observed(this: Response): void {
-    const res = this;
+    observe(this);
+  }
+  function observe(res: Response): void {
     const obs = (res as Observed)[OBSERVATION]!;
     const req = res.req;
     const seconds = Number(process.hrtime.bigint() - obs.start) / 1e9;
