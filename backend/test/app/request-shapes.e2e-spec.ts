@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { IncomingMessage, type Server, ServerResponse } from 'node:http';
 import request from 'supertest';
 import { createTestApp, TestApp } from '../setup/test-app';
 
@@ -18,7 +18,11 @@ describe('request and response shapes', () => {
     const express = t.app.getHttpAdapter().getInstance() as { request: object; response: object };
     const server = t.app.getHttpServer() as Server;
     const seen: Array<{ req: object | null; res: object | null }> = [];
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => seen.push({ req: Object.getPrototypeOf(req), res: Object.getPrototypeOf(res) });
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      expect(req).toBeInstanceOf(IncomingMessage);
+      expect(res).toBeInstanceOf(ServerResponse);
+      seen.push({ req: Object.getPrototypeOf(req), res: Object.getPrototypeOf(res) });
+    };
     // Listeners run in order: Express's handler was registered first, so prepend ours to see the objects untouched.
     server.prependListener('request', onRequest);
     try {

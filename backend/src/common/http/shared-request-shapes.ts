@@ -1,9 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import http from 'node:http';
 
-type RequestConstructor = new (socket: unknown) => http.IncomingMessage;
-type ResponseConstructor = new (req: http.IncomingMessage, options?: unknown) => http.ServerResponse;
-
 /** Node's own slots (`http.createServer({ IncomingMessage, ServerResponse })`) for the classes a server instantiates. */
 function serverClassSlots(): { request: symbol; response: symbol } | undefined {
   // Asked of Node itself: a server created with marker classes says which of its symbol slots holds which.
@@ -18,6 +15,18 @@ function serverClassSlots(): { request: symbol; response: symbol } | undefined {
 }
 
 /**
+ * Gives `Shaped` (a subclass of Node's class) the place of `expressPrototype`: the same parent (Express's request or
+ * response methods, then Node's), the same own properties (`app`), so what Express would make of an object, `Shaped`
+ * builds. A class (a derived constructor), not a function calling Node's: V8 then sizes the objects as Node's
+ * constructor does and keeps their properties fast (a plain function's objects fell into dictionary mode under Node's
+ * ~40 properties, checked with `%HasFastProperties`).
+ */
+function takePlaceOf(Shaped: { prototype: object }, expressPrototype: object): void {
+  Object.setPrototypeOf(Shaped.prototype, Object.getPrototypeOf(expressPrototype) as object);
+  Object.defineProperties(Shaped.prototype, Object.getOwnPropertyDescriptors(expressPrototype));
+}
+
+/**
  * Makes the HTTP server create every request and response with Express's prototypes already in place, so Express's
  * `Object.setPrototypeOf(req, app.request)` (and the same for `res`) in `app.handle` changes nothing.
  *
@@ -28,9 +37,11 @@ function serverClassSlots(): { request: symbol; response: symbol } | undefined {
  * that no inline cache could keep (docs/performance.md, "lean-pipe"). Built with the right prototype from the start,
  * all requests share one chain of maps, and so do all responses.
  *
- * The objects are what Node would build (`http.IncomingMessage` / `http.ServerResponse` run as constructors), with
- * exactly the prototype Express would give them. Does nothing when the server already uses classes of its own or
- * Node's slots cannot be found; returns whether it applied.
+ * How: a subclass of `http.IncomingMessage` (of `http.ServerResponse`) whose prototype replaces the app's
+ * `app.request` (`app.response`) — same parent (Express's request/response methods), same own properties — and which
+ * the server instantiates (Node's `IncomingMessage`/`ServerResponse` server options). Must run before anything else
+ * keeps a reference to `app.request`/`app.response` (`configureApp` calls it first). Does nothing when the server
+ * already uses classes of its own or Node's slots cannot be found; returns whether it applied.
  */
 export function shareExpressPrototypes(app: INestApplication): boolean {
   const server = app.getHttpServer() as http.Server & Record<symbol, unknown>;
@@ -39,15 +50,12 @@ export function shareExpressPrototypes(app: INestApplication): boolean {
   if (!slots || !express.request || !express.response) return false;
   if (server[slots.request] !== http.IncomingMessage || server[slots.response] !== http.ServerResponse) return false;
 
-  const ExpressRequest = function ExpressRequest(this: http.IncomingMessage, socket: unknown) {
-    (http.IncomingMessage as unknown as (this: http.IncomingMessage, socket: unknown) => void).call(this, socket);
-  } as unknown as RequestConstructor;
-  ExpressRequest.prototype = express.request as http.IncomingMessage;
-  const ExpressResponse = function ExpressResponse(this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) {
-    (http.ServerResponse as unknown as (this: http.ServerResponse, req: http.IncomingMessage, options?: unknown) => void).call(this, req, options);
-  } as unknown as ResponseConstructor;
-  ExpressResponse.prototype = express.response as http.ServerResponse;
-
+  class ExpressRequest extends http.IncomingMessage {}
+  class ExpressResponse extends http.ServerResponse {}
+  takePlaceOf(ExpressRequest, express.request);
+  takePlaceOf(ExpressResponse, express.response);
+  express.request = ExpressRequest.prototype;
+  express.response = ExpressResponse.prototype;
   server[slots.request] = ExpressRequest;
   server[slots.response] = ExpressResponse;
   return true;
