@@ -28,7 +28,7 @@ export class IdleAbort {
     private readonly timeoutMs: number,
     private readonly timeoutReason: () => Error,
   ) {
-    onAbort(parent, this.onParentAbort);
+    onAbort(parent, this);
   }
 
   /** A real `AbortSignal` for the upstream request, made on first use; aborted with this object. */
@@ -56,7 +56,7 @@ export class IdleAbort {
    */
   arm(): void {
     if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(this.onIdle, this.timeoutMs);
+    else this.timer = setTimeout(idleTimedOut, this.timeoutMs, this);
   }
 
   /** Ends the upstream request now (e.g. the engine said it is done). */
@@ -67,7 +67,7 @@ export class IdleAbort {
 
   dispose(): void {
     this.clear();
-    offAbort(this.parent, this.onParentAbort);
+    offAbort(this.parent, this);
   }
 
   /** The lean signal's listener registry (`abort` only; the transport adds one). */
@@ -105,18 +105,25 @@ export class IdleAbort {
     this.timer = undefined;
   }
 
-  private readonly onIdle = (): void => {
+  /** The idle timer fired (`idleTimedOut`). */
+  onIdle(): void {
     this.timer = undefined;
     this.timedOut = true;
     this.fire(this.timeoutReason());
-  };
+  }
 
-  // Once the request is ended there is nothing left to time out (and a request whose reader never
-  // comes back to dispose it must not keep a timer alive).
-  private readonly onParentAbort = (): void => {
+  /**
+   * The parent aborted (this object is its listener: no closures per request). Once the request is ended there is
+   * nothing left to time out (and a request whose reader never comes back to dispose it must not keep a timer alive).
+   */
+  handleEvent(): void {
     this.clear();
     this.fire(this.parent.reason);
-  };
+  }
+}
+
+function idleTimedOut(idle: IdleAbort): void {
+  idle.onIdle();
 }
 
 /**
