@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Response } from 'express';
 import type { AuthRequest } from '../auth/credentials';
 import { DomainError } from '../common/errors/domain-error';
+import { ContextLogger } from '../common/logging/request-log';
 import { assignLogFields } from '../logging/log-fields';
 import { chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';
 import { ParleyMetrics } from '../metrics/parley-metrics';
@@ -28,7 +29,7 @@ import { RunnerFactory } from '../runners/runner.factory';
  */
 @Injectable()
 export class ChatKitService {
-  private readonly logger = new Logger('ChatKit');
+  private readonly logger = new ContextLogger('ChatKit');
   private readonly processor: ChatKitProcessor<ChatContext>;
 
   constructor(
@@ -48,7 +49,7 @@ export class ChatKitService {
         uploadUrl: (id) => urls.uploadUrl(id),
         previewUrl: (id) => urls.previewUrl(id),
       },
-      onStreamError: (error) => this.logger.warn({ err: error }, 'ChatKit stream error reported in-band'),
+      onStreamError: (error, ctx) => this.logger.in(ctx.log).warn({ err: error }, 'ChatKit stream error reported in-band'),
     });
   }
 
@@ -76,7 +77,7 @@ export class ChatKitService {
       const request = parseJsonBody(body.toString('utf8'));
       const type = requestTypeOf(request);
       observation.type = type;
-      assignLogFields({ workflowId: ctx.workflow.id, threadId: threadIdOf(request) });
+      assignLogFields(res.req, { workflowId: ctx.workflow.id, threadId: threadIdOf(request) });
       if (STREAMING_REQUEST_TYPES.has(type as ChatKitRequestType)) {
         if (this.streams.refusing) {
           throw new DomainError('service_unavailable', 'This server is shutting down; retry the request.', undefined, { 'Retry-After': '1' });
@@ -115,11 +116,11 @@ export class ChatKitService {
         signal: stop.signal,
         endEvent: () => endEvent,
         keepAliveMs: this.config.keepAliveMs,
-        onError: (error) => this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
+        onError: (error) => this.logger.in(ctx.log).error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
         onEvent: (event) => {
           if (first && started !== undefined) this.metrics.timeToFirstEvent.observe({ type: observation.type }, Number(process.hrtime.bigint() - started) / 1e9);
           first = false;
-          if (event.type === 'thread.created') assignLogFields({ threadId: event.thread.id });
+          if (event.type === 'thread.created') assignLogFields(res.req, { threadId: event.thread.id });
         },
       });
     } finally {
@@ -143,7 +144,7 @@ export class ChatKitService {
         limitBytes: this.config.uploadLimitBytes,
       });
     }
-    await this.rateLimits.attachmentCreated(ctx.principal);
+    await this.rateLimits.attachmentCreated(ctx.principal, ctx.log);
     const pending = await this.transcript.pendingAttachmentCounts(ctx.scope, this.config.pendingAttachmentTtlSeconds);
     if (pending.principal >= this.config.pendingAttachmentsPerPrincipal) {
       throw new DomainError(

@@ -1,5 +1,5 @@
-import { storage } from 'nestjs-pino/storage';
 import { symbols } from 'pino';
+import { requestLog } from '../common/logging/request-log';
 
 /** What a request's log lines carry besides the request id. Ids only: never a token or a secret. */
 export interface RequestLogFields {
@@ -12,24 +12,28 @@ export interface RequestLogFields {
 }
 
 /**
- * Adds `fields` to every later log line of the current request, the request-completed line
- * included (nestjs-pino `assignResponse`). Outside a request (jobs, boot) it does nothing.
+ * Adds `fields` to every later log line of the request `req`, the request-completed line included: they are bound
+ * on the request's logger (pino-http's `req.log`, which also writes that line), so every holder of it — the request,
+ * a `ChatContext` built from it — logs them from now on. A request pino-http never saw is left as is.
  */
-export function assignLogFields(fields: RequestLogFields): void {
-  const store = storage.getStore();
-  if (!store) return;
-  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
-  if (Object.keys(defined).length === 0) return;
-  // pino-http gives the request one logger for its lines and its request-completed line: bind the
-  // fields on it (no child logger per call). A separate response logger gets them too.
-  if (store.responseLogger && store.responseLogger !== store.logger) {
-    store.logger = store.logger.child(defined);
-    store.responseLogger.setBindings(defined);
-    flattenBindings(store.responseLogger);
-  } else {
-    store.logger.setBindings(defined);
+export function assignLogFields(req: object | undefined, fields: RequestLogFields): void {
+  const log = requestLog(req);
+  if (!log) return;
+  let defined: Record<string, string> | null = null;
+  for (const key in fields) {
+    const value = fields[key as keyof RequestLogFields];
+    if (value !== undefined && value !== null) (defined ??= {})[key] = value;
   }
-  flattenBindings(store.logger);
+  if (!defined) return;
+  // pino-http writes the request-completed line with `res.log`: the same logger as `req.log` unless configured
+  // otherwise (quietReqLogger, customProps); bind the fields on both then.
+  const responseLog = requestLog((req as { res?: object }).res);
+  log.setBindings(defined);
+  flattenBindings(log);
+  if (responseLog && responseLog !== log) {
+    responseLog.setBindings(defined);
+    flattenBindings(responseLog);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { ThrottlerGuard, ThrottlerOptions, ThrottlerRequest, ThrottlerStorage } 
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Principal } from '../auth/principal';
+import { requestLog } from '../common/logging/request-log';
 import { BucketOutcome, passesWhileStoreDown, RateLimitBucket, tightestOf } from './ratelimit.buckets';
 import type { RedisFailureMode } from './ratelimit.config';
 import { RATE_LIMIT_OVERRIDE_KEY, SKIP_RATE_LIMIT_KEY } from './ratelimit.decorators';
@@ -89,12 +90,12 @@ export abstract class LayeredThrottlerGuard extends ThrottlerGuard {
     } catch (err) {
       const principal = (req as Request & { principal?: Principal }).principal;
       const passes = passesWhileStoreDown(this.failureMode, principal);
-      this.metrics.storeFailed(passes, err);
+      this.metrics.storeFailed(passes, err, requestLog(req));
       if (!passes) throw new RateLimitUnavailableError();
       state.passedWithoutStore = true;
       return true;
     }
-    this.metrics.storeAnswered();
+    this.metrics.storeAnswered(requestLog(req));
 
     if (record.isBlocked) {
       const retryAfterSeconds = Math.max(1, record.timeToBlockExpire);

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import type OpenAI from 'openai';
 import { IdentityTokenService } from '../auth/identity-token.service';
+import { ContextLogger } from '../common/logging/request-log';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { OutboundService } from '../outbound/outbound.service';
 import { WebhookSecretsService } from '../webhooks/webhook-secrets.service';
@@ -46,7 +47,7 @@ const MAX_CLIENTS = 64;
  */
 @Injectable()
 export class RunnerFactory {
-  private readonly logger = new Logger('Runners');
+  private readonly logger = new ContextLogger('Runners');
   private readonly clients = new Map<string, ModelEndpoint>();
   /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
@@ -112,7 +113,7 @@ export class RunnerFactory {
       timeoutMs: this.config.timeoutMs,
       transcribeModel: this.config.transcribeModel,
       store,
-      onError: (error) => this.logger.warn({ err: describe(error) }, 'Model provider request failed'),
+      onError: (error, ctx) => this.logger.in(ctx?.log).warn({ err: describe(error) }, 'Model provider request failed'),
     });
   }
 
@@ -126,7 +127,7 @@ export class RunnerFactory {
       fetch: (url, init) => this.outbound.request(url, init, { timeoutMs: WEBHOOK_EXCHANGE_MAX_MS }),
       who: (ctx) => ({ workflowId: ctx.workflow.id, principal: ctx.principal }),
       store,
-      onError: (reason, detail) => this.logger.warn({ ...detail, reason }, 'Webhook engine request failed'),
+      onError: (reason, detail, ctx) => this.logger.in(ctx.log).warn({ ...detail, reason }, 'Webhook engine request failed'),
     });
   }
 
