@@ -4,6 +4,8 @@ import { REFRESH_COOKIE } from '../../src/auth/auth.cookies';
 import { LOG_DESTINATION } from '../../src/logging/log-destination';
 import { cookieHeader, signUp } from '../auth/helpers';
 import { chatkit, chatter, chatToken, createThread, input } from '../chatkit/helpers';
+import { FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
+import { isDelta, openStream, slowCreate } from '../operations/live-stream';
 import { createServerKey, mintSession } from '../hosts/helpers';
 import { createTestApp, TestApp } from '../setup/test-app';
 
@@ -32,13 +34,18 @@ const SECRETS = {
 describe('JSON request logs', () => {
   const capture = new Capture();
   let t: TestApp;
+  let fake: FakeOpenAI;
   beforeAll(async () => {
+    fake = await startFakeOpenAI();
     t = await createTestApp({
-      env: { LOG_LEVEL: 'info' },
+      env: { LOG_LEVEL: 'info', OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.baseUrl },
       override: (b) => b.overrideProvider(LOG_DESTINATION).useValue(capture),
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
 
   it('logs JSON with the request id and redacts credentials', async () => {
     await request(t.app.getHttpServer()).get('/no-such-route').set(SECRETS).set('X-Request-Id', 'log-test-1').expect(404);
@@ -119,6 +126,18 @@ describe('JSON request logs', () => {
     const reuse = of('log-test-reuse');
     expect(reuse.find((l) => l.context === 'RefreshTokens')).toMatchObject({ level: 40, msg: expect.stringContaining('presented again') });
     expect(reuse.find((l) => l.msg === 'request completed')).toMatchObject({ res: { statusCode: 401 } });
+  });
+
+  it('carries the revoking request id on the line of the live streams a revocation ends', async () => {
+    const { owner, workflowId } = await chatter(t, { kind: 'openai', provider: 'openai', model: 'gpt-test' });
+    const published = await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish`).set('Authorization', owner.auth).send({}).expect(201);
+    const stream = await openStream(t.baseUrl, { 'x-parley-publish-token': published.body.publishToken as string }, slowCreate(100, 100));
+    await stream.until(isDelta);
+    await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish/revoke`).set('Authorization', owner.auth).set('X-Request-Id', 'log-test-revoke').send({}).expect(200);
+    await stream.ended;
+    await new Promise((r) => setTimeout(r, 20));
+    const ended = capture.lines.find((l) => l.context === 'ChatStreams' && l.workflowId === workflowId);
+    expect(ended).toMatchObject({ req: { id: 'log-test-revoke' }, ended: 1, msg: 'Ended 1 public chat stream(s): workflow revoked.' });
   });
 
   it('never logs or echoes a server key, a client secret, a webhook secret or a webhook header value', async () => {
