@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { ContextLogger, requestLog } from './request-log';
+import { ContextLogger, REQUEST_LOG, RequestLog, requestLog } from './request-log';
 
 function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
   const lines: Record<string, unknown>[] = [];
@@ -17,7 +17,8 @@ function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
 describe('ContextLogger', () => {
   it('writes through the request logger given: its bindings, then the context, the fields and the message', () => {
     const { lines, stream } = capture();
-    const reqLog = pino({ base: null, timestamp: false }, stream).child({ req: { id: 'r-1' } });
+    const child = pino({ base: null, timestamp: false }, stream).child({ req: { id: 'r-1' } });
+    const reqLog: RequestLog = { logger: () => child, assign: (fields) => child.setBindings(fields) };
     const logger = new ContextLogger('Runners');
     logger.in(reqLog).warn({ reason: 'down' }, 'Webhook engine request failed');
     logger.in(reqLog).log('plain text');
@@ -35,9 +36,10 @@ describe('ContextLogger', () => {
 });
 
 describe('requestLog', () => {
-  it('reads pino-http’s logger from a request, and nothing from anything else', () => {
-    const log = pino({ enabled: false });
-    expect(requestLog({ log })).toBe(log);
+  it('reads the request’s logging from a request, and nothing from anything else', () => {
+    const log: RequestLog = { logger: () => pino({ enabled: false }), assign: () => undefined };
+    expect(requestLog({ [REQUEST_LOG]: log })).toBe(log);
+    expect(requestLog({ log })).toBeUndefined();
     expect(requestLog({})).toBeUndefined();
     expect(requestLog(undefined)).toBeUndefined();
     expect(requestLog(null)).toBeUndefined();

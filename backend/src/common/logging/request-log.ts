@@ -2,17 +2,25 @@ import { Logger } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 
 /**
- * A request's logger: pino-http's `req.log` (logging/logging.module.ts). Its bindings carry the request (`req.id`, method,
- * url, redacted headers) and the fields assigned to it (logging/log-fields.ts), and pino-http writes the request-completed
- * line with it. There is no ambient "current request" (no AsyncLocalStorage: docs/performance.md, "no-als"): code
- * that logs while handling a request is handed this logger, from the request or from a context built from it
- * (`ChatContext.log`).
+ * A request's logging (logging/request-logging.ts): what code handling the request logs goes through it, so every line
+ * carries the request (`req.id`, method, url, redacted headers) and the fields assigned to it (logging/log-fields.ts);
+ * the request-completed line too. There is no ambient "current request" (no AsyncLocalStorage: docs/performance.md,
+ * "no-als"): code that logs while handling a request is handed this, from the request (`requestLog(req)`) or from a
+ * context built from it (`ChatContext.log`).
  */
-export type RequestLog = PinoLogger;
+export interface RequestLog {
+  /** The pino logger bound to the request and its assigned fields (made on first use: most requests log one line). */
+  logger(): PinoLogger;
+  /** Adds fields to every later line of the request, the request-completed line included. */
+  assign(fields: Record<string, string>): void;
+}
 
-/** The logger pino-http gave `req`; undefined for a request it never saw (a failure before the logging middleware). */
+/** Where a request keeps its `RequestLog` (set by the request-logging middleware). */
+export const REQUEST_LOG = Symbol('parley.requestLog');
+
+/** The request's logging; undefined for a request the logging middleware never saw (a failure before it ran). */
 export function requestLog(req: object | undefined | null): RequestLog | undefined {
-  return (req as { log?: RequestLog } | undefined | null)?.log ?? undefined;
+  return (req as { [REQUEST_LOG]?: RequestLog } | undefined | null)?.[REQUEST_LOG] ?? undefined;
 }
 
 /** What named loggers write: Nest's `LoggerService` methods (a message or an object of fields, then a message). */
@@ -28,7 +36,7 @@ type PinoLevel = 'info' | 'warn' | 'error' | 'debug' | 'trace';
 
 /**
  * Nest's `new Logger(context)` for code that may run during a request. `in(log)` gives the lines for one call site:
- * written through the request's own logger when `log` is given (the line carries the request id and assigned fields,
+ * written through the request's logger when `log` is given (the line carries the request id and assigned fields,
  * like every other line of that request), through the app logger otherwise (boot, timers, jobs). Either way the line
  * has the same shape: `{ context, ...fields, msg }`, as nestjs-pino's Logger writes it.
  */
@@ -44,7 +52,7 @@ export class ContextLogger extends Logger {
 
 class RequestLines implements LogLines {
   constructor(
-    private readonly logger: RequestLog,
+    private readonly request: RequestLog,
     private readonly context: string,
   ) {}
 
@@ -66,7 +74,7 @@ class RequestLines implements LogLines {
 
   /** As nestjs-pino's Logger: an object's fields after `context`, an error as `err`, a string as the message. */
   private write(level: PinoLevel, message: unknown, params: unknown[]): void {
-    const logger = this.logger;
+    const logger = this.request.logger();
     if (typeof message === 'object' && message !== null) {
       const fields = message instanceof Error ? { context: this.context, err: message } : { context: this.context, ...message };
       logger[level](fields, ...(params as [string]));
