@@ -20,7 +20,7 @@ export interface ChatContext {
   principal: Principal;
   requestId: string;
   /**
-   * The request's logger (pino-http's `req.log`): what is logged about this chat goes through it, so the line carries
+   * The request's logging (`requestLog(req)`): what is logged about this chat goes through it, so the line carries
    * the request id and its assigned fields. Absent outside an HTTP request.
    */
   log?: RequestLog;
