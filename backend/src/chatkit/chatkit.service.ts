@@ -5,7 +5,7 @@ import type { AuthRequest } from '../auth/credentials';
 import { DomainError } from '../common/errors/domain-error';
 import { ContextLogger } from '../common/logging/request-log';
 import { assignLogFields } from '../logging/log-fields';
-import { chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';
+import { ChatObservation, chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { RateLimitCounter } from '../ratelimit/ratelimit.counter';
 import { TranscriptService } from '../transcript/transcript.service';
@@ -14,11 +14,11 @@ import { ALLOWED_ATTACHMENT_TYPES, allowedType } from './attachments/mime-sniff'
 import { chatkitConfig } from './chatkit.config';
 import { toDomainError } from './chatkit.errors';
 import type { ChatContext } from '../runners/chat-context';
-import { writeEventStream } from './http/sse-writer';
+import { EventPumpOptions, startEventStream, StreamOutcome } from './http/sse-writer';
 import { ChatKitCancelledError } from '../chat-protocol/errors';
 import { ChatKitProcessor } from '../chat-protocol/processor';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from '../chat-protocol/request-validation';
-import { ChatKitRequestType, STREAMING_REQUEST_TYPES } from '../chat-protocol/types';
+import { ChatKitRequestType, STREAMING_REQUEST_TYPES, ThreadStreamEvent } from '../chat-protocol/types';
 import { ChatStreams, ErrorEvent } from './streams/chat-streams';
 import { RunnerFactory } from '../runners/runner.factory';
 
@@ -109,23 +109,29 @@ export class ChatKitService {
       res.end(text);
       return;
     }
-    const started = requestStart(res);
-    let first = true;
-    try {
-      observation.outcome = await writeEventStream(res, result.events, {
-        signal: stop.signal,
-        endEvent: () => endEvent,
-        keepAliveMs: this.config.keepAliveMs,
-        onError: (error) => this.logger.in(ctx.log).error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened'),
-        onEvent: (event) => {
-          if (first && started !== undefined) this.metrics.timeToFirstEvent.observe({ type: observation.type }, Number(process.hrtime.bigint() - started) / 1e9);
-          first = false;
-          if (event.type === 'thread.created') assignLogFields(res.req, { threadId: event.thread.id });
-        },
-      });
-    } finally {
-      untrack?.();
-    }
+    // The stream runs on its own from here (nothing can be thrown to the caller any more: failures are in-band):
+    // this handler, the controller's and Nest's router frames end now instead of waiting for the stream's whole
+    // life (docs/performance.md, idle open streams).
+    startEventStream(res, result.events, new StreamHooks(this, observation, requestStart(res), ctx, stop.signal, () => endEvent, untrack));
+    // Express keeps its router's `next` (and the routing state it closes over) on the request, and the body parser
+    // the raw body; this request is answered, read and routed no further, so an open stream need not hold them.
+    const req = res.req as { next?: unknown; body?: unknown };
+    req.next = undefined;
+    req.body = undefined;
+  }
+
+  /** Reports a stream that failed after it opened (in-band for the client). */
+  streamFailed(error: unknown, ctx: ChatContext): void {
+    this.logger.in(ctx.log).error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened');
+  }
+
+  /** Time to the first event of a stream, by request type. */
+  firstEvent(type: string, started: bigint): void {
+    this.metrics.timeToFirstEvent.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  get keepAliveMs(): number {
+    return this.config.keepAliveMs;
   }
 
   /**
@@ -184,4 +190,41 @@ function linkIdOf(ctx: ChatContext): string | null {
   if (p.kind === 'visitor') return p.publishLinkId;
   if (p.kind === 'oauth') return p.publishLinkId ?? null;
   return null;
+}
+
+/**
+ * What the SSE writer calls back into for one stream: one object (instead of a closure per hook over this
+ * handler's frame), held while the stream is open.
+ */
+class StreamHooks implements EventPumpOptions {
+  private first = true;
+
+  constructor(
+    private readonly service: ChatKitService,
+    private readonly observation: ChatObservation,
+    private readonly started: bigint | undefined,
+    private readonly ctx: ChatContext,
+    readonly signal: AbortSignal,
+    readonly endEvent: () => ThreadStreamEvent | undefined,
+    private readonly untrack: (() => void) | null,
+  ) {}
+
+  get keepAliveMs(): number {
+    return this.service.keepAliveMs;
+  }
+
+  onError(error: unknown): void {
+    this.service.streamFailed(error, this.ctx);
+  }
+
+  onEvent(event: ThreadStreamEvent): void {
+    if (this.first && this.started !== undefined) this.service.firstEvent(this.observation.type, this.started);
+    this.first = false;
+    if (event.type === 'thread.created') this.ctx.log?.assign({ threadId: event.thread.id });
+  }
+
+  onEnd(outcome: StreamOutcome): void {
+    this.observation.outcome = outcome;
+    this.untrack?.();
+  }
 }

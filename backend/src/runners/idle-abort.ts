@@ -23,30 +23,41 @@ export class IdleAbort {
     return this.controller.signal;
   }
 
-  /** (Re)starts the idle timer. */
+  /**
+   * (Re)starts the idle timer. Called on every chunk of a streamed answer: the one timer is refreshed in place
+   * (no new timer object per chunk).
+   */
   arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort(this.timeoutReason());
-    }, this.timeoutMs);
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(this.onIdle, this.timeoutMs);
   }
 
   /** Ends the upstream request now (e.g. the engine said it is done). */
   abort(): void {
-    clearTimeout(this.timer);
+    this.clear();
     this.controller.abort();
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
+    this.clear();
     this.parent.removeEventListener('abort', this.onParentAbort);
   }
+
+  private clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onIdle = (): void => {
+    this.timer = undefined;
+    this.timedOut = true;
+    this.controller.abort(this.timeoutReason());
+  };
 
   // Once the request is ended there is nothing left to time out (and a request whose reader never
   // comes back to dispose it must not keep a timer alive).
   private readonly onParentAbort = (): void => {
-    clearTimeout(this.timer);
+    this.clear();
     this.controller.abort(this.parent.reason);
   };
 }

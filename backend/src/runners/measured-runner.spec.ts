@@ -79,4 +79,32 @@ describe('measuredRunner', () => {
     expect(await count(metrics, 'parley_runner_duration_seconds', { runner: 'gemini', outcome: 'cancelled' })).toBe(1);
     expect(await count(metrics, 'parley_runner_errors_total', { runner: 'gemini' })).toBe(0);
   });
+
+  it('keeps the optional methods the wrapped runner has (called on it), absent ones absent, and startsBeforeStored', async () => {
+    const metrics = new ParleyMetrics();
+    const calls: string[] = [];
+    const full: Runner<Ctx> = {
+      ...runnerOf(async function* () {
+        yield NOTICE;
+      }),
+      prepareAction: async () => {
+        calls.push('prepareAction');
+      },
+      transcribe: async () => {
+        calls.push('transcribe');
+        return { text: 'heard' };
+      },
+      streamOptions: () => ({ allow_cancel: false }),
+    };
+    const wrapped = measuredRunner(full, 'openai', metrics);
+    await wrapped.prepareAction!(thread, { type: 'x' } as never, null, {});
+    expect(await wrapped.transcribe!({ data: Buffer.alloc(1), mime_type: 'audio/webm' }, {})).toEqual({ text: 'heard' });
+    expect(wrapped.streamOptions!(thread, {})).toEqual({ allow_cancel: false });
+    expect(calls).toEqual(['prepareAction', 'transcribe']);
+    expect(wrapped.startsBeforeStored).toBe(false);
+
+    const bare = measuredRunner(runnerOf(async function* () {}), 'echo', metrics, true);
+    expect([bare.prepareAction, bare.transcribe, bare.streamOptions]).toEqual([undefined, undefined, undefined]);
+    expect(bare.startsBeforeStored).toBe(true);
+  });
 });

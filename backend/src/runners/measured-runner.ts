@@ -1,6 +1,16 @@
 import type { ParleyMetrics } from '../metrics/parley-metrics';
 import type { Runner } from '../chat-protocol/runner';
-import type { ThreadStreamEvent } from '../chat-protocol/types';
+import type {
+  Action,
+  AudioInput,
+  StreamOptions,
+  SyncCustomActionResponse,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  TranscriptionResult,
+  UserMessageItem,
+  WidgetItem,
+} from '../chat-protocol/types';
 
 /** The runner label: `echo`, `agent`, `webhook`, or the provider of a model runner (`openai`, `gemini`, `compatible`). */
 export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent' | 'webhook';
@@ -8,21 +18,64 @@ export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent' 
 /**
  * Wraps a runner's streaming calls to record latency (first event, whole run) and failures —
  * an exception, or an `error` event the runner yields itself (how model runners report provider
- * errors). Events pass through unchanged, in order; nothing is buffered.
+ * errors). Events pass through unchanged, in order; nothing is buffered. `startsBeforeStored`: the
+ * wrapped runner's promise (`Runner.startsBeforeStored`), kept through the wrapper.
  */
-export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, metrics: ParleyMetrics): Runner<Ctx> {
-  const measure = (produce: () => AsyncIterable<ThreadStreamEvent>): AsyncIterable<ThreadStreamEvent> => ({
-    [Symbol.asyncIterator]: () => new MeasuredRun(produce, label, metrics),
-  });
-  const wrapped: Runner<Ctx> = {
-    respond: (thread, userMessage, ctx, signal) => measure(() => runner.respond(thread, userMessage, ctx, signal)),
-    action: (thread, action, sender, ctx, signal) => measure(() => runner.action(thread, action, sender, ctx, signal)),
-    syncAction: (thread, action, sender, ctx) => runner.syncAction(thread, action, sender, ctx),
-  };
-  if (runner.prepareAction) wrapped.prepareAction = (thread, action, sender, ctx) => runner.prepareAction!(thread, action, sender, ctx);
-  if (runner.transcribe) wrapped.transcribe = (audio, ctx) => runner.transcribe!(audio, ctx);
-  if (runner.streamOptions) wrapped.streamOptions = (thread, ctx) => runner.streamOptions!(thread, ctx);
-  return wrapped;
+export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, metrics: ParleyMetrics, startsBeforeStored = false): Runner<Ctx> {
+  return new MeasuredRunner(runner, label, metrics, startsBeforeStored);
+}
+
+/**
+ * The wrapper: methods on its prototype (built for each request's runner, it is one small object, not an object
+ * and a closure per method). Optional methods the wrapped runner lacks read as absent here too.
+ */
+class MeasuredRunner<Ctx> implements Runner<Ctx> {
+  constructor(
+    private readonly runner: Runner<Ctx>,
+    private readonly label: RunnerLabel,
+    private readonly metrics: ParleyMetrics,
+    readonly startsBeforeStored: boolean,
+  ) {}
+
+  respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
+    return this.measure(() => this.runner.respond(thread, userMessage, ctx, signal));
+  }
+
+  action(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
+    return this.measure(() => this.runner.action(thread, action, sender, ctx, signal));
+  }
+
+  syncAction(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx): Promise<SyncCustomActionResponse> {
+    return this.runner.syncAction(thread, action, sender, ctx);
+  }
+
+  get prepareAction(): Runner<Ctx>['prepareAction'] {
+    return this.runner.prepareAction ? this.prepareWrapped : undefined;
+  }
+
+  get transcribe(): Runner<Ctx>['transcribe'] {
+    return this.runner.transcribe ? this.transcribeWrapped : undefined;
+  }
+
+  get streamOptions(): Runner<Ctx>['streamOptions'] {
+    return this.runner.streamOptions ? this.streamOptionsWrapped : undefined;
+  }
+
+  private prepareWrapped(thread: ThreadMetadata, action: Action, sender: WidgetItem | null, ctx: Ctx): Promise<void> {
+    return this.runner.prepareAction!(thread, action, sender, ctx);
+  }
+
+  private transcribeWrapped(audio: AudioInput, ctx: Ctx): Promise<TranscriptionResult> {
+    return this.runner.transcribe!(audio, ctx);
+  }
+
+  private streamOptionsWrapped(thread: ThreadMetadata, ctx: Ctx): StreamOptions {
+    return this.runner.streamOptions!(thread, ctx);
+  }
+
+  private measure(produce: () => AsyncIterable<ThreadStreamEvent>): AsyncIterable<ThreadStreamEvent> {
+    return new MeasuredRun(produce, this.label, this.metrics);
+  }
 }
 
 /**
@@ -32,7 +85,7 @@ export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, met
  * the clock starts at the first `next()`; the first event, then the end (`ok`), an exception or an `error` event
  * (`error`), or `return()` before the end (`cancelled`, after the runner's own `return()` settled) are recorded once.
  */
-class MeasuredRun implements AsyncIterator<ThreadStreamEvent> {
+class MeasuredRun implements AsyncIterator<ThreadStreamEvent>, AsyncIterable<ThreadStreamEvent> {
   private inner: AsyncIterator<ThreadStreamEvent> | null = null;
   private start = 0n;
   private first = true;
@@ -44,6 +97,11 @@ class MeasuredRun implements AsyncIterator<ThreadStreamEvent> {
     private readonly runner: RunnerLabel,
     private readonly metrics: ParleyMetrics,
   ) {}
+
+  /** Iterated once, by the processor: the run is its own iterator (one object fewer per run). */
+  [Symbol.asyncIterator](): AsyncIterator<ThreadStreamEvent> {
+    return this;
+  }
 
   next(): Promise<IteratorResult<ThreadStreamEvent>> {
     if (this.finished) return Promise.resolve({ done: true, value: undefined });

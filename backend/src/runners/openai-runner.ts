@@ -81,7 +81,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
    * first byte holds this frame, the request's `IdleAbort` and the pending request, nothing else of the runner.
    */
   async *respond(thread: ThreadMetadata, userMessage: UserMessageItem | null, ctx: Ctx, signal: AbortSignal): AsyncIterable<ThreadStreamEvent> {
-    const messages = await this.history(thread, ctx);
+    let messages: ChatCompletionMessageParam[] | null = await this.history(thread, ctx);
     try {
       const client = this.options.client;
       if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false, 'provider_not_configured');
@@ -106,14 +106,18 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
         // (docs/performance.md, idle open streams).
         let response: Response;
         try {
-          response = await this.post(client, messages, upstream.signal);
+          const sent = this.post(client, messages, upstream.signal);
+          // In the request's body now: not held by this frame while the model is waited for.
+          messages = null;
+          response = await sent;
         } catch (error) {
           // Aborted (the idle timer, the client leaving): the reason; otherwise what the SDK calls a failed request.
           throw upstream.signal.aborted ? error : connectionError(error);
         }
         if (!response.ok) throw await statusError(response);
         const stream = openaiStreaming().Stream.fromSSEResponse<ChatCompletionChunk>(response, upstream.controller, client);
-        yield { type: 'thread.item.added', item: structuredClone(item) };
+        // A copy of the still empty item (built rather than `structuredClone`d).
+        yield { type: 'thread.item.added', item: { ...item, content: [{ type: 'output_text', text: '', annotations: [] }] } };
         added = true;
         for await (const chunk of stream) {
           upstream.arm();

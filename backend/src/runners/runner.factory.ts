@@ -50,7 +50,7 @@ export class RunnerFactory {
   private readonly logger = new ContextLogger('Runners');
   private readonly clients = new Map<string, ModelEndpoint>();
   /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
-  private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, EchoRunner<ChatContext>>();
+  private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, Runner<ChatContext>>();
 
   constructor(
     @Inject(runnersConfig.KEY) private readonly config: ConfigType<typeof runnersConfig>,
@@ -64,6 +64,9 @@ export class RunnerFactory {
 
   private builders: Map<RunnerKindName, RunnerBuilder> | null = null;
 
+  /** Upstream failures of model runners that do not reach a stream (transcription); one function for all runners. */
+  private readonly modelFailed = (error: unknown, ctx: ChatContext | undefined): void => this.logger.in(ctx?.log).warn({ err: describe(error) }, 'Model provider request failed');
+
   /**
    * The runner for `definition`, reading history from `store`, with its latency and errors measured. `audience`
    * decides what a misconfigured provider says: the owner learns which server variable is missing, public visitors
@@ -71,10 +74,10 @@ export class RunnerFactory {
    */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
     if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
-    if (definition.kind === 'webhook') return startsBeforeStored(measuredRunner(this.webhook(definition, store), 'webhook', this.metrics));
+    if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics, true);
     const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
     if (builder) return measuredRunner(builder.create(definition as never, store, this.endpointsFor(audience)), definition.kind, this.metrics);
-    return startsBeforeStored(measuredRunner(this.echo(store), 'echo', this.metrics));
+    return this.echo(store);
   }
 
   /** What builders of other kinds get: this factory's endpoints and clients, worded for `audience`. */
@@ -113,7 +116,7 @@ export class RunnerFactory {
       timeoutMs: this.config.timeoutMs,
       transcribeModel: this.config.transcribeModel,
       store,
-      onError: (error, ctx) => this.logger.in(ctx?.log).warn({ err: describe(error) }, 'Model provider request failed'),
+      onError: this.modelFailed,
     });
   }
 
@@ -131,10 +134,11 @@ export class RunnerFactory {
     });
   }
 
-  private echo(store: ChatStore<ChatContext>): EchoRunner<ChatContext> {
+  /** The measured echo runner of `store`: one for all requests (it holds nothing of a request). */
+  private echo(store: ChatStore<ChatContext>): Runner<ChatContext> {
     let runner = this.echoRunners.get(store);
     if (!runner) {
-      runner = new EchoRunner<ChatContext>({ store });
+      runner = measuredRunner(new EchoRunner<ChatContext>({ store }), 'echo', this.metrics, true);
       this.echoRunners.set(store, runner);
     }
     return runner;
@@ -194,11 +198,6 @@ export class RunnerFactory {
 
 /** An SDK client and the transport it was built with (the runner sends its streamed completions over the same one). */
 type ModelEndpoint = { client: OpenAI; fetch: typeof fetch };
-
-/** The echo and webhook runners' promise (`Runner.startsBeforeStored`), kept through the measuring wrapper. */
-function startsBeforeStored(runner: Runner<ChatContext>): Runner<ChatContext> {
-  return Object.assign(runner, { startsBeforeStored: true });
-}
 
 /** Loggable facts about an upstream error; never the request (it carries the key). */
 function describe(error: unknown): Record<string, unknown> {

@@ -2,7 +2,7 @@ import express = require('express');
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ThreadStreamEvent } from '../../chat-protocol/types';
-import { keepAliveWatched, StreamOutcome, writeEventStream } from './sse-writer';
+import { keepAliveWatched, startEventStream, StreamOutcome, writeEventStream } from './sse-writer';
 
 const notice = (message: string): ThreadStreamEvent => ({ type: 'notice', level: 'info', message });
 const ENDED: ThreadStreamEvent = { type: 'error', code: 'custom', message: 'ended by the server', allow_retry: false };
@@ -113,5 +113,57 @@ describe('writeEventStream', () => {
     expect(producerStopped).toBe(true);
     expect(keepAliveWatched()).toBe(0);
     await server.close();
+  });
+
+  it('reports a producer that fails after the stream opened, and tells the client in-band (stream_error)', async () => {
+    const server = await serve(
+      async function* () {
+        yield notice('before');
+        throw new Error('producer failed');
+      },
+      { keepAliveMs: 60_000 },
+    );
+    const body = await open(server.url);
+    expect(body).toBe('data: {"type":"notice","level":"info","message":"before"}\n\ndata: {"type":"error","code":"stream.error","allow_retry":true}\n\n');
+    expect(await server.outcome).toBe('stream_error');
+    expect(keepAliveWatched()).toBe(0);
+    await server.close();
+  });
+
+  it('startEventStream returns at once; onEnd hears the outcome once, after the producer closed and before the response ends', async () => {
+    const order: string[] = [];
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const app = express();
+    app.post('/', (_req, res) => {
+      const stop = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) stop.abort();
+      });
+      res.on('finish', () => {
+        order.push('finished');
+        ended();
+      });
+      startEventStream(
+        res,
+        (async function* () {
+          try {
+            yield notice('one');
+            yield notice('two');
+          } finally {
+            order.push('producer closed');
+          }
+        })(),
+        { signal: stop.signal, keepAliveMs: 60_000, onError: () => order.push('error'), onEnd: (outcome) => order.push(`end ${outcome}`) },
+      );
+      order.push('returned');
+    });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const body = await open(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await done;
+    expect(body.match(/"message":"(one|two)"/g)).toEqual(['"message":"one"', '"message":"two"']);
+    expect(order).toEqual(['returned', 'producer closed', 'end ok', 'finished']);
+    await new Promise((resolve) => server.close(resolve));
   });
 });

@@ -133,56 +133,147 @@ export function keepAliveWatched(): number {
   return n;
 }
 
+/** Options of `startEventStream`: those of `writeEventStream`, and who hears how the stream ended. */
+export interface EventPumpOptions extends EventStreamOptions {
+  /** Called once, with the outcome, just before the response is ended. */
+  onEnd(outcome: StreamOutcome): void;
+}
+
 /**
  * Streams `events` as ChatKit SSE: `data: <compact JSON>\n\n` frames, with back-pressure, a
  * keep-alive comment after `keepAliveMs` of silence, and an in-band `error` event if the producer
- * fails once the stream is open.
+ * fails once the stream is open. Resolves with the outcome once the response is ended.
  *
  * Flushing: nothing is held back waiting for more data (no compression on this route, Nagle off).
  * Frames produced in the same turn of the event loop (a runner yielding several events without
  * I/O in between) leave in one socket write: the socket is corked on the first frame of a turn
  * and uncorked when the turn ends (`setImmediate`), which costs no latency and saves syscalls.
- *
- * Memory: an idle stream holds one small object here (watched by a shared keep-alive interval),
- * and no signal or timer of its own.
  */
-export async function writeEventStream(res: Response, events: AsyncIterable<ThreadStreamEvent>, options: EventStreamOptions): Promise<StreamOutcome> {
+export function writeEventStream(res: Response, events: AsyncIterable<ThreadStreamEvent>, options: EventStreamOptions): Promise<StreamOutcome> {
+  return new Promise((resolve) => startEventStream(res, events, { ...options, onEnd: resolve }));
+}
+
+/**
+ * `writeEventStream` without a promise to wait on: the stream runs on its own and `options.onEnd` hears the
+ * outcome. What the ChatKit service uses, so that no async frame (its own, the controller's, Nest's router's)
+ * waits for a stream's whole life.
+ *
+ * Memory: an idle stream holds one small object here (the pump, watched by a shared keep-alive interval, with
+ * its three step callbacks), and no signal, timer or suspended frame of its own.
+ */
+export function startEventStream(res: Response, events: AsyncIterable<ThreadStreamEvent>, options: EventPumpOptions): void {
   res.status(200);
   res.setHeader('Content-Type', SSE_CONTENT_TYPE);
   res.setHeader('Cache-Control', 'no-cache, no-transform');
   res.setHeader('X-Accel-Buffering', 'no');
+  new EventPump(res, events, options).pull();
+}
 
-  const stream = new SseResponse(res);
-  const ticker = keepAliveTicker(options.keepAliveMs);
-  ticker.add(stream);
+/**
+ * One open SSE response, and the loop that pulls `events` into it — what `for await` over the events did (the
+ * iterator's `return()` awaited when the loop stops early, not after the producer threw), as callbacks on one
+ * object instead of a suspended async frame.
+ */
+class EventPump extends SseResponse {
+  private readonly iterator: AsyncIterator<ThreadStreamEvent>;
+  private readonly ticker: KeepAliveTicker;
+  private outcome: StreamOutcome = 'ok';
 
-  let outcome: StreamOutcome = 'ok';
-  const { signal } = options;
-  try {
-    for await (const event of events) {
-      if (signal.aborted) break;
-      options.onEvent?.(event);
-      if (event.type === 'error') outcome = 'stream_error';
-      if (!stream.send(encodeEvent(event))) await drained(res, signal);
+  constructor(
+    res: Response,
+    events: AsyncIterable<ThreadStreamEvent>,
+    private readonly options: EventPumpOptions,
+  ) {
+    super(res);
+    this.ticker = keepAliveTicker(options.keepAliveMs);
+    this.ticker.add(this);
+    this.iterator = events[Symbol.asyncIterator]();
+  }
+
+  /** Asks the producer for its next event. */
+  pull(): void {
+    let step: Promise<IteratorResult<ThreadStreamEvent>>;
+    try {
+      step = this.iterator.next();
+    } catch (error) {
+      this.failed(error);
+      return;
     }
-  } catch (error) {
-    options.onError(error);
-    outcome = 'stream_error';
-    if (!signal.aborted) stream.send(encodeEvent(STREAM_FAILED));
-  } finally {
-    ticker.delete(stream);
+    step.then(this.onStep, this.onProducerError);
+  }
+
+  private readonly onStep = (result: IteratorResult<ThreadStreamEvent>): void => {
+    if (result.done) {
+      this.end();
+      return;
+    }
+    const { signal } = this.options;
+    // Stopped early (`break`): the producer is closed first (its cleanup, e.g. keeping a cancelled answer, runs).
     if (signal.aborted) {
-      const last = options.endEvent?.();
+      this.close(null);
+      return;
+    }
+    let more: boolean;
+    try {
+      const event = result.value;
+      this.options.onEvent?.(event);
+      if (event.type === 'error') this.outcome = 'stream_error';
+      more = this.send(encodeEvent(event));
+    } catch (error) {
+      // Thrown by the loop's own body: like `for await`, the producer is closed, then the error reported.
+      this.close({ error });
+      return;
+    }
+    if (more) this.pull();
+    else drained(this.res, signal).then(this.onDrained, this.onProducerError);
+  };
+
+  private readonly onDrained = (): void => this.pull();
+
+  private readonly onProducerError = (error: unknown): void => this.failed(error);
+
+  /** Closes the producer (awaiting its `return()`), then ends; `thrown` holds what the loop's body threw, if anything. */
+  private close(thrown: { error: unknown } | null): void {
+    let closing: Promise<unknown>;
+    try {
+      closing = Promise.resolve(this.iterator.return?.());
+    } catch (error) {
+      closing = Promise.reject(error);
+    }
+    closing.then(
+      () => (thrown ? this.failed(thrown.error) : this.end()),
+      // A body's error wins over the producer's failure to close, as in `for await`.
+      (error: unknown) => this.failed(thrown ? thrown.error : error),
+    );
+  }
+
+  private failed(error: unknown): void {
+    this.options.onError(error);
+    this.outcome = 'stream_error';
+    if (!this.options.signal.aborted) this.send(encodeEvent(STREAM_FAILED));
+    this.end();
+  }
+
+  private end(): void {
+    this.ticker.delete(this);
+    if (this.options.signal.aborted) {
+      const last = this.options.endEvent?.();
       if (last) {
         // The producer has stopped (and kept the partial answer); the client learns why, last.
-        outcome = 'ended_by_server';
-        stream.send(encodeEvent(last));
-      } else outcome = 'cancelled';
+        this.outcome = 'ended_by_server';
+        this.send(encodeEvent(last));
+      } else this.outcome = 'cancelled';
     }
-    // `end()` flushes what is still corked together with the final chunk, in one write.
-    if (!res.writableEnded) res.end();
+    try {
+      this.options.onEnd(this.outcome);
+    } catch (error) {
+      // Nothing awaits this pump: a failing hook is reported, never left as an unhandled rejection.
+      this.options.onError(error);
+    } finally {
+      // `end()` flushes what is still corked together with the final chunk, in one write.
+      if (!this.res.writableEnded) this.res.end();
+    }
   }
-  return outcome;
 }
 
 /** Resolves when the socket can take more, or the client is gone. */
