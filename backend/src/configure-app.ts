@@ -12,6 +12,7 @@ import { DomainError } from './common/errors/domain-error';
 import { bodyReadFailure } from './common/http/body-errors';
 import { findJsonInputProblem } from './chat-protocol/json-input';
 import { requestIdMiddleware } from './common/http/request-id';
+import { shareExpressPrototypes } from './common/http/shared-request-shapes';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appConfig } from './config/app.config';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -35,6 +36,8 @@ export function configureApp(app: INestApplication): INestApplication {
   const web = app.get<ConfigType<typeof webConfig>>(webConfig.KEY);
 
   app.useLogger(app.get(Logger));
+  // Requests and responses built with Express's prototypes: one hidden class for all of them, not one each.
+  shareExpressPrototypes(app);
   expressApp.set('trust proxy', config.trustProxy);
   expressApp.disable('x-powered-by');
 
@@ -57,12 +60,19 @@ export function configureApp(app: INestApplication): INestApplication {
   // Unsigned cookies only: auth cookies are random tokens or signed JWTs, verified on use. A request without a Cookie
   // header gets one shared empty (frozen) object instead of cookie-parser's two new dictionary-mode objects, which an
   // open chat stream would keep (docs/performance.md, idle open streams).
+  // The shared empty object sits on the app's request prototype (every request gets it through Express), so a request
+  // without cookies gets no property of its own either (each property added to a request costs memory per request);
+  // cookie-parser's assignment makes an own property where there are cookies.
   const parseCookies = cookieParser();
+  const requestPrototype = (expressApp.getHttpAdapter().getInstance() as { request: object }).request;
+  for (const name of ['cookies', 'signedCookies']) {
+    Object.defineProperty(requestPrototype, name, { value: NO_COOKIES, writable: true, configurable: true, enumerable: true });
+  }
   app.use(function cookies(req: express.Request, res: express.Response, next: express.NextFunction) {
-    if (req.headers.cookie !== undefined) return parseCookies(req, res, next);
-    req.cookies = NO_COOKIES;
-    req.signedCookies = NO_COOKIES;
-    next();
+    if (req.headers.cookie === undefined) return next();
+    // cookie-parser leaves a request alone that already has `cookies` (the prototype's empty object).
+    (req as { cookies?: unknown }).cookies = undefined;
+    parseCookies(req, res, next);
   });
   app.use(function jsonParser(req: express.Request, res: express.Response, next: express.NextFunction) {
     // The ChatKit endpoint and uploads read their own bodies (any content type, their own limits).

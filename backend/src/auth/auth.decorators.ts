@@ -5,6 +5,7 @@ import { ErrorCode } from '../common/errors/error-codes';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors';
 import { AuthRequest } from './credentials';
 import { AUTH_MODES, AuthMode, PrincipalKind } from './principal';
+import { httpRequestOf } from '../common/http/http-context';
 
 /**
  * The route-level auth decorators. `@Public()` lives in common/http/public.decorator.ts so that
@@ -36,7 +37,7 @@ export function Auth(...modes: [AuthMode, ...AuthMode[]]): MethodDecorator & Cla
  * handler typed for one kind can never receive another.
  */
 export const CurrentPrincipal = createParamDecorator((kind: PrincipalKind | undefined, ctx: ExecutionContext) => {
-  const principal = ctx.switchToHttp().getRequest<AuthRequest>().principal;
+  const principal = httpRequestOf<AuthRequest>(ctx).principal;
   if (!principal) throw new UnauthenticatedError();
   if (kind && principal.kind !== kind) throw new ForbiddenError();
   return principal;

@@ -65,20 +65,27 @@ export function chatAuthMode(req: AuthRequest): ChatAuthModeLabel {
 
 /** Times every request and counts ChatKit requests when the response closes (finished or not). */
 export function httpMetricsMiddleware(metrics: ParleyMetrics) {
-  return function httpMetrics(req: Request, res: Response, next: NextFunction): void {
-    const obs: Observation = { start: process.hrtime.bigint() };
-    (res as Observed)[OBSERVATION] = obs;
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - obs.start) / 1e9;
-      const status = res.statusCode;
-      const route = routeLabel(req, status);
-      metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, seconds);
-      if (req.method === 'POST' && req.path === CHATKIT_ROUTE) {
-        const chat = obs.chat ?? { type: 'unknown' };
-        const outcome = chat.outcome ?? (res.writableFinished ? outcomeForStatus(status) : 'cancelled');
-        metrics.chatRequests.inc({ type: chat.type, auth_mode: chatAuthMode(req as AuthRequest), outcome });
-      }
-    });
+  // One listener function for every response (`this` is the response): no closure per request, and `on`, not `once`
+  // (a response closes once), so no once-wrapper either.
+  function observed(this: Response): void {
+    observe(this);
+  }
+  function observe(res: Response): void {
+    const obs = (res as Observed)[OBSERVATION]!;
+    const req = res.req;
+    const seconds = Number(process.hrtime.bigint() - obs.start) / 1e9;
+    const status = res.statusCode;
+    const route = routeLabel(req, status);
+    metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, seconds);
+    if (req.method === 'POST' && req.path === CHATKIT_ROUTE) {
+      const chat = obs.chat ?? { type: 'unknown' };
+      const outcome = chat.outcome ?? (res.writableFinished ? outcomeForStatus(status) : 'cancelled');
+      metrics.chatRequests.inc({ type: chat.type, auth_mode: chatAuthMode(req as AuthRequest), outcome });
+    }
+  }
+  return function httpMetrics(_req: Request, res: Response, next: NextFunction): void {
+    (res as Observed)[OBSERVATION] = { start: process.hrtime.bigint() };
+    res.on('close', observed);
     next();
   };
 }

@@ -1,4 +1,4 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
@@ -11,6 +11,7 @@ import { ipKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
 import { RateLimitMetrics } from './ratelimit.metrics';
 import { RATE_LIMIT_STORAGE } from './ratelimit.storage';
+import { httpRequestOf } from '../common/http/http-context';
 
 function emailOf(req: Request): string | null {
   const email = (req.body as { email?: unknown } | undefined)?.email;
@@ -46,7 +47,7 @@ export class AuthRateLimitGuard extends LayeredThrottlerGuard {
           limit: config.rateLimit.perEmail,
           perRoute: true,
           // Without an email the request fails validation anyway; the IP bucket still counts it.
-          skipIf: (context) => emailOf(context.switchToHttp().getRequest<Request>()) === null,
+          skipIf: (context) => emailOf(httpRequestOf<Request>(context)) === null,
           getTracker: (req) => `email:${emailOf(req as Request)}`,
         },
       ],
@@ -57,9 +58,9 @@ export class AuthRateLimitGuard extends LayeredThrottlerGuard {
     );
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.get<boolean | undefined>(LOGIN_ATTEMPTS, context.getHandler()) !== true) return true;
-    return super.canActivate(context);
+  /** Only `@LoginAttempts()` routes are counted here (read once per route). */
+  protected override appliesTo(handler: object): boolean {
+    return this.reflector.get<boolean | undefined>(LOGIN_ATTEMPTS, handler as () => unknown) === true;
   }
 
   protected messageFor(retryAfterSeconds: number): string {

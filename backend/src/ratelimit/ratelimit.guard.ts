@@ -8,8 +8,9 @@ import { ipKeyOf, linkKeyOf, principalKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
 import { RateLimitMetrics } from './ratelimit.metrics';
 import { RATE_LIMIT_STORAGE } from './ratelimit.storage';
+import { httpRequestOf } from '../common/http/http-context';
 
-const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<Request>();
+const requestOf = (context: ExecutionContext) => httpRequestOf<Request>(context);
 
 /**
  * The global layered limiter (registered as APP_GUARD right after the auth guard, see AppModule,

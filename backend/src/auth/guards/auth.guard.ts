@@ -10,6 +10,7 @@ import { AuthMode, Principal } from '../principal';
 import { AUTH_MODES_KEY } from '../auth.decorators';
 import { AuthRequest } from '../credentials';
 import { VerifierRegistry } from './verifier.registry';
+import { httpRequestOf } from '../../common/http/http-context';
 
 /** When several modes reject a request, the most specific reason wins. */
 const ERROR_PRIORITY: Partial<Record<ErrorCode, number>> = {
@@ -42,7 +43,7 @@ export class GlobalAuthGuard implements CanActivate {
     if (context.getType() !== 'http') throw new ForbiddenError();
     const { isPublic, modes } = this.routeAuth(context.getHandler(), context.getClass());
     if (isPublic) return true;
-    const req = context.switchToHttp().getRequest<AuthRequest>();
+    const req = httpRequestOf<AuthRequest>(context);
     if (!modes?.length) {
       this.logger.in(requestLog(req)).error(`${req.method} ${req.path} declares neither @Public() nor @Auth(); denied.`);
       throw new ForbiddenError('This route is not available.');

@@ -8,6 +8,7 @@ import { AccessTokenGuard } from './access-token.guard';
 import { AuthRequest, accessTokenOf, bearerTokenOf, cookieOf } from '../credentials';
 import { CsrfPolicy } from '../csrf.policy';
 import { AuthVerifier, PrincipalVerifier } from '../auth.verifiers';
+import { httpRequestOf } from '../../common/http/http-context';
 
 /**
  * Verifier of the `jwt` mode (owners): `Bearer pat_…` personal access tokens, `Bearer <jwt>`
@@ -27,7 +28,7 @@ export class OwnerTokenVerifier implements PrincipalVerifier {
   }
 
   async verify(context: ExecutionContext): Promise<UserPrincipal | null> {
-    const req = context.switchToHttp().getRequest<AuthRequest>();
+    const req = httpRequestOf<AuthRequest>(context);
     if (bearerTokenOf(req) === null) throw new InvalidTokenError('The Authorization header must be "Bearer <token>".');
     const credential = accessTokenOf(req);
     if (!credential) return null;

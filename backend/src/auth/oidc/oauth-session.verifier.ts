@@ -6,6 +6,7 @@ import { AuthVerifier, PrincipalVerifier } from '../auth.verifiers';
 import { OAuthPrincipal } from '../principal';
 import { OAuthSessionsService } from '../oauth-sessions.service';
 import { OAUTH_COOKIE } from './oidc.cookies';
+import { httpRequestOf } from '../../common/http/http-context';
 
 /**
  * Verifier of the `oauthSession` mode: the `parley_oauth` cookie set after OIDC sign-in becomes an
@@ -27,7 +28,7 @@ export class OAuthSessionVerifier implements PrincipalVerifier {
   }
 
   async verify(context: ExecutionContext): Promise<OAuthPrincipal | null> {
-    const req = context.switchToHttp().getRequest<AuthRequest>();
+    const req = httpRequestOf<AuthRequest>(context);
     const token = cookieOf(req, OAUTH_COOKIE);
     if (!token) return null;
     this.csrf.assertAllowed(req);

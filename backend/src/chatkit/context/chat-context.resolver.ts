@@ -52,15 +52,18 @@ export class ChatContextResolver {
     if (!principal) throw new UnauthenticatedError();
     const strategy = this.strategyFor(principal.kind);
     if (!strategy) throw new ForbiddenError('This credential cannot be used to chat.');
-    const { workflowId, transcriptPrincipal, runs } = await strategy.resolve(principal, req);
+    // The strategies of the usual credentials answer synchronously: no await (a microtask turn) for them.
+    const resolution = strategy.resolve(principal, req);
+    const { workflowId, transcriptPrincipal, runs } = isPromiseLike(resolution) ? await resolution : resolution;
     const hint = req.headers[WORKFLOW_HEADER];
     if (hint !== undefined && (typeof hint !== 'string' || hint.toLowerCase() !== workflowId.toLowerCase())) throw new WorkflowMismatchError();
-    let workflow = await this.workflow(workflowId);
+    let workflow = this.reused(workflowId) ?? (await this.workflow(workflowId));
     // A public principal runs the pinned version. A reused read without one may predate a publish
     // made on another instance within the reuse window: read again rather than run the draft.
     if (workflow && runs !== 'draft' && !workflow.published) workflow = await this.workflow(workflowId, { fresh: true });
     if (!workflow) throw new NotFoundError('Workflow not found.');
-    await strategy.authorize?.(principal, workflow, req);
+    const authorized = strategy.authorize?.(principal, workflow, req);
+    if (isPromiseLike(authorized)) await authorized;
     const scope = { workflowId: workflow.id, principal: transcriptPrincipal };
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     const channel = channelOf(principal.kind, origin, this.ownOrigin);
@@ -72,9 +75,17 @@ export class ChatContextResolver {
     return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req), channel, log: requestLog(req) };
   }
 
-  private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {
+  /** The workflow read within the last `WORKFLOW_REUSE_MS`, if any. */
+  private reused(id: string): WorkflowSnapshot | undefined {
     const hit = this.recent.get(id);
-    if (hit && !options.fresh && Date.now() - hit.readAt < WORKFLOW_REUSE_MS) return hit.workflow;
+    return hit && Date.now() - hit.readAt < WORKFLOW_REUSE_MS ? hit.workflow : undefined;
+  }
+
+  private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {
+    if (!options.fresh) {
+      const reused = this.reused(id);
+      if (reused) return reused;
+    }
     const workflow = await this.workflows.findById(id);
     this.recent.delete(id);
     if (workflow) {
@@ -99,6 +110,10 @@ export class ChatContextResolver {
     }
     return found;
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function originOf(url: string): string {

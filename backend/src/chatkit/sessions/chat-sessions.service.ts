@@ -124,10 +124,11 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
    * A chat widget sends the same token with every request for its whole (≤ 5 min) life, so the
    * signature verification is remembered by the token's exact text; the session row is not.
    */
-  async verify(token: string): Promise<ChatPrincipal> {
-    const principal = await this.verifySignature(token);
-    await this.assertSessionActive(principal);
-    return principal;
+  verify(token: string): Promise<ChatPrincipal> {
+    // The widget's same token again (the usual case): straight to the session row, no promise of its own.
+    const cached = this.verified.get(token);
+    if (cached && cached.expiresAtMs > Date.now()) return this.activePrincipal({ ...cached.principal });
+    return this.verifySignature(token).then((principal) => this.activePrincipal(principal));
   }
 
   private async verifySignature(token: string): Promise<ChatPrincipal> {
@@ -149,8 +150,8 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
     return { ...principal };
   }
 
-  /** One indexed read per request; a bounded `last_used_at` write at most once a minute. */
-  private async assertSessionActive(principal: ChatPrincipal): Promise<void> {
+  /** `principal` once its session is active: one indexed read per request; a bounded `last_used_at` write at most once a minute. */
+  private async activePrincipal(principal: ChatPrincipal): Promise<ChatPrincipal> {
     if (!isUUID(principal.sessionId)) throw new ChatSessionRevokedError();
     const row = await this.sessions.state(principal.sessionId, principal.userId, principal.workflowId, LAST_USED_RESOLUTION_MS / 1000);
     if (!row) {
@@ -160,6 +161,7 @@ export class ChatSessionsService implements OnApplicationBootstrap, OnApplicatio
     }
     if (!row.active) throw new ChatSessionRevokedError();
     if (row.stale) await this.sessions.touch(principal.sessionId, LAST_USED_RESOLUTION_MS / 1000);
+    return principal;
   }
 
   /** The caller's sessions: active ones first (newest first), then revoked or expired ones. */

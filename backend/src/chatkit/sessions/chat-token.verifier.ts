@@ -5,6 +5,7 @@ import { AuthRequest, bearerTokenOf } from '../../auth/credentials';
 import { AuthVerifier, PrincipalVerifier } from '../../auth/auth.verifiers';
 import type { ChatPrincipal } from '../../auth/principal';
 import { ChatSessionsService } from './chat-sessions.service';
+import { httpRequestOf } from '../../common/http/http-context';
 
 /**
  * Verifier of the `chat` auth mode: a chat session JWT as `Authorization: Bearer`. With the
@@ -20,7 +21,7 @@ export class ChatTokenVerifier implements PrincipalVerifier {
   }
 
   async verify(context: ExecutionContext): Promise<ChatPrincipal | null> {
-    const req = context.switchToHttp().getRequest<AuthRequest>();
+    const req = httpRequestOf<AuthRequest>(context);
     this.sessions.assertEnabled();
     const token = bearerTokenOf(req);
     if (token === null) throw new InvalidTokenError('The Authorization header must be "Bearer <token>".');

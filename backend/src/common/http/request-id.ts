@@ -11,8 +11,9 @@ type WithId = Request & { id?: string };
  * (request logs carry it: logging/request-logging.ts) and echoes it back. Runs before body parsing so every error has one.
  */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const incoming = req.header(REQUEST_ID_HEADER);
-  const id = incoming && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
+  // The header map directly (`req.header()` lower-cases the name on every call).
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
   (req as WithId).id = id;
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
