@@ -20,7 +20,7 @@ export class AgentRunnerBuilder implements RunnerBuilder<'agent'> {
     const speech = models.openai({ kind: 'openai', provider: definition.provider, model: definition.model, baseUrl: definition.baseUrl }, store) as OpenAIRunner<ChatContext>;
     return new AgentRunner({
       definition,
-      transcribe: (audio) => speech.transcribe(audio),
+      transcribe: (audio, ctx) => speech.transcribe(audio, ctx),
       client: 'client' in endpoint ? endpoint.client : null,
       unavailableReason: 'reason' in endpoint ? endpoint.reason : undefined,
       timeoutMs: models.timeoutMs,

@@ -77,7 +77,7 @@ export interface AgentRunnerOptions {
   store: ChatStore<ChatContext>;
   runtime: AgentRuntime;
   /** Dictation, as the `openai` runner of the same provider offers it (absent: not supported). */
-  transcribe?: (audio: AudioInput) => Promise<TranscriptionResult>;
+  transcribe?: (audio: AudioInput, ctx?: ChatContext) => Promise<TranscriptionResult>;
   ids?: IdGenerator;
   clock?: Clock;
 }
@@ -113,7 +113,7 @@ export class AgentRunner implements Runner<ChatContext> {
   private toolMs = 0;
 
   /** Speech to text for `input.transcribe`, when the provider offers it. */
-  readonly transcribe?: (audio: AudioInput) => Promise<TranscriptionResult>;
+  readonly transcribe?: (audio: AudioInput, ctx?: ChatContext) => Promise<TranscriptionResult>;
 
   constructor(private readonly options: AgentRunnerOptions) {
     if (options.transcribe) this.transcribe = options.transcribe;
@@ -246,7 +246,7 @@ export class AgentRunner implements Runner<ChatContext> {
           request.upstream.dispose();
           request = null;
         }
-        const step: StepResult = yield* this.step(thread, request ?? this.open(messages, offered, client, signal), signal);
+        const step: StepResult = yield* this.step(thread, ctx, request ?? this.open(messages, offered, client, signal), signal);
         if (signal.aborted || step.calls.length === 0) return;
         if (step.text.trim() !== '') messages.push({ role: 'assistant', content: step.text });
         const taken = new Set(rows.map((r) => r.call_id));
@@ -349,7 +349,7 @@ export class AgentRunner implements Runner<ChatContext> {
   }
 
   /** Reads one model request; text streams as an assistant message, tool calls are collected. */
-  private async *step(thread: ThreadMetadata, request: OpenRequest, signal: AbortSignal): AsyncGenerator<ThreadStreamEvent, StepResult> {
+  private async *step(thread: ThreadMetadata, ctx: ChatContext, request: OpenRequest, signal: AbortSignal): AsyncGenerator<ThreadStreamEvent, StepResult> {
     const { upstream } = request;
     let item: AssistantMessageItem | null = null;
     let text = '';
@@ -381,7 +381,7 @@ export class AgentRunner implements Runner<ChatContext> {
     } catch (error) {
       if (signal.aborted) return { text: '', calls: [] };
       if (item && text.trim() !== '') yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text, annotations: [] }] } };
-      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name, status: (error as { status?: number })?.status } }, 'Model provider request failed');
+      this.options.runtime.logger.in(ctx.log).warn({ err: { name: (error as Error)?.name, status: (error as { status?: number })?.status } }, 'Model provider request failed');
       throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true);
     } finally {
       upstream.dispose();
@@ -593,7 +593,7 @@ export class AgentRunner implements Runner<ChatContext> {
           return failure('client tools run in the browser', 'not a server tool');
       }
     } catch (error) {
-      this.options.runtime.logger.warn({ err: { name: (error as Error)?.name }, tool: row.tool_name }, 'Tool call failed unexpectedly');
+      this.options.runtime.logger.in(ctx.log).warn({ err: { name: (error as Error)?.name }, tool: row.tool_name }, 'Tool call failed unexpectedly');
       return failure('the tool failed unexpectedly', 'failed');
     }
   }

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { IdentityTokenService, identitySubjectOf } from '../auth/identity-token.service';
+import { ContextLogger } from '../common/logging/request-log';
 import { Transactions } from '../database/transactions';
 import type { ChatContext } from '../runners/chat-context';
 import { OutboundService } from '../outbound/outbound.service';
@@ -26,7 +27,7 @@ export type DecisionOutcome =
  */
 @Injectable()
 export class AgentRuntime {
-  readonly logger = new Logger('Agent');
+  readonly logger = new ContextLogger('Agent');
   readonly mcp = new McpTools();
 
   constructor(
@@ -65,7 +66,7 @@ export class AgentRuntime {
     } catch (error) {
       // Never the message: a server's error text may echo what it was sent.
       const status = /HTTP (\d{3})/.exec(String((error as Error)?.message))?.[1];
-      this.logger.warn({ workflowId: ctx.workflow.id, tool: tool.name, err: { name: (error as Error)?.name, status } }, 'MCP server could not be listed; its tools are left out of this turn');
+      this.logger.in(ctx.log).warn({ workflowId: ctx.workflow.id, tool: tool.name, err: { name: (error as Error)?.name, status } }, 'MCP server could not be listed; its tools are left out of this turn');
       return [];
     }
   }

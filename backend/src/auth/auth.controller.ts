@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { Public } from '../common/http/public.decorator';
+import { requestLog } from '../common/logging/request-log';
 import { AuthCookies, REFRESH_COOKIE } from './auth.cookies';
 import { Auth, CurrentPrincipal } from './auth.decorators';
 import { UnauthenticatedError } from './auth.errors';
@@ -63,7 +64,7 @@ export class AuthController {
     if (!token) throw new UnauthenticatedError('No refresh cookie; sign in again.');
     this.csrf.assertAllowed(req);
     try {
-      return this.respond(res, await this.auth.refresh(token));
+      return this.respond(res, await this.auth.refresh(token, requestLog(req)));
     } catch (err) {
       // A refused refresh token is dead for good; stop the browser from sending it again.
       this.cookies.clearSession(res);

@@ -1,6 +1,7 @@
 import { isUUID } from 'class-validator';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import type { RequestLog } from '../common/logging/request-log';
 import { authConfig } from './auth.config';
 import { ExpiredTokenError, InvalidCredentialsError, InvalidTokenError } from './auth.errors';
 import { UserEntity } from './entities/user.entity';
@@ -53,8 +54,8 @@ export class AuthService {
   }
 
   /** Rotates the refresh token (reuse revokes the family) and issues a new access token. */
-  async refresh(refreshToken: string): Promise<OwnerSession> {
-    const { userId, refresh } = await this.refreshTokens.rotate(refreshToken);
+  async refresh(refreshToken: string, log?: RequestLog): Promise<OwnerSession> {
+    const { userId, refresh } = await this.refreshTokens.rotate(refreshToken, log);
     const user = await this.users.findById(userId);
     // Unreachable through the cascade, but a token must never outlive its account.
     if (!user) throw new InvalidTokenError();

@@ -63,7 +63,7 @@ export interface ChatKitProcessorOptions<Ctx> {
   clock?: Clock;
   attachments?: ChatKitAttachmentOptions<Ctx>;
   /** Called with exceptions turned into in-band `error` events, so the host can log them. */
-  onStreamError?(error: unknown): void;
+  onStreamError?(error: unknown, ctx: Ctx): void;
   /** Monotonic milliseconds for answer timings (time to first token); default `performance.now`. */
   monotonicMs?: () => number;
 }
@@ -515,7 +515,7 @@ export class ChatKitProcessor<Ctx> {
         if (turn.ahead) stopQuietly(iterator);
         // What was stored before the failure is sent before the error.
         for (const sent of await flush()) yield sent;
-        this.options.onStreamError?.(error);
+        this.options.onStreamError?.(error, ctx);
         const event = errorEventFor(error);
         await this.recordError(thread.id, error instanceof ChatKitCustomStreamError && error.reason ? error.reason : event.code, answer, ctx);
         yield event;
@@ -631,7 +631,7 @@ export class ChatKitProcessor<Ctx> {
     try {
       await this.store.recordAnswerError(threadId, code, ctx);
     } catch (error) {
-      this.options.onStreamError?.(error);
+      this.options.onStreamError?.(error, ctx);
     }
   }
 
@@ -677,7 +677,7 @@ export class ChatKitProcessor<Ctx> {
       await this.addItems(thread, items, false, ctx);
     } catch (error) {
       // Nobody is listening any more; report and end quietly.
-      this.options.onStreamError?.(error);
+      this.options.onStreamError?.(error, ctx);
     }
   }
 

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Response } from 'express';
 import type { AuthRequest } from '../auth/credentials';
 import { DomainError } from '../common/errors/domain-error';
+import { ContextLogger } from '../common/logging/request-log';
 import { assignLogFields } from '../logging/log-fields';
 import { ChatObservation, chatAuthMode, chatObservation, requestStart } from '../metrics/http-metrics.middleware';
 import { ParleyMetrics } from '../metrics/parley-metrics';
@@ -29,7 +30,7 @@ import { RunnerFactory } from '../runners/runner.factory';
  */
 @Injectable()
 export class ChatKitService {
-  private readonly logger = new Logger('ChatKit');
+  private readonly logger = new ContextLogger('ChatKit');
   private readonly processor: ChatKitProcessor<ChatContext>;
 
   constructor(
@@ -49,7 +50,7 @@ export class ChatKitService {
         uploadUrl: (id) => urls.uploadUrl(id),
         previewUrl: (id) => urls.previewUrl(id),
       },
-      onStreamError: (error) => this.logger.warn({ err: error }, 'ChatKit stream error reported in-band'),
+      onStreamError: (error, ctx) => this.logger.in(ctx.log).warn({ err: error }, 'ChatKit stream error reported in-band'),
     });
   }
 
@@ -77,7 +78,7 @@ export class ChatKitService {
       const request = parseJsonBody(body.toString('utf8'));
       const type = requestTypeOf(request);
       observation.type = type;
-      assignLogFields({ workflowId: ctx.workflow.id, threadId: threadIdOf(request) });
+      assignLogFields(res.req, { workflowId: ctx.workflow.id, threadId: threadIdOf(request) });
       if (STREAMING_REQUEST_TYPES.has(type as ChatKitRequestType)) {
         if (this.streams.refusing) {
           throw new DomainError('service_unavailable', 'This server is shutting down; retry the request.', undefined, { 'Retry-After': '1' });
@@ -122,7 +123,7 @@ export class ChatKitService {
 
   /** Reports a stream that failed after it opened (in-band for the client). */
   streamFailed(error: unknown, ctx: ChatContext): void {
-    this.logger.error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened');
+    this.logger.in(ctx.log).error({ err: error, requestId: ctx.requestId }, 'ChatKit stream failed after it opened');
   }
 
   /** Time to the first event of a stream, by request type. */
@@ -150,7 +151,7 @@ export class ChatKitService {
         limitBytes: this.config.uploadLimitBytes,
       });
     }
-    await this.rateLimits.attachmentCreated(ctx.principal);
+    await this.rateLimits.attachmentCreated(ctx.principal, ctx.log);
     const pending = await this.transcript.pendingAttachmentCounts(ctx.scope, this.config.pendingAttachmentTtlSeconds);
     if (pending.principal >= this.config.pendingAttachmentsPerPrincipal) {
       throw new DomainError(
@@ -220,7 +221,7 @@ class StreamHooks implements EventPumpOptions {
   onEvent(event: ThreadStreamEvent): void {
     if (this.first && this.started !== undefined) this.service.firstEvent(this.observation.type, this.started);
     this.first = false;
-    if (event.type === 'thread.created') assignLogFields({ threadId: event.thread.id });
+    if (event.type === 'thread.created') this.ctx.log?.assign({ threadId: event.thread.id });
   }
 
   onEnd(outcome: StreamOutcome): void {

@@ -8,6 +8,7 @@ import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { ValidationFailedError } from '../common/errors/domain-error';
 import { ParseUuidPipe } from '../common/http/parse-uuid.pipe';
 import { requestIdOf } from '../common/http/request-id';
+import { requestLog } from '../common/logging/request-log';
 import { rateLimitConfig } from '../ratelimit/ratelimit.config';
 import {
   CompatChatSessionDto,
@@ -74,7 +75,7 @@ export class HostSessionsController {
     @Param('sessionId', ParseUuidPipe) sessionId: string,
     @Req() req: Request,
   ): Promise<void> {
-    await this.sessions.revoke(user.userId, workflowId, sessionId, requestIdOf(req));
+    await this.sessions.revoke(user.userId, workflowId, sessionId, requestIdOf(req), requestLog(req));
   }
 }
 
@@ -115,8 +116,8 @@ export class HostedChatKitCompatController {
   @ApiOperation({ summary: 'Hosted-ChatKit compatible: cancel a session (its client secrets stop working, its live streams end)' })
   @ApiOkResponse({ type: CompatChatSessionDto })
   @ApiErrors('not_found', ...SERVER_KEY_ERRORS)
-  async cancel(@CurrentPrincipal('serverKey') key: ServerKeyPrincipal, @Param('sessionId') sessionId: string): Promise<CompatChatSessionDto> {
-    const view: HostSessionView = await this.sessions.cancel(key, sessionId);
+  async cancel(@CurrentPrincipal('serverKey') key: ServerKeyPrincipal, @Param('sessionId') sessionId: string, @Req() req: Request): Promise<CompatChatSessionDto> {
+    const view: HostSessionView = await this.sessions.cancel(key, sessionId, requestLog(req));
     return this.toSession(view.id, view.user.id, key.workflowId, '', Math.floor(Date.parse(view.expiresAt) / 1000), 'cancelled');
   }
 

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { InvalidTokenError } from '../auth/auth.errors';
 import { SigningService } from '../auth/signing.service';
 import type { HostPrincipal, ServerKeyPrincipal } from '../auth/principal';
+import type { RequestLog } from '../common/logging/request-log';
 import { NotFoundError } from '../common/errors/domain-error';
 import { CHAT_TOKEN_MAX_TTL_SECONDS, chatkitConfig } from '../chatkit/chatkit.config';
 import { ChatSessionRevokedError } from '../chatkit/chatkit.errors';
@@ -179,9 +180,9 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Ends a session from the host's side (hosted ChatKit's `sessions.cancel`); another workflow's session → 404. */
-  async cancel(key: ServerKeyPrincipal, sessionId: string): Promise<HostSessionView> {
+  async cancel(key: ServerKeyPrincipal, sessionId: string, log?: RequestLog): Promise<HostSessionView> {
     if (!isUUID(sessionId)) throw new NotFoundError('Session not found.');
-    const view = await this.end(key.workflowId, sessionId);
+    const view = await this.end(key.workflowId, sessionId, log);
     if (!view) throw new NotFoundError('Session not found.');
     return view;
   }
@@ -243,9 +244,9 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** The owner revokes one session (idempotent): its tokens fail at once and its live streams end on every instance. */
-  async revoke(ownerId: string, workflowId: string, sessionId: string, requestId?: string): Promise<void> {
+  async revoke(ownerId: string, workflowId: string, sessionId: string, requestId?: string, log?: RequestLog): Promise<void> {
     const wf = await this.workflows.getOwned(ownerId, workflowId);
-    const view = await this.end(workflowId, sessionId, async (tx, row) => {
+    const view = await this.end(workflowId, sessionId, log, async (tx, row) => {
       await this.audit.record(tx, {
         action: 'workflow.host_session_revoked',
         actor: { kind: 'user', id: ownerId },
@@ -261,6 +262,7 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
   private async end(
     workflowId: string,
     sessionId: string,
+    log: RequestLog | undefined,
     record?: (tx: Tx, row: HostSessionRow) => Promise<void>,
   ): Promise<HostSessionView | null> {
     const event: ClusterEvent = { kind: 'host_session_revoked', workflowId, sessionId };
@@ -275,7 +277,7 @@ export class HostSessionsService implements OnApplicationBootstrap, OnApplicatio
       }
       return toView(row);
     });
-    if (view) this.cluster.deliverLocally(event);
+    if (view) this.cluster.deliverLocally(event, log);
     return view;
   }
 }

@@ -30,7 +30,7 @@ export function formatLogLine(line: string): string {
   const req = entry.req as { id?: string; method?: string; url?: string } | undefined;
   const res = entry.res as { statusCode?: number } | undefined;
   if (req?.method && res?.statusCode !== undefined) {
-    // pino-http's "request completed" / "request errored": the request itself is the message.
+    // The request-completed / request-errored line (request-logging.ts): the request itself is the message.
     const ms = typeof entry.responseTime === 'number' ? ` ${Math.round(entry.responseTime)}ms` : '';
     parts.push(`${req.method} ${req.url ?? ''} ${res.statusCode}${ms}`);
   } else if (typeof entry.msg === 'string') {

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isUUID } from 'class-validator';
 import { Client } from 'pg';
+import { ContextLogger, RequestLog } from '../common/logging/request-log';
 import { databaseConfig } from '../database/database.config';
 import { ResolvedDatabase } from '../database/resolved-database';
 import { notifyOnCommit, Tx } from '../database/transactions';
@@ -18,7 +19,8 @@ export type ClusterEvent =
   /** An end-user (host) session was revoked by the workflow's owner: its live streams end. */
   | { kind: 'host_session_revoked'; workflowId: string; sessionId: string };
 
-type Handler = (event: ClusterEvent) => void;
+/** `log`: the logger of the request that published the event on this instance, for what handling it logs. */
+type Handler = (event: ClusterEvent, log: RequestLog | undefined) => void;
 
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
@@ -37,7 +39,7 @@ const RECONNECT_MAX_MS = 5_000;
  */
 @Injectable()
 export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ClusterEvents');
+  private readonly logger = new ContextLogger('ClusterEvents');
   private readonly handlers = new Set<Handler>();
   private client: Client | null = null;
   private stopped = false;
@@ -63,8 +65,8 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Hands `event` to this instance's handlers now (call after the publishing transaction committed). */
-  deliverLocally(event: ClusterEvent): void {
-    this.dispatch(event);
+  deliverLocally(event: ClusterEvent, log: RequestLog | undefined): void {
+    this.dispatch(event, log);
   }
 
   /** Whether this instance currently hears other instances (always false on the embedded database). */
@@ -109,7 +111,7 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
     client.on('notification', (message) => {
       if (message.channel !== CLUSTER_CHANNEL || !message.payload) return;
       const event = parseEvent(message.payload);
-      if (event) this.dispatch(event);
+      if (event) this.dispatch(event, undefined);
     });
     try {
       await client.connect();
@@ -153,12 +155,12 @@ export class ClusterEvents implements OnApplicationBootstrap, OnApplicationShutd
     this.retryTimer.unref();
   }
 
-  private dispatch(event: ClusterEvent): void {
+  private dispatch(event: ClusterEvent, log: RequestLog | undefined): void {
     for (const handler of this.handlers) {
       try {
-        handler(event);
+        handler(event, log);
       } catch (err) {
-        this.logger.error({ err, event: event.kind }, 'A cluster event handler failed');
+        this.logger.in(log).error({ err, event: event.kind }, 'A cluster event handler failed');
       }
     }
   }

@@ -8,6 +8,7 @@ import { NotFoundError } from '../common/errors/domain-error';
 import { ParseUuidPipe } from '../common/http/parse-uuid.pipe';
 import { Public } from '../common/http/public.decorator';
 import { requestIdOf } from '../common/http/request-id';
+import { requestLog } from '../common/logging/request-log';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import type { UserPrincipal } from '../auth/principal';
 import { ListQueryDto, WorkflowResponseDto } from '../workflows/dto/workflow.dto';
@@ -16,7 +17,7 @@ import { AuditPageDto, IssuedLinkDto, LoginRequirementDto, PublicWorkflowDto, Pu
 import { IssuedLink, PublishService } from './publish.service';
 
 /** Who performs a publish transition, for the audit row. */
-const actorOf = (user: UserPrincipal, req: Request) => ({ userId: user.userId, requestId: requestIdOf(req) });
+const actorOf = (user: UserPrincipal, req: Request) => ({ userId: user.userId, requestId: requestIdOf(req), log: requestLog(req) });
 
 @ApiTags('publishing')
 @Controller('api/workflows/:id')

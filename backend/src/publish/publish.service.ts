@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { RequestLog } from '../common/logging/request-log';
 import { ConfigType } from '@nestjs/config';
 import { AuditAction, AuditService } from '../audit/audit.service';
 import { featuresConfig } from '../config/features.config';
@@ -46,6 +47,8 @@ export interface VersionChange {
 interface Actor {
   userId: string;
   requestId?: string;
+  /** The request's logger, for what the change logs (a revocation ending live streams). */
+  log?: RequestLog;
 }
 
 /**
@@ -153,7 +156,7 @@ export class PublishService {
       await this.cluster.notify(tx, revoked);
       return workflow;
     });
-    this.cluster.deliverLocally(revoked);
+    this.cluster.deliverLocally(revoked, actor.log);
     this.metrics.publishEvents.inc({ action: 'revoke' });
     return workflow;
   }

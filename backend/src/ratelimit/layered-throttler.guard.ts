@@ -4,6 +4,7 @@ import { ThrottlerOptions, ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Principal } from '../auth/principal';
+import { requestLog } from '../common/logging/request-log';
 import { BucketOutcome, passesWhileStoreDown, RateLimitBucket } from './ratelimit.buckets';
 import type { RedisFailureMode } from './ratelimit.config';
 import { RATE_LIMIT_OVERRIDE_KEY, SKIP_RATE_LIMIT_KEY } from './ratelimit.decorators';
@@ -222,7 +223,7 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
 
   /** A store answer: a 429 when the bucket is exhausted, otherwise one more outcome for the headers. */
   private counted(bucket: RateLimitBucket, limit: number, answer: ThrottlerStorageAnswer, state: RequestState, res: Response): void {
-    this.metrics.storeAnswered();
+    this.metrics.storeAnswered(requestLog(res.req));
     if (answer.isBlocked) {
       const retryAfterSeconds = Math.max(1, answer.timeToBlockExpire);
       this.metrics.rejected(bucket);
@@ -240,7 +241,7 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
   private storeFailed(req: Request, state: RequestState, err: unknown): void {
     const principal = (req as Request & { principal?: Principal }).principal;
     const passes = passesWhileStoreDown(this.failureMode, principal);
-    this.metrics.storeFailed(passes, err);
+    this.metrics.storeFailed(passes, err, requestLog(req));
     if (!passes) throw new RateLimitUnavailableError();
     state.passedWithoutStore = true;
     (req as Request & { [PASSED_WITHOUT_STORE]?: true })[PASSED_WITHOUT_STORE] = true;

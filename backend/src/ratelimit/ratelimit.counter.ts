@@ -4,6 +4,7 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { Principal } from '../auth/principal';
+import type { RequestLog } from '../common/logging/request-log';
 import { passesWhileStoreDown, principalKeyOf } from './ratelimit.buckets';
 import { rateLimitConfig } from './ratelimit.config';
 import { RateLimitedError, RateLimitUnavailableError } from './ratelimit.errors';
@@ -25,7 +26,7 @@ export class RateLimitCounter {
   ) {}
 
   /** Counts one attachment creation for `principal`; throws when its `attachments` bucket is exhausted. */
-  async attachmentCreated(principal: Principal): Promise<void> {
+  async attachmentCreated(principal: Principal, log: RequestLog | undefined): Promise<void> {
     // The principal bucket's key, so one person is one budget however many sessions or devices they use.
     const tracker = principalKeyOf({ principal } as unknown as Request);
     if (!tracker) return;
@@ -37,11 +38,11 @@ export class RateLimitCounter {
       record = await this.storage.increment(key, ttl, limit, ttl, 'attachments');
     } catch (err) {
       const passes = passesWhileStoreDown(this.config.redisFailure, principal);
-      this.metrics.storeFailed(passes, err);
+      this.metrics.storeFailed(passes, err, log);
       if (!passes) throw new RateLimitUnavailableError();
       return;
     }
-    this.metrics.storeAnswered();
+    this.metrics.storeAnswered(log);
     if (record.isBlocked) {
       const retryAfterSeconds = Math.max(1, record.timeToBlockExpire);
       this.metrics.rejected('attachments');

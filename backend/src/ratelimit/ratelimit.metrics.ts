@@ -1,4 +1,5 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ContextLogger, RequestLog } from '../common/logging/request-log';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import type { RateLimitBucket } from './ratelimit.buckets';
 
@@ -18,7 +19,7 @@ export interface RateLimitCounters {
  */
 @Injectable()
 export class RateLimitMetrics {
-  private readonly logger = new Logger('RateLimit');
+  private readonly logger = new ContextLogger('RateLimit');
   private readonly counters: RateLimitCounters = {
     rejected: { ip: 0, principal: 0, link: 0, auth_ip: 0, auth_email: 0, attachments: 0 },
     storeFailOpen: 0,
@@ -36,22 +37,22 @@ export class RateLimitMetrics {
   }
 
   /** A request could not be counted; `passed` says whether it was let through. */
-  storeFailed(passed: boolean, err: unknown): void {
+  storeFailed(passed: boolean, err: unknown, log: RequestLog | undefined): void {
     if (passed) this.counters.storeFailOpen += 1;
     else this.counters.storeFailClosed += 1;
     if (this.outageSince === null) {
       this.outageSince = Date.now();
       const reason = err instanceof Error ? err.message : String(err);
-      this.logger.error(`Rate-limit store unreachable (${reason}); applying RATE_LIMIT_REDIS_FAILURE until it answers again.`);
+      this.logger.in(log).error(`Rate-limit store unreachable (${reason}); applying RATE_LIMIT_REDIS_FAILURE until it answers again.`);
     }
   }
 
   /** A request was counted: ends an outage if one was going on. */
-  storeAnswered(): void {
+  storeAnswered(log: RequestLog | undefined): void {
     if (this.outageSince === null) return;
     const seconds = Math.round((Date.now() - this.outageSince) / 1000);
     this.outageSince = null;
-    this.logger.log(
+    this.logger.in(log).log(
       `Rate-limit store reachable again after ${seconds} s (${this.counters.storeFailOpen} requests let through, ` +
         `${this.counters.storeFailClosed} refused so far).`,
     );

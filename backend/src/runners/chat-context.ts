@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import type { RequestLog } from '../common/logging/request-log';
 import type { TranscriptScope } from '../transcript/transcript.types';
 import type { WorkflowSnapshot } from '../workflows/workflows.service';
 
@@ -18,6 +19,11 @@ export interface ChatContext {
   scope: TranscriptScope;
   principal: Principal;
   requestId: string;
+  /**
+   * The request's logging (`requestLog(req)`): what is logged about this chat goes through it, so the line carries
+   * the request id and its assigned fields. Absent outside an HTTP request.
+   */
+  log?: RequestLog;
   /**
    * How the conversation came in, recorded on threads it creates (owner analytics): `canvas`
    * (the owner's chat), `page` (the share-link page on Parley's own origin), `embed` (a public

@@ -49,7 +49,7 @@ export interface OpenAIRunnerOptions<Ctx> {
   /** Read for the conversation history. */
   store: ChatStore<Ctx>;
   /** Receives upstream failures that do not reach the stream (transcription), for the log. */
-  onError?(error: unknown): void;
+  onError?(error: unknown, ctx: Ctx | undefined): void;
   ids?: IdGenerator;
   clock?: Clock;
 }
@@ -156,7 +156,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
   }
 
   /** Speech to text through the provider's `/audio/transcriptions`; only the `openai` preset offers it. */
-  async transcribe(audio: AudioInput): Promise<TranscriptionResult> {
+  async transcribe(audio: AudioInput, ctx?: Ctx): Promise<TranscriptionResult> {
     if (this.options.provider !== 'openai') {
       throw new ChatKitNotSupportedError(
         `Dictation is not available for this workflow: its model provider (${this.options.provider}) does not offer transcription through Parley.`,
@@ -178,7 +178,7 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
       );
       return { text: result.text };
     } catch (error) {
-      this.options.onError?.(error);
+      this.options.onError?.(error, ctx);
       throw new DomainError('service_unavailable', 'The transcription service failed; please try again.');
     }
   }

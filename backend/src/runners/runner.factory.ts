@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import type OpenAI from 'openai';
 import { IdentityTokenService } from '../auth/identity-token.service';
+import { ContextLogger } from '../common/logging/request-log';
 import { ParleyMetrics } from '../metrics/parley-metrics';
 import { OutboundService } from '../outbound/outbound.service';
 import { WebhookSecretsService } from '../webhooks/webhook-secrets.service';
@@ -46,7 +47,7 @@ const MAX_CLIENTS = 64;
  */
 @Injectable()
 export class RunnerFactory {
-  private readonly logger = new Logger('Runners');
+  private readonly logger = new ContextLogger('Runners');
   private readonly clients = new Map<string, ModelEndpoint>();
   /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, Runner<ChatContext>>();
@@ -64,7 +65,7 @@ export class RunnerFactory {
   private builders: Map<RunnerKindName, RunnerBuilder> | null = null;
 
   /** Upstream failures of model runners that do not reach a stream (transcription); one function for all runners. */
-  private readonly modelFailed = (error: unknown): void => this.logger.warn({ err: describe(error) }, 'Model provider request failed');
+  private readonly modelFailed = (error: unknown, ctx: ChatContext | undefined): void => this.logger.in(ctx?.log).warn({ err: describe(error) }, 'Model provider request failed');
 
   /**
    * The runner for `definition`, reading history from `store`, with its latency and errors measured. `audience`
@@ -129,7 +130,7 @@ export class RunnerFactory {
       fetch: (url, init) => this.outbound.request(url, init, { timeoutMs: WEBHOOK_EXCHANGE_MAX_MS }),
       who: (ctx) => ({ workflowId: ctx.workflow.id, principal: ctx.principal }),
       store,
-      onError: (reason, detail) => this.logger.warn({ ...detail, reason }, 'Webhook engine request failed'),
+      onError: (reason, detail, ctx) => this.logger.in(ctx.log).warn({ ...detail, reason }, 'Webhook engine request failed'),
     });
   }
 

@@ -44,7 +44,7 @@ export interface WebhookRunnerOptions<Ctx> {
   who: (ctx: Ctx) => { workflowId: string; principal: Principal };
   store: ChatStore<Ctx>;
   /** Upstream failures, for the log (never shown to the user). */
-  onError?(reason: string, detail: Record<string, unknown>): void;
+  onError?(reason: string, detail: Record<string, unknown>, ctx: Ctx): void;
   ids?: IdGenerator;
   clock?: Clock;
 }
@@ -160,7 +160,7 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
       });
       if (!res.ok) {
         await res.body?.cancel().catch(() => undefined);
-        this.options.onError?.('engine answered an error status', { status: res.status });
+        this.options.onError?.('engine answered an error status', { status: res.status }, ctx);
         throw new ChatKitCustomStreamError(`The workflow engine returned an error (HTTP ${res.status}). Please try again.`, true);
       }
       const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -212,7 +212,7 @@ export class WebhookRunner<Ctx> implements Runner<Ctx> {
       if (signal.aborted) return;
       yield* finish();
       if (error instanceof ChatKitCustomStreamError) throw error;
-      this.options.onError?.(reasonOf(error, upstream.timedOut), {});
+      this.options.onError?.(reasonOf(error, upstream.timedOut), {}, ctx);
       throw new ChatKitCustomStreamError(safeMessage(error, upstream.timedOut), true);
     } finally {
       upstream.dispose();

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
+import { REFRESH_COOKIE } from '../../src/auth/auth.cookies';
 import { LOG_DESTINATION } from '../../src/logging/log-destination';
-import { chatkit, chatter, chatToken, createThread } from '../chatkit/helpers';
+import { cookieHeader, signUp } from '../auth/helpers';
+import { chatkit, chatter, chatToken, createThread, input } from '../chatkit/helpers';
+import { FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai-server';
+import { isDelta, openStream, slowCreate } from '../operations/live-stream';
 import { createServerKey, mintSession } from '../hosts/helpers';
 import { createTestApp, TestApp } from '../setup/test-app';
 
@@ -30,13 +34,18 @@ const SECRETS = {
 describe('JSON request logs', () => {
   const capture = new Capture();
   let t: TestApp;
+  let fake: FakeOpenAI;
   beforeAll(async () => {
+    fake = await startFakeOpenAI();
     t = await createTestApp({
-      env: { LOG_LEVEL: 'info' },
+      env: { LOG_LEVEL: 'info', OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.baseUrl },
       override: (b) => b.overrideProvider(LOG_DESTINATION).useValue(capture),
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
 
   it('logs JSON with the request id and redacts credentials', async () => {
     await request(t.app.getHttpServer()).get('/no-such-route').set(SECRETS).set('X-Request-Id', 'log-test-1').expect(404);
@@ -77,6 +86,58 @@ describe('JSON request logs', () => {
     await new Promise((r) => setImmediate(r));
     const line = capture.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-owner');
     expect(line).toMatchObject({ workflowId, authMode: 'jwt', principalKind: 'user' });
+  });
+
+  /**
+   * No AsyncLocalStorage carries the request (docs/performance.md, "no-als"): code that logs while handling a request
+   * is handed the request's logger. These lines come from a runner and the protocol core (through the chat context),
+   * and from a service under a controller; each must carry the request id, and the chat lines the assigned fields.
+   */
+  it('carries the request id on service lines logged while handling a request, and on its completed line', async () => {
+    const { owner } = await chatter(t);
+    const hook = await request(t.app.getHttpServer())
+      .post('/api/workflows')
+      .set('Authorization', owner.auth)
+      .send({ name: 'Unreachable hook', runner: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } })
+      .expect(201);
+    const workflowId = hook.body.id as string;
+    await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/webhook-secret`).set('Authorization', owner.auth).expect(201);
+    const failed = await chatkit(t.baseUrl, await chatToken(t, owner, workflowId), { type: 'threads.create', params: { input: input('hello?') } }, { 'x-request-id': 'log-test-service' });
+    expect(failed.events?.some((e) => e.type === 'error')).toBe(true);
+    const threadId = failed.events![0].thread.id as string;
+
+    const session = await signUp(t.app, 'log-refresh');
+    const refresh = () => request(t.app.getHttpServer()).post('/api/auth/refresh').set('Origin', 'http://localhost:3000').set('Cookie', cookieHeader(session.cookies, REFRESH_COOKIE));
+    await refresh().expect(200);
+    await refresh().set('X-Request-Id', 'log-test-reuse').expect(401);
+    await new Promise((r) => setTimeout(r, 20));
+
+    const of = (id: string) => capture.lines.filter((l) => (l.req as { id?: string } | undefined)?.id === id);
+    const chat = of('log-test-service');
+    const assigned = { workflowId, threadId, authMode: 'chat', principalKind: 'chat' };
+    // The runner starts before the new thread's id reaches the logs (threads.create learns it from its stream).
+    expect(chat.find((l) => l.context === 'Runners')).toMatchObject({ workflowId, authMode: 'chat', principalKind: 'chat', msg: 'Webhook engine request failed', level: 40 });
+    expect(chat.find((l) => l.context === 'ChatKit')).toMatchObject({ ...assigned, msg: 'ChatKit stream error reported in-band', level: 40 });
+    expect(chat.find((l) => l.msg === 'request completed')).toMatchObject({ ...assigned, res: { statusCode: 200 } });
+    // Nothing else logged about this chat went out without the request.
+    const unscoped = capture.lines.filter((l) => !l.req && (l.context === 'Runners' || l.context === 'ChatKit'));
+    expect(unscoped).toEqual([]);
+
+    const reuse = of('log-test-reuse');
+    expect(reuse.find((l) => l.context === 'RefreshTokens')).toMatchObject({ level: 40, msg: expect.stringContaining('presented again') });
+    expect(reuse.find((l) => l.msg === 'request completed')).toMatchObject({ res: { statusCode: 401 } });
+  });
+
+  it('carries the revoking request id on the line of the live streams a revocation ends', async () => {
+    const { owner, workflowId } = await chatter(t, { kind: 'openai', provider: 'openai', model: 'gpt-test' });
+    const published = await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish`).set('Authorization', owner.auth).send({}).expect(201);
+    const stream = await openStream(t.baseUrl, { 'x-parley-publish-token': published.body.publishToken as string }, slowCreate(100, 100));
+    await stream.until(isDelta);
+    await request(t.app.getHttpServer()).post(`/api/workflows/${workflowId}/publish/revoke`).set('Authorization', owner.auth).set('X-Request-Id', 'log-test-revoke').send({}).expect(200);
+    await stream.ended;
+    await new Promise((r) => setTimeout(r, 20));
+    const ended = capture.lines.find((l) => l.context === 'ChatStreams' && l.workflowId === workflowId);
+    expect(ended).toMatchObject({ req: { id: 'log-test-revoke' }, ended: 1, msg: 'Ended 1 public chat stream(s): workflow revoked.' });
   });
 
   it('never logs or echoes a server key, a client secret, a webhook secret or a webhook header value', async () => {

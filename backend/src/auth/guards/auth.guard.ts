@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { IS_PUBLIC_KEY } from '../../common/http/public.decorator';
 import { assignLogFields } from '../../logging/log-fields';
+import { ContextLogger, requestLog } from '../../common/logging/request-log';
 import { ForbiddenError, UnauthenticatedError } from '../auth.errors';
 import { AuthMode, Principal } from '../principal';
 import { AUTH_MODES_KEY } from '../auth.decorators';
@@ -29,7 +30,7 @@ const ERROR_PRIORITY: Partial<Record<ErrorCode, number>> = {
  */
 @Injectable()
 export class GlobalAuthGuard implements CanActivate {
-  private readonly logger = new Logger('Auth');
+  private readonly logger = new ContextLogger('Auth');
   private readonly routes = new WeakMap<object, WeakMap<object, RouteAuth>>();
 
   constructor(
@@ -44,7 +45,7 @@ export class GlobalAuthGuard implements CanActivate {
     if (isPublic) return true;
     const req = httpRequestOf<AuthRequest>(context);
     if (!modes?.length) {
-      this.logger.error(`${req.method} ${req.path} declares neither @Public() nor @Auth(); denied.`);
+      this.logger.in(requestLog(req)).error(`${req.method} ${req.path} declares neither @Public() nor @Auth(); denied.`);
       throw new ForbiddenError('This route is not available.');
     }
 
@@ -58,7 +59,7 @@ export class GlobalAuthGuard implements CanActivate {
         const principal = await verifier.verify(context);
         if (principal) {
           req.principal = principal;
-          assignLogFields({ authMode: mode, principalKind: principal.kind, workflowId: workflowIdOf(principal, req) });
+          assignLogFields(req, { authMode: mode, principalKind: principal.kind, workflowId: workflowIdOf(principal, req) });
           return true;
         }
       } catch (err) {

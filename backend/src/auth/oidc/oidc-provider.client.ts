@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isEmail } from 'class-validator';
 import * as oidc from 'openid-client';
+import { ContextLogger, RequestLog } from '../../common/logging/request-log';
 import { normaliseEmail } from '../email';
 import type { OidcIdentity } from '../oauth-sessions.service';
 import { oidcConfig } from './oidc.config';
@@ -33,7 +34,7 @@ const textClaim = (value: unknown, max: number): string | null =>
  */
 @Injectable()
 export class OidcProviderClient {
-  private readonly logger = new Logger('OIDC');
+  private readonly logger = new ContextLogger('OIDC');
   private configuration: Promise<oidc.Configuration> | null = null;
 
   constructor(@Inject(oidcConfig.KEY) private readonly config: ConfigType<typeof oidcConfig>) {}
@@ -44,8 +45,8 @@ export class OidcProviderClient {
   }
 
   /** Where to send the browser: the provider's authorization endpoint with this sign-in's parameters. */
-  async authorizationUrl(checks: AuthorizationChecks): Promise<string> {
-    const configuration = await this.discover();
+  async authorizationUrl(checks: AuthorizationChecks, log?: RequestLog): Promise<string> {
+    const configuration = await this.discover(log);
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: this.config.redirectUri,
       response_type: 'code',
@@ -62,8 +63,8 @@ export class OidcProviderClient {
    * Exchanges the callback's code and returns the verified identity. `query` is the callback's raw
    * query string; the caller has already matched its `state` against the transaction.
    */
-  async identify(query: string, tx: OidcTransaction): Promise<OidcIdentity> {
-    const configuration = await this.discover();
+  async identify(query: string, tx: OidcTransaction, log?: RequestLog): Promise<OidcIdentity> {
+    const configuration = await this.discover(log);
     // The redirect URI the provider knows, with the parameters it sent: openid-client derives the
     // token request's redirect_uri from it, whatever host or proxy the request came through.
     const currentUrl = new URL(this.config.redirectUri);
@@ -77,7 +78,7 @@ export class OidcProviderClient {
         idTokenExpected: true,
       });
     } catch (err) {
-      throw this.failure('code exchange', err);
+      throw this.failure('code exchange', err, log);
     }
     const claims = tokens.claims();
     if (!claims) throw new OidcLoginFailedError();
@@ -87,7 +88,7 @@ export class OidcProviderClient {
       try {
         profile = { ...(await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub)), ...claims };
       } catch (err) {
-        throw this.failure('userinfo', err);
+        throw this.failure('userinfo', err, log);
       }
     }
     const email = textClaim(profile.email, 320);
@@ -101,7 +102,8 @@ export class OidcProviderClient {
     };
   }
 
-  private discover(): Promise<oidc.Configuration> {
+  /** `log`: the request whose sign-in starts a discovery (others share it) logs its failure. */
+  private discover(log: RequestLog | undefined): Promise<oidc.Configuration> {
     if (!this.configuration) {
       const { issuer, clientId, clientSecret, allowInsecureRequests } = this.config;
       const pending = oidc
@@ -116,7 +118,7 @@ export class OidcProviderClient {
       // A failed discovery is retried by the next sign-in instead of being cached.
       this.configuration = pending.catch((err: unknown) => {
         this.configuration = null;
-        throw this.failure('discovery', err);
+        throw this.failure('discovery', err, log);
       });
     }
     return this.configuration;
@@ -127,25 +129,25 @@ export class OidcProviderClient {
    * sign-in (401); anything else (network, timeout, 5xx) means the provider is unavailable (503).
    * The reason is logged without any token; the response only says which.
    */
-  private failure(step: string, err: unknown): Error {
+  private failure(step: string, err: unknown, log: RequestLog | undefined): Error {
     if (err instanceof OidcLoginFailedError || err instanceof OidcUnavailableError) return err;
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     if (err instanceof oidc.AuthorizationResponseError) {
-      this.logger.warn(`OIDC ${step} refused by the provider: ${err.error}`);
+      this.logger.in(log).warn(`OIDC ${step} refused by the provider: ${err.error}`);
       const code = /^[a-z_]{1,64}$/.test(err.error) ? err.error : 'provider_error';
       return new OidcLoginFailedError('The identity provider did not complete the sign-in.', { error: code });
     }
     if (err instanceof oidc.ResponseBodyError && err.status < 500) {
-      this.logger.warn(`OIDC ${step} refused by the provider: ${err.error} (HTTP ${err.status})`);
+      this.logger.in(log).warn(`OIDC ${step} refused by the provider: ${err.error} (HTTP ${err.status})`);
       return new OidcLoginFailedError('The identity provider refused the sign-in (the code may have been used already or expired); start again.');
     }
     // Failed checks carry an OAUTH_* code. A proxy's error page, an unexpected status, a timeout or
     // an uncategorised failure (no code: network errors end up here) is an outage, not a refusal.
     if (err instanceof oidc.ClientError && err.code?.startsWith('OAUTH_') && !OUTAGE_CODES.has(err.code)) {
-      this.logger.warn(`OIDC ${step} failed verification: ${err.code ?? ''} ${err.message}`);
+      this.logger.in(log).warn(`OIDC ${step} failed verification: ${err.code ?? ''} ${err.message}`);
       return new OidcLoginFailedError();
     }
-    this.logger.error(`OIDC ${step}: the provider is unavailable (${reason})`);
+    this.logger.in(log).error(`OIDC ${step}: the provider is unavailable (${reason})`);
     return new OidcUnavailableError();
   }
 }

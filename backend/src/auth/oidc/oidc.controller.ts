@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { ApiErrors } from '../../common/errors/api-errors.decorator';
 import { Public } from '../../common/http/public.decorator';
 import { requestIdOf } from '../../common/http/request-id';
+import { requestLog } from '../../common/logging/request-log';
 import { AuthCookies } from '../auth.cookies';
 import { AuthService } from '../auth.service';
 import { accessTokenOf, cookieOf } from '../credentials';
@@ -108,10 +109,10 @@ export class OidcController {
     // One use, whatever happens next: a replayed callback finds no transaction.
     if (sealed) this.cookies.clearTransaction(res);
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const done = await this.oidc.complete(query, sealed);
+    const done = await this.oidc.complete(query, sealed, requestLog(req));
     if (done.purpose === 'owner') {
       try {
-        this.ownerCookies.setSession(res, await this.oidc.ownerSession(done.identity, done.linkUserId));
+        this.ownerCookies.setSession(res, await this.oidc.ownerSession(done.identity, done.linkUserId, requestLog(req)));
       } catch (err) {
         if (!(err instanceof OidcAccountUnverifiedError)) throw err;
         // A browser navigation: a page a person can act on, not a JSON body.
@@ -128,7 +129,7 @@ export class OidcController {
   private async start(purpose: OidcPurpose, returnTo: string | undefined, res: Response, linkUserId?: string): Promise<RedirectTo> {
     // Each start is a fresh transaction; no cache may replay one redirect (and its cookie) to another browser.
     res.setHeader('Cache-Control', 'no-store');
-    const { redirectUrl, transaction } = await this.oidc.start(purpose, returnTo, linkUserId);
+    const { redirectUrl, transaction } = await this.oidc.start(purpose, returnTo, linkUserId, requestLog(res.req));
     this.cookies.setTransaction(res, transaction);
     return { url: redirectUrl, statusCode: 302 };
   }

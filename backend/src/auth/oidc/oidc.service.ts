@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { timingSafeEqual } from 'node:crypto';
+import { ContextLogger, RequestLog } from '../../common/logging/request-log';
 import { appConfig } from '../../config/app.config';
 import { EmailTakenError } from '../auth.errors';
 import { AuthService, OwnerSession } from '../auth.service';
@@ -44,7 +45,7 @@ function sameString(a: string, b: string): boolean {
  */
 @Injectable()
 export class OidcService {
-  private readonly logger = new Logger('OIDC');
+  private readonly logger = new ContextLogger('OIDC');
   private readonly transactionKey: Buffer;
 
   constructor(
@@ -61,12 +62,12 @@ export class OidcService {
    * Begins a sign-in: refuses an open-redirect `returnTo` (before contacting anyone), then returns
    * the provider URL to redirect to and the sealed transaction for the `parley_oidc` cookie.
    */
-  async start(purpose: OidcPurpose, returnTo: string | undefined, linkUserId?: string): Promise<{ redirectUrl: string; transaction: string }> {
+  async start(purpose: OidcPurpose, returnTo: string | undefined, linkUserId?: string, log?: RequestLog): Promise<{ redirectUrl: string; transaction: string }> {
     if (!this.config.enabled) throw new OidcDisabledError();
     const target = resolveReturnTo(returnTo, this.app.publicBaseUrl, this.config.allowedReturnOrigins);
     if (!target) throw new InvalidReturnToError();
     const checks = this.provider.newChecks();
-    const redirectUrl = await this.provider.authorizationUrl(checks);
+    const redirectUrl = await this.provider.authorizationUrl(checks, log);
     const transaction = sealTransaction(
       { ...checks, returnTo: target, purpose, ...(linkUserId ? { linkUserId } : {}), expiresAt: Date.now() + OIDC_TRANSACTION_TTL_SECONDS * 1000 },
       this.transactionKey,
@@ -75,7 +76,7 @@ export class OidcService {
   }
 
   /** Finishes a sign-in from the callback's raw query string and this browser's sealed transaction. */
-  async complete(query: string, sealed: string | undefined): Promise<CompletedSignIn> {
+  async complete(query: string, sealed: string | undefined, log?: RequestLog): Promise<CompletedSignIn> {
     if (!this.config.enabled) throw new OidcDisabledError();
     const tx = openTransaction(sealed, this.transactionKey);
     if (!tx) throw new OidcStateMismatchError('No sign-in is in progress in this browser, or it took too long; start again.');
@@ -84,7 +85,7 @@ export class OidcService {
     if (!state || !sameString(state, tx.state)) throw new OidcStateMismatchError();
     let identity: OidcIdentity;
     try {
-      identity = await this.provider.identify(query, tx);
+      identity = await this.provider.identify(query, tx, log);
     } catch (err) {
       // A visitor who cancelled (or whose provider failed) should find the way back to the page they came from.
       if (err instanceof OidcLoginFailedError && tx.purpose === 'session') throw new OidcLoginFailedError(err.message, { ...err.details, returnTo: tx.returnTo });
@@ -104,36 +105,36 @@ export class OidcService {
    * Otherwise `oidc_account_unverified`: anyone can register a password account for an address they
    * do not own, and merging it would give them the SSO user's account (pre-account takeover).
    */
-  async ownerSession(identity: OidcIdentity, linkUserId?: string): Promise<OwnerSession> {
+  async ownerSession(identity: OidcIdentity, linkUserId?: string, log?: RequestLog): Promise<OwnerSession> {
     if (!identity.email || !identity.emailVerified) throw new OidcEmailUnverifiedError();
-    const user = await this.linkOrCreate(identity.email, identity.name, linkUserId);
+    const user = await this.linkOrCreate(identity.email, identity.name, linkUserId, log);
     return this.auth.startSession(user);
   }
 
-  private async linkOrCreate(email: string, name: string | null, linkUserId: string | undefined): Promise<UserEntity> {
+  private async linkOrCreate(email: string, name: string | null, linkUserId: string | undefined, log: RequestLog | undefined): Promise<UserEntity> {
     const existing = await this.users.findByEmail(email);
-    if (existing) return this.linkExisting(existing, linkUserId);
+    if (existing) return this.linkExisting(existing, linkUserId, log);
     try {
       const created = await this.users.create({ email, name, passwordHash: null, emailVerified: true });
-      this.logger.log(`Created owner account ${created.id} from OIDC sign-in.`);
+      this.logger.in(log).log(`Created owner account ${created.id} from OIDC sign-in.`);
       return created;
     } catch (err) {
       // Two first sign-ins at once: the unique index let one create it; use that one.
       if (!(err instanceof EmailTakenError)) throw err;
       const raced = await this.users.findByEmail(email);
       if (!raced) throw err;
-      return this.linkExisting(raced, linkUserId);
+      return this.linkExisting(raced, linkUserId, log);
     }
   }
 
-  private async linkExisting(user: UserEntity, linkUserId: string | undefined): Promise<UserEntity> {
+  private async linkExisting(user: UserEntity, linkUserId: string | undefined, log: RequestLog | undefined): Promise<UserEntity> {
     if (user.emailVerifiedAt) return user;
     if (linkUserId !== user.id) {
-      this.logger.warn(`Refused SSO sign-in into owner account ${user.id}: a password account whose email was never verified.`);
+      this.logger.in(log).warn(`Refused SSO sign-in into owner account ${user.id}: a password account whose email was never verified.`);
       throw new OidcAccountUnverifiedError(user.email);
     }
     await this.users.markEmailVerified(user.id);
-    this.logger.log(`Connected SSO to owner account ${user.id}, signed in with its password.`);
+    this.logger.in(log).log(`Connected SSO to owner account ${user.id}, signed in with its password.`);
     return { ...user, emailVerifiedAt: new Date() };
   }
 }

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { Transactions, Tx } from '../../database/transactions';
 import { authConfig } from '../auth.config';
 import { ExpiredTokenError, InvalidTokenError } from '../auth.errors';
 import { generateOpaqueToken, hashToken, looksLikeOpaqueToken, tokenHashesEqual } from '../../common/crypto/opaque-token';
+import { ContextLogger, RequestLog } from '../../common/logging/request-log';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 
 /** Prefix of refresh tokens, so leaked ones are recognisable by secret scanners. */
@@ -26,7 +27,7 @@ type Verdict =
  */
 @Injectable()
 export class RefreshTokensService {
-  private readonly logger = new Logger('RefreshTokens');
+  private readonly logger = new ContextLogger('RefreshTokens');
 
   constructor(
     private readonly transactions: Transactions,
@@ -43,7 +44,7 @@ export class RefreshTokensService {
   }
 
   /** Exchanges a refresh token for the next one of its family. Throws `token_invalid` / `token_expired`. */
-  async rotate(token: string): Promise<{ userId: string; refresh: IssuedRefreshToken }> {
+  async rotate(token: string, log?: RequestLog): Promise<{ userId: string; refresh: IssuedRefreshToken }> {
     if (!looksLikeOpaqueToken(token, REFRESH_TOKEN_PREFIX)) throw new InvalidTokenError();
     const hash = hashToken(token);
     // The verdict leaves the transaction as data: a reuse must commit the family revocation.
@@ -62,7 +63,7 @@ export class RefreshTokensService {
     if (verdict.ok) return { userId: verdict.userId, refresh: verdict.next };
     if (verdict.error === 'expired') throw new ExpiredTokenError('The refresh token has expired; sign in again.');
     if (verdict.error === 'reused') {
-      this.logger.warn('A rotated refresh token was presented again; its session family is revoked.');
+      this.logger.in(log).warn('A rotated refresh token was presented again; its session family is revoked.');
       throw new InvalidTokenError('The refresh token was already used; this session has been ended, sign in again.');
     }
     throw new InvalidTokenError();

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import { NotFoundError } from '../../common/errors/domain-error';
 import { requestIdOf } from '../../common/http/request-id';
+import { requestLog } from '../../common/logging/request-log';
 import { ForbiddenError, UnauthenticatedError } from '../../auth/auth.errors';
 import type { AuthRequest } from '../../auth/credentials';
 import type { PrincipalKind } from '../../auth/principal';
@@ -70,8 +71,8 @@ export class ChatContextResolver {
     // this) or was made public without one, which the versions migration rules out; the draft
     // answers, unversioned.
     const published = runs === 'draft' ? null : workflow.published;
-    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req), channel };
-    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req), channel };
+    if (!published) return { workflow, workflowVersion: null, scope, principal, requestId: requestIdOf(req), channel, log: requestLog(req) };
+    return { workflow: { ...workflow, runner: published.runner }, workflowVersion: published.version, scope, principal, requestId: requestIdOf(req), channel, log: requestLog(req) };
   }
 
   /** The workflow read within the last `WORKFLOW_REUSE_MS`, if any. */

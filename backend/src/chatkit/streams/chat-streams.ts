@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ContextLogger, RequestLog } from '../../common/logging/request-log';
 import { ClusterEvent, ClusterEvents } from '../../operations/cluster-events';
 import { Drainable, GracefulShutdown } from '../../operations/graceful-shutdown';
 import { ChatAuthModeLabel, ParleyMetrics, StreamEndReason } from '../../metrics/parley-metrics';
@@ -51,7 +52,7 @@ const WRAP_UP_MS = 3_000;
  */
 @Injectable()
 export class ChatStreams implements OnModuleInit, Drainable {
-  private readonly logger = new Logger('ChatStreams');
+  private readonly logger = new ContextLogger('ChatStreams');
   private readonly open = new Set<OpenStream>();
   private readonly emptied = new Set<() => void>();
   /** Streams told to end that are still winding down: a repeated event (local + NOTIFY) must not count them twice. */
@@ -64,7 +65,7 @@ export class ChatStreams implements OnModuleInit, Drainable {
   ) {}
 
   onModuleInit(): void {
-    this.cluster.subscribe((event) => this.onClusterEvent(event));
+    this.cluster.subscribe((event, log) => this.onClusterEvent(event, log));
     this.shutdown.register(this);
   }
 
@@ -113,15 +114,15 @@ export class ChatStreams implements OnModuleInit, Drainable {
     if (!(await this.untilEmpty(WRAP_UP_MS))) this.logger.warn(`${this.open.size} chat stream(s) did not end in time.`);
   }
 
-  private onClusterEvent(event: ClusterEvent): void {
+  private onClusterEvent(event: ClusterEvent, log: RequestLog | undefined): void {
     if (event.kind === 'host_session_revoked') {
       const ended = this.endWhere((s) => s.workflowId === event.workflowId && s.hostSessionId === event.sessionId, 'session_revoked');
-      if (ended) this.logger.log({ workflowId: event.workflowId, ended }, `Ended ${ended} chat stream(s): end-user session revoked.`);
+      if (ended) this.logger.in(log).log({ workflowId: event.workflowId, ended }, `Ended ${ended} chat stream(s): end-user session revoked.`);
       return;
     }
     // Public streams only (they came through a share link); the owner's canvas chats go on.
     const n = this.endWhere((s) => s.workflowId === event.workflowId && s.linkId !== null, 'workflow_revoked');
-    if (n) this.logger.log({ workflowId: event.workflowId, ended: n }, `Ended ${n} public chat stream(s): workflow revoked.`);
+    if (n) this.logger.in(log).log({ workflowId: event.workflowId, ended: n }, `Ended ${n} public chat stream(s): workflow revoked.`);
   }
 
   /** Resolves true when no stream is open, false after `ms`. */

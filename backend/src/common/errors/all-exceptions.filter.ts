@@ -1,10 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { browserErrorPage, wantsErrorPage } from './browser-error-page';
 import { DomainError, ErrorDetails } from './domain-error';
 import { ErrorCode, statusOf } from './error-codes';
 import { bodyReadFailure } from '../http/body-errors';
 import { requestIdOf } from '../http/request-id';
+import { ContextLogger, requestLog } from '../logging/request-log';
 
 interface Rendered {
   code: ErrorCode;
@@ -29,7 +30,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
+  private readonly logger = new ContextLogger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -65,7 +66,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (body) return { code: body.code, message: body.message };
     const db = databaseFailure(exception);
     if (db === 'unavailable') {
-      this.logger.warn({ err: exception, method: req.method, path: req.path }, 'Database unavailable');
+      this.logger.in(requestLog(req)).warn({ err: exception, method: req.method, path: req.path }, 'Database unavailable');
       return { code: 'service_unavailable', message: 'The database is unavailable; retry shortly.', headers: { 'Retry-After': '5' } };
     }
     if (db === 'bad_text') {
@@ -77,7 +78,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (code === 'not_found') return { code, message: `No route for ${req.method} ${req.path}.` };
       if (code) return { code, message: messageOf(exception) };
     }
-    this.logger.error(
+    this.logger.in(requestLog(req)).error(
       { err: exception, method: req.method, path: req.path },
       exception instanceof Error ? exception.message : 'Non-error thrown',
     );

@@ -8,7 +8,7 @@ type WithId = Request & { id?: string };
 
 /**
  * Accepts a well-formed incoming `X-Request-Id` or generates one, stores it on the request
- * (pino-http reuses it) and echoes it back. Runs before body parsing so every error has one.
+ * (request logs carry it: logging/request-logging.ts) and echoes it back. Runs before body parsing so every error has one.
  */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
   // The header map directly (`req.header()` lower-cases the name on every call).
