@@ -11,6 +11,7 @@ import { Clock, IdGenerator, randomIdGenerator, systemClock } from './ids';
 import { DEFAULT_PAGE_SIZE, validateChatKitRequest } from './request-validation';
 import { markNewThread, type Runner, type RunnerResolver } from './runner';
 import { omitNulls } from './sse';
+import { offAbort, onAbort } from './stop-signal';
 import type { ChatStore, NewThreadItem } from './store';
 import {
   Attachment,
@@ -264,11 +265,11 @@ export class ChatKitProcessor<Ctx> {
     const stop = new AbortController();
     const forward = (): void => stop.abort(signal.reason);
     if (signal.aborted) stop.abort(signal.reason);
-    else signal.addEventListener('abort', forward, { once: true });
+    else onAbort(signal, forward);
     const iterator = runner.respond(thread, message, ctx, stop.signal)[Symbol.asyncIterator]();
     const first = iterator.next();
     first.catch(() => undefined);
-    return { iterator, first, snapshot, startedAt, stop, release: () => signal.removeEventListener('abort', forward) };
+    return { iterator, first, snapshot, startedAt, stop, release: () => offAbort(signal, forward) };
   }
 
   /** `threads.add_user_message`: the runner stream with the message's writes as its prelude (see `createStream`). */
@@ -422,7 +423,7 @@ export class ChatKitProcessor<Ctx> {
     let iterator: AsyncIterator<ThreadStreamEvent> | undefined = early?.iterator;
     let finished = false;
     let prefaceFailed = false;
-    const pending = new Map<string, ThreadItem>();
+    const pending = new PendingItems();
     let steps: AbortableSteps<ThreadStreamEvent> | undefined;
     try {
       if (prelude) {
@@ -559,7 +560,7 @@ export class ChatKitProcessor<Ctx> {
     first: StreamEventOf<'thread.item.done'>,
     iterator: AsyncIterator<ThreadStreamEvent>,
     turn: TurnState,
-    pending: Map<string, ThreadItem>,
+    pending: PendingItems,
     answer: AnswerTiming,
     ctx: Ctx,
     signal: AbortSignal,
@@ -635,7 +636,7 @@ export class ChatKitProcessor<Ctx> {
   }
 
   /** Persists a runner event other than `thread.item.done` (those go through `storeDoneItems`). */
-  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: Map<string, ThreadItem>, ctx: Ctx): Promise<void> {
+  private async persistEvent(threadId: string, event: ThreadStreamEvent, pending: PendingItems, ctx: Ctx): Promise<void> {
     switch (event.type) {
       case 'thread.item.added':
         pending.set(event.item.id, pendingCopy(event.item));
@@ -661,7 +662,7 @@ export class ChatKitProcessor<Ctx> {
    * non-blank text (deltas applied), drop other pending items, and note the cancellation in a
    * hidden item so the next response does not continue the cancelled one.
    */
-  private async handleCancelled(thread: ThreadMetadata, pending: Map<string, ThreadItem>, ctx: Ctx, preface?: Preface, early?: EarlyRunner): Promise<void> {
+  private async handleCancelled(thread: ThreadMetadata, pending: PendingItems, ctx: Ctx, preface?: Preface, early?: EarlyRunner): Promise<void> {
     try {
       // The user's message is kept, as when it was stored before the runner started.
       await this.writePreface(thread, preface, ctx, early);
@@ -886,8 +887,32 @@ function pendingCopy(item: ThreadItem): ThreadItem {
   return { ...item, content: item.content.map((part) => ({ ...part, annotations: [...part.annotations] })) };
 }
 
+/**
+ * The items a runner added and has not finished yet (for the cancel cleanup), in the order added. The map is made
+ * with the first one: a stream waiting for its model's first byte holds none (an empty `Map` is ~0.2 KB).
+ */
+class PendingItems {
+  private map: Map<string, ThreadItem> | null = null;
+
+  get(id: string): ThreadItem | undefined {
+    return this.map?.get(id);
+  }
+
+  set(id: string, item: ThreadItem): void {
+    (this.map ??= new Map()).set(id, item);
+  }
+
+  delete(id: string): void {
+    this.map?.delete(id);
+  }
+
+  values(): Iterable<ThreadItem> {
+    return this.map ? this.map.values() : [];
+  }
+}
+
 /** The reference `_update_pending_items`: keep pending items current for the cancel cleanup. */
-function applyPendingUpdate(pending: Map<string, ThreadItem>, event: StreamEventOf<'thread.item.updated'>): void {
+function applyPendingUpdate(pending: PendingItems, event: StreamEventOf<'thread.item.updated'>): void {
   const item = pending.get(event.item_id);
   const update = event.update;
   if (item?.type === 'assistant_message') {
@@ -986,12 +1011,11 @@ async function withCursor<T>(load: () => Promise<T>): Promise<T> {
 
 /**
  * The runner's steps of one stream, each resolving with the step or rejecting with ABORTED as soon as the signal
- * fires: one abort listener and one pair of callbacks for the whole stream, instead of a listener added and removed
- * and four closures per step. Steps are asked one at a time; a step still running when the signal fired settles
- * unheard.
+ * fires: one abort listener for the whole stream (this object, through `onAbort`: no closure), instead of a listener
+ * added and removed and four closures per step; per step, the result promise the step settles directly. Steps are
+ * asked one at a time; a step still running when the signal fired settles unheard.
  */
 class AbortableSteps<T> {
-  private resolve: ((step: IteratorResult<T>) => void) | null = null;
   private reject: ((error: unknown) => void) | null = null;
   private listening = false;
 
@@ -1004,38 +1028,27 @@ class AbortableSteps<T> {
     }
     if (!this.listening) {
       this.listening = true;
-      this.signal.addEventListener('abort', this.onAbort, { once: true });
+      onAbort(this.signal, this);
     }
+    // The step settles the result directly (after an abort rejected it: unheard).
     const result = new Promise<IteratorResult<T>>((resolve, reject) => {
-      this.resolve = resolve;
       this.reject = reject;
+      step.then(resolve, reject);
     });
-    step.then(this.onStep, this.onError);
     return result;
   }
 
   dispose(): void {
-    if (this.listening) this.signal.removeEventListener('abort', this.onAbort);
-    this.resolve = this.reject = null;
+    if (this.listening) offAbort(this.signal, this);
+    this.reject = null;
   }
 
-  private readonly onStep = (step: IteratorResult<T>): void => {
-    const resolve = this.resolve;
-    this.resolve = this.reject = null;
-    resolve?.(step);
-  };
-
-  private readonly onError = (error: unknown): void => {
+  /** The signal fired: the step being waited for rejects with ABORTED (a settled one stays as it was). */
+  handleEvent(): void {
     const reject = this.reject;
-    this.resolve = this.reject = null;
-    reject?.(error);
-  };
-
-  private readonly onAbort = (): void => {
-    const reject = this.reject;
-    this.resolve = this.reject = null;
+    this.reject = null;
     reject?.(ABORTED);
-  };
+  }
 }
 
 /** The answered structured input, then the runner's continuation. */

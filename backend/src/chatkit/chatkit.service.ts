@@ -17,6 +17,7 @@ import type { ChatContext } from '../runners/chat-context';
 import { EventPumpOptions, startEventStream, StreamOutcome } from './http/sse-writer';
 import { ChatKitCancelledError } from '../chat-protocol/errors';
 import { ChatKitProcessor } from '../chat-protocol/processor';
+import { RequestStop } from '../chat-protocol/stop-signal';
 import { CHATKIT_REQUEST_TYPES, parseJsonBody } from '../chat-protocol/request-validation';
 import { ChatKitRequestType, STREAMING_REQUEST_TYPES, ThreadStreamEvent } from '../chat-protocol/types';
 import { ChatStreams, ErrorEvent } from './streams/chat-streams';
@@ -62,7 +63,7 @@ export class ChatKitService {
     const observation = chatObservation(res);
     // One signal per request: aborted when the client leaves (no reason) or when the server ends
     // the stream (`endEvent` set first: shutdown, revocation). The processor and the runner get it.
-    const stop = new AbortController();
+    const stop = new RequestStop();
     let endEvent: ErrorEvent | undefined;
     // `close` also follows a normal end; only an unfinished response means the client left.
     res.on('close', () => {

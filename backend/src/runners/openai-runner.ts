@@ -85,15 +85,16 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
     try {
       const client = this.options.client;
       if (!client) throw new ChatKitCustomStreamError(this.options.unavailableReason ?? 'This assistant is not available right now.', false, 'provider_not_configured');
-      const item: AssistantMessageItem = {
+      // The answer's fixed fields; every event builds its own content (a waiting stream holds no empty parts).
+      const item: Omit<AssistantMessageItem, 'content'> = {
         id: this.ids('message'),
         thread_id: thread.id,
         created_at: this.clock().toISOString(),
         type: 'assistant_message',
-        content: [{ type: 'output_text', text: '', annotations: [] }],
       };
       if (signal.aborted) return;
-      // One controller for the request: the client's abort and the idle timer both end it.
+      // One abort for the request: the client's abort and the idle timer both end it (over `nodeHttpFetch`, without
+      // an AbortSignal of its own).
       const upstream = new IdleAbort(signal, this.options.timeoutMs, providerTimeout);
 
       let text = '';
@@ -106,13 +107,13 @@ export class OpenAIRunner<Ctx> implements Runner<Ctx> {
         // (docs/performance.md, idle open streams).
         let response: Response;
         try {
-          const sent = this.post(client, messages, upstream.signal);
+          const sent = this.post(client, messages, upstream.signalFor(this.fetch));
           // In the request's body now: not held by this frame while the model is waited for.
           messages = null;
           response = await sent;
         } catch (error) {
           // Aborted (the idle timer, the client leaving): the reason; otherwise what the SDK calls a failed request.
-          throw upstream.signal.aborted ? error : connectionError(error);
+          throw upstream.aborted ? error : connectionError(error);
         }
         if (!response.ok) throw await statusError(response);
         const stream = openaiStreaming().Stream.fromSSEResponse<ChatCompletionChunk>(response, upstream.controller, client);

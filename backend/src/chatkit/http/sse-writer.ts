@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { encodeEvent, SSE_CONTENT_TYPE } from '../../chat-protocol/sse';
 import type { ThreadStreamEvent } from '../../chat-protocol/types';
+import { offAbort, onAbort } from '../../chat-protocol/stop-signal';
 
 /** Options of `writeEventStream`. */
 export interface EventStreamOptions {
@@ -285,11 +286,11 @@ function drained(res: Response, signal: AbortSignal): Promise<void> {
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
-      signal.removeEventListener('abort', done);
+      offAbort(signal, done);
       resolve();
     };
     res.once('drain', done);
     res.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
+    onAbort(signal, done);
   });
 }
