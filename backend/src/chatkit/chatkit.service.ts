@@ -114,11 +114,7 @@ export class ChatKitService {
     // this handler, the controller's and Nest's router frames end now instead of waiting for the stream's whole
     // life (docs/performance.md, idle open streams).
     startEventStream(res, result.events, new StreamHooks(this, observation, requestStart(res), ctx, stop.signal, () => endEvent, untrack));
-    // Express keeps its router's `next` (and the routing state it closes over) on the request, and the body parser
-    // the raw body; this request is answered, read and routed no further, so an open stream need not hold them.
-    const req = res.req as { next?: unknown; body?: unknown };
-    req.next = undefined;
-    req.body = undefined;
+    releaseRequestState(res);
   }
 
   /** Reports a stream that failed after it opened (in-band for the client). */
@@ -229,3 +225,27 @@ class StreamHooks implements EventPumpOptions {
     this.untrack?.();
   }
 }
+
+/** Shared, frozen empties an open stream's request and response point at instead of objects of their own. */
+const NO_RAW_HEADERS: string[] = Object.freeze([]) as unknown as string[];
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_LOCALS: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
+
+/**
+ * Drops what an answered request keeps only for reading and routing it, once its stream has opened: Express's router
+ * `next` (and the routing state it closes over), the body, the raw header list (`req.headers`, built from it on first
+ * read, stays: the request-completed log line reads it), Express's parsed URL cache, route params and `res.locals`.
+ * Nothing reads them afterwards; an idle open stream would hold ~1 KB of them (docs/performance.md, idle open
+ * streams, "lead: release"). Properties are overwritten, not deleted, so the objects keep their shared hidden classes.
+ */
+function releaseRequestState(res: Response): void {
+  const req = res.req as Response['req'] & { next?: unknown; body?: unknown; _parsedUrl?: unknown };
+  req.next = undefined;
+  req.body = undefined;
+  // Node builds `req.headers` from the raw list on its first read: read before the list goes.
+  if (req.headers !== undefined) req.rawHeaders = NO_RAW_HEADERS;
+  req._parsedUrl = undefined;
+  req.params = NO_PARAMS;
+  res.locals = NO_LOCALS;
+}
+

@@ -119,6 +119,11 @@ describe('JSON request logs', () => {
     expect(chat.find((l) => l.context === 'Runners')).toMatchObject({ workflowId, authMode: 'chat', principalKind: 'chat', msg: 'Webhook engine request failed', level: 40 });
     expect(chat.find((l) => l.context === 'ChatKit')).toMatchObject({ ...assigned, msg: 'ChatKit stream error reported in-band', level: 40 });
     expect(chat.find((l) => l.msg === 'request completed')).toMatchObject({ ...assigned, res: { statusCode: 200 } });
+    // An open stream lets go of the request's parsing state (chatkit.service.ts releaseRequestState), not of what its
+    // completed line shows: method, path and the (redacted) headers.
+    expect(chat.find((l) => l.msg === 'request completed')).toMatchObject({
+      req: { method: 'POST', url: '/api/chatkit', headers: { authorization: '[redacted]', 'x-request-id': 'log-test-service' } },
+    });
     // Nothing else logged about this chat went out without the request.
     const unscoped = capture.lines.filter((l) => !l.req && (l.context === 'Runners' || l.context === 'ChatKit'));
     expect(unscoped).toEqual([]);
