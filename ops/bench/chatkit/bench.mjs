@@ -55,7 +55,7 @@ const requireBackend = createRequire(join(root, 'backend/package.json'));
 const guard = process.argv.includes('--guard');
 // Limits, far enough above what a quiet machine measures (server ≈ 4–4.6×, PostgreSQL ≈ 1.0–1.3× the floor's on the
 // machine of docs/performance.md) to stay green under noise, close enough to catch a doubled cost.
-const GUARD_MAX_SERVER_CPU_RATIO = Number(process.env.GUARD_MAX_SERVER_CPU_RATIO ?? 7);
+const GUARD_MAX_SERVER_CPU_RATIO = Number(process.env.GUARD_MAX_SERVER_CPU_RATIO ?? 4.5);
 const GUARD_MAX_DB_CPU_RATIO = Number(process.env.GUARD_MAX_DB_CPU_RATIO ?? 1.8);
 const GUARD_ATTEMPTS = Number(process.env.GUARD_ATTEMPTS ?? 3);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? (guard ? '10' : '10,50')).split(',').map(Number);
