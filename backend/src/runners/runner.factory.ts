@@ -48,8 +48,8 @@ const MAX_CLIENTS = 64;
 @Injectable()
 export class RunnerFactory {
   private readonly logger = new ContextLogger('Runners');
+  /** SDK clients, each with the transport it was built with: the `openai` runner sends its streamed completions over it too. */
   private readonly clients = new Map<string, ModelEndpoint>();
-  /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, Runner<ChatContext>>();
 
   constructor(
