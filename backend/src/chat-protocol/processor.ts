@@ -446,19 +446,16 @@ export class ChatKitProcessor<Ctx> {
       // Events stored but not yet sent: everything the runner produced in one go leaves in one piece.
       const held: ThreadStreamEvent[] = preface ? [...preface.events, options] : [];
       if (!preface) yield options;
-      const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first, settled: false };
+      const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first };
       const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
       const flush = async (): Promise<ThreadStreamEvent[]> => {
         await this.writePreface(thread, preface, ctx, early);
         return held.splice(0);
       };
       try {
-        if (turn.ahead) {
-          turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
-          turn.settled = turn.ready !== undefined;
-        }
+        if (turn.ahead) turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
         // The runner waits for I/O first (an engine request): the turn's own items go now.
-        if (preface && !turn.settled) for (const sent of await flush()) yield sent;
+        if (preface && !turn.ready) for (const sent of await flush()) yield sent;
         iterator ??= produce!()[Symbol.asyncIterator]();
         // Used once: what it closes over is not held while the runner runs.
         produce = null;
@@ -500,12 +497,11 @@ export class ChatKitProcessor<Ctx> {
             if (!signal.aborted) {
               turn.ahead = iterator.next();
               turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
-              turn.settled = turn.ready !== undefined;
             }
           }
           if (signal.aborted) throw ABORTED;
           // The runner has more ready (it produced several events without waiting): they leave together.
-          if (turn.ahead && turn.settled) continue;
+          if (turn.ahead && turn.ready) continue;
           for (const sent of await flush()) yield sent;
         }
         for (const sent of await flush()) yield sent;
@@ -587,7 +583,6 @@ export class ChatKitProcessor<Ctx> {
       if (signal.aborted) break;
       turn.ahead = iterator.next();
       const ready = await settledThisTurn(turn.ahead);
-      turn.settled = ready !== null;
       turn.ready = ready ?? undefined;
       // Aborted meanwhile: like the reference, nothing the runner produced after the abort is kept.
       if (!ready || 'error' in ready || signal.aborted) break;
@@ -1108,9 +1103,7 @@ class PrefaceFailed extends Error {
 interface TurnState {
   snapshot: ThreadSnapshot;
   ahead: Promise<IteratorResult<ThreadStreamEvent>> | undefined;
-  /** Whether `ahead` had settled when last looked at (the runner had it ready without waiting). */
-  settled: boolean;
-  /** How `ahead` settled, when it had. */
+  /** How `ahead` had settled when last looked at, if it had (the runner had it ready without waiting). */
   ready?: { value: IteratorResult<ThreadStreamEvent> } | { error: unknown };
 }
 
