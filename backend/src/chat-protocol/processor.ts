@@ -219,7 +219,7 @@ export class ChatKitProcessor<Ctx> {
         // The thread and its message are written with what the runner has ready (Preface).
         const early = this.startEarly(thread, message, runner, ctx, signal);
         const preface: Preface = { newThread: true, message, events: [created, { type: 'thread.item.done', item: message }], written: false };
-        return this.runnerStream(thread, runner, ctx, signal, respond, early, preface);
+        return this.runnerStream(thread, runner, ctx, signal, null, early, preface);
       }
       // The thread and its first message in one call (one statement on PostgreSQL), both stored
       // before either event is sent.
@@ -287,7 +287,7 @@ export class ChatKitProcessor<Ctx> {
         const message = this.userMessage(thread, input, []);
         const early = this.startEarly(thread, message, runner, ctx, signal);
         const preface: Preface = { newThread: false, message, events: [{ type: 'thread.item.done', item: message }], written: false };
-        return this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early, preface);
+        return this.runnerStream(thread, runner, ctx, signal, null, early, preface);
       }
       const turn: { message?: UserMessageItem } = {};
       return this.runnerStream(
@@ -408,7 +408,7 @@ export class ChatKitProcessor<Ctx> {
    * waiting for I/O) is stored together and sent together — done items back to back in one store
    * call with the thread when it changed (`storeDoneItems`), and, with a `preface` (a runner that
    * `startsBeforeStored`), the turn's own user message (and new thread) with them. Nothing is sent
-   * before it is stored.
+   * before it is stored. `produce` starts the runner; null when `early` already started it.
    */
   private async *runnerStream(
     thread: ThreadMetadata,
