@@ -350,17 +350,30 @@ export class ChatKitProcessor<Ctx> {
     if (withThread) await this.store.saveThread(thread, ctx);
   }
 
-  /** Writes the turn's own items (and new thread) if still pending; a failure ends the stream without sending them. */
-  private async writePreface(thread: ThreadMetadata, preface: Preface | undefined, ctx: Ctx, early: EarlyRunner | undefined): Promise<void> {
-    if (!preface || preface.written) return;
+  /**
+   * Writes the turn's own items (and new thread) if still pending, followed by `items` (then the thread when
+   * `withThread`) in the same call; a failure ends the stream without sending them. Whether it wrote.
+   */
+  private async writePreface(
+    thread: ThreadMetadata,
+    preface: Preface | undefined,
+    ctx: Ctx,
+    early: EarlyRunner | undefined,
+    items?: NewThreadItem[],
+    withThread = false,
+  ): Promise<boolean> {
+    if (!preface || preface.written) return false;
     preface.written = true;
+    const all: NewThreadItem[] = items ? [{ item: preface.message }, ...items] : [{ item: preface.message }];
     try {
-      if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }], ctx);
-      else await this.addItems(thread, [{ item: preface.message }], false, ctx);
+      // A new thread is created in its current state.
+      if (preface.newThread) await this.createThreadWith(thread, all, ctx);
+      else await this.addItems(thread, all, withThread, ctx);
     } catch (error) {
       early?.stop.abort();
       throw new PrefaceFailed(error);
     }
+    return true;
   }
 
   private toolOutputStream(
@@ -595,19 +608,8 @@ export class ChatKitProcessor<Ctx> {
         turn.ready = undefined;
       }
     }
-    if (preface && !preface.written) {
-      // The user message (and new thread) go in the same call: a new thread is created in its current state.
-      preface.written = true;
-      try {
-        if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }, ...items], ctx);
-        else await this.addItems(thread, [{ item: preface.message }, ...items], threadChanged, ctx);
-      } catch (error) {
-        early?.stop.abort();
-        throw new PrefaceFailed(error);
-      }
-    } else {
-      await this.addItems(thread, items, threadChanged, ctx);
-    }
+    // The user message (and new thread), when still pending, go in the same call.
+    if (!(await this.writePreface(thread, preface, ctx, early, items, threadChanged))) await this.addItems(thread, items, threadChanged, ctx);
     return out;
   }
 
