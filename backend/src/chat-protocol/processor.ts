@@ -219,7 +219,7 @@ export class ChatKitProcessor<Ctx> {
         // The thread and its message are written with what the runner has ready (Preface).
         const early = this.startEarly(thread, message, runner, ctx, signal);
         const preface: Preface = { newThread: true, message, events: [created, { type: 'thread.item.done', item: message }], written: false };
-        return this.runnerStream(thread, runner, ctx, signal, respond, early, preface);
+        return this.runnerStream(thread, runner, ctx, signal, null, early, preface);
       }
       // The thread and its first message in one call (one statement on PostgreSQL), both stored
       // before either event is sent.
@@ -287,7 +287,7 @@ export class ChatKitProcessor<Ctx> {
         const message = this.userMessage(thread, input, []);
         const early = this.startEarly(thread, message, runner, ctx, signal);
         const preface: Preface = { newThread: false, message, events: [{ type: 'thread.item.done', item: message }], written: false };
-        return this.runnerStream(thread, runner, ctx, signal, () => runner.respond(thread, message, ctx, signal), early, preface);
+        return this.runnerStream(thread, runner, ctx, signal, null, early, preface);
       }
       const turn: { message?: UserMessageItem } = {};
       return this.runnerStream(
@@ -350,17 +350,30 @@ export class ChatKitProcessor<Ctx> {
     if (withThread) await this.store.saveThread(thread, ctx);
   }
 
-  /** Writes the turn's own items (and new thread) if still pending; a failure ends the stream without sending them. */
-  private async writePreface(thread: ThreadMetadata, preface: Preface | undefined, ctx: Ctx, early: EarlyRunner | undefined): Promise<void> {
-    if (!preface || preface.written) return;
+  /**
+   * Writes the turn's own items (and new thread) if still pending, followed by `items` (then the thread when
+   * `withThread`) in the same call; a failure ends the stream without sending them. Whether it wrote.
+   */
+  private async writePreface(
+    thread: ThreadMetadata,
+    preface: Preface | undefined,
+    ctx: Ctx,
+    early: EarlyRunner | undefined,
+    items?: NewThreadItem[],
+    withThread = false,
+  ): Promise<boolean> {
+    if (!preface || preface.written) return false;
     preface.written = true;
+    const all: NewThreadItem[] = items ? [{ item: preface.message }, ...items] : [{ item: preface.message }];
     try {
-      if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }], ctx);
-      else await this.addItems(thread, [{ item: preface.message }], false, ctx);
+      // A new thread is created in its current state.
+      if (preface.newThread) await this.createThreadWith(thread, all, ctx);
+      else await this.addItems(thread, all, withThread, ctx);
     } catch (error) {
       early?.stop.abort();
       throw new PrefaceFailed(error);
     }
+    return true;
   }
 
   private toolOutputStream(
@@ -408,7 +421,7 @@ export class ChatKitProcessor<Ctx> {
    * waiting for I/O) is stored together and sent together — done items back to back in one store
    * call with the thread when it changed (`storeDoneItems`), and, with a `preface` (a runner that
    * `startsBeforeStored`), the turn's own user message (and new thread) with them. Nothing is sent
-   * before it is stored.
+   * before it is stored. `produce` starts the runner; null when `early` already started it.
    */
   private async *runnerStream(
     thread: ThreadMetadata,
@@ -446,19 +459,16 @@ export class ChatKitProcessor<Ctx> {
       // Events stored but not yet sent: everything the runner produced in one go leaves in one piece.
       const held: ThreadStreamEvent[] = preface ? [...preface.events, options] : [];
       if (!preface) yield options;
-      const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first, settled: false };
+      const turn: TurnState = { snapshot: early?.snapshot ?? snapshotOf(thread), ahead: early?.first };
       const answer: AnswerTiming = { startedAt: early?.startedAt ?? this.monotonicMs(), firstTextAt: null, recorded: false, errored: false };
       const flush = async (): Promise<ThreadStreamEvent[]> => {
         await this.writePreface(thread, preface, ctx, early);
         return held.splice(0);
       };
       try {
-        if (turn.ahead) {
-          turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
-          turn.settled = turn.ready !== undefined;
-        }
+        if (turn.ahead) turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
         // The runner waits for I/O first (an engine request): the turn's own items go now.
-        if (preface && !turn.settled) for (const sent of await flush()) yield sent;
+        if (preface && !turn.ready) for (const sent of await flush()) yield sent;
         iterator ??= produce!()[Symbol.asyncIterator]();
         // Used once: what it closes over is not held while the runner runs.
         produce = null;
@@ -500,12 +510,11 @@ export class ChatKitProcessor<Ctx> {
             if (!signal.aborted) {
               turn.ahead = iterator.next();
               turn.ready = (await settledThisTurn(turn.ahead)) ?? undefined;
-              turn.settled = turn.ready !== undefined;
             }
           }
           if (signal.aborted) throw ABORTED;
           // The runner has more ready (it produced several events without waiting): they leave together.
-          if (turn.ahead && turn.settled) continue;
+          if (turn.ahead && turn.ready) continue;
           for (const sent of await flush()) yield sent;
         }
         for (const sent of await flush()) yield sent;
@@ -587,7 +596,6 @@ export class ChatKitProcessor<Ctx> {
       if (signal.aborted) break;
       turn.ahead = iterator.next();
       const ready = await settledThisTurn(turn.ahead);
-      turn.settled = ready !== null;
       turn.ready = ready ?? undefined;
       // Aborted meanwhile: like the reference, nothing the runner produced after the abort is kept.
       if (!ready || 'error' in ready || signal.aborted) break;
@@ -600,19 +608,8 @@ export class ChatKitProcessor<Ctx> {
         turn.ready = undefined;
       }
     }
-    if (preface && !preface.written) {
-      // The user message (and new thread) go in the same call: a new thread is created in its current state.
-      preface.written = true;
-      try {
-        if (preface.newThread) await this.createThreadWith(thread, [{ item: preface.message }, ...items], ctx);
-        else await this.addItems(thread, [{ item: preface.message }, ...items], threadChanged, ctx);
-      } catch (error) {
-        early?.stop.abort();
-        throw new PrefaceFailed(error);
-      }
-    } else {
-      await this.addItems(thread, items, threadChanged, ctx);
-    }
+    // The user message (and new thread), when still pending, go in the same call.
+    if (!(await this.writePreface(thread, preface, ctx, early, items, threadChanged))) await this.addItems(thread, items, threadChanged, ctx);
     return out;
   }
 
@@ -1108,9 +1105,7 @@ class PrefaceFailed extends Error {
 interface TurnState {
   snapshot: ThreadSnapshot;
   ahead: Promise<IteratorResult<ThreadStreamEvent>> | undefined;
-  /** Whether `ahead` had settled when last looked at (the runner had it ready without waiting). */
-  settled: boolean;
-  /** How `ahead` settled, when it had. */
+  /** How `ahead` had settled when last looked at, if it had (the runner had it ready without waiting). */
   ready?: { value: IteratorResult<ThreadStreamEvent> } | { error: unknown };
 }
 

@@ -5,7 +5,7 @@ import { offAbort, onAbort } from '../chat-protocol/stop-signal';
  * signal does, when `timeoutMs` pass without `arm()` (an idle timeout, re-armed on every chunk), or on
  * `abort()`. `dispose()` in a `finally` clears the timer and the listener.
  *
- * It is its own abort signal for a transport that takes a lean one (`leanSignalFor`: `nodeHttpFetch`, which only
+ * It is its own abort signal for a transport that takes a lean one (`signalFor`: `nodeHttpFetch`, which only
  * reads `aborted`/`reason` and adds one `abort` listener): no `AbortController` and `AbortSignal` per request, which
  * Node builds as an `EventTarget` with a listener map and a hidden class of its own (~0.9 KB held by every waiting
  * chat stream: docs/performance.md, idle open streams). `signal`, a real `AbortSignal` for everything else (the
@@ -132,6 +132,6 @@ function idleTimedOut(idle: IdleAbort): void {
  */
 export const LEAN_SIGNAL = Symbol('parley.leanSignal');
 
-export function takesLeanSignal(fetch: unknown): boolean {
+function takesLeanSignal(fetch: unknown): boolean {
   return typeof fetch === 'function' && (fetch as { [LEAN_SIGNAL]?: boolean })[LEAN_SIGNAL] === true;
 }

@@ -19,9 +19,14 @@ export type RunnerLabel = 'echo' | 'openai' | 'gemini' | 'compatible' | 'agent' 
  * Wraps a runner's streaming calls to record latency (first event, whole run) and failures —
  * an exception, or an `error` event the runner yields itself (how model runners report provider
  * errors). Events pass through unchanged, in order; nothing is buffered. `startsBeforeStored`: the
- * wrapped runner's promise (`Runner.startsBeforeStored`), kept through the wrapper.
+ * wrapped runner's promise (`Runner.startsBeforeStored`), kept through the wrapper (the runner's own by default).
  */
-export function measuredRunner<Ctx>(runner: Runner<Ctx>, label: RunnerLabel, metrics: ParleyMetrics, startsBeforeStored = false): Runner<Ctx> {
+export function measuredRunner<Ctx>(
+  runner: Runner<Ctx>,
+  label: RunnerLabel,
+  metrics: ParleyMetrics,
+  startsBeforeStored = runner.startsBeforeStored === true,
+): Runner<Ctx> {
   return new MeasuredRunner(runner, label, metrics, startsBeforeStored);
 }
 

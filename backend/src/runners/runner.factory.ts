@@ -48,8 +48,8 @@ const MAX_CLIENTS = 64;
 @Injectable()
 export class RunnerFactory {
   private readonly logger = new ContextLogger('Runners');
+  /** SDK clients, each with the transport it was built with: the `openai` runner sends its streamed completions over it too. */
   private readonly clients = new Map<string, ModelEndpoint>();
-  /** The transport each client was built with: the `openai` runner sends its streamed completions over it too. */
   private readonly echoRunners = new WeakMap<ChatStore<ChatContext>, Runner<ChatContext>>();
 
   constructor(
@@ -74,7 +74,7 @@ export class RunnerFactory {
    */
   create(definition: RunnerDefinition, store: ChatStore<ChatContext>, audience: RunnerAudience = 'public'): Runner<ChatContext> {
     if (definition.kind === 'openai') return measuredRunner(this.model(definition, store, audience), definition.provider, this.metrics);
-    if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics, true);
+    if (definition.kind === 'webhook') return measuredRunner(this.webhook(definition, store), 'webhook', this.metrics);
     const builder = definition.kind === 'echo' ? undefined : this.builder(definition.kind);
     if (builder) return measuredRunner(builder.create(definition as never, store, this.endpointsFor(audience)), definition.kind, this.metrics);
     return this.echo(store);
@@ -138,7 +138,7 @@ export class RunnerFactory {
   private echo(store: ChatStore<ChatContext>): Runner<ChatContext> {
     let runner = this.echoRunners.get(store);
     if (!runner) {
-      runner = measuredRunner(new EchoRunner<ChatContext>({ store }), 'echo', this.metrics, true);
+      runner = measuredRunner(new EchoRunner<ChatContext>({ store }), 'echo', this.metrics);
       this.echoRunners.set(store, runner);
     }
     return runner;
