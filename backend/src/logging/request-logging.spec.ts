@@ -34,7 +34,7 @@ describe('request logging', () => {
       res.setHeader('Set-Cookie', 'secret=1');
       res.end('ok');
     });
-    await fetch(`${url}/api/x?token=abc`, { headers: { 'x-request-id': 'r-1', authorization: 'Bearer secret' } });
+    await fetch(`${url}/api/x?page=2&sort=name`, { headers: { 'x-request-id': 'r-1', authorization: 'Bearer secret' } });
     await settle();
     await close(server);
     expect(lines).toHaveLength(1);

@@ -23,8 +23,6 @@ export interface BucketOptions extends ThrottlerOptions {
 interface RequestState {
   /** The bucket the `RateLimit-*` headers describe so far (`tightestOf` the outcomes, folded). */
   tightest: Omit<BucketOutcome, 'bucket'> | undefined;
-  /** The store failed for this request and the request was let through: count nothing more. */
-  passedWithoutStore: boolean;
 }
 
 /** A store that can count without a promise (the in-memory one); Redis answers asynchronously. */
@@ -51,7 +49,7 @@ interface RouteBucket {
   generateKey: KeyGenerator | undefined;
   /** Parley's keys of this bucket and scope, by tracker (shared by every route with the same scope). */
   keys: Map<string, string>;
-  /** `parley:rl:` + SHA-256 of `${name}|${scope}|` + the tracker. */
+  /** `${name}|${scope}|`: a key is `parley:rl:` + SHA-256 of this + the tracker. */
   keyPrefix: string;
 }
 
@@ -76,16 +74,19 @@ const PASSED_WITHOUT_STORE = Symbol('parley:rate-limit:passed-without-store');
 /** How many hashed store keys a guard remembers in all (a SHA-256 per bucket per request otherwise). */
 const HASHED_KEYS_KEPT = 10_000;
 
+/** A guard before this one let the request through while the store failed: count nothing more. */
+function passedWithoutStore(req: Request): boolean {
+  return (req as Request & { [PASSED_WITHOUT_STORE]?: true })[PASSED_WITHOUT_STORE] === true;
+}
+
 /**
  * What the guards before this one found for the request: the tightest bucket so far is what their `RateLimit-*`
  * headers say (nothing is stored on the request for it: a property added to every request costs memory per request).
  */
-function stateOf(req: Request, res: Response): RequestState {
-  const passedWithoutStore = (req as Request & { [PASSED_WITHOUT_STORE]?: true })[PASSED_WITHOUT_STORE] === true;
+function stateOf(res: Response): RequestState {
   const limit = res.getHeader('RateLimit-Limit');
-  if (limit === undefined) return { tightest: undefined, passedWithoutStore };
-  const tightest = { limit: Number(limit), remaining: Number(res.getHeader('RateLimit-Remaining')), resetSeconds: Number(res.getHeader('RateLimit-Reset')) };
-  return { tightest, passedWithoutStore };
+  if (limit === undefined) return { tightest: undefined };
+  return { tightest: { limit: Number(limit), remaining: Number(res.getHeader('RateLimit-Remaining')), resetSeconds: Number(res.getHeader('RateLimit-Reset')) } };
 }
 
 /** `tightestOf` (ratelimit.buckets.ts), one outcome at a time: the fewest left, on a tie the later reset. */
@@ -161,11 +162,11 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
     const plan = this.planFor(context.getHandler(), context.getClass());
     if (plan.skipAll) return true;
     const req = httpRequestOf<Request>(context);
+    if (passedWithoutStore(req)) return true;
     const res = httpResponseOf<Response>(context);
-    const state = stateOf(req, res);
+    const state = stateOf(res);
     const { buckets } = plan;
     for (let i = 0; i < buckets.length; i++) {
-      if (state.passedWithoutStore) break;
       const b = buckets[i];
       if (b.skipped || b.skipIf?.(context)) continue;
       // The synchronous path: numbers known, tracker at hand, the store in memory.
@@ -178,12 +179,12 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
       try {
         answer = this.syncStore!.incrementNow(key, ttl, limit, (b.blockDuration as number | undefined) ?? ttl, b.name);
       } catch (err) {
-        this.storeFailed(req, state, err);
+        this.storeFailed(req, err);
         break;
       }
       this.counted(b.name, limit, answer, state, res);
     }
-    if (state.tightest) writeHeaders(res, state.tightest.limit, state.tightest.remaining, state.tightest.resetSeconds);
+    writeTightest(res, state);
     return true;
   }
 
@@ -199,7 +200,6 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
   ): Promise<boolean> {
     const { buckets } = plan;
     for (let i = from; i < buckets.length; i++) {
-      if (state.passedWithoutStore) break;
       const b = buckets[i];
       // Bucket `from` was checked for skipping by the caller.
       if (i !== from && (b.skipped || b.skipIf?.(context))) continue;
@@ -212,12 +212,12 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
       try {
         answer = await this.storageService.increment(key, ttl, limit, blockDuration, b.name);
       } catch (err) {
-        this.storeFailed(req, state, err);
+        this.storeFailed(req, err);
         break;
       }
       this.counted(b.name, limit, answer, state, res);
     }
-    if (state.tightest) writeHeaders(res, state.tightest.limit, state.tightest.remaining, state.tightest.resetSeconds);
+    writeTightest(res, state);
     return true;
   }
 
@@ -238,12 +238,11 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
   }
 
   /** The store failed: refused (503) or let through per `RATE_LIMIT_REDIS_FAILURE`, counting nothing more. */
-  private storeFailed(req: Request, state: RequestState, err: unknown): void {
+  private storeFailed(req: Request, err: unknown): void {
     const principal = (req as Request & { principal?: Principal }).principal;
     const passes = passesWhileStoreDown(this.failureMode, principal);
     this.metrics.storeFailed(passes, err, requestLog(req));
     if (!passes) throw new RateLimitUnavailableError();
-    state.passedWithoutStore = true;
     (req as Request & { [PASSED_WITHOUT_STORE]?: true })[PASSED_WITHOUT_STORE] = true;
   }
 
@@ -302,6 +301,11 @@ export abstract class LayeredThrottlerGuard implements CanActivate {
     });
     return { skipAll, buckets };
   }
+}
+
+/** The headers of the tightest bucket counted so far, if any. */
+function writeTightest(res: Response, state: RequestState): void {
+  if (state.tightest) writeHeaders(res, state.tightest.limit, state.tightest.remaining, state.tightest.resetSeconds);
 }
 
 function writeHeaders(res: Response, limit: number, remaining: number, resetSeconds: number): void {

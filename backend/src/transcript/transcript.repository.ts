@@ -341,13 +341,13 @@ export class TranscriptRepository {
    * and nothing is written.
    */
   async upsertThreadWithItems(scope: TranscriptScope, thread: ThreadValues, items: ItemValues[], q?: Queryable): Promise<boolean> {
-    const rows = await this.run<{ added: string }>(
+    const rows = await this.run<{ found: string | number }>(
       UPSERT_THREAD_WITH_ITEMS,
       [thread.id, ...scopeParams(scope), ...itemArrays(items), ...threadParams(thread)],
       q,
       true,
     );
-    return Number((rows[0] as unknown as { found: string | number } | undefined)?.found ?? 0) === 1;
+    return Number(rows[0]?.found ?? 0) === 1;
   }
 
   /**

@@ -64,10 +64,7 @@ export class TranscriptService implements ChatStore<TranscriptContext> {
   async addThreadItems(threadId: string, items: NewThreadItem[], thread: ThreadMetadata | null, ctx: TranscriptContext): Promise<void> {
     const version = ctx.workflowVersion ?? null;
     const values = items.map(({ item, facts }) => itemValues(threadId, item, version, facts));
-    const metadata = thread
-      ? { title: thread.title ?? null, status: thread.status, allowedImageDomains: thread.allowed_image_domains ?? null, metadata: thread.metadata ?? {} }
-      : null;
-    const { threadFound } = await this.repo.insertItems(ctx.scope, threadId, values, metadata);
+    const { threadFound } = await this.repo.insertItems(ctx.scope, threadId, values, thread ? threadValues(thread, ctx) : null);
     if (!threadFound) throw threadNotFound(threadId);
   }
 

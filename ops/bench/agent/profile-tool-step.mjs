@@ -13,22 +13,12 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI } from '../../lib/fake-openai.mjs';
-import { api, chatMessage, numberOption, registerOwner, request, runMain, sleep, startApp, startPostgres } from '../load/harness.mjs';
+import { api, chatMessage, codeOwner, numberOption, registerOwner, request, runMain, sleep, startApp, startPostgres } from '../load/harness.mjs';
 
 const TURNS = numberOption('turns', 1000);
 const WARMUP = numberOption('warmup', 300);
 const TOP = numberOption('top', 40);
 const PAUSE_MS = 1500;
-
-function owner(url, fn) {
-  if (!url) return fn.startsWith('(') ? fn : '(native)';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1];
-  const own = /backend\/dist\/(.*)$/.exec(url);
-  if (own) return `parley: ${own[1]}`;
-  if (url.startsWith('node:')) return `node: ${url.slice(5).split('/')[0]}`;
-  return url;
-}
 
 /** Splits the profile at idle stretches longer than `gapMs`; per segment, self ms by owner and by function. */
 function segments(file, gapMs) {
@@ -51,7 +41,7 @@ function segments(file, gapMs) {
       out.push(current);
     }
     idleSince = null;
-    const o = owner(callFrame.url, callFrame.functionName);
+    const o = codeOwner(callFrame.url, callFrame.functionName);
     const label = `${callFrame.functionName || '(anonymous)'} ${o}${callFrame.url ? `:${callFrame.lineNumber + 1}` : ''}`;
     current.byOwner.set(o, (current.byOwner.get(o) ?? 0) + dt);
     current.byFunction.set(label, (current.byFunction.get(label) ?? 0) + dt);

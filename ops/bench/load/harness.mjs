@@ -538,7 +538,7 @@ export function sseEvents(text) {
 // ---------------------------------------------------------------------------------------------
 
 /** Where a profiled function lives: an npm package, a file of the Parley build, Node itself, or V8. */
-function codeOwner(url, functionName) {
+export function codeOwner(url, functionName) {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1];

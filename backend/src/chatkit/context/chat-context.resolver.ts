@@ -57,10 +57,10 @@ export class ChatContextResolver {
     const { workflowId, transcriptPrincipal, runs } = isPromiseLike(resolution) ? await resolution : resolution;
     const hint = req.headers[WORKFLOW_HEADER];
     if (hint !== undefined && (typeof hint !== 'string' || hint.toLowerCase() !== workflowId.toLowerCase())) throw new WorkflowMismatchError();
-    let workflow = this.reused(workflowId) ?? (await this.workflow(workflowId));
+    let workflow = this.reused(workflowId) ?? (await this.read(workflowId));
     // A public principal runs the pinned version. A reused read without one may predate a publish
     // made on another instance within the reuse window: read again rather than run the draft.
-    if (workflow && runs !== 'draft' && !workflow.published) workflow = await this.workflow(workflowId, { fresh: true });
+    if (workflow && runs !== 'draft' && !workflow.published) workflow = await this.read(workflowId);
     if (!workflow) throw new NotFoundError('Workflow not found.');
     const authorized = strategy.authorize?.(principal, workflow, req);
     if (isPromiseLike(authorized)) await authorized;
@@ -81,11 +81,8 @@ export class ChatContextResolver {
     return hit && Date.now() - hit.readAt < WORKFLOW_REUSE_MS ? hit.workflow : undefined;
   }
 
-  private async workflow(id: string, options: { fresh?: boolean } = {}): Promise<WorkflowSnapshot | null> {
-    if (!options.fresh) {
-      const reused = this.reused(id);
-      if (reused) return reused;
-    }
+  /** The workflow from the database, remembered for `reused`. */
+  private async read(id: string): Promise<WorkflowSnapshot | null> {
     const workflow = await this.workflows.findById(id);
     this.recent.delete(id);
     if (workflow) {
